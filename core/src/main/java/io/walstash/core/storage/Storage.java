@@ -1,0 +1,64 @@
+package io.walstash.core.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A flat store of immutable objects addressed by '/'-separated keys relative to one location.
+ *
+ * <p>The surface is kept minimal so that adding a backend is easy: create-if-absent (never
+ * overwrite), read, stat, list by prefix and delete. Optional features are default methods.
+ * Implementations are safe for concurrent use by several threads.
+ */
+public interface Storage extends Closeable {
+
+    /** The location this storage was opened on, without credentials. */
+    URI location();
+
+    /**
+     * Stores {@code content} under {@code key} unless an object with that key already exists.
+     *
+     * <p>Returns only once the object is durable (upload acknowledged, file and directory
+     * synced). Returns {@code false}, leaving the existing object untouched, when the key was
+     * taken; of several concurrent creators of one key exactly one gets {@code true}. On failure
+     * no object that looks complete is left under {@code key}.
+     */
+    boolean createIfAbsent(String key, InputStream content) throws IOException;
+
+    /** Opens the whole object; throws {@link NoSuchObjectException} when it does not exist. */
+    InputStream read(String key) throws IOException;
+
+    /**
+     * Opens {@code length} bytes from {@code offset}; fewer when the object ends first.
+     * Throws {@link NoSuchObjectException} when it does not exist.
+     */
+    InputStream readRange(String key, long offset, long length) throws IOException;
+
+    /** Size and time of the object, or empty when it does not exist. */
+    Optional<ObjectInfo> stat(String key) throws IOException;
+
+    /**
+     * Every object whose key starts with {@code keyPrefix}, in no promised order, fetched page by
+     * page as the stream is consumed. The caller closes the stream.
+     */
+    Stream<ObjectInfo> list(String keyPrefix) throws IOException;
+
+    /** Deletes the object; deleting a missing object is not an error. */
+    void delete(String key) throws IOException;
+
+    /** Deletes every key; missing ones are not an error. Backends with a batch API override this. */
+    default void deleteAll(Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}

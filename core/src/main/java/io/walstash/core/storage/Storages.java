@@ -1,0 +1,39 @@
+package io.walstash.core.storage;
+
+import io.walstash.core.config.Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/** Finds the {@link StorageProvider} for a URI scheme on the class path. */
+public final class Storages {
+    private Storages() {
+    }
+
+    /** Opens the storage at {@code location} with the provider registered for its scheme. */
+    public static Storage open(StorageLocation location, Settings settings) throws IOException {
+        return provider(location.uri().getScheme()).open(location.uri(), settings);
+    }
+
+    /** The provider for {@code scheme}; fails naming the scheme asked for and those known. */
+    public static StorageProvider provider(String scheme) {
+        return provider(scheme, Thread.currentThread().getContextClassLoader());
+    }
+
+    static StorageProvider provider(String scheme, ClassLoader loader) {
+        List<StorageProvider> providers = new ArrayList<>();
+        ServiceLoader.load(StorageProvider.class, loader).forEach(providers::add);
+        for (StorageProvider provider : providers) {
+            if (scheme.equalsIgnoreCase(provider.scheme())) {
+                return provider;
+            }
+        }
+        TreeSet<String> known = new TreeSet<>();
+        providers.forEach(p -> known.add(p.scheme()));
+        throw new IllegalArgumentException("no storage provider for scheme '" + scheme
+                + "' (known: " + String.join(", ", known) + ")");
+    }
+}
