@@ -1,0 +1,14 @@
+package io.walstash.core.archive;
+
+import java.io.IOException;
+
+/** A stored object does not decode or does not match its recorded checksum. */
+public final class CorruptObjectException extends IOException {
+    public CorruptObjectException(String message) {
+        super(message);
+    }
+
+    public CorruptObjectException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,16 @@
+package io.walstash.core.archive;
+
+/** What {@link WalArchive#fetch} found for one name. */
+public sealed interface FetchResult permits FetchResult.Fetched, FetchResult.NotFound {
+
+    /**
+     * Placed at the destination. {@code verified} is false only for objects without a walstash
+     * header (written by WAL-G), whose content has no recorded checksum to compare.
+     */
+    record Fetched(String key, long plainBytes, boolean verified) implements FetchResult {
+    }
+
+    /** No object of that name in the archive; PostgreSQL takes this as the end of the archive. */
+    record NotFound(String name) implements FetchResult {
+    }
+}

@@ -1,0 +1,83 @@
+package io.walstash.core.archive;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Passes bytes through while hashing them, and at end of stream fails unless length and SHA-256
+ * equal the expected ones. Failing at EOF, before the consumer sees the end, is what keeps a
+ * consumer that commits on EOF (an upload, a file about to be renamed) from committing bad bytes.
+ */
+final class VerifyingInputStream extends FilterInputStream {
+    /** Builds the exception thrown on a mismatch, given what was actually read. */
+    interface MismatchReporter {
+        IOException mismatch(ObjectHeader expected, ObjectHeader actual);
+    }
+
+    private final ObjectHeader expected;
+    private final MismatchReporter reporter;
+    private final MessageDigest digest = sha256();
+    private long length;
+    private boolean verified;
+
+    VerifyingInputStream(InputStream in, ObjectHeader expected, MismatchReporter reporter) {
+        super(in);
+        this.expected = expected;
+        this.reporter = reporter;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        int n = in.read(b, off, len);
+        if (n > 0) {
+            digest.update(b, off, n);
+            length += n;
+            if (length > expected.plainLength()) {
+                throw reporter.mismatch(expected, new ObjectHeader(length, digest.digest()));
+            }
+        } else if (n < 0 && !verified) {
+            ObjectHeader actual = new ObjectHeader(length, digest.digest());
+            if (!actual.sameContentAs(expected)) {
+                throw reporter.mismatch(expected, actual);
+            }
+            verified = true;
+        }
+        return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        // skipping would bypass the digest; read instead
+        byte[] buffer = new byte[(int) Math.min(n, 8192)];
+        int read = read(buffer, 0, buffer.length);
+        return Math.max(read, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "Verifying(" + in + ")";
+    }
+}

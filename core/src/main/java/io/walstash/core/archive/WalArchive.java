@@ -1,0 +1,392 @@
+package io.walstash.core.archive;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.codec.CompressingInputStream;
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.wal.PartialSegmentFileName;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.WalFileName;
+import io.walstash.core.wal.WalSegmentHeader;
+import io.walstash.core.io.Durable;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.Storages;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Pushes WAL files to a repository and fetches them back: what {@code archive_command} and
+ * {@code restore_command} call. A push returns only once the object is durable; a fetch places
+ * the file only after its checksum matched.
+ */
+public final class WalArchive implements Closeable {
+    private static final int IO_BUFFER = 1 << 20;
+
+    private final Storage storage;
+    private final Codec codec;
+    private final Codecs codecs;
+    private final String writer;
+    private final Clock clock;
+    private volatile RepositoryMarker confirmedMarker;
+
+    /**
+     * @param codec  the codec new objects are written with
+     * @param codecs every codec known, to read objects whichever codec wrote them
+     * @param writer names this program in the repository marker, such as "walstash 0.1.0"
+     */
+    public WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock) {
+        this.storage = storage;
+        this.codec = codec;
+        this.codecs = codecs;
+        this.writer = writer;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens the repository {@code configuration} names, writing with its configured codec. The
+     * archive owns the storage: closing it closes the storage.
+     */
+    public static WalArchive open(Configuration configuration, String writer) throws IOException {
+        Codecs codecs = Codecs.installed();
+        Codec codec = codecs.byName(configuration.compression());
+        Storage storage = Storages.open(configuration.storage(), configuration.settings());
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    @Override
+    public void close() throws IOException {
+        storage.close();
+    }
+
+    /** Archives the WAL file at {@code file}, whose file name must be a WAL file name. */
+    public PushResult push(Path file) throws IOException {
+        String name = String.valueOf(file.getFileName());
+        WalFileName walName = WalFileName.parse(name);
+        LocalWalFile local = LocalWalFile.inspect(file, walName);
+        if (local.segmentHeader().isPresent()) {
+            confirmRepositoryServes(local.segmentHeader().get(), name);
+        }
+        Optional<StoredWal> existing = findStored(name, RepositoryLayout.WAL_PREFIX);
+        if (existing.isPresent()) {
+            return compare(existing.get(), local.header());
+        }
+        String key = RepositoryLayout.walKey(name, codec);
+        CountingInputStream stored;
+        boolean created;
+        try (InputStream plain = new VerifyingInputStream(open(file), local.header(),
+                (expected, actual) -> new IOException(file + " changed while it was being archived")
+        )) {
+            stored = new CountingInputStream(new SequenceInputStream(
+                    new ByteArrayInputStream(local.header().toBytes()),
+                    new CompressingInputStream(plain, codec)));
+            created = storage.createIfAbsent(key, stored);
+        }
+        if (created) {
+            return new PushResult.Archived(key, local.header().plainLength(), stored.count());
+        }
+        // Another pusher won the race for this key: judge its content like any existing object.
+        StoredWal raced = findStored(name, RepositoryLayout.WAL_PREFIX)
+                .orElseThrow(() -> new IOException("storage reported " + key + " as existing, but it is not listed"));
+        return compare(raced, local.header());
+    }
+
+    /**
+     * Fetches WAL file {@code name} to {@code destination}, replacing it if present. The bytes go to
+     * a temporary file beside the destination, are checked against the stored checksum, synced,
+     * and only then renamed into place; on any failure nothing is left at the destination.
+     */
+    public FetchResult fetch(String name, Path destination) throws IOException {
+        WalFileName.parse(name);
+        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
+        if (found.isEmpty()) {
+            found = findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
+        }
+        if (found.isEmpty()) {
+            return new FetchResult.NotFound(name);
+        }
+        StoredWal stored = found.get();
+        Path target = destination.toAbsolutePath();
+        Path directory = target.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
+        }
+        Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
+        try {
+            long length;
+            boolean verified;
+            try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
+                Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
+                verified = header.isPresent();
+                InputStream plain = decode(stored, raw);
+                if (header.isPresent()) {
+                    plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
+                            new CorruptObjectException("object " + stored.key() + " fails its checksum: recorded "
+                                    + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
+                                    + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
+                }
+                try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
+                    length = copy(in, out);
+                    out.force(true);
+                }
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Durable.syncDirectory(directory);
+            return new FetchResult.Fetched(stored.key(), length, verified);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static FileChannel createTemp(Path temp, Path target) throws IOException {
+        try {
+            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(target.toString(), null, "cannot write into " + target.getParent());
+        }
+    }
+
+    private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
+        try {
+            return stored.codec().decompress(raw);
+        } catch (IOException e) {
+            throw new CorruptObjectException("object " + stored.key() + " is not valid "
+                    + stored.codec().name() + " data: " + e.getMessage(), e);
+        }
+    }
+
+    /** The repository marker, creating it for this cluster on the first push into an empty repository. */
+    private void confirmRepositoryServes(WalSegmentHeader segment, String name) throws IOException {
+        RepositoryMarker marker = confirmedMarker;
+        if (marker == null) {
+            marker = readMarker().orElse(null);
+            if (marker == null) {
+                RepositoryMarker ours = new RepositoryMarker(RepositoryMarker.LAYOUT_VERSION,
+                        segment.systemIdentifier(), segment.segmentSize(), segment.postgresMajorVersion(),
+                        clock.instant(), writer);
+                boolean created = storage.createIfAbsent(RepositoryMarker.KEY, new ByteArrayInputStream(ours.toBytes()));
+                marker = created ? ours : readMarker().orElseThrow(() ->
+                        new IOException("repository marker " + RepositoryMarker.KEY + " vanished while being created"));
+            }
+        }
+        if (marker.layoutVersion() > RepositoryMarker.LAYOUT_VERSION) {
+            throw new ForeignRepositoryException("repository " + storage.location() + " uses layout version "
+                    + marker.layoutVersion() + ", newer than this walstash writes (" + RepositoryMarker.LAYOUT_VERSION
+                    + "); upgrade walstash");
+        }
+        if (marker.systemIdentifier() != segment.systemIdentifier()) {
+            throw new ForeignRepositoryException("repository " + storage.location() + " belongs to PostgreSQL system "
+                    + Long.toUnsignedString(marker.systemIdentifier()) + ", but " + name + " comes from system "
+                    + Long.toUnsignedString(segment.systemIdentifier())
+                    + "; give each cluster its own storage prefix");
+        }
+        if (marker.walSegmentSize() != segment.segmentSize()) {
+            throw new ForeignRepositoryException("repository " + storage.location() + " holds "
+                    + marker.walSegmentSize() + "-byte WAL segments, but " + name + " is a "
+                    + segment.segmentSize() + "-byte segment");
+        }
+        confirmedMarker = marker;
+    }
+
+    /** The repository marker, if the repository has one. */
+    public Optional<RepositoryMarker> readMarker() throws IOException {
+        try (InputStream in = storage.read(RepositoryMarker.KEY)) {
+            return Optional.of(RepositoryMarker.parse(in.readAllBytes()));
+        } catch (NoSuchObjectException e) {
+            return Optional.empty();
+        }
+    }
+
+    private PushResult compare(StoredWal stored, ObjectHeader local) throws IOException {
+        ObjectHeader remote = storedContent(stored);
+        if (remote.sameContentAs(local)) {
+            return new PushResult.AlreadyArchived(stored.key());
+        }
+        return new PushResult.Conflict(stored.key(), "stored " + remote.plainLength() + " bytes with sha256 "
+                + remote.sha256Hex() + ", local file has " + local.plainLength() + " bytes with sha256 "
+                + local.sha256Hex());
+    }
+
+    /** Length and digest of a stored object's plain bytes: from its header, or by decoding it when it has none. */
+    private ObjectHeader storedContent(StoredWal stored) throws IOException {
+        try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
+            Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
+            if (header.isPresent()) {
+                return header.get();
+            }
+            try (InputStream plain = decode(stored, raw)) {
+                return digestOf(plain);
+            }
+        }
+    }
+
+    /**
+     * The stored object for WAL file {@code name} under {@code folder}, whichever codec wrote it;
+     * when several exist (the codec was changed between pushes), the configured codec's is preferred.
+     */
+    private Optional<StoredWal> findStored(String name, String folder) throws IOException {
+        String prefix = RepositoryLayout.walKeyPrefix(folder, name);
+        List<StoredWal> candidates;
+        try (Stream<ObjectInfo> listing = storage.list(prefix)) {
+            candidates = listing
+                    .map(info -> {
+                        String extension = info.key().substring(prefix.length());
+                        return codecs.byExtension(extension).map(c -> new StoredWal(info.key(), c)).orElse(null);
+                    })
+                    .filter(Objects::nonNull)
+                    .collect(Collectors.toList());
+        }
+        return candidates.stream()
+                .min(Comparator.comparing((StoredWal s) -> !s.codec().name().equals(codec.name()))
+                        .thenComparing(StoredWal::key));
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        return new BufferedInputStream(Files.newInputStream(file), IO_BUFFER);
+    }
+
+    private static long copy(InputStream in, FileChannel out) throws IOException {
+        byte[] buffer = new byte[IO_BUFFER];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
+            while (wrapped.hasRemaining()) {
+                out.write(wrapped);
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    static ObjectHeader digestOf(InputStream in) throws IOException {
+        MessageDigest digest = VerifyingInputStream.sha256();
+        byte[] buffer = new byte[IO_BUFFER];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            digest.update(buffer, 0, n);
+            total += n;
+        }
+        return new ObjectHeader(total, digest.digest());
+    }
+
+    private record StoredWal(String key, Codec codec) {
+    }
+
+    /** A WAL file on local disk, read once to learn its length, digest and (for segments) page header. */
+    private record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeader) {
+
+        static LocalWalFile inspect(Path file, WalFileName name) throws IOException {
+            if (Files.isDirectory(file)) {
+                throw new FileSystemException(file.toString(), null, "is a directory, not a WAL file");
+            }
+            ObjectHeader header;
+            byte[] first = new byte[WalSegmentHeader.LENGTH];
+            int firstLength;
+            try (InputStream in = open(file)) {
+                in.mark(WalSegmentHeader.LENGTH);
+                firstLength = in.readNBytes(first, 0, first.length);
+                in.reset();
+                header = digestOf(in);
+            }
+            Optional<SegmentFileName> segment = Optional.empty();
+            if (name instanceof SegmentFileName s) {
+                segment = Optional.of(s);
+            } else if (name instanceof PartialSegmentFileName p) {
+                segment = Optional.of(p.segment());
+            }
+            if (segment.isEmpty()) {
+                return new LocalWalFile(header, Optional.empty());
+            }
+            if (firstLength < WalSegmentHeader.LENGTH) {
+                throw new IllegalArgumentException(file + " is not a WAL segment: only " + header.plainLength() + " bytes");
+            }
+            WalSegmentHeader pageHeader;
+            try {
+                pageHeader = WalSegmentHeader.read(first);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+            if (header.plainLength() != pageHeader.segmentSize()) {
+                throw new IllegalArgumentException(file + " is " + header.plainLength() + " bytes, but its header says segments are "
+                        + pageHeader.segmentSize() + " bytes");
+            }
+            long expectedStart = segment.get().startLsn(pageHeader.walSegmentSize()).value();
+            if (pageHeader.pageAddress().value() != expectedStart) {
+                throw new IllegalArgumentException(file + " does not hold segment " + segment.get().fileName()
+                        + ": its first page is at LSN " + pageHeader.pageAddress());
+            }
+            return new LocalWalFile(header, Optional.of(pageHeader));
+        }
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "Counting(" + in + ")";
+        }
+    }
+}

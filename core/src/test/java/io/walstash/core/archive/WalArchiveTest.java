@@ -1,0 +1,267 @@
+package io.walstash.core.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.storage.InMemoryStorage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalArchiveTest {
+    private static final long SYSTEM = 7_312_345_678_901_234_567L;
+    private static final String SEGMENT = "000000010000000000000003";
+
+    @TempDir
+    Path pgWal;
+    @TempDir
+    Path restore;
+
+    private final InMemoryStorage storage = new InMemoryStorage();
+    private final Codec codec = new DeflateTestCodec();
+    private final Codec rawCodec = new RawTestCodec();
+    private final WalArchive archive = archive(codec);
+
+    private WalArchive archive(Codec writeWith) {
+        return new WalArchive(storage, writeWith, Codecs.of(List.of(codec, rawCodec)), "walstash test",
+                Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC));
+    }
+
+    @Test
+    void pushedSegmentComesBackIdentical() throws IOException {
+        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+
+        PushResult result = archive.push(segment);
+
+        assertThat(result).isInstanceOf(PushResult.Archived.class);
+        PushResult.Archived archived = (PushResult.Archived) result;
+        assertThat(archived.key()).isEqualTo("wal/" + SEGMENT + ".dft");
+        assertThat(archived.plainBytes()).isEqualTo(TestWal.SEGMENT_SIZE);
+        assertThat(archived.storedBytes()).isEqualTo(storage.bytes(archived.key()).length);
+
+        Path destination = restore.resolve("RECOVERYXLOG");
+        FetchResult fetched = archive.fetch(SEGMENT, destination);
+        assertThat(fetched).isEqualTo(new FetchResult.Fetched(archived.key(), TestWal.SEGMENT_SIZE, true));
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void firstPushPinsTheRepositoryToTheCluster() throws IOException {
+        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+
+        RepositoryMarker marker = archive.readMarker().orElseThrow();
+        assertThat(marker.systemIdentifier()).isEqualTo(SYSTEM);
+        assertThat(marker.walSegmentSize()).isEqualTo(TestWal.SEGMENT_SIZE);
+        assertThat(marker.postgresMajorVersion()).hasValue(15);
+        assertThat(marker.layoutVersion()).isEqualTo(RepositoryMarker.LAYOUT_VERSION);
+        assertThat(RepositoryMarker.parse(marker.toBytes())).isEqualTo(marker);
+    }
+
+    @Test
+    void segmentOfAnotherClusterIsRefusedAndNothingIsStored() throws IOException {
+        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        Path foreign = TestWal.segment(Files.createDirectory(pgWal.resolve("other")), "000000010000000000000004", 42L, 2);
+
+        // a fresh archive instance, as the next archive_command would be
+        assertThatThrownBy(() -> archive(codec).push(foreign))
+                .isInstanceOf(ForeignRepositoryException.class)
+                .hasMessageContaining(Long.toUnsignedString(SYSTEM))
+                .hasMessageContaining("comes from system 42");
+        assertThat(storage.keys()).noneMatch(k -> k.contains("000000010000000000000004"));
+    }
+
+    @Test
+    void identicalRePushSucceedsWithoutWriting() throws IOException {
+        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive.push(segment);
+        byte[] stored = storage.bytes("wal/" + SEGMENT + ".dft");
+
+        assertThat(archive.push(segment)).isEqualTo(new PushResult.AlreadyArchived("wal/" + SEGMENT + ".dft"));
+        assertThat(storage.bytes("wal/" + SEGMENT + ".dft")).isEqualTo(stored);
+    }
+
+    @Test
+    void identicalRePushWithAnotherCodecIsRecognised() throws IOException {
+        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive(rawCodec).push(segment);
+
+        assertThat(archive.push(segment)).isEqualTo(new PushResult.AlreadyArchived("wal/" + SEGMENT + ".raw"));
+        assertThat(storage.keys()).doesNotContain("wal/" + SEGMENT + ".dft");
+    }
+
+    @Test
+    void conflictingRePushNeverOverwrites() throws IOException {
+        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        byte[] stored = storage.bytes("wal/" + SEGMENT + ".dft");
+        Path other = TestWal.segment(Files.createDirectory(pgWal.resolve("other")), SEGMENT, SYSTEM, 2);
+
+        PushResult result = archive.push(other);
+
+        assertThat(result).isInstanceOf(PushResult.Conflict.class);
+        assertThat(((PushResult.Conflict) result).detail()).contains("sha256");
+        assertThat(storage.bytes("wal/" + SEGMENT + ".dft")).isEqualTo(stored);
+    }
+
+    @Test
+    void historyFilesRoundTripWithoutASegmentHeader() throws IOException {
+        Path history = pgWal.resolve("00000002.history");
+        Files.writeString(history, "1\t0/3000000\tno recovery target specified\n");
+
+        assertThat(archive.push(history)).isInstanceOf(PushResult.Archived.class);
+        Path destination = restore.resolve("RECOVERYHISTORY");
+        archive.fetch("00000002.history", destination);
+        assertThat(Files.readString(destination)).isEqualTo(Files.readString(history));
+    }
+
+    @Test
+    void missingFileIsNotFoundAndNothingIsPlaced() throws IOException {
+        Path destination = restore.resolve("RECOVERYXLOG");
+        assertThat(archive.fetch(SEGMENT, destination)).isEqualTo(new FetchResult.NotFound(SEGMENT));
+        assertThat(destination).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void fetchReplacesAnExistingDestination() throws IOException {
+        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive.push(segment);
+        Path destination = restore.resolve("RECOVERYXLOG");
+        Files.writeString(destination, "left over from the previous segment");
+
+        archive.fetch(SEGMENT, destination);
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
+    }
+
+    @Test
+    void corruptedPayloadIsDetectedAndNothingIsPlaced() throws IOException {
+        archive(rawCodec).push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        String key = "wal/" + SEGMENT + ".raw";
+        byte[] damaged = storage.bytes(key);
+        damaged[ObjectHeader.LENGTH + 5000] ^= 0x40;
+        storage.corrupt(key, damaged);
+        Path destination = restore.resolve("RECOVERYXLOG");
+
+        assertThatThrownBy(() -> archive.fetch(SEGMENT, destination))
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining(key)
+                .hasMessageContaining("fails its checksum");
+        assertThat(destination).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void truncatedObjectIsDetectedAndNothingIsPlaced() throws IOException {
+        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        String key = "wal/" + SEGMENT + ".dft";
+        byte[] whole = storage.bytes(key);
+        storage.corrupt(key, java.util.Arrays.copyOf(whole, whole.length / 2));
+        Path destination = restore.resolve("RECOVERYXLOG");
+
+        assertThatThrownBy(() -> archive.fetch(SEGMENT, destination)).isInstanceOf(IOException.class);
+        assertThat(destination).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void headerlessObjectsOfWalGAreReadFromItsFolder() throws IOException {
+        byte[] plain = "WAL-G wrote this without a header".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream out = codec.compress(compressed)) {
+            out.write(plain);
+        }
+        storage.createIfAbsent("wal_005/00000002.history.dft", new java.io.ByteArrayInputStream(compressed.toByteArray()));
+        Path destination = restore.resolve("RECOVERYHISTORY");
+
+        FetchResult result = archive.fetch("00000002.history", destination);
+
+        assertThat(result).isEqualTo(new FetchResult.Fetched("wal_005/00000002.history.dft", plain.length, false));
+        assertThat(Files.readAllBytes(destination)).isEqualTo(plain);
+    }
+
+    @Test
+    void malformedNamesAreRejectedWithTheName() throws IOException {
+        Path notWal = Files.writeString(pgWal.resolve("00000001000000000000000G"), "x");
+        assertThatThrownBy(() -> archive.push(notWal))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'00000001000000000000000G'");
+        assertThatThrownBy(() -> archive.fetch("../../etc/passwd", restore.resolve("x")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'../../etc/passwd'");
+        assertThat(storage.keys()).isEmpty();
+    }
+
+    @Test
+    void fileThatIsNotTheSegmentItIsNamedIsRefused() throws IOException {
+        Path renamed = TestWal.segment(pgWal, "000000010000000000000007", SEGMENT, SYSTEM, 1, TestWal.SEGMENT_SIZE);
+        assertThatThrownBy(() -> archive.push(renamed))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not hold segment 000000010000000000000007");
+
+        Path truncated = TestWal.segment(pgWal, "000000010000000000000008", "000000010000000000000008", SYSTEM, 1, 4096);
+        assertThatThrownBy(() -> archive.push(truncated))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("4096 bytes");
+        assertThat(storage.keys()).isEmpty();
+    }
+
+    @Test
+    void missingLocalFileFailsNamingIt() {
+        Path missing = pgWal.resolve(SEGMENT);
+        assertThatThrownBy(() -> archive.push(missing))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining(SEGMENT);
+    }
+
+    @Test
+    void fetchIntoAMissingDirectoryFailsAndLeavesNothing() throws IOException {
+        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        Path destination = restore.resolve("no/such/dir/RECOVERYXLOG");
+        assertThatThrownBy(() -> archive.fetch(SEGMENT, destination))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("no/such/dir");
+    }
+
+    private void assertNoTemporaryFiles() throws IOException {
+        try (Stream<Path> files = Files.list(restore)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".walstash-tmp"));
+        }
+    }
+
+    /** Stores plain bytes, so a test can damage the payload at an exact position. */
+    private static final class RawTestCodec implements Codec {
+        @Override
+        public String name() {
+            return "raw-test";
+        }
+
+        @Override
+        public String fileExtension() {
+            return "raw";
+        }
+
+        @Override
+        public OutputStream compress(OutputStream out) {
+            return out;
+        }
+
+        @Override
+        public java.io.InputStream decompress(java.io.InputStream in) {
+            return in;
+        }
+    }
+}
