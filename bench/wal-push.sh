@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Times `walstash wal-push` of one real 16 MiB WAL segment to a file:// repository (zstd),
+# beside `cp` + sync of the same file, and reports medians and peak RSS.
+#
+#   bench/wal-push.sh [runs]        (default 9 runs; builds the launcher if it is missing)
+#
+# The segment comes from a throwaway PostgreSQL cluster loaded with pgbench, so its
+# compressibility is that of real WAL. Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin)
+# and GNU time (/usr/bin/time).
+set -euo pipefail
+runs=${1:-9}
+here=$(cd "$(dirname "$0")/.." && pwd)
+launcher="$here/cli/target/walstash/bin/walstash"
+[ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
+
+pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
+chmod 755 "$work"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$work"
+cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
+as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c 2 -t 2000 postgres >/dev/null 2>&1
+as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "CHECKPOINT; SELECT pg_switch_wal()" postgres >/dev/null
+segment=$(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | sed -n 3p)
+mkdir "$work/wal"
+cp "$work/data/pg_wal/$segment" "$work/wal/$segment"
+as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+now_ms() { date +%s%3N; }
+
+push_ms=(); push_rss=(); cp_ms=()
+for i in $(seq "$runs"); do
+  repo="$work/repo-$i"
+  start=$(now_ms)
+  /usr/bin/time -f '%M' -o "$work/rss" "$launcher" wal-push --storage "file://$repo" --compression zstd "$work/wal/$segment" 2>/dev/null
+  push_ms+=($(( $(now_ms) - start )))
+  push_rss+=($(cat "$work/rss"))
+  stored=$(stat -c %s "$repo/wal/$segment.zst")
+
+  start=$(now_ms)
+  cp "$work/wal/$segment" "$work/copy-$i" && sync -f "$work/copy-$i"
+  cp_ms+=($(( $(now_ms) - start )))
+done
+
+p=$(printf '%s\n' "${push_ms[@]}" | median)
+c=$(printf '%s\n' "${cp_ms[@]}" | median)
+r=$(printf '%s\n' "${push_rss[@]}" | sort -n | tail -n 1)
+echo "segment:        $segment, 16 MiB of pgbench WAL, stored as $stored bytes with zstd"
+echo "wal-push:       median $p ms over $runs runs (all: ${push_ms[*]})"
+echo "cp + sync:      median $c ms over $runs runs (all: ${cp_ms[*]})"
+echo "peak RSS:       $((r / 1024)) MiB (wal-push, max over runs)"
+echo "machine:        $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1)"

@@ -1,0 +1,36 @@
+package io.walstash.cli;
+
+import io.walstash.core.config.Configuration;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options every command that touches a repository shares; they override the environment. */
+final class ConfigOptions {
+    @Option(names = "--storage", paramLabel = "URI",
+            description = "Repository location: file:///path (default from WALSTASH_STORAGE or WAL-G's WALG_*_PREFIX)")
+    String storage;
+
+    @Option(names = "--compression", paramLabel = "CODEC",
+            description = "Codec for new objects: zstd (default), lz4, gzip, xz, lzma, brotli, none (WALSTASH_COMPRESSION, WALG_COMPRESSION_METHOD)")
+    String compression;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A NAME=value file (a WAL-G .env works), read after options and environment (WALSTASH_CONFIG)")
+    String configFile;
+
+    Configuration load() throws IOException {
+        Map<String, String> options = new HashMap<>();
+        if (storage != null) {
+            options.put(Configuration.STORAGE, storage);
+        }
+        if (compression != null) {
+            options.put(Configuration.COMPRESSION, compression);
+        }
+        if (configFile != null) {
+            options.put(Configuration.CONFIG_FILE, configFile);
+        }
+        return Configuration.load(options, System.getenv());
+    }
+}

@@ -1,0 +1,239 @@
+package io.walstash.cli;
+
+import io.walstash.core.postgres.DataFingerprint;
+import io.walstash.core.postgres.LocalCluster;
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.postgres.PostgresBinaries;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Run walstash end to end on a throwaway PostgreSQL cluster.",
+                "Archives its WAL under load to a local file:// repository, recovers a fresh cluster",
+                "from that archive, and compares the data of both.",
+                "Needs PostgreSQL's binaries (PG_BIN or /usr/lib/postgresql/*/bin); as root it runs them as 'postgres'."})
+final class DemoCommand implements Callable<Integer> {
+    private static final Duration WAIT = Duration.ofMinutes(5);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--scale", defaultValue = "5", description = "pgbench scale factor of the load (default ${DEFAULT-VALUE})")
+    int scale;
+
+    @Option(names = "--transactions", defaultValue = "2000", description = "pgbench transactions per client (default ${DEFAULT-VALUE})")
+    int transactions;
+
+    @Option(names = "--keep", description = "Keep the working directory (clusters stopped) for inspection")
+    boolean keep;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        if (scale < 1 || transactions < 1) {
+            throw new IllegalArgumentException("--scale and --transactions must be at least 1");
+        }
+        PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
+        OsUser user = OsUser.current();
+        Path work = Files.createTempDirectory("walstash-demo-", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+        user.own(work);
+        Path repository = work.resolve("repository");
+        String storage = repository.toUri().toString();
+        String walstash = launcher(user, work);
+        out.printf("walstash demo: PostgreSQL %d from %s%s, working in %s%n", binaries.majorVersion(),
+                binaries.directory(), user.runAs().map(u -> " as OS user " + u).orElse(""), work);
+        out.printf("  repository: %s%n", storage);
+        long demoStart = System.nanoTime();
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);
+             LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
+            long t = System.nanoTime();
+            source.configure(Map.of("archive_mode", "on",
+                    "archive_command", walstash + " wal-push --storage " + storage + " %p",
+                    "wal_level", "replica", "max_wal_senders", "4"));
+            source.start();
+            step("initdb and start a source cluster with archive_command = walstash wal-push", t);
+
+            t = System.nanoTime();
+            source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
+            step("pg_basebackup without WAL (restore will need the archive)", t);
+
+            t = System.nanoTime();
+            source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
+            source.runTool("pgbench", "-c", "4", "-j", "2", "-t", Integer.toString(transactions), "postgres");
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE demo_events (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())");
+                s.execute("INSERT INTO demo_events (payload) SELECT md5(g::text) FROM generate_series(1, 50000) g");
+            }
+            step("load: pgbench -i -s " + scale + ", 4 clients x " + transactions + " transactions, 50000 inserts", t);
+
+            t = System.nanoTime();
+            String last = source.switchWalAndWaitForArchive(WAIT);
+            step("pg_switch_wal() and wait until " + last + " is archived", t);
+            RepositoryStats stats = RepositoryStats.of(repository.resolve("wal"));
+            out.printf("  archived %d WAL files, %.1f MiB stored; pg_stat_archiver failed_count = %d%n",
+                    stats.files(), stats.bytes() / 1048576.0, failedCount(source));
+
+            DataFingerprint expected;
+            try (Connection c = source.connect()) {
+                expected = DataFingerprint.of(c);
+            }
+            source.stop();
+
+            t = System.nanoTime();
+            Path signal = restored.dataDirectory().resolve("recovery.signal");
+            Files.createFile(signal);
+            user.own(signal);
+            restored.configure(Map.of("restore_command", walstash + " wal-fetch --storage " + storage + " %f %p",
+                    "archive_mode", "off"));
+            restored.start();
+            restored.waitForRecoveryEnd(WAIT);
+            step("recover a new cluster from the base backup with restore_command = walstash wal-fetch", t);
+
+            DataFingerprint actual;
+            try (Connection c = restored.connect()) {
+                actual = DataFingerprint.of(c);
+            }
+            restored.stop();
+            Map<String, String> differences = differences(expected, actual);
+            if (!differences.isEmpty()) {
+                out.printf("FAILED: restored data differ from the source: %s%n", differences);
+                return ExitCode.VERIFICATION_FAILED.code();
+            }
+            out.printf("OK: %d tables, %d rows identical in source and restored cluster (%.1f s in all)%n",
+                    expected.tables().size(), expected.totalRows(), (System.nanoTime() - demoStart) / 1e9);
+            return ExitCode.OK.code();
+        } finally {
+            out.flush();
+            if (keep) {
+                out.printf("  kept %s%n", work);
+            } else {
+                deleteTree(work);
+            }
+        }
+    }
+
+    /**
+     * The walstash command PostgreSQL runs. When PostgreSQL runs as another OS user, that user may
+     * not be able to enter the directory walstash is installed in (/root/...), so the class path is
+     * copied into the working directory, which that user owns.
+     */
+    static String launcher(OsUser user, Path work) throws IOException {
+        if (user.runAs().isEmpty()) {
+            return launcher();
+        }
+        Path lib = Files.createDirectories(work.resolve("walstash-lib"));
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (Files.isRegularFile(jar)) {
+                Files.copy(jar, lib.resolve(jar.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else if (Files.isDirectory(jar)) {
+                copyTree(jar, lib.resolve("classes-" + Integer.toHexString(entry.hashCode())));
+            }
+        }
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        try (Stream<Path> entries = Files.list(lib)) {
+            String classPath = entries.map(Path::toString).sorted().collect(java.util.stream.Collectors.joining(":"));
+            return shellQuote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+                    + shellQuote(classPath) + " " + Main.class.getName();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : files.toList()) {
+                Path destination = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(source, destination);
+                }
+            }
+        }
+    }
+
+    /** The walstash command PostgreSQL runs: this very launcher, or this JVM's class path when run from a build. */
+    static String launcher() {
+        String launcher = System.getenv("WALSTASH_LAUNCHER");
+        if (launcher != null && !launcher.isBlank()) {
+            return shellQuote(launcher);
+        }
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return shellQuote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+                + shellQuote(System.getProperty("java.class.path")) + " " + Main.class.getName();
+    }
+
+    private static String shellQuote(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    private static long failedCount(LocalCluster cluster) throws java.sql.SQLException {
+        try (Connection c = cluster.connect(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT failed_count FROM pg_stat_archiver")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static Map<String, String> differences(DataFingerprint expected, DataFingerprint actual) {
+        Map<String, String> differences = new LinkedHashMap<>();
+        expected.tables().forEach((table, fingerprint) -> {
+            DataFingerprint.TableFingerprint other = actual.tables().get(table);
+            if (!fingerprint.equals(other)) {
+                differences.put(table, "source " + fingerprint + ", restored " + other);
+            }
+        });
+        actual.tables().keySet().stream().filter(t -> !expected.tables().containsKey(t))
+                .forEach(t -> differences.put(t, "only in the restored cluster"));
+        return differences;
+    }
+
+    private void step(String what, long startedNanos) {
+        out.printf("  %6.1f s  %s%n", (System.nanoTime() - startedNanos) / 1e9, what);
+        out.flush();
+    }
+
+    private record RepositoryStats(long files, long bytes) {
+        static RepositoryStats of(Path walDirectory) throws IOException {
+            if (!Files.isDirectory(walDirectory)) {
+                return new RepositoryStats(0, 0);
+            }
+            try (Stream<Path> files = Files.list(walDirectory)) {
+                long[] totals = new long[2];
+                files.filter(Files::isRegularFile).forEach(p -> {
+                    totals[0]++;
+                    totals[1] += p.toFile().length();
+                });
+                return new RepositoryStats(totals[0], totals[1]);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.walstash.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every exit code walstash uses, each within 0..125: PostgreSQL treats a restore_command exit
+ * above 125 (or a signal) as fatal and stops recovery instead of ending the archive.
+ */
+public enum ExitCode {
+    OK(0, "success"),
+    FAILURE(1, "unexpected internal error (a bug: please report it with WALSTASH_LOG_LEVEL=debug output)"),
+    USAGE(2, "invalid command line"),
+    INVALID_INPUT(3, "invalid input or configuration: malformed WAL name, unknown codec or storage scheme, bad URI or setting"),
+    CONFLICT(4, "the WAL file is already archived with different content; nothing was overwritten"),
+    FOREIGN_REPOSITORY(5, "the repository belongs to another PostgreSQL cluster or a newer layout"),
+    CORRUPT(6, "a stored object fails its checksum or does not decode; nothing was placed"),
+    VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's"),
+    IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed"),
+    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive)");
+
+    private final int code;
+    private final String meaning;
+
+    ExitCode(int code, String meaning) {
+        this.code = code;
+        this.meaning = meaning;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The picocli help section: code → meaning. */
+    static Map<String, String> helpSection() {
+        Map<String, String> section = new LinkedHashMap<>();
+        for (ExitCode exit : values()) {
+            section.put(Integer.toString(exit.code), exit.meaning);
+        }
+        return section;
+    }
+}

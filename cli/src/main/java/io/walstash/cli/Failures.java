@@ -1,0 +1,57 @@
+package io.walstash.cli;
+
+import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.archive.ForeignRepositoryException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/** The one place that turns a failure into an exit code and a one-line message. */
+final class Failures {
+    private Failures() {
+    }
+
+    static ExitCode exitCodeOf(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof ForeignRepositoryException) {
+            return ExitCode.FOREIGN_REPOSITORY;
+        }
+        if (t instanceof CorruptObjectException) {
+            return ExitCode.CORRUPT;
+        }
+        if (t instanceof IllegalArgumentException) {
+            return ExitCode.INVALID_INPUT;
+        }
+        if (t instanceof java.io.IOException) {
+            return ExitCode.IO_ERROR;
+        }
+        return ExitCode.FAILURE;
+    }
+
+    /** One line, naming the file or object concerned; never a setting's value. */
+    static String describe(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof NoSuchFileException e) {
+            return "no such file: " + e.getFile() + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
+        }
+        if (t instanceof AccessDeniedException e) {
+            return "permission denied: " + e.getFile() + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
+        }
+        if (t instanceof FileSystemException e) {
+            return e.getFile() + ": " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
+        }
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) {
+            return t.getClass().getSimpleName();
+        }
+        return message.lines().findFirst().orElse(message);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof UncheckedIOException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

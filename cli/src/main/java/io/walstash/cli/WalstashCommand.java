@@ -1,0 +1,78 @@
+package io.walstash.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
+        footer = {
+                "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
+                "                        WAL-G aliases: WALG_FILE_PREFIX (a path),",
+                "                        WALG_S3_PREFIX, WALG_GS_PREFIX, WALG_AZ_PREFIX",
+                "  WALSTASH_COMPRESSION  zstd (default), lz4, gzip, xz, lzma, brotli, none",
+                "                        WAL-G alias: WALG_COMPRESSION_METHOD",
+                "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
+                "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
+                "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
+                "  PG_BIN                PostgreSQL binaries for demo",
+                "",
+                "PostgreSQL:",
+                "  archive_command = '/path/to/walstash/bin/walstash wal-push %%p'",
+                "  restore_command = '/path/to/walstash/bin/walstash wal-fetch %%f %%p'"})
+final class WalstashCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required; see walstash --help");
+    }
+
+    /** Runs the command line and returns the exit code; every failure becomes one line on stderr. */
+    static int execute(String[] args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new WalstashCommand());
+        applyExitCodeHelp(commandLine);
+        commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            err.println("walstash: error: " + Failures.describe(failure));
+            if (isDebug()) {
+                failure.printStackTrace(err);
+            }
+            err.flush();
+            return Failures.exitCodeOf(failure).code();
+        });
+        commandLine.setParameterExceptionHandler((failure, args) -> {
+            PrintWriter err = failure.getCommandLine().getErr();
+            err.println("walstash: error: " + failure.getMessage());
+            err.println("Try '" + failure.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return ExitCode.USAGE.code();
+        });
+        return commandLine;
+    }
+
+    private static void applyExitCodeHelp(CommandLine commandLine) {
+        commandLine.getCommandSpec().usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCode.helpSection());
+        commandLine.getSubcommands().values().forEach(WalstashCommand::applyExitCodeHelp);
+    }
+
+    private static boolean isDebug() {
+        String level = System.getenv("WALSTASH_LOG_LEVEL");
+        if (level == null) {
+            level = System.getenv("WALG_LOG_LEVEL");
+        }
+        return level != null && level.strip().equalsIgnoreCase("debug");
+    }
+}

@@ -1,0 +1,58 @@
+package io.walstash.cli;
+
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.postgres.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The launcher the build made (cli/target/walstash/bin/walstash), run as a separate process like PostgreSQL runs it. */
+final class Launcher {
+    private Launcher() {
+    }
+
+    private static Path copied;
+
+    /**
+     * The launcher, copied with its lib/ folder to a world-readable temporary directory: that proves
+     * the folder is relocatable, and lets the unprivileged PostgreSQL user run it even when the
+     * build lives under a directory only root can enter (such as /root).
+     */
+    static synchronized Path path() throws IOException {
+        if (copied != null) {
+            return copied;
+        }
+        String configured = System.getProperty("walstash.launcher");
+        Path launcher = configured != null ? Path.of(configured) : Path.of("target/walstash/bin/walstash");
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException("no launcher at " + launcher.toAbsolutePath() + "; run mvn package first");
+        }
+        Path home = launcher.toAbsolutePath().getParent().getParent();
+        Path target = Files.createTempDirectory("walstash-launcher-");
+        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (java.util.stream.Stream<Path> files = Files.walk(home)) {
+            for (Path source : files.toList()) {
+                Path destination = target.resolve(home.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(source, destination, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        copied = target.resolve("bin/walstash");
+        return copied;
+    }
+
+    /** Runs the launcher with {@code arguments}, optionally as the cluster's OS user; returns exit code and output. */
+    static Processes.Outcome run(OsUser user, Map<String, String> environment, String... arguments) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(path().toString());
+        command.addAll(List.of(arguments));
+        return Processes.runAllowingFailure(user.wrap(command), environment, Duration.ofMinutes(10));
+    }
+}

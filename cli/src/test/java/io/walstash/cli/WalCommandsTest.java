@@ -1,0 +1,166 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** wal-push and wal-fetch through the real command line, codecs and file storage, in process. */
+class WalCommandsTest {
+    private static final String SEGMENT = "000000010000000000000002";
+    private static final int SEGMENT_SIZE = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private Path repository() {
+        return dir.resolve("repo");
+    }
+
+    private String storage() {
+        return repository().toUri().toString();
+    }
+
+    private Path segment(String name, long systemId, long seed) throws IOException {
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal-" + seed));
+        byte[] bytes = new byte[SEGMENT_SIZE];
+        new Random(seed).nextBytes(bytes);
+        long segNo = Long.parseLong(name.substring(8, 16), 16) * (0x1_0000_0000L / SEGMENT_SIZE) + Long.parseLong(name.substring(16), 16);
+        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        header.putShort(0, (short) 0xD110).putShort(2, (short) 2).putInt(4, 1).putLong(8, segNo * SEGMENT_SIZE)
+                .putLong(16, 0).putLong(24, systemId).putInt(32, SEGMENT_SIZE).putInt(36, 8192);
+        return Files.write(pgWal.resolve(name), bytes);
+    }
+
+    @Test
+    void everyCodecPushesAndFetchesThroughTheCommandLine() throws IOException {
+        String[] codecs = {"zstd", "lz4", "gzip", "xz", "lzma", "brotli", "none"};
+        for (int i = 0; i < codecs.length; i++) {
+            String name = "00000001" + "00000000" + String.format("%08X", 0x10 + i);
+            Path file = segment(name, 99, i);
+            CliRun push = CliRun.of("wal-push", "--storage", storage(), "--compression", codecs[i], file.toString());
+            assertThat(push.exitCode()).as(codecs[i] + ": " + push.err()).isZero();
+
+            // fetched with the default codec configured: the stored object's own codec decides
+            Path destination = dir.resolve("RECOVERYXLOG-" + codecs[i]);
+            CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), name, destination.toString());
+            assertThat(fetch.exitCode()).as(codecs[i] + ": " + fetch.err()).isZero();
+            assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(file));
+        }
+    }
+
+    @Test
+    void rePushIdenticalSucceedsAndDifferentFailsLoudly() throws IOException {
+        Path first = segment(SEGMENT, 99, 1);
+        assertThat(CliRun.of("wal-push", "--storage", storage(), first.toString()).exitCode()).isZero();
+        CliRun again = CliRun.of("wal-push", "--storage", storage(), first.toString());
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.err()).contains("already archived with identical content");
+
+        byte[] stored = Files.readAllBytes(repository().resolve("wal/" + SEGMENT + ".zst"));
+        CliRun conflict = CliRun.of("wal-push", "--storage", storage(), segment(SEGMENT, 99, 2).toString());
+        assertThat(conflict.exitCode()).isEqualTo(ExitCode.CONFLICT.code());
+        assertThat(conflict.errLines()).singleElement().asString().contains("DIFFERENT content");
+        assertThat(Files.readAllBytes(repository().resolve("wal/" + SEGMENT + ".zst"))).isEqualTo(stored);
+    }
+
+    @Test
+    void anotherClustersWalIsRefused() throws IOException {
+        assertThat(CliRun.of("wal-push", "--storage", storage(), segment(SEGMENT, 99, 1).toString()).exitCode()).isZero();
+        CliRun foreign = CliRun.of("wal-push", "--storage", storage(), segment("000000010000000000000003", 12345, 2).toString());
+        assertThat(foreign.exitCode()).isEqualTo(ExitCode.FOREIGN_REPOSITORY.code());
+        assertThat(foreign.errLines()).singleElement().asString().contains("system 12345").contains("system 99");
+        assertThat(repository().resolve("wal/000000010000000000000003.zst")).doesNotExist();
+    }
+
+    @Test
+    void missingSegmentExits74AndPlacesNothing() {
+        CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, dir.resolve("RECOVERYXLOG").toString());
+        assertThat(fetch.exitCode()).isEqualTo(74);
+        assertThat(fetch.errLines()).singleElement().asString().contains(SEGMENT);
+        assertThat(dir.resolve("RECOVERYXLOG")).doesNotExist();
+    }
+
+    @Test
+    void corruptObjectIsRefusedAndNothingIsPlaced() throws IOException {
+        assertThat(CliRun.of("wal-push", "--storage", storage(), "--compression", "none",
+                segment(SEGMENT, 99, 1).toString()).exitCode()).isZero();
+        Path object = repository().resolve("wal/" + SEGMENT + ".raw");
+        byte[] bytes = Files.readAllBytes(object);
+        bytes[bytes.length - 10] ^= 1;
+        Files.write(object, bytes);
+
+        Path destination = Files.createDirectories(dir.resolve("pg_wal")).resolve("RECOVERYXLOG");
+        CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, destination.toString());
+        assertThat(fetch.exitCode()).isEqualTo(ExitCode.CORRUPT.code());
+        assertThat(fetch.errLines()).singleElement().asString().contains("fails its checksum");
+        assertThat(listing(destination.getParent())).isEmpty();
+    }
+
+    @Test
+    void badInputIsOneLineAndNonZeroAndWritesNothing() throws IOException {
+        Path segment = segment(SEGMENT, 99, 1);
+        Path malformed = Files.copy(segment, segment.resolveSibling("00000001000000000000002"));
+        Path directory = Files.createDirectories(dir.resolve("pg_wal-x/000000010000000000000009"));
+
+        assertOneLineError(CliRun.of("wal-push", "--storage", storage(), dir.resolve("missing/" + SEGMENT).toString()),
+                ExitCode.IO_ERROR, "no such file");
+        assertOneLineError(CliRun.of("wal-push", "--storage", storage(), directory.toString()),
+                ExitCode.IO_ERROR, "is a directory");
+        assertOneLineError(CliRun.of("wal-push", "--storage", storage(), malformed.toString()),
+                ExitCode.INVALID_INPUT, "'00000001000000000000002'");
+        assertOneLineError(CliRun.of("wal-push", "--storage", storage(), "--compression", "snappy", segment.toString()),
+                ExitCode.INVALID_INPUT, "unknown compression 'snappy' (known: brotli, gzip, lz4, lzma, none, xz, zstd)");
+        assertOneLineError(CliRun.of("wal-push", "--storage", "ftp://host/path", segment.toString()),
+                ExitCode.INVALID_INPUT, "no storage provider for scheme 'ftp'");
+        assertOneLineError(CliRun.of("wal-push", "--storage", "file:///", segment.toString()),
+                ExitCode.INVALID_INPUT, "has no path");
+        assertOneLineError(CliRun.of("wal-fetch", "--storage", storage(), "not-a-wal-name", dir.resolve("x").toString()),
+                ExitCode.INVALID_INPUT, "'not-a-wal-name'");
+        assertThat(repository()).doesNotExist();
+
+        assertThat(CliRun.of("wal-push", "--storage", storage(), segment.toString()).exitCode()).isZero();
+        assertOneLineError(CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, dir.resolve("no/dir/RECOVERYXLOG").toString()),
+                ExitCode.IO_ERROR, "no/dir");
+        assertThat(dir.resolve("no")).doesNotExist();
+    }
+
+    @Test
+    void usageErrorsExit2() {
+        CliRun run = CliRun.of("wal-push");
+        assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(run.err()).contains("Missing required parameter: 'PATH'");
+        assertThat(CliRun.of("no-such-verb").exitCode()).isEqualTo(ExitCode.USAGE.code());
+    }
+
+    @Test
+    void helpListsCommandsExitCodesAndConfiguration() {
+        CliRun help = CliRun.of("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("wal-push", "wal-fetch", "demo", "Exit codes:", "74", "WALSTASH_STORAGE",
+                "WALG_FILE_PREFIX", "WALG_COMPRESSION_METHOD");
+        assertThat(CliRun.of("wal-fetch", "--help").out()).contains("Exit codes:", "74");
+        assertThat(CliRun.of("--version").out()).startsWith("walstash ");
+        for (ExitCode code : ExitCode.values()) {
+            assertThat(code.code()).isBetween(0, 125);
+        }
+    }
+
+    private static void assertOneLineError(CliRun run, ExitCode expected, String fragment) {
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(expected.code());
+        assertThat(run.errLines()).as(run.err()).singleElement().asString().startsWith("walstash: error: ").contains(fragment);
+    }
+
+    private static java.util.List<String> listing(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+}
