@@ -3,19 +3,16 @@ package io.walstash.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.stream.Stream;
+import io.walstash.core.testing.WalSegmentFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** wal-push and wal-fetch through the real command line, codecs and file storage, in process. */
 class WalCommandsTest {
     private static final String SEGMENT = "000000010000000000000002";
-    private static final int SEGMENT_SIZE = 1 << 20;
 
     @TempDir
     Path dir;
@@ -30,13 +27,7 @@ class WalCommandsTest {
 
     private Path segment(String name, long systemId, long seed) throws IOException {
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal-" + seed));
-        byte[] bytes = new byte[SEGMENT_SIZE];
-        new Random(seed).nextBytes(bytes);
-        long segNo = Long.parseLong(name.substring(8, 16), 16) * (0x1_0000_0000L / SEGMENT_SIZE) + Long.parseLong(name.substring(16), 16);
-        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        header.putShort(0, (short) 0xD110).putShort(2, (short) 2).putInt(4, 1).putLong(8, segNo * SEGMENT_SIZE)
-                .putLong(16, 0).putLong(24, systemId).putInt(32, SEGMENT_SIZE).putInt(36, 8192);
-        return Files.write(pgWal.resolve(name), bytes);
+        return WalSegmentFiles.segment(pgWal, name, systemId, seed);
     }
 
     @Test

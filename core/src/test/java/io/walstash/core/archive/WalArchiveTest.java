@@ -7,6 +7,7 @@ import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
 import io.walstash.core.storage.InMemoryStorage;
+import io.walstash.core.testing.WalSegmentFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,30 +44,30 @@ class WalArchiveTest {
 
     @Test
     void pushedSegmentComesBackIdentical() throws IOException {
-        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
 
         PushResult result = archive.push(segment);
 
         assertThat(result).isInstanceOf(PushResult.Archived.class);
         PushResult.Archived archived = (PushResult.Archived) result;
         assertThat(archived.key()).isEqualTo("wal/" + SEGMENT + ".dft");
-        assertThat(archived.plainBytes()).isEqualTo(TestWal.SEGMENT_SIZE);
+        assertThat(archived.plainBytes()).isEqualTo(WalSegmentFiles.SEGMENT_SIZE);
         assertThat(archived.storedBytes()).isEqualTo(storage.bytes(archived.key()).length);
 
         Path destination = restore.resolve("RECOVERYXLOG");
         FetchResult fetched = archive.fetch(SEGMENT, destination);
-        assertThat(fetched).isEqualTo(new FetchResult.Fetched(archived.key(), TestWal.SEGMENT_SIZE, true));
+        assertThat(fetched).isEqualTo(new FetchResult.Fetched(archived.key(), WalSegmentFiles.SEGMENT_SIZE, true));
         assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
         assertNoTemporaryFiles();
     }
 
     @Test
     void firstPushPinsTheRepositoryToTheCluster() throws IOException {
-        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
 
         RepositoryMarker marker = archive.readMarker().orElseThrow();
         assertThat(marker.systemIdentifier()).isEqualTo(SYSTEM);
-        assertThat(marker.walSegmentSize()).isEqualTo(TestWal.SEGMENT_SIZE);
+        assertThat(marker.walSegmentSize()).isEqualTo(WalSegmentFiles.SEGMENT_SIZE);
         assertThat(marker.postgresMajorVersion()).hasValue(15);
         assertThat(marker.layoutVersion()).isEqualTo(RepositoryMarker.LAYOUT_VERSION);
         assertThat(RepositoryMarker.parse(marker.toBytes())).isEqualTo(marker);
@@ -74,8 +75,8 @@ class WalArchiveTest {
 
     @Test
     void segmentOfAnotherClusterIsRefusedAndNothingIsStored() throws IOException {
-        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
-        Path foreign = TestWal.segment(Files.createDirectory(pgWal.resolve("other")), "000000010000000000000004", 42L, 2);
+        archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
+        Path foreign = WalSegmentFiles.segment(Files.createDirectory(pgWal.resolve("other")), "000000010000000000000004", 42L, 2);
 
         // a fresh archive instance, as the next archive_command would be
         assertThatThrownBy(() -> archive(codec).push(foreign))
@@ -87,7 +88,7 @@ class WalArchiveTest {
 
     @Test
     void identicalRePushSucceedsWithoutWriting() throws IOException {
-        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
         archive.push(segment);
         byte[] stored = storage.bytes("wal/" + SEGMENT + ".dft");
 
@@ -97,7 +98,7 @@ class WalArchiveTest {
 
     @Test
     void identicalRePushWithAnotherCodecIsRecognised() throws IOException {
-        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
         archive(rawCodec).push(segment);
 
         assertThat(archive.push(segment)).isEqualTo(new PushResult.AlreadyArchived("wal/" + SEGMENT + ".raw"));
@@ -106,9 +107,9 @@ class WalArchiveTest {
 
     @Test
     void conflictingRePushNeverOverwrites() throws IOException {
-        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
         byte[] stored = storage.bytes("wal/" + SEGMENT + ".dft");
-        Path other = TestWal.segment(Files.createDirectory(pgWal.resolve("other")), SEGMENT, SYSTEM, 2);
+        Path other = WalSegmentFiles.segment(Files.createDirectory(pgWal.resolve("other")), SEGMENT, SYSTEM, 2);
 
         PushResult result = archive.push(other);
 
@@ -138,7 +139,7 @@ class WalArchiveTest {
 
     @Test
     void fetchReplacesAnExistingDestination() throws IOException {
-        Path segment = TestWal.segment(pgWal, SEGMENT, SYSTEM, 1);
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
         archive.push(segment);
         Path destination = restore.resolve("RECOVERYXLOG");
         Files.writeString(destination, "left over from the previous segment");
@@ -149,7 +150,7 @@ class WalArchiveTest {
 
     @Test
     void corruptedPayloadIsDetectedAndNothingIsPlaced() throws IOException {
-        archive(rawCodec).push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        archive(rawCodec).push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
         String key = "wal/" + SEGMENT + ".raw";
         byte[] damaged = storage.bytes(key);
         damaged[ObjectHeader.LENGTH + 5000] ^= 0x40;
@@ -166,7 +167,7 @@ class WalArchiveTest {
 
     @Test
     void truncatedObjectIsDetectedAndNothingIsPlaced() throws IOException {
-        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
         String key = "wal/" + SEGMENT + ".dft";
         byte[] whole = storage.bytes(key);
         storage.corrupt(key, java.util.Arrays.copyOf(whole, whole.length / 2));
@@ -207,12 +208,12 @@ class WalArchiveTest {
 
     @Test
     void fileThatIsNotTheSegmentItIsNamedIsRefused() throws IOException {
-        Path renamed = TestWal.segment(pgWal, "000000010000000000000007", SEGMENT, SYSTEM, 1, TestWal.SEGMENT_SIZE);
+        Path renamed = WalSegmentFiles.segment(pgWal, "000000010000000000000007", SEGMENT, SYSTEM, 1, WalSegmentFiles.SEGMENT_SIZE);
         assertThatThrownBy(() -> archive.push(renamed))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not hold segment 000000010000000000000007");
 
-        Path truncated = TestWal.segment(pgWal, "000000010000000000000008", "000000010000000000000008", SYSTEM, 1, 4096);
+        Path truncated = WalSegmentFiles.segment(pgWal, "000000010000000000000008", "000000010000000000000008", SYSTEM, 1, 4096);
         assertThatThrownBy(() -> archive.push(truncated))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("4096 bytes");
@@ -229,7 +230,7 @@ class WalArchiveTest {
 
     @Test
     void fetchIntoAMissingDirectoryFailsAndLeavesNothing() throws IOException {
-        archive.push(TestWal.segment(pgWal, SEGMENT, SYSTEM, 1));
+        archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
         Path destination = restore.resolve("no/such/dir/RECOVERYXLOG");
         assertThatThrownBy(() -> archive.fetch(SEGMENT, destination))
                 .isInstanceOf(NoSuchFileException.class)

@@ -1,4 +1,4 @@
-package io.walstash.core.archive;
+package io.walstash.core.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,21 +7,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-/** Builds WAL segment files whose first page carries a valid long page header, as PostgreSQL writes them. */
-final class TestWal {
-    static final int SEGMENT_SIZE = 1 << 20; // the smallest size PostgreSQL allows keeps tests fast
-    static final int PG15_MAGIC = 0xD110;
+/**
+ * Builds WAL segment files whose first page carries a valid long page header, as PostgreSQL
+ * writes them, with random bytes after it. Shared through core's test-jar.
+ */
+public final class WalSegmentFiles {
+    public static final int SEGMENT_SIZE = 1 << 20; // the smallest size PostgreSQL allows keeps tests fast
+    public static final int PG15_MAGIC = 0xD110;
 
-    private TestWal() {
+    private WalSegmentFiles() {
     }
 
     /** Writes segment {@code name} (a 24-hex-digit name) of system {@code systemId} into {@code directory}. */
-    static Path segment(Path directory, String name, long systemId, long seed) throws IOException {
+    public static Path segment(Path directory, String name, long systemId, long seed) throws IOException {
         return segment(directory, name, name, systemId, seed, SEGMENT_SIZE);
     }
 
     /** Writes a file called {@code fileName} holding segment {@code segmentName}'s header. */
-    static Path segment(Path directory, String fileName, String segmentName, long systemId, long seed, int size)
+    public static Path segment(Path directory, String fileName, String segmentName, long systemId, long seed, int size)
             throws IOException {
         long timeline = Long.parseLong(segmentName.substring(0, 8), 16);
         long log = Long.parseLong(segmentName.substring(8, 16), 16);
