@@ -94,9 +94,8 @@ public final class FileStorage implements Storage {
                 throw new IOException("cannot create file storage directory " + dir + ": " + describe(e), e);
             }
         }
-        if (!Files.isWritable(dir)) {
-            throw new IOException("file storage directory " + dir + " is not writable");
-        }
+        // No writability check: restoring from a read-only mount or snapshot of a repository is a
+        // normal operation; a write into one fails at create time, naming the file.
         return new FileStorage(dir, useHardLinks);
     }
 
