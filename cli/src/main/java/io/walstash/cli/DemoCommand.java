@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,7 +70,12 @@ final class DemoCommand implements Callable<Integer> {
                     "archive_command", walstash + " wal-push --storage " + storage + " %p",
                     "wal_level", "replica", "max_wal_senders", "4"));
             source.start();
-            step("initdb and start a source cluster with archive_command = walstash wal-push", t);
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE demo_events (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())");
+            }
+            // Prove archiving works before relying on it: pg_basebackup would wait for it forever.
+            source.switchWalAndWaitForArchive(WAIT);
+            step("initdb, start a source cluster with archive_command = walstash wal-push, archive one segment", t);
 
             t = System.nanoTime();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
@@ -79,7 +85,6 @@ final class DemoCommand implements Callable<Integer> {
             source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
             source.runTool("pgbench", "-c", "4", "-j", "2", "-t", Integer.toString(transactions), "postgres");
             try (Connection c = source.connect(); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE demo_events (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())");
                 s.execute("INSERT INTO demo_events (payload) SELECT md5(g::text) FROM generate_series(1, 50000) g");
             }
             step("load: pgbench -i -s " + scale + ", 4 clients x " + transactions + " transactions, 50000 inserts", t);
@@ -149,8 +154,11 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // A wildcard, not the list of jars: PostgreSQL cuts archive_command at 1024 bytes.
         try (Stream<Path> entries = Files.list(lib)) {
-            String classPath = entries.map(Path::toString).sorted().collect(java.util.stream.Collectors.joining(":"));
+            String directories = entries.filter(Files::isDirectory).map(Path::toString).sorted()
+                    .collect(Collectors.joining(":"));
+            String classPath = lib + "/*" + (directories.isEmpty() ? "" : ":" + directories);
             return shellQuote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
                     + shellQuote(classPath) + " " + Main.class.getName();
         }
