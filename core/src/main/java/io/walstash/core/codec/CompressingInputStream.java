@@ -57,7 +57,6 @@ public final class CompressingInputStream extends InputStream {
             compressor.close(); // finishes the format: trailer bytes land in the sink
         } else {
             compressor.write(chunk, 0, n);
-            compressor.flush();
         }
     }
 

@@ -66,14 +66,16 @@ public final class FileStorage implements Storage {
 
     private FileStorage(Path root, boolean useHardLinks) {
         this.root = root;
-        this.location = root.toUri();
+        // The root may not exist yet, and Path.toUri() only ends a directory's URI in '/' once it does.
+        String uri = root.toUri().toString();
+        this.location = URI.create(uri.endsWith("/") ? uri : uri + "/");
         this.useHardLinks = useHardLinks;
         for (int i = 0; i < renameLocks.length; i++) {
             renameLocks[i] = new Object();
         }
     }
 
-    /** Opens the storage in {@code root}, creating the directory (and its parents) when missing. */
+    /** Opens the storage in {@code root}; a missing root is created by the first {@link #createIfAbsent}. */
     public static FileStorage open(Path root) throws IOException {
         return open(root, true);
     }
@@ -84,16 +86,8 @@ public final class FileStorage implements Storage {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException("file storage path " + dir + " exists and is not a directory");
         }
-        if (!Files.isDirectory(dir)) {
-            try {
-                Files.createDirectories(dir);
-                if (dir.getParent() != null) {
-                    fsyncDirectory(dir.getParent());
-                }
-            } catch (IOException e) {
-                throw new IOException("cannot create file storage directory " + dir + ": " + describe(e), e);
-            }
-        }
+        // A missing root is created by the first create, not here: opening to read (wal-fetch) or to
+        // fail on bad input must not leave directories behind.
         // No writability check: restoring from a read-only mount or snapshot of a repository is a
         // normal operation; a write into one fails at create time, naming the file.
         return new FileStorage(dir, useHardLinks);
@@ -200,13 +194,17 @@ public final class FileStorage implements Storage {
     /** Creates the missing directories from the root down to {@code dir}, fsyncing each parent. */
     private void createDirectories(String key, Path dir) throws IOException {
         Deque<Path> missing = new ArrayDeque<>();
-        for (Path p = dir; !p.equals(root) && !Files.isDirectory(p); p = p.getParent()) {
-            missing.push(p);
+        for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p); // up to the first existing ancestor, which may lie above the root
         }
         for (Path p : missing) {
             try {
                 Files.createDirectory(p);
             } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p) && (!p.startsWith(root) || p.equals(root))) {
+                    throw new IOException("cannot create file storage directory " + root + ": " + p
+                            + " exists and is not a directory");
+                }
                 if (!Files.isDirectory(p)) {
                     throw new IOException("cannot store key '" + key + "': '" + keyOf(p)
                             + "' is an object, and in file storage a key can't be both an object and a folder");

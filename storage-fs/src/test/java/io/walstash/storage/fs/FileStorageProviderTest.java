@@ -48,11 +48,15 @@ class FileStorageProviderTest {
     }
 
     @Test
-    void createsTheRootAndReportsItAsLocation() throws IOException {
+    void firstCreateMakesTheRootAndOpenReportsItAsLocation() throws IOException {
         Path root = tempDir.resolve("a/b/repo");
         Storage storage = new FileStorageProvider().open(root.toUri(), Settings.empty());
 
-        assertThat(root).isDirectory();
+        assertThat(tempDir.resolve("a")).as("opening alone leaves nothing behind").doesNotExist();
+        assertThat(storage.list("")).isEmpty();
+        assertThat(storage.stat("k")).isEmpty();
+        assertThat(storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {7}))).isTrue();
+        assertThat(root.resolve("k")).hasBinaryContent(new byte[] {7});
         assertThat(storage.location()).isEqualTo(root.toUri()).hasScheme("file");
         assertThat(storage.location().toString()).startsWith("file:///").endsWith("/repo/");
         assertThat(storage).hasToString("FileStorage[" + root + "]");
@@ -60,7 +64,7 @@ class FileStorageProviderTest {
 
     @Test
     void acceptsLocalhost() throws IOException {
-        Path root = tempDir.resolve("repo");
+        Path root = Files.createDirectories(tempDir.resolve("repo"));
         URI uri = URI.create("file://localhost" + root.toUri().getRawPath());
 
         Storage storage = new FileStorageProvider().open(uri, Settings.empty());
@@ -99,11 +103,12 @@ class FileStorageProviderTest {
     }
 
     @Test
-    void rootThatCannotBeCreatedFailsNamingThePath() throws IOException {
+    void rootThatCannotBeCreatedFailsTheFirstCreateNamingThePath() throws IOException {
         Path file = Files.writeString(tempDir.resolve("plain-file"), "x");
         Path root = file.resolve("repo");
+        Storage storage = new FileStorageProvider().open(root.toUri(), Settings.empty());
 
-        assertThatThrownBy(() -> new FileStorageProvider().open(root.toUri(), Settings.empty()))
+        assertThatThrownBy(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {7})))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("cannot create file storage directory " + root + ": ")
                 .hasMessageContaining(file.toString())
