@@ -26,8 +26,8 @@ as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c 2 -t 2000 postgres >/dev/null 2>&1
-as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "CHECKPOINT; SELECT pg_switch_wal()" postgres >/dev/null
-segment=$(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | sed -n 3p)
+# the segment the switch completes: full of pgbench WAL (a recycled file further on would not be)
+segment=$(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "SELECT pg_walfile_name(pg_switch_wal())" postgres)
 mkdir "$work/wal"
 cp "$work/data/pg_wal/$segment" "$work/wal/$segment"
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
@@ -39,7 +39,8 @@ push_ms=(); push_rss=(); cp_ms=()
 for i in $(seq "$runs"); do
   repo="$work/repo-$i"
   start=$(now_ms)
-  /usr/bin/time -f '%M' -o "$work/rss" "$launcher" wal-push --storage "file://$repo" --compression zstd "$work/wal/$segment" 2>/dev/null
+  /usr/bin/time -f '%M' -o "$work/rss" "$launcher" wal-push --storage "file://$repo" --compression zstd "$work/wal/$segment" 2>"$work/push.err" \
+    || { cat "$work/push.err" >&2; exit 1; }
   push_ms+=($(( $(now_ms) - start )))
   push_rss+=($(cat "$work/rss"))
   stored=$(stat -c %s "$repo/wal/$segment.zst")
