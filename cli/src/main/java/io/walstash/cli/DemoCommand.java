@@ -159,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
             String directories = entries.filter(Files::isDirectory).map(Path::toString).sorted()
                     .collect(Collectors.joining(":"));
             String classPath = lib + "/*" + (directories.isEmpty() ? "" : ":" + directories);
-            return shellQuote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+            return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp "
                     + shellQuote(classPath) + " " + Main.class.getName();
         }
     }
@@ -184,7 +184,7 @@ final class DemoCommand implements Callable<Integer> {
             return shellQuote(launcher);
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return shellQuote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+        return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp "
                 + shellQuote(System.getProperty("java.class.path")) + " " + Main.class.getName();
     }
 
