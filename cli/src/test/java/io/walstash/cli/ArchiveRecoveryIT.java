@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -50,14 +51,23 @@ class ArchiveRecoveryIT {
 
     @Test
     void clusterRecoveredFromTheArchiveHoldsTheSameData() throws Exception {
+        // configured only through WAL-G's names, as an existing WAL-G setup would be
+        archiveLoadAndRecover(List.of(), "WALG_FILE_PREFIX=%s WALG_COMPRESSION_METHOD=lz4", "lz4", 3);
+    }
+
+    @Test
+    void segmentSizeIsReadFromTheClusterNotAssumed() throws Exception {
+        archiveLoadAndRecover(List.of("--wal-segsize=64"), "WALSTASH_STORAGE=file://%s", "zst", 1);
+    }
+
+    private void archiveLoadAndRecover(List<String> initdbOptions, String environment, String extension, int minimumSegments)
+            throws Exception {
         Path repository = work.resolve("repository");
         String launcher = Launcher.path().toString();
-        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, initdbOptions);
              LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
-            // configured only through WAL-G's names, as an existing WAL-G setup would be
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", "WALG_FILE_PREFIX=" + repository + " WALG_COMPRESSION_METHOD=lz4 "
-                            + launcher + " wal-push %p"));
+                    "archive_command", String.format(environment, repository) + " " + launcher + " wal-push %p"));
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
@@ -73,7 +83,7 @@ class ArchiveRecoveryIT {
                  ResultSet rs = s.executeQuery("SELECT failed_count, archived_count FROM pg_stat_archiver")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("pg_stat_archiver.failed_count").isZero();
-                assertThat(rs.getLong(2)).as("segments archived").isGreaterThanOrEqualTo(3);
+                assertThat(rs.getLong(2)).as("segments archived").isGreaterThanOrEqualTo(minimumSegments);
                 expected = DataFingerprint.of(c);
             }
             source.stop();
@@ -82,7 +92,7 @@ class ArchiveRecoveryIT {
             try (Stream<Path> stored = Files.list(repository.resolve("wal"))) {
                 assertThat(stored.map(p -> p.getFileName().toString()))
                         .isNotEmpty()
-                        .allMatch(n -> n.endsWith(".lz4"));
+                        .allMatch(n -> n.endsWith("." + extension));
             }
 
             Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));

@@ -44,8 +44,15 @@ public final class LocalCluster implements AutoCloseable {
     /** Runs initdb into {@code dataDirectory} (which must not exist; its parent must be writable by {@code user}). */
     public static LocalCluster initdb(PostgresBinaries binaries, OsUser user, Path dataDirectory, Path socketDirectory)
             throws IOException {
-        List<String> command = List.of(binaries.tool("initdb").toString(), "-D", dataDirectory.toString(),
-                "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--data-checksums", "--no-sync");
+        return initdb(binaries, user, dataDirectory, socketDirectory, List.of());
+    }
+
+    /** As {@link #initdb(PostgresBinaries, OsUser, Path, Path)}, with further initdb options such as {@code --wal-segsize=64}. */
+    public static LocalCluster initdb(PostgresBinaries binaries, OsUser user, Path dataDirectory, Path socketDirectory,
+                                      List<String> initdbOptions) throws IOException {
+        List<String> command = new ArrayList<>(List.of(binaries.tool("initdb").toString(), "-D", dataDirectory.toString(),
+                "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--data-checksums", "--no-sync"));
+        command.addAll(initdbOptions);
         Processes.run(user.wrap(command), Map.of(), TOOL_TIMEOUT);
         return new LocalCluster(binaries, user, dataDirectory, socketDirectory, freePort());
     }
