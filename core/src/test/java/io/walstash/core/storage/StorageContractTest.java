@@ -690,14 +690,14 @@ public abstract class StorageContractTest {
     }
 
     /** Passes on {@code before} bytes, signals {@code reached}, and waits for {@code proceed} before the rest. */
-    private static final class PausingInputStream extends InputStream {
+    public static final class PausingInputStream extends InputStream {
         private final InputStream source;
         private final CountDownLatch reached;
         private final CountDownLatch proceed;
         private final Duration waitLimit;
         private long before;
 
-        PausingInputStream(InputStream source, long before, CountDownLatch reached, CountDownLatch proceed, Duration waitLimit) {
+        public PausingInputStream(InputStream source, long before, CountDownLatch reached, CountDownLatch proceed, Duration waitLimit) {
             this.source = source;
             this.before = before;
             this.reached = reached;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.StorageContractTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -56,7 +58,7 @@ class FileStorageTest {
     void tempFileIsNeverVisibleUnderItsKey() throws Exception {
         CountDownLatch halfWritten = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        InputStream gated = new GatedInputStream(new byte[100_000], 40_000, halfWritten, proceed);
+        InputStream gated = new StorageContractTest.PausingInputStream(new ByteArrayInputStream(new byte[100_000]), 40_000, halfWritten, proceed, Duration.ofSeconds(30));
 
         CompletableFuture<Boolean> create = CompletableFuture.supplyAsync(() -> {
             try {
@@ -291,45 +293,4 @@ class FileStorageTest {
         return new ByteArrayInputStream(content.getBytes(UTF_8));
     }
 
-    /** Passes on {@code before} bytes, then waits for {@code proceed} before passing on the rest. */
-    private static final class GatedInputStream extends InputStream {
-        private final InputStream source;
-        private final CountDownLatch reached;
-        private final CountDownLatch proceed;
-        private long before;
-
-        GatedInputStream(byte[] content, long before, CountDownLatch reached, CountDownLatch proceed) {
-            this.source = new ByteArrayInputStream(content);
-            this.before = before;
-            this.reached = reached;
-            this.proceed = proceed;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (before == 0) {
-                reached.countDown();
-                try {
-                    if (!proceed.await(30, TimeUnit.SECONDS)) {
-                        throw new IOException("gate not opened within 30 s");
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted at the gate");
-                }
-                before = -1;
-            }
-            int n = source.read(b, off, before > 0 ? (int) Math.min(len, before) : len);
-            if (n > 0 && before > 0) {
-                before -= n;
-            }
-            return n;
-        }
-    }
 }
