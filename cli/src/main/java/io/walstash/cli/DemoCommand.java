@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
@@ -12,7 +13,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -130,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
             if (keep) {
                 out.printf("  kept %s%n", work);
             } else {
-                deleteTree(work);
+                FileTrees.delete(work);
             }
         }
     }
@@ -150,30 +150,14 @@ final class DemoCommand implements Callable<Integer> {
             if (Files.isRegularFile(jar)) {
                 Files.copy(jar, lib.resolve(jar.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             } else if (Files.isDirectory(jar)) {
-                copyTree(jar, lib.resolve("classes-" + Integer.toHexString(entry.hashCode())));
+                FileTrees.copy(jar, lib.resolve("classes-" + Integer.toHexString(entry.hashCode())));
             }
         }
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // A wildcard, not the list of jars: PostgreSQL cuts archive_command at 1024 bytes.
         try (Stream<Path> entries = Files.list(lib)) {
             String directories = entries.filter(Files::isDirectory).map(Path::toString).sorted()
                     .collect(Collectors.joining(":"));
-            String classPath = lib + "/*" + (directories.isEmpty() ? "" : ":" + directories);
-            return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp "
-                    + shellQuote(classPath) + " " + Main.class.getName();
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Path destination = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(source, destination);
-                }
-            }
+            return javaCommand(lib + "/*" + (directories.isEmpty() ? "" : ":" + directories));
         }
     }
 
@@ -183,9 +167,13 @@ final class DemoCommand implements Callable<Integer> {
         if (launcher != null && !launcher.isBlank()) {
             return shellQuote(launcher);
         }
+        return javaCommand(System.getProperty("java.class.path"));
+    }
+
+    /** This JVM running walstash's main class on {@code classPath}, with the launcher's flags. */
+    private static String javaCommand(String classPath) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp "
-                + shellQuote(System.getProperty("java.class.path")) + " " + Main.class.getName();
+        return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp " + shellQuote(classPath) + " " + Main.class.getName();
     }
 
     private static String shellQuote(String text) {
@@ -234,14 +222,4 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

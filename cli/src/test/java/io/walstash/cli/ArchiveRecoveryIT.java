@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
@@ -44,9 +45,7 @@ class ArchiveRecoveryIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        try (Stream<Path> paths = Files.walk(work)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        FileTrees.delete(work);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.Processes;
 import java.io.IOException;
@@ -34,16 +35,7 @@ final class Launcher {
         Path home = launcher.toAbsolutePath().getParent().getParent();
         Path target = Files.createTempDirectory("walstash-launcher-");
         Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (java.util.stream.Stream<Path> files = Files.walk(home)) {
-            for (Path source : files.toList()) {
-                Path destination = target.resolve(home.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(source, destination, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
+        FileTrees.copy(home, target);
         copied = target.resolve("bin/walstash");
         return copied;
     }
