@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
-        subcommands = {WalPushCommand.class, WalFetchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, CheckCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
         footer = {
                 "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
