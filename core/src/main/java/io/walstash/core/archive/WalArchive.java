@@ -3,27 +3,24 @@ package io.walstash.core.archive;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.io.CountingInputStream;
+import io.walstash.core.io.Durable;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.wal.PartialSegmentFileName;
-import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.storage.Storages;
 import io.walstash.core.wal.WalFileName;
 import io.walstash.core.wal.WalSegmentHeader;
-import io.walstash.core.io.Durable;
-import io.walstash.core.config.Configuration;
-import io.walstash.core.storage.Storages;
 import java.io.BufferedInputStream;
-import java.io.Closeable;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -302,91 +299,4 @@ public final class WalArchive implements Closeable {
     private record StoredWal(String key, Codec codec) {
     }
 
-    /** A WAL file on local disk, read once to learn its length, digest and (for segments) page header. */
-    private record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeader) {
-
-        static LocalWalFile inspect(Path file, WalFileName name) throws IOException {
-            if (Files.isDirectory(file)) {
-                throw new FileSystemException(file.toString(), null, "is a directory, not a WAL file");
-            }
-            ObjectHeader header;
-            byte[] first = new byte[WalSegmentHeader.LENGTH];
-            int firstLength;
-            try (InputStream in = open(file)) {
-                in.mark(WalSegmentHeader.LENGTH);
-                firstLength = in.readNBytes(first, 0, first.length);
-                in.reset();
-                header = digestOf(in);
-            }
-            Optional<SegmentFileName> segment = Optional.empty();
-            if (name instanceof SegmentFileName s) {
-                segment = Optional.of(s);
-            } else if (name instanceof PartialSegmentFileName p) {
-                segment = Optional.of(p.segment());
-            }
-            if (segment.isEmpty()) {
-                return new LocalWalFile(header, Optional.empty());
-            }
-            if (firstLength < WalSegmentHeader.LENGTH) {
-                throw new IllegalArgumentException(file + " is not a WAL segment: only " + header.plainLength() + " bytes");
-            }
-            WalSegmentHeader pageHeader;
-            try {
-                pageHeader = WalSegmentHeader.read(first);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
-            if (header.plainLength() != pageHeader.segmentSize()) {
-                throw new IllegalArgumentException(file + " is " + header.plainLength() + " bytes, but its header says segments are "
-                        + pageHeader.segmentSize() + " bytes");
-            }
-            long expectedStart = segment.get().startLsn(pageHeader.walSegmentSize()).value();
-            if (pageHeader.pageAddress().value() != expectedStart) {
-                throw new IllegalArgumentException(file + " does not hold segment " + segment.get().fileName()
-                        + ": its first page is at LSN " + pageHeader.pageAddress());
-            }
-            return new LocalWalFile(header, Optional.of(pageHeader));
-        }
-    }
-
-    /** Counts the bytes read through it. */
-    private static final class CountingInputStream extends FilterInputStream {
-        private long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        @Override
-        public String toString() {
-            return "Counting(" + in + ")";
-        }
-    }
 }
