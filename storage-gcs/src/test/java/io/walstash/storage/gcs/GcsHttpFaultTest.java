@@ -241,6 +241,82 @@ class GcsHttpFaultTest {
         }
     }
 
+    @Test
+    void aServerThatNeverAnswersTimesOut() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread accepting = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        accepted.add(silent.accept()); // and never answer
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-server");
+            accepting.setDaemon(true);
+            accepting.start();
+            Map<String, String> values = Map.of(GcsStorageProvider.ENDPOINT, "http://127.0.0.1:" + silent.getLocalPort(),
+                    GcsStorageProvider.CHUNK_SIZE, Integer.toString(CHUNK));
+            GcsSettings settings = GcsSettings.from(Settings.of(values))
+                    .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10))
+                    .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300));
+            GcsStorage storage = GcsStorage.open(GcsLocation.of(URI.create("gs://" + BUCKET + "/repo")), settings);
+            opened.add(storage);
+
+            assertThatThrownBy(() -> storage.stat("k"))
+                    .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
+                    .hasMessageStartingWith("endpoint unreachable: gs://fault-bucket/repo/ (stat 'k'): SocketTimeoutException");
+            assertThat(accepted).as("one attempt and one retry").hasSize(2);
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    // ---- listing ----
+
+    @Test
+    void listFetchesPagesAsTheStreamIsConsumed() throws Exception {
+        GcsStorage storage = open();
+        server.setListPageSize(10);
+        for (int i = 0; i < 35; i++) {
+            storage.createIfAbsent(String.format("l/%02d", i), stream("x"));
+        }
+        server.clearRequests();
+
+        try (Stream<ObjectInfo> list = storage.list("l/")) {
+            assertThat(list.limit(5).count()).isEqualTo(5);
+        }
+        assertThat(server.requests()).hasSize(1);
+
+        server.clearRequests();
+        try (Stream<ObjectInfo> list = storage.list("l/")) {
+            assertThat(list.count()).isEqualTo(35);
+        }
+        assertThat(server.requests()).hasSize(4)
+                .allSatisfy(r -> assertThat(r).startsWith("GET /storage/v1/b/fault-bucket/o?").contains("&prefix=repo/l/&"));
+    }
+
+    @Test
+    void aListingThatFailsLaterFailsTheStreamWithTheReason() throws Exception {
+        GcsStorage storage = open("gs://" + BUCKET + "/repo", 0, CHUNK, Map.of());
+        server.setListPageSize(2);
+        for (String key : List.of("a", "b", "c")) {
+            storage.createIfAbsent(key, stream(key));
+        }
+        try (Stream<ObjectInfo> list = storage.list("")) {
+            java.util.Iterator<ObjectInfo> it = list.iterator();
+            assertThat(it.next().key()).isEqualTo("a");
+            server.failNextRequests(1, 403);
+            assertThatThrownBy(() -> {
+                it.next();
+                it.next();
+            }).isInstanceOf(java.io.UncheckedIOException.class)
+                    .cause().isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED));
+        }
+    }
+
     // ---- checksums ----
 
     @Test
