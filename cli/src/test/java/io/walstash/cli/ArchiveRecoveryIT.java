@@ -8,6 +8,7 @@ import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
+import io.walstash.storage.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real PostgreSQL archives its WAL through the built launcher (archive_command = wal-push) while
@@ -29,6 +31,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ArchiveRecoveryIT {
+    @RegisterExtension
+    static final S3ProxyServer S3 = new S3ProxyServer();
+
     private static final Duration WAIT = Duration.ofMinutes(4);
 
     private Path work;
@@ -50,23 +55,49 @@ class ArchiveRecoveryIT {
 
     @Test
     void clusterRecoveredFromTheArchiveHoldsTheSameData() throws Exception {
+        Path repository = work.resolve("repository");
         // configured only through WAL-G's names, as an existing WAL-G setup would be
-        archiveLoadAndRecover(List.of(), "WALG_FILE_PREFIX=%s WALG_COMPRESSION_METHOD=lz4", "lz4", 3);
+        archiveLoadAndRecover(List.of(), "WALG_FILE_PREFIX=" + repository + " WALG_COMPRESSION_METHOD=lz4",
+                "WALSTASH_STORAGE=file://" + repository, () -> fileNames(repository.resolve("wal")), "lz4", 3);
     }
 
     @Test
     void segmentSizeIsReadFromTheClusterNotAssumed() throws Exception {
-        archiveLoadAndRecover(List.of("--wal-segsize=64"), "WALSTASH_STORAGE=file://%s", "zst", 1);
+        Path repository = work.resolve("repository");
+        String storage = "WALSTASH_STORAGE=file://" + repository;
+        archiveLoadAndRecover(List.of("--wal-segsize=64"), storage, storage, () -> fileNames(repository.resolve("wal")), "zst", 1);
     }
 
-    private void archiveLoadAndRecover(List<String> initdbOptions, String environment, String extension, int minimumSegments)
-            throws Exception {
-        Path repository = work.resolve("repository");
+    @Test
+    void clusterRecoveredFromS3ConfiguredLikeWalG() throws Exception {
+        String bucket = S3.newBucket();
+        // exactly the environment of the WAL-G setup this replaces, pointed at s3proxy
+        String environment = "WALG_S3_PREFIX=s3://" + bucket + "/pg-primary WALG_COMPRESSION_METHOD=brotli"
+                + " AWS_ENDPOINT=" + S3.endpoint() + " AWS_S3_FORCE_PATH_STYLE=true AWS_REGION=" + S3ProxyServer.REGION
+                + " AWS_ACCESS_KEY_ID=" + S3ProxyServer.ACCESS_KEY + " AWS_SECRET_ACCESS_KEY=" + S3ProxyServer.SECRET_KEY;
+        archiveLoadAndRecover(List.of(), environment, environment, () -> S3.client()
+                .listObjectsV2Paginator(b -> b.bucket(bucket).prefix("pg-primary/wal/")).contents().stream()
+                .map(o -> o.key().substring(o.key().lastIndexOf('/') + 1)).toList(), "br", 3);
+    }
+
+    private static List<String> fileNames(Path directory) throws java.io.IOException {
+        try (Stream<Path> stored = Files.list(directory)) {
+            return stored.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    /**
+     * Archives a loaded cluster's WAL through the launcher with {@code archiveEnvironment}, recovers
+     * a pg_basebackup taken at the start (without WAL) with {@code restoreEnvironment}, and compares.
+     */
+    private void archiveLoadAndRecover(List<String> initdbOptions, String archiveEnvironment, String restoreEnvironment,
+                                       java.util.concurrent.Callable<List<String>> storedWal, String extension,
+                                       int minimumSegments) throws Exception {
         String launcher = Launcher.path().toString();
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, initdbOptions);
              LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", String.format(environment, repository) + " " + launcher + " wal-push %p"));
+                    "archive_command", archiveEnvironment + " " + launcher + " wal-push %p"));
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
@@ -88,16 +119,12 @@ class ArchiveRecoveryIT {
             source.stop();
             assertThat(expected.tables()).containsKeys("pgbench_accounts", "pgbench_history", "events");
             assertThat(expected.tables().get("pgbench_history").rows()).isEqualTo(4 * 1500);
-            try (Stream<Path> stored = Files.list(repository.resolve("wal"))) {
-                assertThat(stored.map(p -> p.getFileName().toString()))
-                        .isNotEmpty()
-                        .allMatch(n -> n.endsWith("." + extension));
-            }
+            assertThat(storedWal.call()).isNotEmpty().allMatch(n -> n.endsWith("." + extension));
 
             Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
             user.own(signal);
             restored.configure(Map.of("archive_mode", "off",
-                    "restore_command", "WALSTASH_STORAGE=file://" + repository + " " + launcher + " wal-fetch %f %p"));
+                    "restore_command", restoreEnvironment + " " + launcher + " wal-fetch %f %p"));
             restored.start();
             restored.waitForRecoveryEnd(WAIT);
             try (Connection c = restored.connect()) {

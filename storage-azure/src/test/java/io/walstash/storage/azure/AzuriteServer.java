@@ -62,6 +62,7 @@ public final class AzuriteServer implements BeforeAllCallback, AfterAllCallback,
     private static final Pattern LISTENING = Pattern.compile("successfully listens on https?://[^:/\\s]+:(\\d+)");
     private static final int OUTPUT_LINES_KEPT = 50;
 
+    private final int extentMemoryLimitMib;
     private Process process;
     private int port;
     private Path workDir;
@@ -69,6 +70,16 @@ public final class AzuriteServer implements BeforeAllCallback, AfterAllCallback,
     private Thread shutdownHook;
 
     /** Starts the server, once; waits until it accepts connections. */
+    /** An Azurite that may keep 1 GiB of blob content in memory. */
+    public AzuriteServer() {
+        this(1024);
+    }
+
+    /** An Azurite that may keep {@code extentMemoryLimitMib} of blob content in memory (benchmarks need more). */
+    public AzuriteServer(int extentMemoryLimitMib) {
+        this.extentMemoryLimitMib = extentMemoryLimitMib;
+    }
+
     public synchronized AzuriteServer start() throws IOException {
         if (process != null) {
             return this;
@@ -80,7 +91,7 @@ public final class AzuriteServer implements BeforeAllCallback, AfterAllCallback,
                 "--blobPort", "0",
                 "--inMemoryPersistence",
                 // Azurite would otherwise allow itself half of the machine's memory.
-                "--extentMemoryLimit", "1024",
+                "--extentMemoryLimit", Integer.toString(extentMemoryLimitMib),
                 "--disableTelemetry");
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(nullFile()));

@@ -1,0 +1,204 @@
+package io.walstash.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.walstash.core.config.Settings;
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageFailure;
+import io.walstash.core.storage.StorageFailure.Reason;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What an operator sees when S3 can't be used: one line with the reason, the bucket, never a secret. */
+class S3FaultTest {
+    private static final String WRONG_SECRET = "wrong-secret-that-must-never-show-up";
+
+    @RegisterExtension
+    static final S3ProxyServer S3 = new S3ProxyServer();
+
+    private static Storage open(String bucket, Map<String, String> settings) throws IOException {
+        return new S3StorageProvider().open(URI.create("s3://" + bucket + "/repo"), Settings.of(settings));
+    }
+
+    private static Map<String, String> settings(String... overrides) {
+        Map<String, String> settings = new HashMap<>(S3.settings());
+        for (int i = 0; i < overrides.length; i += 2) {
+            if (overrides[i + 1] == null) {
+                settings.remove(overrides[i]);
+            } else {
+                settings.put(overrides[i], overrides[i + 1]);
+            }
+        }
+        return settings;
+    }
+
+    private static void assertFailure(ThrowingCallable call, Reason reason, String... fragments) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(reason))
+                .hasMessageStartingWith(reason.label() + ": ")
+                .hasMessageContainingAll(fragments)
+                .hasMessageNotContaining("\n")
+                .hasMessageNotContaining(WRONG_SECRET)
+                .hasMessageNotContaining(S3ProxyServer.SECRET_KEY);
+    }
+
+    @Test
+    void wrongSecretIsAccessDenied() throws IOException {
+        String bucket = S3.newBucket();
+        try (Storage storage = open(bucket, settings("AWS_SECRET_ACCESS_KEY", WRONG_SECRET))) {
+            assertFailure(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})), Reason.ACCESS_DENIED,
+                    "PUT k in bucket '" + bucket + "'", "SignatureDoesNotMatch", "check AWS_SECRET_ACCESS_KEY", S3.endpoint().toString());
+            assertFailure(() -> storage.stat("k"), Reason.ACCESS_DENIED, bucket);
+            assertFailure(() -> storage.list(""), Reason.ACCESS_DENIED, bucket, "SignatureDoesNotMatch");
+            assertFailure(() -> storage.read("k"), Reason.ACCESS_DENIED, bucket, "SignatureDoesNotMatch");
+        }
+    }
+
+    @Test
+    void unknownAccessKeyIsAccessDenied() throws IOException {
+        String bucket = S3.newBucket();
+        try (Storage storage = open(bucket, settings("AWS_ACCESS_KEY_ID", "nobody", "AWS_SECRET_ACCESS_KEY", WRONG_SECRET))) {
+            assertFailure(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})), Reason.ACCESS_DENIED,
+                    bucket, "InvalidAccessKeyId", "check AWS_ACCESS_KEY_ID");
+        }
+    }
+
+    @Test
+    void missingBucketSaysHowToCreateIt() throws IOException {
+        String bucket = S3ProxyServer.uniqueBucketName("walstash-missing");
+        try (Storage storage = open(bucket, settings())) {
+            String[] expected = {"bucket '" + bucket + "' does not exist at " + S3.endpoint(), "create it with: walstash check --create-bucket"};
+            assertFailure(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})), Reason.NO_SUCH_BUCKET, expected);
+            assertFailure(() -> storage.stat("k"), Reason.NO_SUCH_BUCKET, expected);
+            assertFailure(() -> storage.list("wal/"), Reason.NO_SUCH_BUCKET, expected);
+            assertFailure(() -> storage.read("k"), Reason.NO_SUCH_BUCKET, expected);
+            assertFailure(() -> storage.readRange("k", 10, 10), Reason.NO_SUCH_BUCKET, expected);
+            // s3proxy answers DeleteObject(s) in a missing bucket with success where AWS says NoSuchBucket: not asserted
+
+            S3Storage s3 = (S3Storage) storage;
+            assertThat(s3.createBucketIfMissing()).isTrue();
+            assertThat(s3.createBucketIfMissing()).as("already there").isFalse();
+            assertThat(storage.stat("k")).isEmpty();
+            assertThatThrownBy(() -> storage.read("k")).isInstanceOf(NoSuchObjectException.class);
+            assertThat(storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1}))).isTrue();
+        }
+    }
+
+    @Test
+    void closedPortIsUnreachableQuickly() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String endpoint = "http://127.0.0.1:" + closedPort;
+        try (Storage storage = open("some-bucket", settings("AWS_ENDPOINT", endpoint, "WALSTASH_S3_MAX_RETRIES", "2"))) {
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                assertFailure(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})), Reason.UNREACHABLE,
+                        "PUT k in bucket 'some-bucket': cannot reach " + endpoint + ": connection refused");
+                assertFailure(() -> storage.stat("k"), Reason.UNREACHABLE, "cannot reach " + endpoint);
+                assertFailure(() -> storage.list(""), Reason.UNREACHABLE, "cannot reach " + endpoint);
+            });
+        }
+    }
+
+    /** The SDK's chain finds nothing: no variables, no profile files, no instance metadata (switched off for tests in the pom). */
+    @Test
+    void noCredentialsAnywhere() throws IOException {
+        for (String variable : List.of("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+            assumeTrue(System.getenv(variable) == null, variable + " is set in this environment");
+        }
+        assumeTrue("true".equals(System.getProperty("aws.disableEc2Metadata")), "instance metadata lookups are not switched off");
+        String bucket = S3.newBucket();
+        try (Storage storage = open(bucket, settings("AWS_ACCESS_KEY_ID", null, "AWS_SECRET_ACCESS_KEY", null))) {
+            assertFailure(() -> storage.stat("k"), Reason.NO_CREDENTIALS,
+                    "HEAD k in bucket '" + bucket + "': no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        }
+    }
+
+    /**
+     * The server goes away after the first part of a multipart upload: the create fails with an
+     * IOException, and once the server is back there is no object. The abort could not reach the
+     * server either, so the upload's first part stays there (S3 lifecycle rules clean such up).
+     */
+    @Test
+    void serverStoppedMidPush() throws Exception {
+        try (S3ProxyServer server = S3ProxyServer.start()) {
+            String bucket = server.newBucket();
+            Map<String, String> settings = new HashMap<>(server.settings());
+            settings.put("WALSTASH_S3_PART_SIZE", "5MiB");
+            settings.put("WALSTASH_S3_MAX_RETRIES", "1");
+            byte[] content = new byte[12 << 20];
+            new Random(9).nextBytes(content);
+            InputStream stopping = new StopServerAt(new ByteArrayInputStream(content), 6 << 20, server);
+
+            try (Storage storage = new S3StorageProvider().open(URI.create("s3://" + bucket + "/repo"), Settings.of(settings))) {
+                assertThatThrownBy(() -> storage.createIfAbsent("segment", stopping))
+                        .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
+                        .hasMessageContaining("upload part 2 of segment in bucket '" + bucket + "'")
+                        .satisfies(e -> assertThat(e.getSuppressed()).as("the failed abort").isNotEmpty());
+                assertThat(server.isRunning()).isFalse();
+
+                server.restart();
+
+                assertThat(storage.stat("segment")).isEmpty();
+                try (var keys = storage.list("")) {
+                    assertThat(keys).isEmpty();
+                }
+            }
+            assertThat(server.client().listMultipartUploads(b -> b.bucket(bucket)).uploads())
+                    .as("the upload the abort could not reach").hasSize(1);
+        }
+    }
+
+    /** Stops {@code server} once {@code at} bytes have been read. */
+    private static final class StopServerAt extends InputStream {
+        private final InputStream source;
+        private final S3ProxyServer server;
+        private long remaining;
+
+        StopServerAt(InputStream source, long at, S3ProxyServer server) {
+            this.source = source;
+            this.remaining = at;
+            this.server = server;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining == 0) {
+                try {
+                    server.stop();
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+                remaining = -1;
+            }
+            int n = source.read(b, off, remaining > 0 ? (int) Math.min(len, remaining) : len);
+            if (n > 0 && remaining > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+    }
+}
