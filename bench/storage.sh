@@ -11,5 +11,5 @@ cd "$here"
 mvn -q -B -pl cli -am -DskipTests package dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
 cp="cli/target/classes:cli/target/test-classes:$(cat cli/target/bench.classpath)"
-java -Xmx6g -XX:+UseParallelGC -cp "$cp" io.walstash.cli.bench.StorageBench
+java -Xmx12g -XX:+UseParallelGC -cp "$cp" io.walstash.cli.bench.StorageBench
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1)"

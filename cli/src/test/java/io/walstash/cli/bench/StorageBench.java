@@ -70,7 +70,7 @@ public final class StorageBench {
             for (int i = 0; i < SEGMENT_RUNS; i++) {
                 String name = String.format("0000000100000000%08X", i + 1);
                 // random bytes after the header: incompressible, so the storage path carries all 16 MiB
-                Path segment = WalSegmentFiles.segment(segments, name, name, 7, i, 16 << 20);
+                Path segment = WalSegmentFiles.segment(segments, name, name, 7, i, 16 << 20, 16 << 20);
                 long t = System.nanoTime();
                 archive.push(segment);
                 push.add(System.nanoTime() - t);

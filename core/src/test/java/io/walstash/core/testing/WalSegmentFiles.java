@@ -23,14 +23,24 @@ public final class WalSegmentFiles {
         return segment(directory, name, name, systemId, seed, SEGMENT_SIZE);
     }
 
-    /** Writes a file called {@code fileName} holding segment {@code segmentName}'s header. */
+    /**
+     * Writes a file called {@code fileName} of {@code size} bytes holding the header of segment
+     * {@code segmentName} of a cluster with {@link #SEGMENT_SIZE} segments (a size other than that
+     * makes a damaged segment).
+     */
     public static Path segment(Path directory, String fileName, String segmentName, long systemId, long seed, int size)
             throws IOException {
+        return segment(directory, fileName, segmentName, systemId, seed, size, SEGMENT_SIZE);
+    }
+
+    /** As above, for a cluster whose segments are {@code segmentSize} bytes. */
+    public static Path segment(Path directory, String fileName, String segmentName, long systemId, long seed, int size,
+                               int segmentSize) throws IOException {
         long timeline = Long.parseLong(segmentName.substring(0, 8), 16);
         long log = Long.parseLong(segmentName.substring(8, 16), 16);
         long seg = Long.parseLong(segmentName.substring(16, 24), 16);
-        long segmentsPerId = 0x1_0000_0000L / SEGMENT_SIZE;
-        long startLsn = (log * segmentsPerId + seg) * SEGMENT_SIZE;
+        long segmentsPerId = 0x1_0000_0000L / segmentSize;
+        long startLsn = (log * segmentsPerId + seg) * segmentSize;
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);
         ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -41,7 +51,7 @@ public final class WalSegmentFiles {
         header.putInt(16, 0);
         header.putInt(20, 0);
         header.putLong(24, systemId);
-        header.putInt(32, SEGMENT_SIZE);
+        header.putInt(32, segmentSize);
         header.putInt(36, 8192);
         Path file = directory.resolve(fileName);
         Files.write(file, bytes);
