@@ -17,6 +17,12 @@ final class Failures {
         if (t instanceof ForeignRepositoryException) {
             return ExitCode.FOREIGN_REPOSITORY;
         }
+        if (t instanceof io.walstash.core.backup.BackupCatalog.NoSuchBackupException) {
+            return ExitCode.NOT_FOUND;
+        }
+        if (t instanceof java.sql.SQLException) {
+            return ExitCode.POSTGRES;
+        }
         if (t instanceof CorruptObjectException) {
             return ExitCode.CORRUPT;
         }
