@@ -45,6 +45,10 @@ final class BackupPushCommand implements Callable<Integer> {
     @Option(names = "--permanent", description = "Mark the backup permanent (retention never deletes it)")
     boolean permanent;
 
+    @Option(names = "--fail-on-corrupt-pages",
+            description = "Fail (exit 6, no backup) when a page fails its checksum; by default such pages are recorded in the manifest and reported")
+    boolean failOnCorruptPages;
+
     @Option(names = "--delta-max-steps", paramLabel = "N",
             description = "Deltas allowed after a full backup; 0 = always full (WALSTASH_DELTA_MAX_STEPS, default 0)")
     Integer deltaMaxSteps;
@@ -64,7 +68,7 @@ final class BackupPushCommand implements Callable<Integer> {
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
                     VersionProvider.writer(), err, Clock.systemUTC());
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
-                    full, permanent, steps, concurrency, stopTimeout));
+                    full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages));
             err.printf("walstash: backup %s done: %d files, %.1f MiB, %.1f MiB stored, %s .. %s, in %.1f s%n",
                     manifest.name(), manifest.files().size(), manifest.originalSize() / 1048576.0,
                     manifest.storedSize() / 1048576.0, manifest.startLsn(), manifest.stopLsn(),

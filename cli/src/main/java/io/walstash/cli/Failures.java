@@ -23,7 +23,7 @@ final class Failures {
         if (t instanceof java.sql.SQLException) {
             return ExitCode.POSTGRES;
         }
-        if (t instanceof CorruptObjectException) {
+        if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException) {
             return ExitCode.CORRUPT;
         }
         if (t instanceof IllegalArgumentException) {

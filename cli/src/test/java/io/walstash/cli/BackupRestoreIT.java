@@ -202,6 +202,18 @@ class BackupRestoreIT {
                 }
             }
 
+            try (LocalCluster restored = restoreAndStart(target, "--force", "--target-immediate",
+                    "--target-action", "promote", "--target-timeline", "current")) {
+                assertThat(query(restored, "SELECT count(*) FROM pg_tables WHERE tablename = 'marks'"))
+                        .as("--target-immediate stops at the end of the backup, before marks was created").isEqualTo("0");
+                restored.stop();
+            }
+            Processes.Outcome refused = walstash(Map.of("WALSTASH_STORAGE", "file://" + repository),
+                    "backup-fetch", target.toString(), "LATEST");
+            assertThat(refused.exitCode()).as(refused.output()).isEqualTo(ExitCode.IO_ERROR.code());
+            assertThat(refused.output()).contains(target.toString()).contains("--force");
+            assertThat(target.resolve("global/pg_control")).exists();
+
             // a flipped byte in a stored object: backup-fetch fails naming it and leaves nothing usable
             Path victim;
             try (Stream<Path> files = Files.walk(repository.resolve("backups").resolve(full))) {
@@ -250,6 +262,11 @@ class BackupRestoreIT {
             Process load = new ProcessBuilder(user.wrap(command)).redirectErrorStream(true)
                     .redirectOutput(work.resolve("pgbench.log").toFile()).start();
             try {
+                Processes.Outcome strict = walstash(env(source), "backup-push", source.dataDirectory().toString(),
+                        "--full", "--fail-on-corrupt-pages");
+                assertThat(strict.exitCode()).as(strict.output()).isEqualTo(ExitCode.CORRUPT.code());
+                assertThat(strict.output()).containsPattern("base/\\d+/\\d+:1");
+                source.switchWalAndWaitForArchive(WAIT); // the next backup starts in another segment
                 backupPush(source, "--full", "--expect-corrupt");
             } finally {
                 assertThat(load.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();

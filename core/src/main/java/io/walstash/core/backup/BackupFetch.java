@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -287,7 +287,8 @@ public final class BackupFetch {
         }
         if (!empty) {
             if (!force) {
-                throw new DirectoryNotEmptyException(directory + " (the " + what + " is not empty; pass --force to replace its contents)");
+                throw new FileSystemException(directory.toString(), null,
+                        "the " + what + " is not empty; pass --force to replace its contents");
             }
             clear(directory);
         }

@@ -44,7 +44,7 @@ public final class BackupPush {
      * @param stopTimeout   how long pg_backup_stop may wait for the WAL it needs to be archived
      */
     public record Options(java.nio.file.Path dataDirectory, boolean full, boolean permanent, int deltaMaxSteps,
-                          int concurrency, Duration stopTimeout) {
+                          int concurrency, Duration stopTimeout, boolean failOnCorruptPages) {
         public Options {
             if (concurrency < 1) {
                 throw new IllegalArgumentException("upload concurrency must be at least 1, got " + concurrency);
@@ -67,6 +67,13 @@ public final class BackupPush {
         this.writer = writer;
         this.log = log;
         this.clock = clock;
+    }
+
+    /** Pages failed their checksum and the caller asked to fail then; no manifest was written. */
+    public static final class CorruptPagesException extends IOException {
+        public CorruptPagesException(String message) {
+            super(message);
+        }
     }
 
     private record Server(int versionNum, String systemIdentifier, boolean checksums, int blockSize) {
@@ -107,6 +114,23 @@ public final class BackupPush {
             throw new IOException("backup " + name + " already exists; switch WAL (pg_switch_wal()) before taking another");
         }
         removeLeftovers(name);
+        try {
+            return take(connection, options, server, catalog, base, name, startLsn, startTime, timeline, startWalFile);
+        } catch (IOException | SQLException | RuntimeException e) {
+            try {
+                if (!catalog.exists(name)) { // never remove a committed backup
+                    removeLeftovers(name);
+                }
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private BackupManifest take(Connection connection, Options options, Server server, BackupCatalog catalog,
+                                BackupManifest base, String name, Lsn startLsn, Instant startTime, long timeline,
+                                String startWalFile) throws IOException, SQLException {
         log.printf("walstash: backup %s started at %s (%s)%n", name, startLsn,
                 base == null ? "full" : "delta of " + base.name());
         log.flush();
@@ -173,6 +197,11 @@ public final class BackupPush {
                 server.versionNum(), startTime.toString(), stopTime.toString(), base == null ? null : base.name(),
                 codec.name(), server.blockSize(), server.checksums(), original, stored, options.permanent(),
                 stop.label(), stop.tablespaceMap(), listing.tablespaces(), listing.directories(), files, writer);
+        List<String> corrupt = manifest.corruptPages();
+        if (!corrupt.isEmpty() && options.failOnCorruptPages()) {
+            throw new CorruptPagesException("backup " + name + " not committed: " + corrupt.size()
+                    + " pages fail their PostgreSQL checksum: " + String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
+        }
         if (options.permanent()) {
             storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
@@ -182,7 +211,6 @@ public final class BackupPush {
         if (options.permanent() && base != null) {
             catalog.mark(name, true); // a permanent delta is useless without its bases
         }
-        List<String> corrupt = manifest.corruptPages();
         if (!corrupt.isEmpty()) {
             log.printf("walstash: WARNING: %d pages failed their checksum: %s%n", corrupt.size(),
                     String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
@@ -401,8 +429,10 @@ public final class BackupPush {
                 int n = readAt(buffer, want, block * blockSize);
                 for (int i = 0; i < want / blockSize; i++) {
                     long b = block + i;
-                    boolean changed = b >= baseBlocks || (i + 1) * blockSize > n
-                            || Long.compareUnsigned(PageChecksum.pageLsn(buffer, i * blockSize), threshold.value()) >= 0;
+                    long lsn = (i + 1) * blockSize > n ? 0 : PageChecksum.pageLsn(buffer, i * blockSize);
+                    // LSN 0: a page never WAL-logged (new, or zeroed by an extension); cheap to store and
+                    // its earlier content may belong to a file this path named before
+                    boolean changed = b >= baseBlocks || lsn == 0 || Long.compareUnsigned(lsn, threshold.value()) >= 0;
                     if (changed) {
                         if (count == blocks.length) {
                             blocks = java.util.Arrays.copyOf(blocks, Math.max(16, blocks.length * 2));
