@@ -81,7 +81,9 @@ final class RestoreCommand implements Callable<Integer> {
                 backup = catalog.resolve(name);
             } else {
                 backup = recovery.chooseBackup(catalog.list()).orElseThrow(() -> new BackupCatalog.NoSuchBackupException(
-                        "no backup in " + storage.location() + " ended before the recovery target"));
+                        recovery.kind() == RecoveryTarget.Kind.TIME || recovery.kind() == RecoveryTarget.Kind.LSN
+                                ? "no backup in " + storage.location() + " ended before the recovery target"
+                                : "no backups in " + storage.location()));
                 err.printf("walstash: chose backup %s (ended %s at %s)%n", backup.name(), backup.stopTime(), backup.stopLsn());
             }
             BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), err);
