@@ -61,6 +61,10 @@ final class BackupPushCommand implements Callable<Integer> {
         int steps = deltaMaxSteps != null ? deltaMaxSteps : intSetting(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
         int concurrency = intSetting(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
         Duration stopTimeout = Duration.ofSeconds(intSetting(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
+        String origin = settings.get("WALSTASH_DELTA_ORIGIN").orElse("LATEST").toUpperCase(java.util.Locale.ROOT);
+        if (!origin.equals("LATEST") && !origin.equals("LATEST_FULL")) {
+            throw new IllegalArgumentException("WALSTASH_DELTA_ORIGIN must be LATEST or LATEST_FULL, not " + origin);
+        }
         long started = System.nanoTime();
         try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
              Connection connection = PostgresConnection.open(settings)) {
@@ -68,7 +72,8 @@ final class BackupPushCommand implements Callable<Integer> {
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
                     VersionProvider.writer(), err, Clock.systemUTC());
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
-                    full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages));
+                    full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
+                    origin.equals("LATEST_FULL")));
             err.printf("walstash: backup %s done: %d files, %.1f MiB, %.1f MiB stored, %s .. %s, in %.1f s%n",
                     manifest.name(), manifest.files().size(), manifest.originalSize() / 1048576.0,
                     manifest.storedSize() / 1048576.0, manifest.startLsn(), manifest.stopLsn(),

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
                 "  WALSTASH_COMPRESSION  zstd (default), lz4, gzip, xz, lzma, brotli, none",
                 "                        WAL-G alias: WALG_COMPRESSION_METHOD",
                 "  WALSTASH_DELTA_MAX_STEPS       deltas after a full backup, 0 = always full (WALG_DELTA_MAX_STEPS)",
+                "  WALSTASH_DELTA_ORIGIN          LATEST (default) or LATEST_FULL: what a delta is taken against",
                 "  WALSTASH_UPLOAD_CONCURRENCY    files read and stored at once by backup-push, default 4",
                 "  WALSTASH_DOWNLOAD_CONCURRENCY  files fetched at once by backup-fetch and restore, default 4",
                 "  WALSTASH_BACKUP_STOP_TIMEOUT   seconds pg_backup_stop may wait for archiving, default 600",

@@ -80,9 +80,15 @@ class BackupRestoreIT {
     }
 
     private String backupPush(LocalCluster source, String... options) throws Exception {
+        return backupPush(source, Map.of(), options);
+    }
+
+    private String backupPush(LocalCluster source, Map<String, String> extraEnv, String... options) throws Exception {
         List<String> args = new ArrayList<>(List.of("backup-push", source.dataDirectory().toString()));
         List.of(options).stream().filter(o -> !o.equals("--expect-corrupt")).forEach(args::add);
-        Processes.Outcome outcome = walstash(env(source), args.toArray(String[]::new));
+        Map<String, String> env = env(source);
+        env.putAll(extraEnv);
+        Processes.Outcome outcome = walstash(env, args.toArray(String[]::new));
         assertThat(outcome.exitCode()).as(outcome.output()).isZero();
         Matcher m = DONE.matcher(outcome.output());
         if (!List.of(options).contains("--expect-corrupt")) {
@@ -153,6 +159,11 @@ class BackupRestoreIT {
             long deltaStored = backups.get(1).get("stored_size").asLong();
             assertThat(deltaStored).as("delta stored bytes vs full %d", fullStored).isLessThan(fullStored / 4);
 
+            // WAL-G's WALG_DELTA_ORIGIN=LATEST_FULL: a delta against the full backup, not the latest delta
+            source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "100", "postgres");
+            String delta3 = backupPush(source, Map.of("WALG_DELTA_ORIGIN", "LATEST_FULL"), "--delta-max-steps", "3");
+            assertThat(delta3).endsWith("_D_" + full.substring("base_".length()));
+
             // two commits with a time, an xid, a restore point and an LSN between them
             execute(source, "CREATE TABLE marks (id int PRIMARY KEY, note text)");
             String xid;
@@ -181,7 +192,8 @@ class BackupRestoreIT {
             source.stop();
 
             Path target = work.resolve("restored");
-            try (LocalCluster restored = restoreAndStart(target, "LATEST")) {
+            // full + delta + delta, then WAL to the end
+            try (LocalCluster restored = restoreAndStart(target, delta2)) {
                 try (Connection c = restored.connect()) {
                     assertThat(DataFingerprint.of(c)).isEqualTo(expected);
                 }

@@ -42,9 +42,10 @@ public final class BackupPush {
     /**
      * @param deltaMaxSteps how many deltas may follow a full backup; 0 takes full backups only
      * @param stopTimeout   how long pg_backup_stop may wait for the WAL it needs to be archived
+     * @param deltaFromLatestFull base a delta on the latest full backup instead of the latest backup
      */
     public record Options(java.nio.file.Path dataDirectory, boolean full, boolean permanent, int deltaMaxSteps,
-                          int concurrency, Duration stopTimeout, boolean failOnCorruptPages) {
+                          int concurrency, Duration stopTimeout, boolean failOnCorruptPages, boolean deltaFromLatestFull) {
         public Options {
             if (concurrency < 1) {
                 throw new IllegalArgumentException("upload concurrency must be at least 1, got " + concurrency);
@@ -265,6 +266,9 @@ public final class BackupPush {
             return null;
         }
         BackupManifest base = latest.get();
+        if (options.deltaFromLatestFull()) {
+            base = catalog.chain(base).get(0);
+        }
         if (!base.systemIdentifier().equals(server.systemIdentifier())) {
             log.printf("walstash: latest backup %s is of system %s, this server is %s: taking a full backup%n",
                     base.name(), base.systemIdentifier(), server.systemIdentifier());

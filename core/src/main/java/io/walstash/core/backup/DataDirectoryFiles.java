@@ -99,7 +99,11 @@ public final class DataDirectoryFiles {
                     return FileVisitResult.SKIP_SUBTREE;
                 }
                 if (!relative.isEmpty()) {
-                    directories.add(new BackupManifest.Directory(relative, mode(dir)));
+                    try {
+                        directories.add(new BackupManifest.Directory(relative, mode(dir)));
+                    } catch (NoSuchFileException vanished) {
+                        return FileVisitResult.SKIP_SUBTREE; // a database dropped while we walked
+                    }
                 }
                 if (prefix.isEmpty() && CONTENTS_EXCLUDED.contains(relative)) {
                     if (relative.equals("pg_wal")) {
