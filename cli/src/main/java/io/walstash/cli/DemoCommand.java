@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -25,8 +26,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Run walstash end to end on a throwaway PostgreSQL cluster.",
-                "Archives its WAL under load to a local file:// repository, recovers a fresh cluster",
-                "from that archive, and compares the data of both.",
+                "Archives its WAL to a local file:// repository, takes a full and a delta base backup under load,",
+                "restores them to a point in time through the WAL archive, and compares the data with the source's",
+                "at that time.",
                 "Needs PostgreSQL's binaries (PG_BIN or /usr/lib/postgresql/*/bin); as root it runs them as 'postgres'."})
 final class DemoCommand implements Callable<Integer> {
     private static final Duration WAIT = Duration.ofMinutes(5);
@@ -77,17 +79,37 @@ final class DemoCommand implements Callable<Integer> {
             source.switchWalAndWaitForArchive(WAIT);
             step("initdb, start a source cluster with archive_command = walstash wal-push, archive one segment", t);
 
-            t = System.nanoTime();
-            source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
-            step("pg_basebackup without WAL (restore will need the archive)", t);
-
+            Map<String, String> backupEnv = Map.of("WALSTASH_STORAGE", storage, "PGHOST", "127.0.0.1",
+                    "PGPORT", Integer.toString(source.port()), "PGUSER", "postgres", "PGDATABASE", "postgres");
             t = System.nanoTime();
             source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
+            String full = backupName(shell(user, backupEnv, walstash + " backup-push --full " + source.dataDirectory()));
+            step("pgbench -i -s " + scale + ", then walstash backup-push --full: " + full, t);
+
+            t = System.nanoTime();
             source.runTool("pgbench", "-c", "4", "-j", "2", "-t", Integer.toString(transactions), "postgres");
+            String delta = backupName(shell(user, backupEnv, walstash + " backup-push --delta-max-steps 1 "
+                    + source.dataDirectory()));
+            step("load: 4 clients x " + transactions + " transactions, then a delta backup: " + delta, t);
+            out.print(shell(user, backupEnv, walstash + " backup-list --detail"));
+
+            t = System.nanoTime();
             try (Connection c = source.connect(); Statement s = c.createStatement()) {
                 s.execute("INSERT INTO demo_events (payload) SELECT md5(g::text) FROM generate_series(1, 50000) g");
             }
-            step("load: pgbench -i -s " + scale + ", 4 clients x " + transactions + " transactions, 50000 inserts", t);
+            DataFingerprint expected;
+            String target;
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                expected = DataFingerprint.of(c);
+                try (java.sql.ResultSet rs = s.executeQuery("SELECT clock_timestamp()::text")) {
+                    rs.next();
+                    target = rs.getString(1);
+                }
+                s.execute("SELECT pg_sleep(0.05)");
+                s.execute("INSERT INTO demo_events (payload) SELECT 'after the target ' || g FROM generate_series(1, 1000) g");
+                s.execute("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid <= 1000");
+            }
+            step("50000 inserts, the recovery target time " + target + ", then changes after it", t);
 
             t = System.nanoTime();
             String last = source.switchWalAndWaitForArchive(WAIT);
@@ -95,22 +117,15 @@ final class DemoCommand implements Callable<Integer> {
             RepositoryStats stats = RepositoryStats.of(repository.resolve("wal"));
             out.printf("  archived %d WAL files, %.1f MiB stored; pg_stat_archiver failed_count = %d%n",
                     stats.files(), stats.bytes() / 1048576.0, failedCount(source));
-
-            DataFingerprint expected;
-            try (Connection c = source.connect()) {
-                expected = DataFingerprint.of(c);
-            }
             source.stop();
 
             t = System.nanoTime();
-            Path signal = restored.dataDirectory().resolve("recovery.signal");
-            Files.createFile(signal);
-            user.own(signal);
-            restored.configure(Map.of("restore_command", walstash + " wal-fetch --storage " + storage + " %f %p",
-                    "archive_mode", "off"));
+            shell(user, Map.of("WALSTASH_STORAGE", storage), walstash + " restore " + restored.dataDirectory()
+                    + " --target-time '" + target + "' --target-action promote");
+            restored.configure(Map.of("archive_mode", "off"));
             restored.start();
             restored.waitForRecoveryEnd(WAIT);
-            step("recover a new cluster from the base backup with restore_command = walstash wal-fetch", t);
+            step("walstash restore --target-time (full + delta + WAL through wal-fetch), start, recover", t);
 
             DataFingerprint actual;
             try (Connection c = restored.connect()) {
@@ -133,6 +148,20 @@ final class DemoCommand implements Callable<Integer> {
                 FileTrees.delete(work);
             }
         }
+    }
+
+    /** Runs a walstash command line through the shell as the cluster's OS user; returns its output. */
+    private static String shell(OsUser user, Map<String, String> environment, String commandLine) throws IOException {
+        return io.walstash.core.postgres.Processes.run(user.wrap(List.of("sh", "-c", commandLine)), environment,
+                Duration.ofMinutes(10));
+    }
+
+    private static String backupName(String output) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("backup (base_\\S+) done").matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("backup-push printed no backup name: " + output);
+        }
+        return m.group(1);
     }
 
     /**

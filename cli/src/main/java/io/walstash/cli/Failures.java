@@ -17,7 +17,13 @@ final class Failures {
         if (t instanceof ForeignRepositoryException) {
             return ExitCode.FOREIGN_REPOSITORY;
         }
-        if (t instanceof CorruptObjectException) {
+        if (t instanceof io.walstash.core.backup.BackupCatalog.NoSuchBackupException) {
+            return ExitCode.NOT_FOUND;
+        }
+        if (t instanceof java.sql.SQLException) {
+            return ExitCode.POSTGRES;
+        }
+        if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException) {
             return ExitCode.CORRUPT;
         }
         if (t instanceof IllegalArgumentException) {

@@ -9,7 +9,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
-        subcommands = {WalPushCommand.class, WalFetchCommand.class, CheckCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, BackupPushCommand.class, BackupFetchCommand.class,
+                RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, CheckCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
         footer = {
                 "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
@@ -17,6 +19,12 @@ import picocli.CommandLine.Spec;
                 "                        WALG_S3_PREFIX, WALG_GS_PREFIX, WALG_AZ_PREFIX",
                 "  WALSTASH_COMPRESSION  zstd (default), lz4, gzip, xz, lzma, brotli, none",
                 "                        WAL-G alias: WALG_COMPRESSION_METHOD",
+                "  WALSTASH_DELTA_MAX_STEPS       deltas after a full backup, 0 = always full (WALG_DELTA_MAX_STEPS)",
+                "  WALSTASH_DELTA_ORIGIN          LATEST (default) or LATEST_FULL: what a delta is taken against",
+                "  WALSTASH_UPLOAD_CONCURRENCY    files read and stored at once by backup-push, default 4",
+                "  WALSTASH_DOWNLOAD_CONCURRENCY  files fetched at once by backup-fetch and restore, default 4",
+                "  WALSTASH_BACKUP_STOP_TIMEOUT   seconds pg_backup_stop may wait for archiving, default 600",
+                "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults)",
                 "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
                 "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
                 "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",

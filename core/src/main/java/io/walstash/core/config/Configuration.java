@@ -29,7 +29,8 @@ public final class Configuration {
             LOG_LEVEL, List.of("WALG_LOG_LEVEL"),
             "WALSTASH_UPLOAD_CONCURRENCY", List.of("WALG_UPLOAD_CONCURRENCY"),
             "WALSTASH_DOWNLOAD_CONCURRENCY", List.of("WALG_DOWNLOAD_CONCURRENCY"),
-            "WALSTASH_DELTA_MAX_STEPS", List.of("WALG_DELTA_MAX_STEPS"));
+            "WALSTASH_DELTA_MAX_STEPS", List.of("WALG_DELTA_MAX_STEPS"),
+            "WALSTASH_DELTA_ORIGIN", List.of("WALG_DELTA_ORIGIN"));
 
     private record Source(String description, Map<String, String> values) {
         Optional<String> get(String name) {

@@ -1,0 +1,118 @@
+package io.walstash.cli;
+
+import io.walstash.core.archive.ForeignRepositoryException;
+import io.walstash.core.archive.RepositoryMarker;
+import io.walstash.core.archive.WalArchive;
+import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.backup.BackupPush;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.config.Settings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "backup-push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Take a base backup of the running cluster whose data directory is PGDATA.",
+                "Connects with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (libpq's defaults); needs WAL archiving",
+                "(archive_command = walstash wal-push) to work. A delta backup stores only pages changed since",
+                "the latest backup; WALSTASH_DELTA_MAX_STEPS (WALG_DELTA_MAX_STEPS) deltas may follow a full one."})
+final class BackupPushCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Parameters(index = "0", paramLabel = "PGDATA", description = "The cluster's data directory")
+    Path dataDirectory;
+
+    @Option(names = "--full", description = "Take a full backup even when a delta is allowed")
+    boolean full;
+
+    @Option(names = "--permanent", description = "Mark the backup permanent (retention never deletes it)")
+    boolean permanent;
+
+    @Option(names = "--fail-on-corrupt-pages",
+            description = "Fail (exit 6, no backup) when a page fails its checksum; by default such pages are recorded in the manifest and reported")
+    boolean failOnCorruptPages;
+
+    @Option(names = "--delta-max-steps", paramLabel = "N",
+            description = "Deltas allowed after a full backup; 0 = always full (WALSTASH_DELTA_MAX_STEPS, default 0)")
+    Integer deltaMaxSteps;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Configuration configuration = config.load();
+        Settings settings = configuration.settings();
+        int steps = deltaMaxSteps != null ? deltaMaxSteps : intSetting(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
+        int concurrency = intSetting(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
+        Duration stopTimeout = Duration.ofSeconds(intSetting(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
+        String origin = settings.get("WALSTASH_DELTA_ORIGIN").orElse("LATEST").toUpperCase(java.util.Locale.ROOT);
+        if (!origin.equals("LATEST") && !origin.equals("LATEST_FULL")) {
+            throw new IllegalArgumentException("WALSTASH_DELTA_ORIGIN must be LATEST or LATEST_FULL, not " + origin);
+        }
+        long started = System.nanoTime();
+        try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
+             Connection connection = PostgresConnection.open(settings)) {
+            checkRepositoryServes(archive, connection);
+            BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
+                    VersionProvider.writer(), err, Clock.systemUTC());
+            BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
+                    full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
+                    origin.equals("LATEST_FULL")));
+            err.printf("walstash: backup %s done: %d files, %.1f MiB, %.1f MiB stored, %s .. %s, in %.1f s%n",
+                    manifest.name(), manifest.files().size(), manifest.originalSize() / 1048576.0,
+                    manifest.storedSize() / 1048576.0, manifest.startLsn(), manifest.stopLsn(),
+                    (System.nanoTime() - started) / 1e9);
+            spec.commandLine().getOut().println(manifest.name());
+            return ExitCode.OK.code();
+        }
+    }
+
+    private static void checkRepositoryServes(WalArchive archive, Connection connection) throws Exception {
+        Optional<RepositoryMarker> marker = archive.readMarker();
+        if (marker.isEmpty()) {
+            return;
+        }
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+            rs.next();
+            String system = rs.getString(1);
+            if (!Long.toUnsignedString(marker.get().systemIdentifier()).equals(system)) {
+                throw new ForeignRepositoryException("repository " + archive.storage().location()
+                        + " belongs to PostgreSQL system " + Long.toUnsignedString(marker.get().systemIdentifier())
+                        + ", but the server is system " + system + "; give each cluster its own storage prefix");
+            }
+        }
+    }
+
+    static int intSetting(Settings settings, String name, int fallback) {
+        Optional<String> value = settings.get(name);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.get());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a non-negative number, not " + value.get());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.walstash.cli;
+
+import io.walstash.core.config.Settings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** A PgJDBC connection configured like libpq: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE with libpq's defaults. */
+final class PostgresConnection {
+    private PostgresConnection() {
+    }
+
+    static Connection open(Settings settings) throws SQLException {
+        String host = settings.get("PGHOST").orElse("localhost");
+        if (host.startsWith("/")) {
+            throw new IllegalArgumentException("PGHOST=" + host + " is a Unix socket directory, which PgJDBC can't use;"
+                    + " set PGHOST to a TCP host such as 127.0.0.1");
+        }
+        String port = settings.get("PGPORT").orElse("5432");
+        if (!port.matches("\\d{1,5}")) {
+            throw new IllegalArgumentException("PGPORT must be a port number, not " + port);
+        }
+        String user = settings.get("PGUSER").orElse(System.getProperty("user.name"));
+        String database = settings.get("PGDATABASE").orElse(user);
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        settings.get("PGPASSWORD").ifPresent(p -> properties.setProperty("password", p));
+        properties.setProperty("ApplicationName", "walstash");
+        properties.setProperty("connectTimeout", "30");
+        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database;
+        return DriverManager.getConnection(url, properties);
+    }
+}

@@ -1,0 +1,133 @@
+package io.walstash.cli;
+
+import io.walstash.core.backup.BackupCatalog;
+import io.walstash.core.backup.BackupFetch;
+import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.backup.RecoveryTarget;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.Storages;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "restore", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Restore a base backup into DEST and set it up to recover from the WAL archive:",
+                "backup-fetch, then recovery.signal and, in postgresql.auto.conf, restore_command = walstash wal-fetch",
+                "plus the recovery target. Without NAME, a time or LSN target picks the newest backup that ended",
+                "before it; otherwise the latest backup is used. Start the server afterwards (pg_ctl start).",
+                "restore_command passes --storage (and --config); other settings (credentials) must be in the",
+                "server's environment or that config file."})
+final class RestoreCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    BackupFetchCommand.FetchOptions fetch;
+
+    @Parameters(index = "0", paramLabel = "DEST", description = "Directory to restore into (created if missing)")
+    Path destination;
+
+    @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "Backup name or LATEST (default: chosen from the target)")
+    String name;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--target-time", paramLabel = "TIME", description = "Stop at this time, e.g. '2026-01-02 03:04:05+00'")
+        String time;
+        @Option(names = "--target-xid", paramLabel = "XID", description = "Stop after this transaction")
+        String xid;
+        @Option(names = "--target-name", paramLabel = "NAME", description = "Stop at this restore point (pg_create_restore_point)")
+        String restorePoint;
+        @Option(names = "--target-lsn", paramLabel = "LSN", description = "Stop at this WAL location, e.g. 0/3000060")
+        String lsn;
+        @Option(names = "--target-immediate", description = "Stop as soon as the backup is consistent")
+        boolean immediate;
+    }
+
+    @Option(names = "--target-action", paramLabel = "ACTION",
+            description = "What the server does at the target: promote, pause or shutdown (PostgreSQL's default: pause)")
+    String action;
+
+    @Option(names = "--target-timeline", paramLabel = "TIMELINE", description = "latest (PostgreSQL's default), current or a number")
+    String timeline;
+
+    @Option(names = "--restore-command", paramLabel = "COMMAND",
+            description = "restore_command to write instead of this walstash's wal-fetch")
+    String restoreCommand;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        RecoveryTarget recovery = recoveryTarget();
+        Configuration configuration = config.load();
+        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+            BackupCatalog catalog = new BackupCatalog(storage);
+            BackupManifest backup;
+            if (name != null) {
+                backup = catalog.resolve(name);
+            } else {
+                backup = recovery.chooseBackup(catalog.list()).orElseThrow(() -> new BackupCatalog.NoSuchBackupException(
+                        recovery.kind() == RecoveryTarget.Kind.TIME || recovery.kind() == RecoveryTarget.Kind.LSN
+                                ? "no backup in " + storage.location() + " ended before the recovery target"
+                                : "no backups in " + storage.location()));
+                err.printf("walstash: chose backup %s (ended %s at %s)%n", backup.name(), backup.stopTime(), backup.stopLsn());
+            }
+            BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), err);
+            fetcher.fetch(backup, fetch.options(destination, configuration));
+            String command = restoreCommand != null ? restoreCommand : walFetchCommand(configuration);
+            recovery.writeTo(destination, command);
+            err.printf("walstash: restored %s into %s with recovery settings in postgresql.auto.conf; start the server to recover%n",
+                    backup.name(), destination);
+            return ExitCode.OK.code();
+        }
+    }
+
+    private RecoveryTarget recoveryTarget() {
+        if (target == null) {
+            return new RecoveryTarget(RecoveryTarget.Kind.NONE, null, action, timeline);
+        }
+        if (target.time != null) {
+            return new RecoveryTarget(RecoveryTarget.Kind.TIME, target.time, action, timeline);
+        }
+        if (target.xid != null) {
+            return new RecoveryTarget(RecoveryTarget.Kind.XID, target.xid, action, timeline);
+        }
+        if (target.restorePoint != null) {
+            return new RecoveryTarget(RecoveryTarget.Kind.NAME, target.restorePoint, action, timeline);
+        }
+        if (target.lsn != null) {
+            return new RecoveryTarget(RecoveryTarget.Kind.LSN, target.lsn, action, timeline);
+        }
+        return new RecoveryTarget(RecoveryTarget.Kind.IMMEDIATE, null, action, timeline);
+    }
+
+    private String walFetchCommand(Configuration configuration) {
+        StringBuilder command = new StringBuilder(DemoCommand.launcher()).append(" wal-fetch");
+        command.append(" --storage ").append(shellQuote(configuration.storage().uri().toString()));
+        if (config.configFile != null) {
+            command.append(" --config ").append(shellQuote(Path.of(config.configFile).toAbsolutePath().toString()));
+        } else {
+            configuration.settings().get(Configuration.CONFIG_FILE).ifPresent(f ->
+                    command.append(" --config ").append(shellQuote(Path.of(f).toAbsolutePath().toString())));
+        }
+        return command.append(" %f %p").toString();
+    }
+
+    private static String shellQuote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,153 @@
+package io.walstash.core.backup;
+
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.wal.Lsn;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The backups of a repository. Layout: {@code backups/<name>/} holds the backup's objects
+ * ({@code files/<path>.<codec extension>}, {@code .delta} before the extension for delta files),
+ * {@code manifest.json} written last (a folder without it is an unfinished backup and is ignored),
+ * and an optional empty {@code permanent} object: its presence makes the backup permanent.
+ * Marking creates it, unmarking deletes it, so no object is ever overwritten.
+ */
+public final class BackupCatalog {
+    public static final String PREFIX = "backups/";
+    public static final String MANIFEST = "manifest.json";
+    public static final String PERMANENT = "permanent";
+    public static final String LATEST = "LATEST";
+
+    private final Storage storage;
+
+    public BackupCatalog(Storage storage) {
+        this.storage = storage;
+    }
+
+    public static String folder(String name) {
+        return PREFIX + name + "/";
+    }
+
+    public static String manifestKey(String name) {
+        return folder(name) + MANIFEST;
+    }
+
+    public static String permanentKey(String name) {
+        return folder(name) + PERMANENT;
+    }
+
+    /** A backup as listed: its manifest and whether it is currently permanent. */
+    public record Backup(BackupManifest manifest, boolean permanent) {
+        public String name() {
+            return manifest.name();
+        }
+    }
+
+    /** Every finished backup, oldest first (by start LSN). */
+    public List<Backup> list() throws IOException {
+        List<String> names = new ArrayList<>();
+        Set<String> permanent = new HashSet<>();
+        try (Stream<ObjectInfo> objects = storage.list(PREFIX)) {
+            objects.map(ObjectInfo::key).forEach(key -> {
+                String rest = key.substring(PREFIX.length());
+                int slash = rest.indexOf('/');
+                if (slash <= 0) {
+                    return;
+                }
+                String name = rest.substring(0, slash);
+                String leaf = rest.substring(slash + 1);
+                if (leaf.equals(MANIFEST)) {
+                    names.add(name);
+                } else if (leaf.equals(PERMANENT)) {
+                    permanent.add(name);
+                }
+            });
+        }
+        List<Backup> backups = new ArrayList<>();
+        for (String name : names) {
+            backups.add(new Backup(read(name), permanent.contains(name)));
+        }
+        backups.sort(Comparator.comparing((Backup b) -> Lsn.parse(b.manifest().startLsn())).thenComparing(Backup::name));
+        return backups;
+    }
+
+    public BackupManifest read(String name) throws IOException {
+        try (InputStream in = storage.read(manifestKey(name))) {
+            return BackupManifest.parse(in.readAllBytes());
+        } catch (NoSuchObjectException e) {
+            throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
+        }
+    }
+
+    public boolean exists(String name) throws IOException {
+        return storage.stat(manifestKey(name)).isPresent();
+    }
+
+    /** The named backup, or the newest one for {@code LATEST}. */
+    public BackupManifest resolve(String nameOrLatest) throws IOException {
+        if (LATEST.equalsIgnoreCase(nameOrLatest)) {
+            return latest().orElseThrow(() -> new NoSuchBackupException("no backups in " + storage.location()));
+        }
+        return read(nameOrLatest);
+    }
+
+    public Optional<BackupManifest> latest() throws IOException {
+        List<Backup> all = list();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).manifest());
+    }
+
+    /** The chain from the full backup to {@code backup}, full first. */
+    public List<BackupManifest> chain(BackupManifest backup) throws IOException {
+        List<BackupManifest> chain = new ArrayList<>();
+        BackupManifest current = backup;
+        chain.add(current);
+        while (current.isDelta()) {
+            if (chain.size() > 10_000) {
+                throw new IOException("delta chain of " + backup.name() + " does not end");
+            }
+            current = read(current.deltaBase());
+            chain.add(0, current);
+        }
+        return chain;
+    }
+
+    /** Marks {@code name} permanent (and, for a delta, every backup it depends on) or removes the mark. */
+    public List<String> mark(String name, boolean permanent) throws IOException {
+        BackupManifest backup = read(name);
+        List<String> changed = new ArrayList<>();
+        if (permanent) {
+            for (BackupManifest m : chain(backup)) {
+                if (storage.createIfAbsent(permanentKey(m.name()), new ByteArrayInputStream(new byte[0]))) {
+                    changed.add(m.name());
+                }
+            }
+        } else {
+            if (storage.stat(permanentKey(name)).isPresent()) {
+                storage.delete(permanentKey(name));
+                changed.add(name);
+            }
+        }
+        return changed;
+    }
+
+    public boolean isPermanent(String name) throws IOException {
+        return storage.stat(permanentKey(name)).isPresent();
+    }
+
+    /** Thrown when a named backup does not exist. */
+    public static final class NoSuchBackupException extends IOException {
+        public NoSuchBackupException(String message) {
+            super(message);
+        }
+    }
+}

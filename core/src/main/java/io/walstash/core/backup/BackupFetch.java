@@ -1,0 +1,312 @@
+package io.walstash.core.backup;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.io.Durable;
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Restores a backup into a directory: every file from the newest backup in the chain that stored it
+ * whole, then the deltas after it, oldest first; each object checked against the manifest's length
+ * and SHA-256; modes restored; {@code global/pg_control} placed last, after everything else is
+ * synced. When anything fails, what was written is removed, so nothing that looks like a data
+ * directory is left behind.
+ */
+public final class BackupFetch {
+    static final String PG_CONTROL = "global/pg_control";
+
+    /**
+     * @param force         replace the contents of a non-empty destination (and tablespace locations)
+     * @param tablespaceMap tablespace oid -> directory to restore it into instead of its original location
+     */
+    public record Options(Path destination, boolean force, Map<String, Path> tablespaceMap, int concurrency) {
+        public Options {
+            tablespaceMap = Map.copyOf(tablespaceMap);
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("download concurrency must be at least 1, got " + concurrency);
+            }
+        }
+    }
+
+    private final Storage storage;
+    private final Codecs codecs;
+    private final PrintWriter log;
+
+    public BackupFetch(Storage storage, Codecs codecs, PrintWriter log) {
+        this.storage = storage;
+        this.codecs = codecs;
+        this.log = log;
+    }
+
+    public BackupManifest fetch(String nameOrLatest, Options options) throws IOException {
+        BackupCatalog catalog = new BackupCatalog(storage);
+        return fetch(catalog.resolve(nameOrLatest), options);
+    }
+
+    public BackupManifest fetch(BackupManifest backup, Options options) throws IOException {
+        BackupCatalog catalog = new BackupCatalog(storage);
+        List<BackupManifest> chain = catalog.chain(backup);
+        Path destination = options.destination().toAbsolutePath();
+        Map<String, Path> tablespaceLocations = new HashMap<>();
+        backup.tablespaces().forEach((oid, original) ->
+                tablespaceLocations.put(oid, options.tablespaceMap().getOrDefault(oid, Path.of(original)).toAbsolutePath()));
+        for (String oid : options.tablespaceMap().keySet()) {
+            if (!backup.tablespaces().containsKey(oid)) {
+                throw new IllegalArgumentException("--tablespace-map " + oid + ": backup " + backup.name()
+                        + " has no tablespace with that oid (it has " + backup.tablespaces().keySet() + ")");
+            }
+        }
+        prepare(destination, options.force(), "destination");
+        for (Path location : tablespaceLocations.values()) {
+            prepare(location, options.force(), "tablespace location");
+        }
+        log.printf("walstash: restoring %s (%s) into %s%n", backup.name(),
+                chain.size() == 1 ? "full" : "full " + chain.get(0).name() + " + " + (chain.size() - 1) + " deltas",
+                destination);
+        log.flush();
+        boolean done = false;
+        try {
+            restore(backup, chain, destination, tablespaceLocations, options.concurrency());
+            done = true;
+        } finally {
+            if (!done) {
+                clear(destination);
+                for (Path location : tablespaceLocations.values()) {
+                    clear(location);
+                }
+            }
+        }
+        return backup;
+    }
+
+    private void restore(BackupManifest backup, List<BackupManifest> chain, Path destination,
+                         Map<String, Path> tablespaceLocations, int concurrency) throws IOException {
+        Files.setPosixFilePermissions(destination, DataDirectoryFiles.permissions(0700));
+        Files.createDirectories(destination.resolve("pg_tblspc"));
+        tablespaceLocations.forEach((oid, location) -> {
+            try {
+                Files.createSymbolicLink(destination.resolve("pg_tblspc").resolve(oid), location);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        List<BackupManifest.Directory> directories = new ArrayList<>(backup.directories());
+        directories.sort(Comparator.comparing(BackupManifest.Directory::path));
+        for (BackupManifest.Directory d : directories) {
+            Path dir = destination.resolve(d.path());
+            if (Files.isSymbolicLink(dir)) {
+                continue;
+            }
+            Files.createDirectories(dir);
+        }
+        List<Map<String, BackupManifest.FileEntry>> steps = new ArrayList<>();
+        for (BackupManifest m : chain) {
+            Map<String, BackupManifest.FileEntry> byPath = new HashMap<>();
+            m.files().forEach(f -> byPath.put(f.path(), f));
+            steps.add(byPath);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "walstash-fetch");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (BackupManifest.FileEntry entry : backup.files()) {
+                futures.add(pool.submit(() -> {
+                    restoreFile(entry, steps, destination);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(String.valueOf(cause), cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (backup.backupLabel() != null) {
+            writeSmall(destination.resolve("backup_label"), backup.backupLabel());
+        }
+        if (backup.tablespaceMap() != null) {
+            writeSmall(destination.resolve("tablespace_map"), remapTablespaces(backup.tablespaceMap(), tablespaceLocations));
+        }
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            BackupManifest.Directory d = directories.get(i);
+            Path dir = destination.resolve(d.path());
+            if (!Files.isSymbolicLink(dir)) {
+                Files.setPosixFilePermissions(dir, DataDirectoryFiles.permissions(d.mode() | 0700));
+                Durable.syncDirectory(dir);
+            }
+        }
+        Durable.syncDirectory(destination);
+        Path control = destination.resolve(PG_CONTROL);
+        Path partial = partial(control);
+        if (Files.exists(partial)) {
+            Files.move(partial, control, StandardCopyOption.ATOMIC_MOVE);
+            Durable.syncDirectory(control.getParent());
+        } else {
+            throw new IOException("backup " + backup.name() + " has no " + PG_CONTROL + "; it is not a data directory backup");
+        }
+    }
+
+    /** tablespace_map lines are "oid path"; point them at the locations the tablespaces are restored to. */
+    private static String remapTablespaces(String map, Map<String, Path> locations) {
+        StringBuilder out = new StringBuilder();
+        for (String line : map.split("\n", -1)) {
+            int space = line.indexOf(' ');
+            if (space > 0 && locations.containsKey(line.substring(0, space))) {
+                out.append(line, 0, space).append(' ').append(locations.get(line.substring(0, space)));
+            } else {
+                out.append(line);
+            }
+            out.append('\n');
+        }
+        return out.substring(0, out.length() - 1);
+    }
+
+    private static Path partial(Path control) {
+        return control.resolveSibling("pg_control.walstash-partial");
+    }
+
+    private void restoreFile(BackupManifest.FileEntry finalEntry, List<Map<String, BackupManifest.FileEntry>> steps,
+                             Path destination) throws IOException {
+        List<BackupManifest.FileEntry> applied = new ArrayList<>();
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            BackupManifest.FileEntry entry = steps.get(i).get(finalEntry.path());
+            if (entry == null) {
+                throw new IOException("the delta chain is broken: " + finalEntry.path() + " is stored as a delta,"
+                        + " but no earlier backup holds the whole file");
+            }
+            applied.add(0, entry);
+            if (!entry.delta()) {
+                break;
+            }
+        }
+        Path target = destination.resolve(finalEntry.path());
+        if (finalEntry.path().equals(PG_CONTROL)) {
+            target = partial(target);
+        }
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            for (BackupManifest.FileEntry entry : applied) {
+                try (InputStream in = StoredObjects.open(storage, entry.objectKey(), codecOf(entry.objectKey()),
+                        entry.plainSize(), entry.sha256())) {
+                    if (entry.delta()) {
+                        DeltaFile.apply(in, out);
+                    } else {
+                        out.truncate(0);
+                        copy(in, out);
+                    }
+                }
+            }
+            if (out.size() != finalEntry.size()) {
+                throw new IOException(finalEntry.path() + " restored to " + out.size() + " bytes, the manifest says "
+                        + finalEntry.size());
+            }
+            out.force(true);
+        }
+        Files.setPosixFilePermissions(target, DataDirectoryFiles.permissions(finalEntry.mode() | 0600));
+    }
+
+    private Codec codecOf(String key) throws IOException {
+        String extension = key.substring(key.lastIndexOf('.') + 1);
+        return codecs.byExtension(extension).orElseThrow(() ->
+                new IOException("object " + key + " has extension ." + extension + ", which no installed codec writes"
+                        + " (installed: " + codecs.names() + ")"));
+    }
+
+    private static void copy(InputStream in, FileChannel out) throws IOException {
+        byte[] buffer = new byte[256 * 1024];
+        long position = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
+            while (b.hasRemaining()) {
+                position += out.write(b, position);
+            }
+        }
+    }
+
+    private static void writeSmall(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(0600));
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            c.force(true);
+        }
+    }
+
+    /** Creates {@code directory}, or checks it is empty, or with {@code force} empties it. */
+    private static void prepare(Path directory, boolean force, String what) throws IOException {
+        if (!Files.exists(directory)) {
+            Files.createDirectories(directory);
+            return;
+        }
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalArgumentException(what + " " + directory + " is not a directory");
+        }
+        boolean empty;
+        try (Stream<Path> entries = Files.list(directory)) {
+            empty = entries.findAny().isEmpty();
+        }
+        if (!empty) {
+            if (!force) {
+                throw new FileSystemException(directory.toString(), null,
+                        "the " + what + " is not empty; pass --force to replace its contents");
+            }
+            clear(directory);
+        }
+    }
+
+    /** Deletes everything inside {@code directory}, keeping the directory itself. */
+    private static void clear(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path p : entries.toList()) {
+                if (Files.isSymbolicLink(p) || !Files.isDirectory(p)) {
+                    Files.deleteIfExists(p);
+                } else {
+                    FileTrees.delete(p);
+                }
+            }
+        }
+    }
+}

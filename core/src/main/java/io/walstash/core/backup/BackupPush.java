@@ -1,0 +1,526 @@
+package io.walstash.core.backup;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.wal.Lsn;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Takes a base backup of a running cluster: a non-exclusive backup in one session
+ * (pg_backup_start/pg_backup_stop, or pg_start_backup/pg_stop_backup before PostgreSQL 15), the
+ * data directory read in parallel while it runs, and the manifest written last.
+ */
+public final class BackupPush {
+    private static final int CHUNK_PAGES = 64;
+
+    /**
+     * @param deltaMaxSteps how many deltas may follow a full backup; 0 takes full backups only
+     * @param stopTimeout   how long pg_backup_stop may wait for the WAL it needs to be archived
+     * @param deltaFromLatestFull base a delta on the latest full backup instead of the latest backup
+     */
+    public record Options(java.nio.file.Path dataDirectory, boolean full, boolean permanent, int deltaMaxSteps,
+                          int concurrency, Duration stopTimeout, boolean failOnCorruptPages, boolean deltaFromLatestFull) {
+        public Options {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("upload concurrency must be at least 1, got " + concurrency);
+            }
+            if (deltaMaxSteps < 0) {
+                throw new IllegalArgumentException("delta max steps must not be negative, got " + deltaMaxSteps);
+            }
+        }
+    }
+
+    private final Storage storage;
+    private final Codec codec;
+    private final String writer;
+    private final PrintWriter log;
+    private final Clock clock;
+
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
+        this.storage = storage;
+        this.codec = codec;
+        this.writer = writer;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    /** Pages failed their checksum and the caller asked to fail then; no manifest was written. */
+    public static final class CorruptPagesException extends IOException {
+        public CorruptPagesException(String message) {
+            super(message);
+        }
+    }
+
+    private record Server(int versionNum, String systemIdentifier, boolean checksums, int blockSize) {
+    }
+
+    public BackupManifest push(Connection connection, Options options) throws IOException, SQLException {
+        Server server = inspect(connection, options);
+        BackupCatalog catalog = new BackupCatalog(storage);
+        BackupManifest base = chooseBase(catalog, options, server);
+
+        Instant startTime = clock.instant();
+        Lsn startLsn;
+        String label = "walstash " + startTime;
+        try (PreparedStatement s = connection.prepareStatement(server.versionNum() >= 150000
+                ? "SELECT pg_backup_start(?, true)::text" : "SELECT pg_start_backup(?, true, false)::text")) {
+            s.setString(1, label);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                startLsn = Lsn.parse(rs.getString(1));
+            }
+        }
+        long timeline;
+        String startWalFile;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT timeline_id, pg_walfile_name('" + startLsn + "'::pg_lsn)"
+                     + " FROM pg_control_checkpoint()")) {
+            rs.next();
+            timeline = rs.getLong(1);
+            startWalFile = rs.getString(2);
+        }
+        if (base != null && base.timeline() != timeline) {
+            log.printf("walstash: backup %s is on timeline %d, the server on %d: taking a full backup instead of a delta%n",
+                    base.name(), base.timeline(), timeline);
+            base = null;
+        }
+        String name = "base_" + startWalFile + (base == null ? "" : "_D_" + base.startWalFile());
+        if (catalog.exists(name)) {
+            throw new IOException("backup " + name + " already exists; switch WAL (pg_switch_wal()) before taking another");
+        }
+        removeLeftovers(name);
+        try {
+            return take(connection, options, server, catalog, base, name, startLsn, startTime, timeline, startWalFile);
+        } catch (IOException | SQLException | RuntimeException e) {
+            try {
+                if (!catalog.exists(name)) { // never remove a committed backup
+                    removeLeftovers(name);
+                }
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private BackupManifest take(Connection connection, Options options, Server server, BackupCatalog catalog,
+                                BackupManifest base, String name, Lsn startLsn, Instant startTime, long timeline,
+                                String startWalFile) throws IOException, SQLException {
+        log.printf("walstash: backup %s started at %s (%s)%n", name, startLsn,
+                base == null ? "full" : "delta of " + base.name());
+        log.flush();
+
+        DataDirectoryFiles.Listing listing = DataDirectoryFiles.list(options.dataDirectory());
+        Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
+        if (base != null) {
+            base.files().forEach(f -> baseFiles.put(f.path(), f));
+        }
+        Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
+        String folder = BackupCatalog.folder(name) + "files/";
+        List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
+            Thread t = new Thread(r, "walstash-backup");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (DataDirectoryFiles.LocalFile file : listing.files()) {
+                futures.add(pool.submit(() -> {
+                    BackupManifest.FileEntry entry = backUp(file, folder, baseFiles.get(file.path()), deltaThreshold,
+                            startLsn, server);
+                    if (entry != null) {
+                        entries.add(entry);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException("backing up a file failed: " + cause, cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        StopResult stop = stop(connection, server, options.stopTimeout());
+        Instant stopTime = clock.instant();
+        String stopWalFile;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_walfile_name('" + stop.lsn() + "'::pg_lsn)")) {
+            rs.next();
+            stopWalFile = rs.getString(1);
+        }
+        List<BackupManifest.FileEntry> files = new ArrayList<>(entries);
+        files.sort(java.util.Comparator.comparing(BackupManifest.FileEntry::path));
+        long original = files.stream().mapToLong(BackupManifest.FileEntry::size).sum();
+        long stored = files.stream().filter(f -> f.objectKey().startsWith(folder))
+                .mapToLong(BackupManifest.FileEntry::storedSize).sum();
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, startLsn.toString(),
+                stop.lsn().toString(), timeline, startWalFile, stopWalFile, server.systemIdentifier(),
+                server.versionNum(), startTime.toString(), stopTime.toString(), base == null ? null : base.name(),
+                codec.name(), server.blockSize(), server.checksums(), original, stored, options.permanent(),
+                stop.label(), stop.tablespaceMap(), listing.tablespaces(), listing.directories(), files, writer);
+        List<String> corrupt = manifest.corruptPages();
+        if (!corrupt.isEmpty() && options.failOnCorruptPages()) {
+            throw new CorruptPagesException("backup " + name + " not committed: " + corrupt.size()
+                    + " pages fail their PostgreSQL checksum: " + String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
+        }
+        if (options.permanent()) {
+            storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
+        }
+        if (!storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+            throw new IOException("manifest of " + name + " already exists: another backup of that name finished first");
+        }
+        if (options.permanent() && base != null) {
+            catalog.mark(name, true); // a permanent delta is useless without its bases
+        }
+        if (!corrupt.isEmpty()) {
+            log.printf("walstash: WARNING: %d pages failed their checksum: %s%n", corrupt.size(),
+                    String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
+        }
+        return manifest;
+    }
+
+    private Server inspect(Connection connection, Options options) throws SQLException, IOException {
+        connection.setAutoCommit(true);
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int,"
+                     + " (SELECT system_identifier::text FROM pg_control_system()),"
+                     + " current_setting('data_checksums'), current_setting('block_size')::int,"
+                     + " current_setting('archive_mode'), pg_is_in_recovery(),"
+                     + " a.failed_count, coalesce(a.last_failed_wal, ''),"
+                     + " coalesce(a.last_failed_time > coalesce(a.last_archived_time, 'epoch'), false),"
+                     + " current_setting('data_directory')"
+                     + " FROM pg_stat_archiver a")) {
+            rs.next();
+            int version = rs.getInt(1);
+            if (version < 120000) {
+                throw new IllegalArgumentException("PostgreSQL " + version / 10000 + " is not supported; walstash needs 12 or later");
+            }
+            if (rs.getBoolean(6)) {
+                throw new IllegalArgumentException("the server is a standby; take backups from the primary");
+            }
+            String archiveMode = rs.getString(5);
+            if (!archiveMode.equals("on") && !archiveMode.equals("always")) {
+                throw new IllegalArgumentException("archive_mode is " + archiveMode + ": a backup is useless without"
+                        + " its WAL; set archive_mode = on and archive_command = 'walstash wal-push %p'");
+            }
+            if (rs.getBoolean(9)) {
+                throw new IOException("WAL archiving is failing (pg_stat_archiver: last failure on " + rs.getString(8)
+                        + ", " + rs.getLong(7) + " failures); fix archive_command before taking a backup");
+            }
+            String serverDirectory = rs.getString(10);
+            if (!java.nio.file.Files.isSameFile(java.nio.file.Path.of(serverDirectory), options.dataDirectory())) {
+                throw new IllegalArgumentException("the server's data directory is " + serverDirectory + ", not "
+                        + options.dataDirectory());
+            }
+            return new Server(version, rs.getString(2), rs.getString(3).equals("on"), rs.getInt(4));
+        }
+    }
+
+    private BackupManifest chooseBase(BackupCatalog catalog, Options options, Server server) throws IOException {
+        if (options.full() || options.deltaMaxSteps() == 0) {
+            return null;
+        }
+        var latest = catalog.latest();
+        if (latest.isEmpty()) {
+            log.println("walstash: no earlier backup: taking a full backup");
+            return null;
+        }
+        BackupManifest base = latest.get();
+        if (options.deltaFromLatestFull()) {
+            base = catalog.chain(base).get(0);
+        }
+        if (!base.systemIdentifier().equals(server.systemIdentifier())) {
+            log.printf("walstash: latest backup %s is of system %s, this server is %s: taking a full backup%n",
+                    base.name(), base.systemIdentifier(), server.systemIdentifier());
+            return null;
+        }
+        if (base.blockSize() != server.blockSize()) {
+            log.printf("walstash: latest backup %s has another block size: taking a full backup%n", base.name());
+            return null;
+        }
+        int steps = catalog.chain(base).size() - 1;
+        if (steps + 1 > options.deltaMaxSteps()) {
+            log.printf("walstash: %s ends a chain of %d deltas (max %d): taking a full backup%n",
+                    base.name(), steps, options.deltaMaxSteps());
+            return null;
+        }
+        return base;
+    }
+
+    /** Deletes objects of an earlier attempt with this name that never got its manifest. */
+    private void removeLeftovers(String name) throws IOException {
+        List<String> keys;
+        try (Stream<ObjectInfo> objects = storage.list(BackupCatalog.folder(name))) {
+            keys = objects.map(ObjectInfo::key).toList();
+        }
+        if (!keys.isEmpty()) {
+            log.printf("walstash: removing %d objects of an unfinished earlier attempt at %s%n", keys.size(), name);
+            storage.deleteAll(keys);
+        }
+    }
+
+    private record StopResult(Lsn lsn, String label, String tablespaceMap) {
+    }
+
+    private StopResult stop(Connection connection, Server server, Duration timeout) throws SQLException, IOException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET statement_timeout = " + Math.max(1, timeout.toMillis()));
+            try (ResultSet rs = s.executeQuery(server.versionNum() >= 150000
+                    ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)"
+                    : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)")) {
+                rs.next();
+                String map = rs.getString(3);
+                return new StopResult(Lsn.parse(rs.getString(1)), rs.getString(2), map == null || map.isEmpty() ? null : map);
+            } catch (SQLException e) {
+                if ("57014".equals(e.getSQLState())) {
+                    throw new IOException("pg_backup_stop did not finish within " + timeout.toSeconds()
+                            + " s: it waits until the backup's last WAL segment is archived; check archive_command"
+                            + " and pg_stat_archiver (WALSTASH_BACKUP_STOP_TIMEOUT sets the limit)", e);
+                }
+                throw e;
+            } finally {
+                s.execute("RESET statement_timeout");
+            }
+        }
+    }
+
+    /** Stores one file whole or as a delta, or reuses its base's object when unchanged; null when it vanished. */
+    private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String folder,
+                                            BackupManifest.FileEntry baseEntry, Lsn deltaThreshold, Lsn startLsn,
+                                            Server server) throws IOException {
+        boolean relation = DataDirectoryFiles.isRelationFile(file.path());
+        if (baseEntry != null && !relation && !baseEntry.delta() && baseEntry.size() == file.size()
+                && baseEntry.modified() == file.modified()) {
+            return new BackupManifest.FileEntry(file.path(), baseEntry.size(), file.mode(), file.modified(), false,
+                    baseEntry.objectKey(), baseEntry.sha256(), baseEntry.plainSize(), baseEntry.storedSize(),
+                    baseEntry.corruptPages());
+        }
+        int blockSize = server.blockSize();
+        long firstBlock = DataDirectoryFiles.firstBlock(file.path(), blockSize);
+        boolean verify = relation && server.checksums();
+        try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ)) {
+            List<Long> corrupt = Collections.synchronizedList(new ArrayList<>());
+            PageReader pages = new PageReader(channel, blockSize, verify, firstBlock, startLsn, corrupt);
+            if (baseEntry != null && relation && deltaThreshold != null) {
+                long length = channel.size() / blockSize * blockSize;
+                long baseBlocks = baseEntry.size() / blockSize;
+                int[] blocks = pages.changedBlocks(length, deltaThreshold, baseBlocks);
+                String key = folder + file.path() + ".delta." + codec.fileExtension();
+                StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.delta(length, blocks), codec);
+                return new BackupManifest.FileEntry(file.path(), length, file.mode(), file.modified(), true, key,
+                        stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt));
+            }
+            String key = folder + file.path() + "." + codec.fileExtension();
+            StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.whole(), codec);
+            return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
+                    stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt));
+        } catch (NoSuchFileException vanished) {
+            return null; // dropped during the backup; WAL replay drops it on restore too
+        }
+    }
+
+    /** Reads a file in chunks of whole pages, checking page checksums of pages that predate the backup. */
+    private static final class PageReader {
+        private final FileChannel channel;
+        private final int blockSize;
+        private final boolean verify;
+        private final long firstBlock;
+        private final Lsn startLsn;
+        private final List<Long> corrupt;
+
+        PageReader(FileChannel channel, int blockSize, boolean verify, long firstBlock, Lsn startLsn, List<Long> corrupt) {
+            this.channel = channel;
+            this.blockSize = blockSize;
+            this.verify = verify;
+            this.firstBlock = firstBlock;
+            this.startLsn = startLsn;
+            this.corrupt = corrupt;
+        }
+
+        /** Reads up to {@code buffer.length} bytes at {@code position}; returns how many (0 at end of file). */
+        private int readAt(byte[] buffer, int length, long position) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
+            while (b.hasRemaining()) {
+                int n = channel.read(b, position + b.position());
+                if (n < 0) {
+                    break;
+                }
+            }
+            return b.position();
+        }
+
+        private void check(byte[] buffer, int offset, long blockInFile) {
+            if (!verify) {
+                return;
+            }
+            long lsn = PageChecksum.pageLsn(buffer, offset);
+            // A page changed since the backup started may be read torn; WAL replay rewrites it whole.
+            if (Long.compareUnsigned(lsn, startLsn.value()) >= 0) {
+                return;
+            }
+            if (!PageChecksum.verify(buffer, offset, blockSize, firstBlock + blockInFile)) {
+                corrupt.add(firstBlock + blockInFile);
+            }
+        }
+
+        /** The whole file as it is read, to its end. */
+        InputStream whole() {
+            return new ChunkStream() {
+                private final byte[] buffer = new byte[CHUNK_PAGES * blockSize];
+                private long position;
+
+                @Override
+                protected int fill(byte[][] out) throws IOException {
+                    int n = readAt(buffer, buffer.length, position);
+                    for (int offset = 0; offset + blockSize <= n; offset += blockSize) {
+                        check(buffer, offset, (position + offset) / blockSize);
+                    }
+                    position += n;
+                    out[0] = buffer;
+                    return n;
+                }
+            };
+        }
+
+        /** Blocks below {@code length} whose page LSN is at or past {@code threshold}, or at or past {@code baseBlocks}. */
+        int[] changedBlocks(long length, Lsn threshold, long baseBlocks) throws IOException {
+            int total = (int) (length / blockSize);
+            int[] blocks = new int[Math.min(total, 1024)];
+            int count = 0;
+            byte[] buffer = new byte[CHUNK_PAGES * blockSize];
+            for (long block = 0; block < total; block += CHUNK_PAGES) {
+                int want = (int) Math.min(CHUNK_PAGES, total - block) * blockSize;
+                int n = readAt(buffer, want, block * blockSize);
+                for (int i = 0; i < want / blockSize; i++) {
+                    long b = block + i;
+                    long lsn = (i + 1) * blockSize > n ? 0 : PageChecksum.pageLsn(buffer, i * blockSize);
+                    // LSN 0: a page never WAL-logged (new, or zeroed by an extension); cheap to store and
+                    // its earlier content may belong to a file this path named before
+                    boolean changed = b >= baseBlocks || lsn == 0 || Long.compareUnsigned(lsn, threshold.value()) >= 0;
+                    if (changed) {
+                        if (count == blocks.length) {
+                            blocks = java.util.Arrays.copyOf(blocks, Math.max(16, blocks.length * 2));
+                        }
+                        blocks[count++] = (int) b;
+                    }
+                }
+            }
+            return java.util.Arrays.copyOf(blocks, count);
+        }
+
+        /** The delta file of {@code blocks}; a page the file lost since it was scanned reads as zeros. */
+        InputStream delta(long length, int[] blocks) {
+            byte[] header = DeltaFile.header(blockSize, length, blocks.length);
+            return new ChunkStream() {
+                private final byte[] entry = new byte[4 + blockSize];
+                private int next = -1;
+
+                @Override
+                protected int fill(byte[][] out) throws IOException {
+                    if (next < 0) {
+                        next = 0;
+                        out[0] = header;
+                        return header.length;
+                    }
+                    if (next >= blocks.length) {
+                        return -1;
+                    }
+                    int block = blocks[next++];
+                    ByteBuffer.wrap(entry, 0, 4).putInt(block);
+                    byte[] page = new byte[blockSize];
+                    int n = readAt(page, blockSize, (long) block * blockSize);
+                    if (n == blockSize) {
+                        check(page, 0, block);
+                    } else {
+                        java.util.Arrays.fill(page, n, blockSize, (byte) 0);
+                    }
+                    System.arraycopy(page, 0, entry, 4, blockSize);
+                    out[0] = entry;
+                    return entry.length;
+                }
+            };
+        }
+    }
+
+    /** An input stream over chunks a subclass produces; {@code fill} returns the length, 0 or -1 at the end. */
+    private abstract static class ChunkStream extends InputStream {
+        private byte[] chunk;
+        private int length;
+        private int position;
+        private boolean done;
+
+        protected abstract int fill(byte[][] out) throws IOException;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (position >= length) {
+                if (done) {
+                    return -1;
+                }
+                byte[][] out = new byte[1][];
+                int n = fill(out);
+                if (n <= 0) {
+                    done = true;
+                    return -1;
+                }
+                chunk = out[0];
+                length = n;
+                position = 0;
+            }
+            int n = Math.min(len, length - position);
+            System.arraycopy(chunk, position, b, off, n);
+            position += n;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.walstash.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+class BackupManifestPropertiesTest {
+
+    @Provide
+    Arbitrary<BackupManifest.FileEntry> entries() {
+        Arbitrary<String> paths = Arbitraries.strings().withCharRange('a', 'z').withChars('/', '.', '_', 'é', '"')
+                .ofMinLength(1).ofMaxLength(40);
+        return Combinators.combine(paths, Arbitraries.longs().greaterOrEqual(0), Arbitraries.integers().between(0, 0777),
+                Arbitraries.longs(), Arbitraries.of(true, false),
+                Arbitraries.strings().numeric().ofLength(64),
+                Arbitraries.longs().between(0, 5).list().ofMaxSize(3))
+                .as((path, size, mode, modified, delta, sha, corrupt) -> new BackupManifest.FileEntry(path, size, mode,
+                        modified, delta, "backups/x/files/" + path + ".zst", sha, size / 2, size / 3, corrupt));
+    }
+
+    @Provide
+    Arbitrary<BackupManifest> manifests() {
+        Arbitrary<String> text = Arbitraries.strings().ofMaxLength(200);
+        return Combinators.combine(entries().list().ofMaxSize(20), text, Arbitraries.of(true, false),
+                Arbitraries.longs().between(1, 0xFFFFFFFFL), Arbitraries.strings().withCharRange('0', '9').ofLength(24),
+                Arbitraries.of(null, "base_000000010000000000000002"), Arbitraries.of(null, "16385 /srv/ts\n"))
+                .as((files, label, permanent, timeline, segment, base, map) -> new BackupManifest(
+                        BackupManifest.FORMAT_VERSION, "base_" + segment + (base == null ? "" : "_D_" + base.substring(5)),
+                        "0/2000028", "0/2000100", timeline, segment, segment, "7301234567890123456", 150004,
+                        "2026-11-24T06:00:00Z", "2026-11-24T06:01:00.123Z", base, "zstd", 8192, permanent,
+                        12345, 678, permanent, label, map, map == null ? Map.of() : Map.of("16385", "/srv/ts"),
+                        List.of(new BackupManifest.Directory("base", 0700)), files, "walstash test"));
+    }
+
+    @Property
+    void aManifestSurvivesItsJson(@ForAll("manifests") BackupManifest manifest) throws IOException {
+        assertThat(BackupManifest.parse(manifest.toJson())).isEqualTo(manifest);
+    }
+
+    @Property(tries = 50)
+    void unknownFieldsFromANewerWriterAreIgnored(@ForAll("manifests") BackupManifest manifest) throws IOException {
+        String json = new String(manifest.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        String extended = json.replaceFirst("\\{", "{\"addedLater\": [1, 2],");
+        assertThat(BackupManifest.parse(extended.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(manifest);
+    }
+}
