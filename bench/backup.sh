@@ -33,6 +33,19 @@ CONF
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
 as_pg "$pg_bin/pgbench" -i -q -s "$scale" postgres >/dev/null 2>&1
 as_pg "$pg_bin/psql" -qAtc "CHECKPOINT" >/dev/null
+# let the archiver catch up with pgbench -i's WAL: pg_backup_stop waits for it, and a backlog
+# would be charged to whichever backup came first
+wait_archived() {
+  local segment
+  segment=$(as_pg "$pg_bin/psql" -qAtc "SELECT pg_walfile_name(pg_switch_wal())")
+  until [ "$(as_pg "$pg_bin/psql" -qAtc "SELECT coalesce(last_archived_wal, '') >= '$segment' FROM pg_stat_archiver")" = t ]; do
+    sleep 1
+  done
+}
+wait_archived
+sync
+# warm the page cache once, so that no tool pays for (or profits from) being first
+find "$work/data" -type f -exec cat {} + > /dev/null
 size=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)   # what a backup reads
 
 row() { # what seconds bytes_in bytes_stored rss_kib
@@ -58,6 +71,7 @@ row "walstash backup-push (full, zstd, 4 threads)" "$secs" "$size" "$(du -sb "$w
 full_stored=$(du -sb "$work/repo/backups" | cut -f1)
 
 as_pg "$pg_bin/pgbench" -c 2 -j 2 -t 2000 postgres >/dev/null 2>&1
+wait_archived
 timed "$launcher" backup-push "$work/data" --delta-max-steps 3
 delta_stored=$(( $(du -sb "$work/repo/backups" | cut -f1) - full_stored ))
 row "walstash backup-push (delta after pgbench -c 2 -t 2000)" "$secs" "$size" "$delta_stored" "$rss"
