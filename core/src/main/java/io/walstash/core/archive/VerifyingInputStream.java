@@ -1,10 +1,10 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.io.Digests;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Passes bytes through while hashing them, and at end of stream fails unless length and SHA-256
@@ -19,7 +19,7 @@ final class VerifyingInputStream extends FilterInputStream {
 
     private final ObjectHeader expected;
     private final MismatchReporter reporter;
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest = Digests.sha256();
     private long length;
     private boolean verified;
 
@@ -29,13 +29,6 @@ final class VerifyingInputStream extends FilterInputStream {
         this.reporter = reporter;
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
-    }
 
     @Override
     public int read() throws IOException {

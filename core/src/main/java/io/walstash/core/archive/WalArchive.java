@@ -5,6 +5,7 @@ import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.io.CountingInputStream;
+import io.walstash.core.io.Digests;
 import io.walstash.core.io.Durable;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
@@ -285,7 +286,7 @@ public final class WalArchive implements Closeable {
     }
 
     static ObjectHeader digestOf(InputStream in) throws IOException {
-        MessageDigest digest = VerifyingInputStream.sha256();
+        MessageDigest digest = Digests.sha256();
         byte[] buffer = new byte[IO_BUFFER];
         long total = 0;
         int n;

@@ -1,5 +1,7 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.io.CountingInputStream;
+import io.walstash.core.io.Digests;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.CompressingInputStream;
@@ -8,7 +10,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -49,16 +50,9 @@ final class StoredObjects {
         return new CheckedInputStream(decoded, key, codec, plainSize, sha256);
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks SHA-256", e);
-        }
-    }
 
     static final class DigestingInputStream extends FilterInputStream {
-        private final MessageDigest digest = sha256();
+        private final MessageDigest digest = Digests.sha256();
         private long count;
 
         DigestingInputStream(InputStream in) {
@@ -91,44 +85,10 @@ final class StoredObjects {
         }
     }
 
-    static final class CountingInputStream extends FilterInputStream {
-        private long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-    }
 
     /** Fails at the end of the stream (before the consumer sees it) when length or digest differ. */
     private static final class CheckedInputStream extends FilterInputStream {
-        private final MessageDigest digest = sha256();
+        private final MessageDigest digest = Digests.sha256();
         private final String key;
         private final Codec codec;
         private final long expectedSize;
