@@ -11,9 +11,9 @@ import java.security.MessageDigest;
  * equal the expected ones. Failing at EOF, before the consumer sees the end, is what keeps a
  * consumer that commits on EOF (an upload, a file about to be renamed) from committing bad bytes.
  */
-final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends FilterInputStream {
     /** Builds the exception thrown on a mismatch, given what was actually read. */
-    interface MismatchReporter {
+    public interface MismatchReporter {
         IOException mismatch(ObjectHeader expected, ObjectHeader actual);
     }
 
@@ -23,12 +23,11 @@ final class VerifyingInputStream extends FilterInputStream {
     private long length;
     private boolean verified;
 
-    VerifyingInputStream(InputStream in, ObjectHeader expected, MismatchReporter reporter) {
+    public VerifyingInputStream(InputStream in, ObjectHeader expected, MismatchReporter reporter) {
         super(in);
         this.expected = expected;
         this.reporter = reporter;
     }
-
 
     @Override
     public int read() throws IOException {

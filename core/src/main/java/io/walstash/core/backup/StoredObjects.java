@@ -3,9 +3,12 @@ package io.walstash.core.backup;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.archive.ObjectHeader;
+import io.walstash.core.archive.VerifyingInputStream;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.CompressingInputStream;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageFailure;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +50,11 @@ final class StoredObjects {
             raw.close();
             throw new CorruptObjectException("object " + key + " is not valid " + codec.name() + " data: " + e.getMessage(), e);
         }
-        return new CheckedInputStream(decoded, key, codec, plainSize, sha256);
+        ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
+        return new VerifyingInputStream(new DecodeFailureTranslating(decoded, key, codec), expected, (recorded, read) ->
+                new CorruptObjectException("object " + key + " fails its checksum: the manifest records "
+                        + recorded.plainLength() + " bytes with sha256 " + recorded.sha256Hex() + ", read "
+                        + read.plainLength() + " bytes that differ"));
     }
 
 
@@ -86,22 +93,15 @@ final class StoredObjects {
     }
 
 
-    /** Fails at the end of the stream (before the consumer sees it) when length or digest differ. */
-    private static final class CheckedInputStream extends FilterInputStream {
-        private final MessageDigest digest = Digests.sha256();
+    /** Reports a codec's failure to decode as a corrupt object; storage failures pass unchanged. */
+    private static final class DecodeFailureTranslating extends FilterInputStream {
         private final String key;
         private final Codec codec;
-        private final long expectedSize;
-        private final String expectedSha;
-        private long count;
-        private boolean checked;
 
-        CheckedInputStream(InputStream in, String key, Codec codec, long expectedSize, String expectedSha) {
+        DecodeFailureTranslating(InputStream in, String key, Codec codec) {
             super(in);
             this.key = key;
             this.codec = codec;
-            this.expectedSize = expectedSize;
-            this.expectedSha = expectedSha;
         }
 
         @Override
@@ -113,47 +113,14 @@ final class StoredObjects {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n;
             try {
-                n = in.read(b, off, len);
-            } catch (CorruptObjectException e) {
+                return in.read(b, off, len);
+            } catch (CorruptObjectException | StorageFailure e) {
                 throw e;
             } catch (IOException e) {
-                if (e instanceof io.walstash.core.storage.StorageFailure) {
-                    throw e;
-                }
                 throw new CorruptObjectException("object " + key + " does not decode as " + codec.name() + ": "
                         + e.getMessage(), e);
             }
-            if (n > 0) {
-                digest.update(b, off, n);
-                count += n;
-                if (count > expectedSize) {
-                    throw mismatch();
-                }
-            } else if (n < 0 && !checked) {
-                if (count != expectedSize || !HexFormat.of().formatHex(digest.digest()).equals(expectedSha)) {
-                    throw mismatch();
-                }
-                checked = true;
-            }
-            return n;
-        }
-
-        private CorruptObjectException mismatch() {
-            return new CorruptObjectException("object " + key + " fails its checksum: the manifest records "
-                    + expectedSize + " bytes with sha256 " + expectedSha + ", read " + count + " bytes that differ");
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buffer = new byte[(int) Math.min(n, 8192)];
-            return Math.max(read(buffer, 0, buffer.length), 0);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
         }
     }
 }
