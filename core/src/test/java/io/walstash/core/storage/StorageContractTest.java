@@ -737,7 +737,7 @@ public abstract class StorageContractTest {
     }
 
     /** Passes on {@code goodBytes} bytes of its source, then throws {@code failure}. */
-    protected static final class FailingInputStream extends InputStream {
+    public static final class FailingInputStream extends InputStream {
         private final InputStream source;
         private final IOException failure;
         private long remaining;

@@ -13,6 +13,7 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageContractTest;
 import io.walstash.core.storage.StorageContractTest.PausingInputStream;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
@@ -110,7 +111,7 @@ class AzureStorageTest {
         AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE, String.valueOf(BLOCK),
                 AzureSettings.MAX_BUFFERS, "2"));
         IOException failure = new IOException("disk read failed");
-        InputStream failing = new FailAfter(new ByteArrayInputStream(random(10 * BLOCK, 3)), 5 * BLOCK + 100, failure);
+        InputStream failing = new StorageContractTest.FailingInputStream(new ByteArrayInputStream(random(10 * BLOCK, 3)), 5 * BLOCK + 100, failure);
 
         assertThatThrownBy(() -> storage.createIfAbsent("wal/broken", failing)).isSameAs(failure);
 
@@ -124,7 +125,7 @@ class AzureStorageTest {
         // Both kinds of create still succeed over the leftover uncommitted blocks.
         assertThat(storage.createIfAbsent("wal/broken", new ByteArrayInputStream("small".getBytes(UTF_8)))).isTrue();
         assertThat(readAll(storage, "wal/broken")).isEqualTo("small".getBytes(UTF_8));
-        assertThatThrownBy(() -> storage.createIfAbsent("wal/broken2", new FailAfter(
+        assertThatThrownBy(() -> storage.createIfAbsent("wal/broken2", new StorageContractTest.FailingInputStream(
                 new ByteArrayInputStream(random(4 * BLOCK, 4)), 2 * BLOCK + 1, failure))).isSameAs(failure);
         byte[] large = random(3 * BLOCK + 5, 5);
         assertThat(storage.createIfAbsent("wal/broken2", new ByteArrayInputStream(large))).isTrue();
@@ -575,39 +576,5 @@ class AzureStorageTest {
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);
         return bytes;
-    }
-
-    /** Passes on {@code good} bytes, then throws {@code failure}. */
-    private static final class FailAfter extends InputStream {
-        private final InputStream source;
-        private final IOException failure;
-        private long remaining;
-
-        FailAfter(InputStream source, long good, IOException failure) {
-            this.source = source;
-            this.remaining = good;
-            this.failure = failure;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (remaining == 0) {
-                throw failure;
-            }
-            int n = source.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
     }
 }

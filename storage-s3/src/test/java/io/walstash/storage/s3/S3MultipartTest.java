@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageContractTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +89,7 @@ class S3MultipartTest {
     @Test
     void streamFailingMidUploadLeavesNoObjectAndNoPendingUpload() throws IOException {
         IOException failure = new IOException("disk read failed");
-        InputStream failing = new FailingAfter(new ByteArrayInputStream(content(12 * MIB, 4)), 7 * MIB, failure);
+        InputStream failing = new StorageContractTest.FailingInputStream(new ByteArrayInputStream(content(12 * MIB, 4)), 7 * MIB, failure);
 
         assertThatThrownBy(() -> storage.createIfAbsent("broken", failing)).isSameAs(failure);
 
@@ -113,39 +114,5 @@ class S3MultipartTest {
 
     private static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    /** Passes on {@code good} bytes, then throws {@code failure}. */
-    static final class FailingAfter extends InputStream {
-        private final InputStream source;
-        private final IOException failure;
-        private long remaining;
-
-        FailingAfter(InputStream source, long good, IOException failure) {
-            this.source = source;
-            this.remaining = good;
-            this.failure = failure;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (remaining == 0) {
-                throw failure;
-            }
-            int n = source.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
     }
 }
