@@ -1,7 +1,8 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.WalArchive;
+import io.walstash.core.archive.WalRequests;
+import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Fetch one WAL file, verify its checksum, and place it at DEST.",
-                "Use as restore_command = 'walstash wal-fetch %f %p'. Exits 74 when the archive has no such file."})
+                "Use as restore_command = 'walstash wal-fetch %%f %%p'. Exits 74 when the archive has no such file."})
 final class WalFetchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -21,27 +22,22 @@ final class WalFetchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (PostgreSQL's %f)")
+    @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (PostgreSQL's %%f)")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DEST", description = "Where to place it (PostgreSQL's %p)")
+    @Parameters(index = "1", paramLabel = "DEST", description = "Where to place it (PostgreSQL's %%p)")
     Path destination;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try (WalArchive archive = WalArchive.open(config.load(), VersionProvider.writer())) {
-            FetchResult result = archive.fetch(name, destination);
-            if (result instanceof FetchResult.NotFound) {
-                err.printf("walstash: %s is not in the archive %s%n", name, archive.storage().location());
-                return ExitCode.NOT_FOUND.code();
+        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
+            FetchResult result = wal.fetch(name, destination);
+            WalOutcome outcome = WalOutcome.of(result, name, wal.location());
+            if (!outcome.message().isEmpty()) {
+                err.println(outcome.message());
             }
-            FetchResult.Fetched fetched = (FetchResult.Fetched) result;
-            if (!fetched.verified()) {
-                err.printf("walstash: warning: %s has no walstash checksum (written by WAL-G?); placed unverified%n",
-                        fetched.key());
-            }
-            return ExitCode.OK.code();
+            return outcome.exitCode();
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.PushResult;
-import io.walstash.core.archive.WalArchive;
+import io.walstash.core.archive.WalRequests;
+import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "wal-push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Archive one WAL file. Exits 0 only once it is durably stored.",
-                "Use as archive_command = 'walstash wal-push %p'. Re-pushing identical content exits 0;"
+                "Use as archive_command = 'walstash wal-push %%p'. Re-pushing identical content exits 0;"
                         + " different content exits " + 4 + " and overwrites nothing."})
 final class WalPushCommand implements Callable<Integer> {
     @Spec
@@ -22,29 +23,18 @@ final class WalPushCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (PostgreSQL's %p)")
+    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (PostgreSQL's %%p)")
     Path path;
 
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalArchive archive = WalArchive.open(config.load(), VersionProvider.writer())) {
-            PushResult result = archive.push(path);
-            long millis = (System.nanoTime() - started) / 1_000_000;
-            if (result instanceof PushResult.Archived archived) {
-                err.printf("walstash: archived %s (%d bytes, %d stored) in %d ms%n",
-                        archived.key(), archived.plainBytes(), archived.storedBytes(), millis);
-                return ExitCode.OK.code();
-            }
-            if (result instanceof PushResult.AlreadyArchived already) {
-                err.printf("walstash: %s is already archived with identical content%n", already.key());
-                return ExitCode.OK.code();
-            }
-            PushResult.Conflict conflict = (PushResult.Conflict) result;
-            err.printf("walstash: error: %s is already archived with DIFFERENT content; refusing to overwrite (%s)%n",
-                    conflict.key(), conflict.detail());
-            return ExitCode.CONFLICT.code();
+        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
+            PushResult result = wal.push(path);
+            WalOutcome outcome = WalOutcome.of(result, (System.nanoTime() - started) / 1_000_000);
+            err.println(outcome.message());
+            return outcome.exitCode();
         }
     }
 }
