@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# walstash beside pgBackRest 2.45 for what PostgreSQL's archive_command and restore_command ask,
+# on the same machine, the same WAL and the same storage, in one go:
+#   1. latency of one archive_command call (16 MiB segment of pgbench WAL): cp + sync, walstash
+#      alone, walstash through its daemon, pgBackRest archive-push (zst level 1);
+#   2. sustained archiving under the heaviest pgbench write load here: segments archived per
+#      second and the largest number of .ready files waiting, walstash (daemon + look-ahead) vs
+#      pgBackRest async archive-push;
+#   3. recovery speed (segments replayed per second from storage): walstash without and with
+#      prefetch, through the daemon, pgBackRest archive-get sync and async.
+# Results are medians (1) or single runs (2, 3) and ratios, as a Markdown table.
+#
+#   bench/archive.sh [file|s3]     (default file; s3 = an s3proxy over https in its own JVM)
+#   SEGMENTS=20 LOAD_SECONDS=60 bench/archive.sh s3
+#
+# Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin), pgbackrest (apt-get install
+# pgbackrest), python3, and keytool/openssl for s3.
+set -euo pipefail
+kind=${1:-file}
+segments=${SEGMENTS:-20}
+load_seconds=${LOAD_SECONDS:-60}
+here=$(cd "$(dirname "$0")/.." && pwd)
+command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
+case "$kind" in file|s3) ;; *) echo "usage: bench/archive.sh [file|s3]" >&2; exit 2 ;; esac
+
+cd "$here"
+if [ "$kind" = s3 ]; then
+  mvn -q -B -pl cli -am -DskipTests package dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+else
+  mvn -q -B -pl cli -am -DskipTests package >/dev/null
+fi
+
+pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
+chmod 755 "$work"
+cp -r "$here/cli/target/walstash" "$work/walstash"   # somewhere the postgres user can enter
+launcher="$work/walstash/bin/walstash"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pids=()
+clusters=()
+cleanup() {
+  for d in "${clusters[@]}"; do as_pg "$pg_bin/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# --- storage -----------------------------------------------------------------------------
+# walstash_env NAME: the environment walstash needs for repository NAME; pgbr_repo NAME: pgBackRest's repo options
+if [ "$kind" = s3 ]; then
+  password=bench-keystore
+  keytool -genkeypair -alias server -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 \
+    -validity 2 -keystore "$work/s3.p12" -storetype PKCS12 -storepass "$password" >/dev/null 2>&1
+  keytool -exportcert -rfc -alias server -keystore "$work/s3.p12" -storepass "$password" -file "$work/s3-ca.pem" >/dev/null 2>&1
+  mkfifo "$work/s3.stdin"
+  java -cp "cli/target/classes:cli/target/test-classes:$(cat cli/target/bench.classpath)" io.walstash.cli.bench.S3ProxyMain \
+    bench "$work/s3.p12" "$password" <"$work/s3.stdin" >"$work/s3.endpoint" 2>"$work/s3.log" &
+  pids+=($!)
+  exec 9>"$work/s3.stdin"   # s3proxy serves until this closes
+  for _ in $(seq 600); do [ -s "$work/s3.endpoint" ] && break; sleep 0.1; done
+  endpoint=$(head -n 1 "$work/s3.endpoint")
+  [ -n "$endpoint" ] || { cat "$work/s3.log" >&2; exit 1; }
+  s3_port=${endpoint##*:}
+  chmod 644 "$work/s3-ca.pem"
+  walstash_env() {
+    echo "WALSTASH_STORAGE=s3://bench/walstash-$1 AWS_ENDPOINT=$endpoint AWS_ACCESS_KEY_ID=walstash-test-key"
+    echo "AWS_SECRET_ACCESS_KEY=walstash-test-secret-0123456789 AWS_REGION=us-east-1 AWS_S3_FORCE_PATH_STYLE=true"
+    echo "WALSTASH_S3_CA_FILE=$work/s3-ca.pem"
+  }
+  pgbr_repo() {
+    cat <<CONF
+repo1-type=s3
+repo1-path=/pgbackrest-$1
+repo1-s3-bucket=bench
+repo1-s3-endpoint=127.0.0.1
+repo1-storage-port=$s3_port
+repo1-s3-region=us-east-1
+repo1-s3-key=walstash-test-key
+repo1-s3-key-secret=walstash-test-secret-0123456789
+repo1-s3-uri-style=path
+repo1-storage-verify-tls=n
+CONF
+  }
+  storage_label="s3proxy 4.1 over https (own JVM)"
+else
+  walstash_env() { echo "WALSTASH_STORAGE=file://$work/repo-walstash-$1"; }
+  pgbr_repo() { printf 'repo1-type=posix\nrepo1-path=%s\n' "$work/repo-pgbackrest-$1"; }
+  storage_label="file:// on $(df --output=fstype "$work" | tail -n 1)"
+fi
+export WALSTASH_COMPRESSION=zstd
+# shellcheck disable=SC2046 # walstash_env prints NAME=value words
+ws() { local repo=$1; shift; as_pg env $(walstash_env "$repo") WALSTASH_COMPRESSION=zstd "$@"; }
+
+# --- clusters -------------------------------------------------------------------------------
+# new_cluster DIR ARCHIVE_COMMAND [extra conf lines]: initdb, configure, start; sets $port
+new_cluster() {
+  local dir=$1 archive=$2 extra=${3:-}
+  port=$(free_port)
+  as_pg mkdir -p "$dir"
+  as_pg "$pg_bin/initdb" -D "$dir" -U postgres -A trust --no-sync >/dev/null
+  cat >> "$dir/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$work'
+archive_mode = on
+archive_command = '$archive'
+max_wal_size = 2GB
+wal_level = replica
+$extra
+CONF
+  clusters+=("$dir")
+  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -w start >/dev/null
+}
+psql_at() { as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$1" -U postgres -qAtc "$2" postgres; }
+stop_cluster() { as_pg "$pg_bin/pg_ctl" -D "$1" -m fast -w stop >/dev/null; }
+# wait_archived PORT: switches WAL and waits until the archiver has archived the switched segment
+wait_archived() {
+  local segment
+  segment=$(psql_at "$1" "SELECT pg_walfile_name(pg_switch_wal())")
+  for _ in $(seq 6000); do
+    [ "$(psql_at "$1" "SELECT coalesce(last_archived_wal, '') >= '$segment' FROM pg_stat_archiver")" = t ] && return 0
+    sleep 0.1
+  done
+  echo "archiving did not catch up with $segment on port $1" >&2; return 1
+}
+# pgbr_conf NAME PGDATA PORT [extra]: a pgBackRest config for stanza NAME
+pgbr_conf() {
+  { echo "[global]"; pgbr_repo "$1"; echo "compress-type=zst"; echo "compress-level=1"; echo "log-level-console=warn"
+    echo "log-path=$work/pgbr-log"; echo "lock-path=$work/pgbr-lock-$1"; echo "spool-path=$work/pgbr-spool-$1"
+    echo "${4:-}"; echo "[$1]"; echo "pg1-path=$2"; echo "pg1-port=$3"; echo "pg1-socket-path=$work"; } > "$work/pgbr-$1.conf"
+  chmod 644 "$work/pgbr-$1.conf"
+}
+pgbr() { local stanza=$1; shift; as_pg pgbackrest --config="$work/pgbr-$stanza.conf" --stanza="$stanza" "$@"; }
+# daemon NAME: starts a walstash daemon for repository NAME; sets $socket
+daemon() {
+  socket="$work/daemon-$1.sock"
+  # shellcheck disable=SC2046
+  as_pg env $(walstash_env "$1") WALSTASH_COMPRESSION=zstd WALSTASH_DAEMON_SOCKET="$socket" \
+    "$launcher" daemon >"$work/daemon-$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 600); do [ -S "$socket" ] && return 0; sleep 0.1; done
+  cat "$work/daemon-$1.log" >&2; return 1
+}
+as_pg mkdir -p "$work/pgbr-log" "$work/segs"
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+
+# --- 1. latency of one archive_command call ------------------------------------------------
+# Real pgbench WAL: the source cluster copies each completed segment aside.
+src="$work/src"
+new_cluster "$src" "cp %p $work/segs/%f"
+src_port=$port
+as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$src_port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
+while [ "$(find "$work/segs" -name '0000000100000000000000??' -size 16M | wc -l)" -lt "$((segments + 2))" ]; do
+  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$src_port" -U postgres -c 2 -t 1000 postgres >/dev/null 2>&1
+  psql_at "$src_port" "SELECT pg_switch_wal()" >/dev/null
+done
+wait_archived "$src_port"
+# the first segments hold initdb's and pgbench -i's bulk; take the last full pgbench ones
+mapfile -t wal < <(ls "$work/segs" | grep -E '^[0-9A-F]{24}$' | sort | tail -n "$segments")
+for tool in cp alone daemon pgbackrest; do as_pg mkdir -p "$work/lat-$tool/pg_wal"; done
+for f in "${wal[@]}"; do
+  for tool in cp alone daemon pgbackrest; do as_pg cp "$work/segs/$f" "$work/lat-$tool/pg_wal/$f"; done
+done
+pgbr_conf lat "$src" "$src_port"
+pgbr lat stanza-create >/dev/null
+daemon lat-daemon
+lat_socket=$socket
+declare -A lat
+for tool in cp alone daemon pgbackrest; do
+  times=()
+  for f in "${wal[@]}"; do
+    seg="$work/lat-$tool/pg_wal/$f"
+    start=$(now_ms)
+    case $tool in
+      cp) as_pg sh -c "cp '$seg' '$work/lat-cp/$f.copy' && sync -f '$work/lat-cp/$f.copy'" ;;
+      alone) ws lat-alone "$launcher" wal-push "$seg" 2>>"$work/lat-alone.log" ;;
+      daemon) ws lat-daemon WALSTASH_DAEMON_SOCKET="$lat_socket" "$launcher" wal-push "$seg" 2>>"$work/lat-daemon-client.log" ;;
+      pgbackrest) pgbr lat archive-push "$seg" ;;
+    esac
+    times+=($(( $(now_ms) - start )))
+  done
+  lat[$tool]=$(printf '%s\n' "${times[@]}" | median)
+  echo "latency $tool: ${times[*]}" >> "$work/raw.txt"
+done
+stop_cluster "$src"
+
+# --- 2. sustained archiving under load --------------------------------------------------------
+# load_run NAME ARCHIVE_COMMAND EXTRA_CONF: fresh cluster, pgbench for LOAD_SECONDS, then catch-up;
+# sets tp_rate (segments/s from load start to archive caught up), tp_ready (max .ready), tp_segments
+load_run() {
+  local name=$1 dir="$work/tp-$1" start end before after sampler
+  new_cluster "$dir" "$2" "${3:-}"
+  local p=$port
+  [ -n "${4:-}" ] && eval "$4"   # per-tool set-up that needs the running cluster (stanza-create)
+  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -i -q -s 20 postgres >/dev/null 2>&1
+  wait_archived "$p"
+  before=$(psql_at "$p" "SELECT archived_count FROM pg_stat_archiver")
+  : > "$work/ready-$name"
+  ( while :; do ls "$dir/pg_wal/archive_status" 2>/dev/null | grep -c '\.ready$' >> "$work/ready-$name" || true; sleep 0.2; done ) &
+  sampler=$!
+  start=$(now_ms)
+  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 8 -j 2 -T "$load_seconds" -N postgres >/dev/null 2>&1
+  wait_archived "$p"
+  end=$(now_ms)
+  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  after=$(psql_at "$p" "SELECT archived_count FROM pg_stat_archiver")
+  tp_failed=$(psql_at "$p" "SELECT failed_count FROM pg_stat_archiver")
+  tp_segments=$((after - before))
+  tp_rate=$(awk -v n="$tp_segments" -v ms="$((end - start))" 'BEGIN {printf "%.1f", n * 1000 / ms}')
+  tp_ready=$(sort -n "$work/ready-$name" | tail -n 1)
+  tp_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.0f", ms / 1000}')
+  stop_cluster "$dir"
+}
+load_conf="synchronous_commit = off
+checkpoint_timeout = 30s
+shared_buffers = 256MB"
+daemon tp-walstash
+load_run walstash "WALSTASH_DAEMON_SOCKET=$socket WALSTASH_UPLOAD_CONCURRENCY=4 $(walstash_env tp-walstash | tr '\n' ' ') WALSTASH_COMPRESSION=zstd $launcher wal-push %p" "$load_conf"
+tp_walstash="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
+pgbr_conf tp-pgbr "$work/tp-pgbackrest" 0 "archive-async=y
+process-max=4"
+load_run pgbackrest "pgbackrest --config=$work/pgbr-tp-pgbr.conf --stanza=tp-pgbr archive-push %p" "$load_conf" \
+  'pgbr_conf tp-pgbr "$dir" "$p" "archive-async=y
+process-max=4"; pgbr tp-pgbr stanza-create >/dev/null'
+tp_pgbr="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
+
+# --- 3. recovery speed --------------------------------------------------------------------------
+# One source archives every segment to both tools' repositories; a base backup is taken first.
+rsrc="$work/rsrc"
+new_cluster "$rsrc" "$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_UPLOAD_CONCURRENCY=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
+rport=$port
+pgbr_conf rec "$rsrc" "$rport"
+pgbr rec stanza-create >/dev/null
+as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
+as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$rport" -U postgres -D "$work/rbase" -X none -c fast
+first=$(psql_at "$rport" "SELECT pg_walfile_name(pg_current_wal_lsn())")
+as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -c 4 -j 2 -T 30 -N postgres >/dev/null 2>&1
+wait_archived "$rport"
+last=$(psql_at "$rport" "SELECT last_archived_wal FROM pg_stat_archiver")
+stop_cluster "$rsrc"
+replayed=$(( 16#${last:16:8} - 16#${first:16:8} + 1 ))
+# recover NAME RESTORE_COMMAND [extra postgresql.conf] [extra pgBackRest options]: sets rec_secs
+recover() {
+  local dir="$work/rec-$1" start end rp
+  as_pg cp -a "$work/rbase" "$dir"
+  rp=$(free_port)
+  as_pg touch "$dir/recovery.signal"
+  cat >> "$dir/postgresql.conf" <<CONF
+port = $rp
+archive_mode = off
+restore_command = '$2'
+${3:-}
+CONF
+  clusters+=("$dir")
+  # pgBackRest's archive-get reads the recovering cluster's pg_control and spools beside it
+  case $1 in pgbr-*) pgbr_conf rec "$dir" "$rp" "${4:-}" ;; esac
+  start=$(now_ms)
+  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
+  until [ "$(psql_at "$rp" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
+  end=$(now_ms)
+  rec_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
+  stop_cluster "$dir"
+}
+rec_env="$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd"
+declare -A rec
+recover alone "$rec_env WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
+recover prefetch "$rec_env WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[prefetch]=$rec_secs
+daemon rec
+recover daemon "$rec_env WALSTASH_DAEMON_SOCKET=$socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[daemon]=$rec_secs
+recover pgbr-sync "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\""; rec[pgbr-sync]=$rec_secs
+recover pgbr-async "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\"" "" "archive-async=y
+archive-get-queue-max=256MiB
+process-max=4"; rec[pgbr-async]=$rec_secs
+
+# --- report -------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a / b}'; }
+segs_per_s() { awk -v n="$replayed" -v s="$1" 'BEGIN {printf "%.1f", n / s}'; }
+echo "storage: $storage_label; zstd (pgBackRest: zst level 1); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1), $(pgbackrest version)"
+echo
+echo "| archive_command, one 16 MiB segment (median of $segments) | ms | vs pgBackRest |"
+echo "| --- | --- | --- |"
+for tool in cp pgbackrest alone daemon; do
+  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; alone) echo "walstash wal-push (no daemon)";; daemon) echo "walstash wal-push via daemon";; esac)
+  echo "| $label | ${lat[$tool]} | $(ratio "${lat[$tool]}" "${lat[pgbackrest]}") |"
+done
+echo
+echo "| sustained archiving, pgbench -c 8 -N for ${load_seconds} s | segments/s to caught up | max .ready | segments | seconds | failed |"
+echo "| --- | --- | --- | --- | --- | --- |"
+IFS='|' read -r r m n s f <<<"$tp_walstash"; echo "| walstash daemon + look-ahead 4 | $r | $m | $n | $s | $f |"
+IFS='|' read -r r m n s f <<<"$tp_pgbr"; echo "| pgBackRest async, process-max 4 | $r | $m | $n | $s | $f |"
+echo
+echo "| recovery of $replayed segments | seconds | segments/s | vs pgBackRest sync |"
+echo "| --- | --- | --- | --- |"
+for m in pgbr-sync pgbr-async alone prefetch daemon; do
+  label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no prefetch";; prefetch) echo "walstash wal-fetch, prefetch 4";; daemon) echo "walstash wal-fetch via daemon, prefetch 4";; esac)
+  echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") |"
+done
