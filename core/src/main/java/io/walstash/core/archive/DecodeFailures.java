@@ -1,8 +1,8 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.codec.Codec;
+import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.StorageFailure;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -11,7 +11,7 @@ import java.io.InputStream;
  * key; storage failures and checksum mismatches pass unchanged, so a broken connection is not
  * mistaken for a damaged object.
  */
-public final class DecodeFailures extends FilterInputStream {
+public final class DecodeFailures extends BlockFilterInputStream {
     private final String key;
     private final Codec codec;
 
@@ -38,13 +38,6 @@ public final class DecodeFailures extends FilterInputStream {
                     + e.getMessage(), e);
         }
         return translating(decoded, key, codec);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

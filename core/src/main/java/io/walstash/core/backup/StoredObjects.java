@@ -1,7 +1,5 @@
 package io.walstash.core.backup;
 
-import io.walstash.core.io.CountingInputStream;
-import io.walstash.core.io.Digests;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.DecodeFailures;
 import io.walstash.core.archive.ObjectHeader;
@@ -9,8 +7,10 @@ import io.walstash.core.archive.VerifyingInputStream;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
+import io.walstash.core.io.BlockFilterInputStream;
+import io.walstash.core.io.CountingInputStream;
+import io.walstash.core.io.Digests;
 import io.walstash.core.storage.Storage;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -72,19 +72,12 @@ public final class StoredObjects {
                         + " (installed: " + codecs.names() + ")"));
     }
 
-    static final class DigestingInputStream extends FilterInputStream {
+    static final class DigestingInputStream extends BlockFilterInputStream {
         private final MessageDigest digest = Digests.sha256();
         private long count;
 
         DigestingInputStream(InputStream in) {
             super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
