@@ -116,7 +116,8 @@ class VerifyIT {
         JsonNode report = json(walstash("wal-verify", "--json"));
         assertThat(report.get("verdict").asText()).isEqualTo("OK");
         assertThat(report.get("gaps")).isEmpty();
-        assertThat(report.get("last").asText()).isEqualTo(last);
+        // the server may archive more at shutdown; the end is at least the last segment we switched out
+        assertThat(report.get("last").asText()).isGreaterThanOrEqualTo(last);
         assertThat(report.get("backups").get(0).get("name").asText()).isEqualTo(backup);
         assertThat(report.get("backups").get(0).get("restorable_to_end").asBoolean()).isTrue();
         Processes.Outcome deep = walstash("wal-verify", "--deep", "--json");
