@@ -88,7 +88,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), err);
             fetcher.fetch(backup, fetch.options(destination, configuration));
-            String command = restoreCommand != null ? restoreCommand : walFetchCommand(configuration);
+            String command = restoreCommand != null ? restoreCommand : walFetchCommand(config, configuration);
             recovery.writeTo(destination, command);
             err.printf("walstash: restored %s into %s with recovery settings in postgresql.auto.conf; start the server to recover%n",
                     backup.name(), destination);
@@ -115,7 +115,8 @@ final class RestoreCommand implements Callable<Integer> {
         return new RecoveryTarget(RecoveryTarget.Kind.IMMEDIATE, null, action, timeline);
     }
 
-    private String walFetchCommand(Configuration configuration) {
+    /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
+    static String walFetchCommand(ConfigOptions config, Configuration configuration) {
         StringBuilder command = new StringBuilder(DemoCommand.launcher()).append(" wal-fetch");
         command.append(" --storage ").append(shellQuote(configuration.storage().uri().toString()));
         if (config.configFile != null) {

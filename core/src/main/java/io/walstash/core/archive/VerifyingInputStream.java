@@ -1,7 +1,7 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.io.Digests;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -11,7 +11,7 @@ import java.security.MessageDigest;
  * equal the expected ones. Failing at EOF, before the consumer sees the end, is what keeps a
  * consumer that commits on EOF (an upload, a file about to be renamed) from committing bad bytes.
  */
-public final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends BlockFilterInputStream {
     /** Builds the exception thrown on a mismatch, given what was actually read. */
     public interface MismatchReporter {
         IOException mismatch(ObjectHeader expected, ObjectHeader actual);
@@ -27,13 +27,6 @@ public final class VerifyingInputStream extends FilterInputStream {
         super(in);
         this.expected = expected;
         this.reporter = reporter;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

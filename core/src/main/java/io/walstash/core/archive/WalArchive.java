@@ -141,20 +141,11 @@ public final class WalArchive implements Closeable {
         try {
             long length;
             boolean verified;
-            try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
-                Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-                verified = header.isPresent();
-                InputStream plain = decode(stored, raw);
-                if (header.isPresent()) {
-                    plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
-                            new CorruptObjectException("object " + stored.key() + " fails its checksum: recorded "
-                                    + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
-                                    + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
-                }
-                try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
-                    length = copy(in, out);
-                    out.force(true);
-                }
+            try (StoredPlain plain = openStored(storage, stored.key(), stored.codec());
+                 FileChannel out = createTemp(temp, target)) {
+                verified = plain.verified();
+                length = copy(plain.stream(), out);
+                out.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Durable.syncDirectory(directory);
@@ -164,20 +155,45 @@ public final class WalArchive implements Closeable {
         }
     }
 
+    /**
+     * The plain bytes of a stored WAL object. {@code verified} is false for an object without a
+     * walstash header (written by WAL-G): its bytes are decoded but have no checksum to match.
+     */
+    public record StoredPlain(InputStream stream, boolean verified) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            stream.close();
+        }
+    }
+
+    /**
+     * Opens stored WAL object {@code key}, written with {@code codec}. Reading it to the end fails
+     * with {@link CorruptObjectException} naming the key when the bytes do not decode or do not
+     * match the header's length and SHA-256.
+     */
+    public static StoredPlain openStored(Storage storage, String key, Codec codec) throws IOException {
+        InputStream raw = new BufferedInputStream(storage.read(key), 64 * 1024);
+        try {
+            Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
+            InputStream plain = DecodeFailures.decode(raw, key, codec);
+            if (header.isPresent()) {
+                plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
+                        new CorruptObjectException("object " + key + " fails its checksum: recorded "
+                                + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
+                                + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
+            }
+            return new StoredPlain(plain, header.isPresent());
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
     private static FileChannel createTemp(Path temp, Path target) throws IOException {
         try {
             return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
             throw new AccessDeniedException(target.toString(), null, "cannot write into " + target.getParent());
-        }
-    }
-
-    private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
-        try {
-            return stored.codec().decompress(raw);
-        } catch (IOException e) {
-            throw new CorruptObjectException("object " + stored.key() + " is not valid "
-                    + stored.codec().name() + " data: " + e.getMessage(), e);
         }
     }
 
@@ -216,6 +232,11 @@ public final class WalArchive implements Closeable {
 
     /** The repository marker, if the repository has one. */
     public Optional<RepositoryMarker> readMarker() throws IOException {
+        return readMarker(storage);
+    }
+
+    /** The marker of the repository in {@code storage}, if it has one. */
+    public static Optional<RepositoryMarker> readMarker(Storage storage) throws IOException {
         try (InputStream in = storage.read(RepositoryMarker.KEY)) {
             return Optional.of(RepositoryMarker.parse(in.readAllBytes()));
         } catch (NoSuchObjectException e) {
@@ -240,7 +261,7 @@ public final class WalArchive implements Closeable {
             if (header.isPresent()) {
                 return header.get();
             }
-            try (InputStream plain = decode(stored, raw)) {
+            try (InputStream plain = DecodeFailures.decode(raw, stored.key(), stored.codec())) {
                 return digestOf(plain);
             }
         }

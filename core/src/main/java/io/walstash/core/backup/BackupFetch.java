@@ -1,6 +1,5 @@
 package io.walstash.core.backup;
 
-import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.FileTrees;
@@ -121,12 +120,7 @@ public final class BackupFetch {
             }
             Files.createDirectories(dir);
         }
-        List<Map<String, BackupManifest.FileEntry>> steps = new ArrayList<>();
-        for (BackupManifest m : chain) {
-            Map<String, BackupManifest.FileEntry> byPath = new HashMap<>();
-            m.files().forEach(f -> byPath.put(f.path(), f));
-            steps.add(byPath);
-        }
+        ChainFiles steps = ChainFiles.of(chain);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
             Thread t = new Thread(r, "walstash-fetch");
             t.setDaemon(true);
@@ -205,20 +199,8 @@ public final class BackupFetch {
         return control.resolveSibling("pg_control.walstash-partial");
     }
 
-    private void restoreFile(BackupManifest.FileEntry finalEntry, List<Map<String, BackupManifest.FileEntry>> steps,
-                             Path destination) throws IOException {
-        List<BackupManifest.FileEntry> applied = new ArrayList<>();
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            BackupManifest.FileEntry entry = steps.get(i).get(finalEntry.path());
-            if (entry == null) {
-                throw new IOException("the delta chain is broken: " + finalEntry.path() + " is stored as a delta,"
-                        + " but no earlier backup holds the whole file");
-            }
-            applied.add(0, entry);
-            if (!entry.delta()) {
-                break;
-            }
-        }
+    private void restoreFile(BackupManifest.FileEntry finalEntry, ChainFiles steps, Path destination) throws IOException {
+        List<BackupManifest.FileEntry> applied = steps.sources(finalEntry.path());
         Path target = destination.resolve(finalEntry.path());
         if (finalEntry.path().equals(PG_CONTROL)) {
             target = partial(target);
@@ -226,8 +208,7 @@ public final class BackupFetch {
         try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ)) {
             for (BackupManifest.FileEntry entry : applied) {
-                try (InputStream in = StoredObjects.open(storage, entry.objectKey(), codecOf(entry.objectKey()),
-                        entry.plainSize(), entry.sha256())) {
+                try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
                     if (entry.delta()) {
                         DeltaFile.apply(in, out);
                     } else {
@@ -243,13 +224,6 @@ public final class BackupFetch {
             out.force(true);
         }
         Files.setPosixFilePermissions(target, DataDirectoryFiles.permissions(finalEntry.mode() | 0600));
-    }
-
-    private Codec codecOf(String key) throws IOException {
-        String extension = key.substring(key.lastIndexOf('.') + 1);
-        return codecs.byExtension(extension).orElseThrow(() ->
-                new IOException("object " + key + " has extension ." + extension + ", which no installed codec writes"
-                        + " (installed: " + codecs.names() + ")"));
     }
 
     private static void copy(InputStream in, FileChannel out) throws IOException {

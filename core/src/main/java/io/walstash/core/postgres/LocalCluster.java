@@ -78,15 +78,42 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts the server and waits until it accepts connections. */
     public void start() throws IOException {
+        start(Map.of());
+    }
+
+    /**
+     * Starts the server with {@code settings} given on its command line, where they override every
+     * configuration file (names and values without white space or quotes), and waits until it
+     * accepts connections.
+     */
+    public void start(Map<String, String> settings) throws IOException {
+        StringBuilder options = new StringBuilder("-p " + port + " -c listen_addresses=127.0.0.1 -k " + socketDirectory);
+        settings.forEach((name, value) -> {
+            if (!(name + value).matches("[A-Za-z0-9_./:=,@+-]*")) {
+                throw new IllegalArgumentException("server setting " + name + " = '" + value + "' can't be passed to pg_ctl -o");
+            }
+            options.append(" -c ").append(name).append('=').append(value);
+        });
         List<String> command = new ArrayList<>(List.of(binaries.tool("pg_ctl").toString(), "-D", dataDirectory.toString(),
-                "-l", logFile().toString(), "-w", "-t", "300", "start", "-o",
-                "-p " + port + " -c listen_addresses=127.0.0.1 -k " + socketDirectory));
+                "-l", logFile().toString(), "-w", "-t", "300", "start", "-o", options.toString()));
+        // from here on close() must try to stop it: pg_ctl may give up waiting on a server that did start
+        running = true;
         try {
             Processes.run(user.wrap(command), Map.of(), TOOL_TIMEOUT);
         } catch (IOException e) {
             throw new IOException(e.getMessage() + " | server log: " + Processes.tail(readLog()), e);
         }
-        running = true;
+    }
+
+    /**
+     * Runs one SQL statement with psql through the server's Unix socket as {@code role}; returns
+     * the unaligned, tuples-only output. The socket directory decides who can connect, so a
+     * server configured for local trust is reachable by this process only.
+     */
+    public String psql(String role, String database, String sql) throws IOException {
+        return Processes.run(user.wrap(List.of(binaries.tool("psql").toString(), "-X", "-A", "-t", "-q",
+                "-v", "ON_ERROR_STOP=1", "-h", socketDirectory.toString(), "-p", Integer.toString(port),
+                "-U", role, "-d", database, "-c", sql)), Map.of(), TOOL_TIMEOUT).strip();
     }
 
     /** Stops the server (fast shutdown) and waits; stopping a stopped cluster does nothing. */

@@ -1,0 +1,25 @@
+package io.walstash.core.io;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A filter whose subclasses implement only {@link #read(byte[], int, int)}: the single-byte
+ * {@code read} goes through it too, so no byte bypasses what the subclass does with them.
+ */
+public abstract class BlockFilterInputStream extends FilterInputStream {
+    protected BlockFilterInputStream(InputStream in) {
+        super(in);
+    }
+
+    @Override
+    public final int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public abstract int read(byte[] b, int off, int len) throws IOException;
+}

@@ -1,0 +1,141 @@
+package io.walstash.core.verify;
+
+import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.archive.RepositoryMarker;
+import io.walstash.core.archive.WalArchive;
+import io.walstash.core.backup.BackupCatalog;
+import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.backup.ChainFiles;
+import io.walstash.core.backup.StoredObjects;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.wal.Lsn;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.WalSegmentSize;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Checks that backups can be restored: every object each file of the backup is restored from
+ * (through its delta chain, as {@link ChainFiles} picks them) exists with the manifest's stored
+ * size and gives the manifest's plain length and SHA-256 when decoded (the check backup-fetch
+ * makes), and the WAL from the backup's start to its stop LSN is archived and passes its checksum
+ * and segment checks. Optionally it restores the backup and starts PostgreSQL on it ({@link RestoreTest}).
+ * Objects shared by several backups of one run are read once.
+ */
+public final class BackupVerifier {
+    private final Storage storage;
+    private final Codecs codecs;
+    private final int concurrency;
+    private final PrintWriter log;
+    private final Map<String, Optional<String>> checked = new ConcurrentHashMap<>();
+    private final Map<String, Long> plainBytes = new ConcurrentHashMap<>();
+
+    public BackupVerifier(Storage storage, Codecs codecs, int concurrency, PrintWriter log) {
+        this.storage = storage;
+        this.codecs = codecs;
+        this.concurrency = concurrency;
+        this.log = log;
+    }
+
+    /** @param restoreTest run after a backup passed its object and WAL checks, or null for none */
+    public BackupReport verify(List<BackupManifest> backups, RestoreTest restoreTest) throws IOException {
+        BackupCatalog catalog = new BackupCatalog(storage);
+        Optional<RepositoryMarker> marker = WalArchive.readMarker(storage);
+        StoredWalObjects wal = StoredWalObjects.list(storage, codecs);
+        RepositoryFacts facts = RepositoryFacts.of(storage, marker, wal, catalog.list());
+        WalObjectCheck walCheck = new WalObjectCheck(storage, facts.segmentSize(), facts.systemIdentifier(),
+                marker.map(RepositoryMarker::postgresMajorVersion).orElse(OptionalInt.empty()));
+        List<BackupReport.Result> results = new ArrayList<>();
+        for (BackupManifest backup : backups) {
+            results.add(verify(catalog, backup, wal, walCheck, facts.segmentSize(), restoreTest));
+        }
+        return new BackupReport(results);
+    }
+
+    private BackupReport.Result verify(BackupCatalog catalog, BackupManifest backup, StoredWalObjects wal,
+                                       WalObjectCheck walCheck, WalSegmentSize size, RestoreTest restoreTest)
+            throws IOException {
+        log.printf("walstash: verifying %s%n", backup.name());
+        log.flush();
+        List<BackupManifest> chain = catalog.chain(backup);
+        ChainFiles files = ChainFiles.of(chain);
+        List<CorruptObject> corrupt = new ArrayList<>();
+        Map<String, BackupManifest.FileEntry> objects = new LinkedHashMap<>();
+        for (BackupManifest.FileEntry entry : backup.files()) {
+            try {
+                files.sources(entry.path()).forEach(source -> objects.putIfAbsent(source.objectKey(), source));
+            } catch (IOException e) {
+                corrupt.add(new CorruptObject(entry.path(), e.getMessage()));
+            }
+        }
+        Map<BackupManifest.FileEntry, Optional<String>> outcomes = Parallel.map(List.copyOf(objects.values()),
+                concurrency, entry -> checked.computeIfAbsent(entry.objectKey(), key -> checkObject(entry)));
+        outcomes.forEach((entry, problem) -> problem.ifPresent(p -> corrupt.add(new CorruptObject(entry.objectKey(), p))));
+        long bytes = objects.keySet().stream().mapToLong(k -> plainBytes.getOrDefault(k, 0L)).sum();
+
+        List<String> missingWal = new ArrayList<>();
+        List<CorruptObject> corruptWal = new ArrayList<>();
+        long timeline = backup.timeline();
+        long from = Lsn.parse(backup.startLsn()).segmentNumber(size);
+        long to = Lsn.parse(backup.stopLsn()).segmentNumber(size);
+        List<StoredWalObjects.StoredWal> segments = new ArrayList<>();
+        for (long n = from; n <= to; n++) {
+            SegmentFileName name = SegmentFileName.of(timeline, n, size);
+            wal.segment(name).ifPresentOrElse(segments::add, () -> missingWal.add(name.fileName()));
+        }
+        Parallel.map(segments, concurrency, walCheck::check).forEach((segment, outcome) ->
+                outcome.problem().ifPresent(p -> corruptWal.add(new CorruptObject(segment.key(),
+                        p.contains(segment.key()) ? p : "object " + segment.key() + " " + p))));
+
+        RestoreTest.Result restored = null;
+        String skipped = null;
+        if (restoreTest != null) {
+            if (corrupt.isEmpty() && missingWal.isEmpty() && corruptWal.isEmpty()) {
+                restored = restoreTest.run(backup);
+            } else {
+                skipped = "not restored: the backup failed its object or WAL checks";
+            }
+        }
+        return new BackupReport.Result(backup.name(), chain.stream().map(BackupManifest::name).toList(),
+                objects.size(), bytes, corrupt, missingWal, corruptWal, restored, skipped);
+    }
+
+    /** Empty when the object is intact; otherwise its problem, naming its key. */
+    private Optional<String> checkObject(BackupManifest.FileEntry entry) {
+        String key = entry.objectKey();
+        try {
+            Optional<ObjectInfo> info = storage.stat(key);
+            if (info.isEmpty()) {
+                return Optional.of("object " + key + " is missing");
+            }
+            if (info.get().size() != entry.storedSize()) {
+                return Optional.of("object " + key + " has " + info.get().size() + " bytes, the manifest records "
+                        + entry.storedSize());
+            }
+            long total = 0;
+            try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
+                byte[] buffer = new byte[256 * 1024];
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    total += n;
+                }
+            }
+            plainBytes.put(key, total);
+            return Optional.empty();
+        } catch (CorruptObjectException e) {
+            return Optional.of(e.getMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.walstash.core.verify;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Runs one check per item on a bounded pool; the first failure (not a finding: an exception) ends the run. */
+final class Parallel {
+    private Parallel() {
+    }
+
+    interface Check<T, R> {
+        R apply(T item) throws IOException;
+    }
+
+    /** Results in the order of {@code items}. */
+    static <T, R> Map<T, R> map(List<T> items, int concurrency, Check<T, R> check) throws IOException {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "walstash-verify");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<R>> futures = new ArrayList<>();
+            for (T item : items) {
+                futures.add(pool.submit(() -> check.apply(item)));
+            }
+            Map<T, R> results = new LinkedHashMap<>();
+            for (int i = 0; i < items.size(); i++) {
+                try {
+                    results.put(items.get(i), futures.get(i).get());
+                } catch (ExecutionException e) {
+                    futures.forEach(f -> f.cancel(true));
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(String.valueOf(e.getCause()), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
