@@ -10,6 +10,7 @@ import io.walstash.core.spool.SpoolBacklog;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.testing.PrometheusText;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,12 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -275,64 +273,13 @@ class RepositoryStatusTest {
         assertThat(lines).allMatch(l -> l.length() > 19 && l.charAt(18) == ' ' && l.charAt(19) != ' ');
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\",?)*)} (\\S+)");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"");
-
-    /** Parses exposition text: every sample line must be well formed and have HELP and TYPE before it. */
-    static Map<String, List<Map.Entry<Map<String, String>, Double>>> parsePrometheus(String text) {
-        Map<String, List<Map.Entry<Map<String, String>, Double>>> samples = new LinkedHashMap<>();
-        java.util.Set<String> help = new java.util.HashSet<>();
-        java.util.Set<String> type = new java.util.HashSet<>();
-        for (String line : text.split("\n", -1)) {
-            if (line.isEmpty()) {
-                continue;
-            }
-            if (line.startsWith("# HELP ")) {
-                help.add(line.split(" ")[2]);
-                continue;
-            }
-            if (line.startsWith("# TYPE ")) {
-                String[] parts = line.split(" ");
-                assertThat(parts).hasSize(4);
-                assertThat(parts[3]).isIn("gauge", "counter");
-                type.add(parts[2]);
-                continue;
-            }
-            Matcher m = SAMPLE.matcher(line);
-            assertThat(m.matches()).as("sample line: " + line).isTrue();
-            assertThat(help).as("HELP before " + line).contains(m.group(1));
-            assertThat(type).as("TYPE before " + line).contains(m.group(1));
-            Map<String, String> labels = new LinkedHashMap<>();
-            Matcher l = LABEL.matcher(m.group(2));
-            while (l.find()) {
-                labels.put(l.group(1), unescape(l.group(2)));
-            }
-            samples.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(Map.entry(labels, Double.parseDouble(m.group(3))));
-        }
-        return samples;
-    }
-
-    private static String unescape(String escaped) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < escaped.length(); i++) {
-            char c = escaped.charAt(i);
-            if (c == '\\') {
-                char next = escaped.charAt(++i);
-                out.append(next == 'n' ? '\n' : next);
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
     @Test
     void labelValuesAndHelpAreEscaped() {
         String odd = "a\\b\"c\nd";
         assertThat(StatusReport.escapeLabel(odd)).isEqualTo("a\\\\b\\\"c\\nd");
         assertThat(StatusReport.escapeHelp(odd)).isEqualTo("a\\\\b\"c\\nd");
-        var parsed = parsePrometheus("# HELP m x\n# TYPE m gauge\nm{storage=\"" + StatusReport.escapeLabel(odd) + "\"} 1\n");
-        assertThat(parsed.get("m").get(0).getKey()).containsEntry("storage", odd);
+        var parsed = PrometheusText.parse("# HELP m x\n# TYPE m gauge\nm{storage=\"" + StatusReport.escapeLabel(odd) + "\"} 1\n");
+        assertThat(parsed.get("m").get(0).labels()).containsEntry("storage", odd);
     }
 
     @Test
@@ -346,15 +293,15 @@ class RepositoryStatusTest {
                 new HealthThresholds(Optional.of(Duration.ofHours(4)), Optional.of(Duration.ofHours(1))));
         String text = report.prometheus();
         assertThat(text).contains("storage=\"file:///srv/wal%22stash/back%5Cslash\"");
-        var samples = parsePrometheus(text);
-        assertThat(samples.get("walstash_healthy").get(0).getValue()).isEqualTo(0.0);
-        assertThat(samples.get("walstash_healthy").get(0).getKey()).containsEntry("storage", "file:///srv/wal%22stash/back%5Cslash");
-        assertThat(samples.get("walstash_last_archived_age_seconds").get(0).getValue()).isEqualTo(1200.0);
-        assertThat(samples.get("walstash_backups").get(0).getValue()).isEqualTo(2.0);
-        assertThat(samples.get("walstash_newest_backup_age_seconds").get(0).getValue()).isEqualTo(5 * 3600.0);
-        assertThat(samples.get("walstash_wal_segments").get(0).getValue()).isEqualTo(4.0);
+        var samples = PrometheusText.parse(text);
+        assertThat(samples.get("walstash_healthy").get(0).value()).isEqualTo(0.0);
+        assertThat(samples.get("walstash_healthy").get(0).labels()).containsEntry("storage", "file:///srv/wal%22stash/back%5Cslash");
+        assertThat(samples.get("walstash_last_archived_age_seconds").get(0).value()).isEqualTo(1200.0);
+        assertThat(samples.get("walstash_backups").get(0).value()).isEqualTo(2.0);
+        assertThat(samples.get("walstash_newest_backup_age_seconds").get(0).value()).isEqualTo(5 * 3600.0);
+        assertThat(samples.get("walstash_wal_segments").get(0).value()).isEqualTo(4.0);
         assertThat(samples.get("walstash_backup_stored_bytes")).hasSize(2);
-        assertThat(samples.get("walstash_threshold_crossed")).extracting(e -> e.getKey().get("threshold") + "=" + e.getValue())
+        assertThat(samples.get("walstash_threshold_crossed")).extracting(e -> e.labels().get("threshold") + "=" + e.value())
                 .containsExactly("max-backup-age=1.0", "max-archive-lag=0.0");
         assertThat(samples).doesNotContainKeys("walstash_spool_segments", "walstash_pg_archiver_failed_total");
     }
