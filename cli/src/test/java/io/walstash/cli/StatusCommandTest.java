@@ -44,6 +44,11 @@ class StatusCommandTest {
         return dir.resolve("repo").toUri().toString();
     }
 
+    /** The repository as status and notifications show it. */
+    private String shown() {
+        return storage().replaceAll("/$", "");
+    }
+
     private void push(String name, long seed) throws IOException {
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal-" + seed));
         Path file = WalSegmentFiles.segment(pgWal, name, 99, seed);
@@ -83,7 +88,7 @@ class StatusCommandTest {
 
         CliRun json = CliRun.of("status", "--storage", storage(), "--json");
         JsonNode status = new ObjectMapper().readTree(json.out());
-        assertThat(status.get("storage").asText()).isEqualTo(storage());
+        assertThat(status.get("storage").asText()).isEqualTo(shown());
         assertThat(status.get("wal").get("last_archived").get("key").asText()).isEqualTo("wal/000000010000000000000004.zst");
         long stored = Files.size(dir.resolve("repo/wal/000000010000000000000002.zst"))
                 + Files.size(dir.resolve("repo/wal/000000010000000000000003.zst"))
@@ -112,7 +117,7 @@ class StatusCommandTest {
         CliRun crossed = CliRun.of("status", "--storage", storage(), "--max-archive-lag", "15m", "--max-backup-age", "26h");
         assertThat(crossed.exitCode()).isEqualTo(ExitCode.UNHEALTHY.code()).isEqualTo(8);
         assertThat(crossed.errLines()).containsExactly(
-                "walstash: unhealthy: max-backup-age 1d2h crossed: there is no backup in " + storage(),
+                "walstash: unhealthy: max-backup-age 1d2h crossed: there is no backup in " + shown(),
                 "walstash: unhealthy: max-archive-lag 15m crossed: the last archived segment 000000010000000000000003 was stored 2h ago");
         assertThat(crossed.out()).contains("health             UNHEALTHY (2 thresholds crossed)");
 
@@ -164,7 +169,7 @@ class StatusCommandTest {
         assertThat(payload.get("event").asText()).isEqualTo("command_failed");
         assertThat(payload.get("command").asText()).isEqualTo("wal-push");
         assertThat(payload.get("exit_code").asInt()).isEqualTo(4);
-        assertThat(payload.get("storage").asText()).isEqualTo(storage());
+        assertThat(payload.get("storage").asText()).isEqualTo(shown());
         assertThat(payload.get("detail").asText()).startsWith("wal/000000010000000000000003.zst is already archived with DIFFERENT content");
         assertThat(payload.get("text").asText()).contains("wal-push failed with exit code 4: wal/000000010000000000000003.zst");
         assertThat(payload.get("host").asText()).isNotBlank();
@@ -176,7 +181,7 @@ class StatusCommandTest {
         assertThat(status.get("event").asText()).isEqualTo("unhealthy");
         assertThat(status.get("command").asText()).isEqualTo("status");
         assertThat(status.get("detail").asText()).isEqualTo("max-backup-age 1d crossed: there is no backup in "
-                + storage());
+                + shown());
         assertThat(unhealthy.err()).doesNotContain("sEcReT");
 
         // commands that are not watched never notify, even when they fail

@@ -94,14 +94,19 @@ public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Back
         return new RepositoryStatus(safeUri(storage.location()), now, wal, backups, spooled, archiver);
     }
 
-    /** A URI as it may be shown: no user info, query or fragment (an Azure SAS token would be a query). */
+    /** A URI as it may be shown: no user info, query, fragment (an Azure SAS token would be a query) or trailing '/'. */
     public static String safeUri(URI uri) {
         if (uri.isOpaque()) {
             return uri.getScheme() + ":";
         }
         String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
         authority = authority.substring(authority.lastIndexOf('@') + 1);
-        return uri.getScheme() + "://" + authority + (uri.getRawPath() == null ? "" : uri.getRawPath());
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        // file:///srv/repo and file:///srv/repo/ are one repository: one label in metrics and messages
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return uri.getScheme() + "://" + authority + path;
     }
 
     static Duration age(Instant then, Instant now) {
