@@ -26,10 +26,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Show how fresh the repository is: the last archived WAL segment and its age, WAL and backup",
-                "counts and sizes, the newest backup's age, the spool backlog (--spool or WALSTASH_SPOOL) and,",
-                "when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver. With --max-backup-age or",
-                "--max-archive-lag it exits 8 when a threshold is crossed, one line on stderr per threshold."})
+        description = "Show how fresh the repository is: the last archived WAL segment and its age, WAL and backup"
+                + " counts and sizes, the newest backup's age, the spool backlog (--spool or WALSTASH_SPOOL) and,"
+                + " when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver. With --max-backup-age or"
+                + " --max-archive-lag it exits 8 when a threshold is crossed, one line on stderr per threshold.")
 final class StatusCommand implements Callable<Integer> {
     static final String SPOOL = "WALSTASH_SPOOL";
 
