@@ -4,21 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.walstash.core.testing.PrometheusText;
 import io.walstash.core.testing.WalSegmentFiles;
+import io.walstash.core.testing.WebhookReceiver;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +26,12 @@ class StatusCommandTest {
     @TempDir
     Path dir;
 
-    private HttpServer server;
-    private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    private WebhookReceiver server;
 
     @AfterEach
     void stop() {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
     }
 
@@ -57,14 +52,8 @@ class StatusCommandTest {
     }
 
     private String webhook() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + SECRET_PATH;
+        server = WebhookReceiver.start(200);
+        return server.url(SECRET_PATH);
     }
 
     /** The webhook can only come from a config file in process (the environment is the JVM's). */
@@ -160,12 +149,12 @@ class StatusCommandTest {
         Path first = WalSegmentFiles.segment(pgWal, "000000010000000000000003", 99, 1);
         assertThat(CliRun.of("wal-push", "--storage", storage(), "--config", config.toString(), first.toString()).exitCode())
                 .isZero();
-        assertThat(received).as("success notifies nothing").isEmpty();
+        assertThat(server.nothingReceived()).as("success notifies nothing").isTrue();
 
         Path other = WalSegmentFiles.segment(Files.createDirectories(dir.resolve("pg_wal-2")), "000000010000000000000003", 99, 2);
         CliRun conflict = CliRun.of("wal-push", "--storage", storage(), "--config", config.toString(), other.toString());
         assertThat(conflict.exitCode()).isEqualTo(ExitCode.CONFLICT.code());
-        JsonNode payload = new ObjectMapper().readTree(received.poll(10, TimeUnit.SECONDS));
+        JsonNode payload = new ObjectMapper().readTree(server.next(10).body());
         assertThat(payload.get("event").asText()).isEqualTo("command_failed");
         assertThat(payload.get("command").asText()).isEqualTo("wal-push");
         assertThat(payload.get("exit_code").asInt()).isEqualTo(4);
@@ -177,7 +166,7 @@ class StatusCommandTest {
 
         CliRun unhealthy = CliRun.of("status", "--storage", storage(), "--config", config.toString(), "--max-backup-age", "1d");
         assertThat(unhealthy.exitCode()).isEqualTo(8);
-        JsonNode status = new ObjectMapper().readTree(received.poll(10, TimeUnit.SECONDS));
+        JsonNode status = new ObjectMapper().readTree(server.next(10).body());
         assertThat(status.get("event").asText()).isEqualTo("unhealthy");
         assertThat(status.get("command").asText()).isEqualTo("status");
         assertThat(status.get("detail").asText()).isEqualTo("max-backup-age 1d crossed: there is no backup in "
@@ -188,7 +177,7 @@ class StatusCommandTest {
         CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), "--config", config.toString(),
                 "000000010000000000000009", dir.resolve("x").toString());
         assertThat(fetch.exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
-        assertThat(received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(server.next(0.3)).isNull();
     }
 
     @Test

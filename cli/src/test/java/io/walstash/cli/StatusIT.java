@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.PrometheusText;
+import io.walstash.core.testing.WebhookReceiver;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +21,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,8 +46,7 @@ class StatusIT {
     private Path repository;
     private OsUser user;
     private PostgresBinaries binaries;
-    private HttpServer server;
-    private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    private WebhookReceiver server;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -65,30 +61,18 @@ class StatusIT {
     @AfterEach
     void tearDown() throws Exception {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
         FileTrees.delete(work);
     }
 
     private String webhook() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + SECRET_PATH;
+        server = WebhookReceiver.start(204);
+        return server.url(SECRET_PATH);
     }
 
     private Map<String, String> env(LocalCluster source) {
-        Map<String, String> env = new HashMap<>();
-        env.put("WALSTASH_STORAGE", "file://" + repository);
-        env.put("PGHOST", "127.0.0.1");
-        env.put("PGPORT", Integer.toString(source.port()));
-        env.put("PGUSER", "postgres");
-        env.put("PGDATABASE", "postgres");
-        return env;
+        return Launcher.libpqEnvironment(repository, source);
     }
 
     private Processes.Outcome walstash(Map<String, String> env, String... args) throws Exception {
@@ -214,7 +198,7 @@ class StatusIT {
                     .contains("walstash: unhealthy: max-archive-lag 1ms crossed: a spooled WAL file in " + spool)
                     .containsPattern("(?m)^spool {14}" + Pattern.quote(spool.toString()) + ": 1 files, 16.0 MiB, oldest waiting ")
                     .doesNotContain("sEcReT").doesNotContain("TSTATUSIT");
-            JsonNode notified = new ObjectMapper().readTree(received.poll(30, TimeUnit.SECONDS));
+            JsonNode notified = new ObjectMapper().readTree(server.next(30).body());
             assertThat(notified.get("event").asText()).isEqualTo("unhealthy");
             assertThat(notified.get("command").asText()).isEqualTo("status");
             assertThat(notified.get("exit_code").asInt()).isEqualTo(8);
@@ -243,7 +227,7 @@ class StatusIT {
         Processes.Outcome notifying = walstash(env, "wal-push", segment.toString());
         assertThat(notifying.exitCode()).as(notifying.output()).isEqualTo(plain.exitCode());
         assertThat(notifying.output()).doesNotContain("sEcReT").doesNotContain("TSTATUSIT").doesNotContain("warning");
-        JsonNode payload = new ObjectMapper().readTree(received.poll(30, TimeUnit.SECONDS));
+        JsonNode payload = new ObjectMapper().readTree(server.next(30).body());
         assertThat(payload.get("event").asText()).isEqualTo("command_failed");
         assertThat(payload.get("command").asText()).isEqualTo("wal-push");
         assertThat(payload.get("exit_code").asInt()).isEqualTo(plain.exitCode());
@@ -265,6 +249,6 @@ class StatusIT {
             assertThat(hangingMillis).as("plain %d ms, with a silent webhook %d ms", plainMillis, hangingMillis)
                     .isLessThan(plainMillis + 6_000);
         }
-        assertThat(received).as("nothing else was sent").isEmpty();
+        assertThat(server.nothingReceived()).as("nothing else was sent").isTrue();
     }
 }

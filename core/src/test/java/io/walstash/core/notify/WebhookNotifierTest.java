@@ -4,19 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.walstash.core.config.Settings;
+import io.walstash.core.testing.WebhookReceiver;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,28 +21,19 @@ import org.junit.jupiter.api.Test;
 class WebhookNotifierTest {
     private static final String SECRET_PATH = "/services/T000/B000/XXXXsecretXXXX";
 
-    private HttpServer server;
-    private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    private WebhookReceiver server;
     private final List<String> warnings = new ArrayList<>();
 
     @AfterEach
     void stop() {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
     }
 
     private String serve(int status) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            received.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " "
-                    + exchange.getRequestHeaders().getFirst("Content-Type") + "\n"
-                    + new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(status, -1);
-            exchange.close();
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + SECRET_PATH;
+        server = WebhookReceiver.start(status);
+        return server.url(SECRET_PATH);
     }
 
     private WebhookNotifier notifier(String url, String timeout) {
@@ -63,9 +51,11 @@ class WebhookNotifierTest {
     void postsSlackCompatibleJson() throws Exception {
         String url = serve(200);
         assertThat(notifier(url, null).send(failure(), warnings::add)).isTrue();
-        String request = received.poll(10, TimeUnit.SECONDS);
-        assertThat(request).startsWith("POST " + SECRET_PATH + " application/json");
-        JsonNode json = new ObjectMapper().readTree(request.substring(request.indexOf('\n') + 1));
+        WebhookReceiver.Request request = server.next(10);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo(SECRET_PATH);
+        assertThat(request.contentType()).startsWith("application/json");
+        JsonNode json = new ObjectMapper().readTree(request.body());
         assertThat(json.get("text").asText()).isEqualTo("walstash on db1: wal-push failed with exit code 10: "
                 + "storage failed: s3://bucket/pg: endpoint unreachable (storage s3://bucket/pg)");
         assertThat(json.get("event").asText()).isEqualTo("command_failed");
