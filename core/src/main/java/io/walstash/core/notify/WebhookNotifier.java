@@ -93,23 +93,32 @@ public final class WebhookNotifier {
      * Never throws; a failure is one line to {@code warn} naming only the webhook's host.
      */
     public boolean send(Notification notification, Consumer<String> warn) {
-        CompletableFuture<HttpResponse<Void>> response = null;
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        // The whole exchange, DNS lookup included (HttpClient may resolve on the calling thread),
+        // runs on a daemon thread, so the caller waits at most the timeout and the JVM may exit meanwhile.
+        Thread sender = new Thread(() -> {
+            try {
+                HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
+                        .followRedirects(HttpClient.Redirect.NEVER).build();
+                HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
+                        .header("Content-Type", "application/json; charset=utf-8")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(notification.json())).build();
+                status.complete(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
+            } catch (Throwable t) {
+                status.completeExceptionally(t);
+            }
+        }, "walstash-webhook");
+        sender.setDaemon(true);
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
-            HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
-                    .header("Content-Type", "application/json; charset=utf-8")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(notification.json())).build();
-            response = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-            // one bound for connect, send and answer together
-            int status = response.get(timeout.toMillis(), TimeUnit.MILLISECONDS).statusCode();
-            if (status / 100 != 2) {
-                warn.accept(failed("the webhook answered HTTP " + status));
+            sender.start();
+            int code = status.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (code / 100 != 2) {
+                warn.accept(failed("the webhook answered HTTP " + code));
                 return false;
             }
             return true;
         } catch (TimeoutException e) {
-            response.cancel(true);
+            sender.interrupt();
             warn.accept(failed("no answer within " + Durations.format(timeout)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
