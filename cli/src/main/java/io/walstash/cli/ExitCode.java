@@ -16,6 +16,7 @@ public enum ExitCode {
     FOREIGN_REPOSITORY(5, "the repository belongs to another PostgreSQL cluster or a newer layout"),
     CORRUPT(6, "a stored object fails its checksum or does not decode; nothing was placed (backup-fetch removes what it wrote); backup-push --fail-on-corrupt-pages: a page fails its checksum; wal-verify, backup-verify: a stored object is missing or corrupt (named by key)"),
     VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's; backup-verify --restore-test: the restored backup did not recover or answer"),
+    UNHEALTHY(8, "status: a health threshold is crossed (--max-backup-age, --max-archive-lag); one line per threshold names it"),
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),
     IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),

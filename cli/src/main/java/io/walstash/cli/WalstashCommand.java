@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
         subcommands = {WalPushCommand.class, WalFetchCommand.class, BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, WalVerifyCommand.class,
-                BackupVerifyCommand.class, CheckCommand.class,
+                BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
         footer = {
@@ -25,7 +25,13 @@ import picocli.CommandLine.Spec;
                 "  WALSTASH_UPLOAD_CONCURRENCY    files read and stored at once by backup-push, default 4",
                 "  WALSTASH_DOWNLOAD_CONCURRENCY  files fetched at once by backup-fetch and restore, default 4",
                 "  WALSTASH_BACKUP_STOP_TIMEOUT   seconds pg_backup_stop may wait for archiving, default 600",
-                "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults)",
+                "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults);",
+                "                        status reads pg_stat_archiver when PGHOST or PGPORT is set",
+                "  WALSTASH_SPOOL        spool directory whose backlog status reports",
+                "  WALSTASH_NOTIFY_WEBHOOK  URL (a secret, never printed) sent a JSON message when",
+                "                        wal-push, backup-push, wal-verify or backup-verify fails,",
+                "                        or status finds a threshold crossed",
+                "  WALSTASH_NOTIFY_TIMEOUT  bound on the webhook's connect and answer, default 3s",
                 "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
                 "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
                 "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
@@ -45,7 +51,20 @@ final class WalstashCommand implements Runnable {
 
     /** Runs the command line and returns the exit code; every failure becomes one line on stderr. */
     static int execute(String[] args) {
-        return commandLine().execute(args);
+        return execute(commandLine(), args);
+    }
+
+    /**
+     * Runs {@code commandLine}; a failed wal-push, backup-push, wal-verify, backup-verify or an
+     * unhealthy status is then sent to the configured webhook (bounded, never changing the code).
+     */
+    static int execute(CommandLine commandLine, String[] args) {
+        PrintWriter err = commandLine.getErr();
+        Notifications.ProblemLines problems = new Notifications.ProblemLines(err);
+        commandLine.setErr(new PrintWriter(problems, true));
+        int code = commandLine.execute(args);
+        Notifications.afterRun(commandLine, code, problems.problems(), err);
+        return code;
     }
 
     static CommandLine commandLine() {

@@ -17,7 +17,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -66,13 +65,7 @@ class BackupRestoreIT {
     }
 
     private Map<String, String> env(LocalCluster source) {
-        Map<String, String> env = new HashMap<>();
-        env.put("WALSTASH_STORAGE", "file://" + repository);
-        env.put("PGHOST", "127.0.0.1");
-        env.put("PGPORT", Integer.toString(source.port()));
-        env.put("PGUSER", "postgres");
-        env.put("PGDATABASE", "postgres");
-        return env;
+        return Launcher.libpqEnvironment(repository, source);
     }
 
     private Processes.Outcome walstash(Map<String, String> env, String... args) throws Exception {

@@ -12,7 +12,7 @@ record CliRun(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
-        int code = commandLine.execute(args);
+        int code = WalstashCommand.execute(commandLine, args);
         return new CliRun(code, out.toString(), err.toString());
     }
 

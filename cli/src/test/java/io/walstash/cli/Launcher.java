@@ -40,6 +40,17 @@ final class Launcher {
         return copied;
     }
 
+    /** A mutable environment for the launcher: a file:// repository and libpq variables reaching {@code cluster} as postgres. */
+    static Map<String, String> libpqEnvironment(Path repository, io.walstash.core.postgres.LocalCluster cluster) {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("WALSTASH_STORAGE", "file://" + repository);
+        env.put("PGHOST", "127.0.0.1");
+        env.put("PGPORT", Integer.toString(cluster.port()));
+        env.put("PGUSER", "postgres");
+        env.put("PGDATABASE", "postgres");
+        return env;
+    }
+
     /** Runs the launcher with {@code arguments}, optionally as the cluster's OS user; returns exit code and output. */
     static Processes.Outcome run(OsUser user, Map<String, String> environment, String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
