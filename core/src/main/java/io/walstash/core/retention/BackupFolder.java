@@ -1,0 +1,27 @@
+package io.walstash.core.retention;
+
+import io.walstash.core.storage.ObjectInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A folder under {@code backups/} that is not a listable backup: one an interrupted delete marked
+ * ({@code deleted} object present), or one without a manifest (unfinished, or a backup-push still
+ * running).
+ */
+public record BackupFolder(String name, boolean hasManifest, boolean markedDeleted, List<ObjectInfo> objects) {
+    public BackupFolder {
+        Objects.requireNonNull(name, "name");
+        objects = List.copyOf(objects);
+    }
+
+    /** When the newest object was written; the epoch for an empty list. */
+    public Instant newest() {
+        return objects.stream().map(ObjectInfo::lastModified).max(Instant::compareTo).orElse(Instant.EPOCH);
+    }
+
+    public long bytes() {
+        return objects.stream().mapToLong(ObjectInfo::size).sum();
+    }
+}
