@@ -18,7 +18,7 @@ public enum ExitCode {
     VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's"),
     IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
-    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark: no such backup");
+    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup");
 
     private final int code;
     private final String meaning;

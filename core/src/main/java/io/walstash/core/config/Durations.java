@@ -50,7 +50,7 @@ public final class Durations {
         return total;
     }
 
-    /** The shortest text {@link #parse} reads back as {@code duration} (whole seconds, not negative). */
+    /** Text {@link #parse} reads back as {@code duration} (whole seconds, not negative), in days and smaller units. */
     public static String format(Duration duration) {
         Objects.requireNonNull(duration, "duration");
         if (duration.isNegative() || duration.getNano() != 0) {
@@ -61,7 +61,7 @@ public final class Durations {
         }
         StringBuilder text = new StringBuilder();
         long seconds = duration.getSeconds();
-        for (int i = 0; i < UNITS.length(); i++) {
+        for (int i = 1; i < UNITS.length(); i++) { // no weeks: "10d" reads better than "1w3d"
             long size = unit(i).getSeconds();
             long count = seconds / size;
             if (count > 0) {

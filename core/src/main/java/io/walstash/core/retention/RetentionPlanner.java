@@ -102,8 +102,8 @@ public final class RetentionPlanner {
                     .min(Comparator.comparing(BackupEntry::startWal, POSITION).thenComparing(BackupEntry.TIME_ORDER))
                     .orElseThrow();
             wal = walBefore(listing.wal(), earliest.startWal(), keptEntries, false);
-            notes.add("WAL before " + earliest.startWal().fileName().substring(8) + " (any timeline; the start of "
-                    + earliest.name() + ") goes, except what a kept backup needs and timeline history files");
+            notes.add("WAL before the start of " + earliest.name() + " (segment " + earliest.startWal()
+                    + ", on any timeline) goes, except what a kept backup needs and timeline history files");
         }
         return new RetentionPlan(policy.describe(), keptList, deletions, wal, notes);
     }
@@ -141,8 +141,8 @@ public final class RetentionPlanner {
                     .min(Comparator.comparing(BackupEntry::startWal, POSITION).thenComparing(BackupEntry.TIME_ORDER))
                     .orElseThrow();
             wal = walBefore(listing.wal(), earliest.startWal(), history.ordered, false);
-            notes.add("WAL before " + earliest.startWal().fileName().substring(8) + " (any timeline; the start of "
-                    + earliest.name() + ", the earliest backup) goes, except timeline history files");
+            notes.add("WAL before the start of the earliest backup, " + earliest.name() + " (segment "
+                    + earliest.startWal() + ", on any timeline), goes, except timeline history files");
         }
         return new RetentionPlan("garbage --grace " + Durations.format(grace), kept, deletions, wal, notes);
     }
