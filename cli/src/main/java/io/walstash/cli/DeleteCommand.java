@@ -72,12 +72,11 @@ final class DeleteCommand implements Runnable {
         int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
             try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
-                return run(spec, storage, planner);
+                return run(spec.commandLine().getOut(), storage, planner);
             }
         }
 
-        int run(CommandSpec spec, Storage storage, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
+        private int run(PrintWriter out, Storage storage, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             RetentionPlan plan = planner.apply(RepositoryListing.scan(storage));
             if (json) {
                 Map<String, Object> document = planJson(plan);
@@ -199,11 +198,6 @@ final class DeleteCommand implements Runnable {
         return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
-    /** Whole seconds, so that printed window starts stay readable. */
-    private static Instant now() {
-        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    }
-
     /** Planning throws NoSuchBackupException, checked; the planner function carries it out unchecked. */
     private static RetentionPlan plan(RetentionPolicy policy, RepositoryListing listing, Instant now) {
         try {
@@ -235,7 +229,7 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RetentionPolicy policy = policy();
-            return shared.run(spec, listing -> plan(policy, listing, now()));
+            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
         }
 
         RetentionPolicy policy() {
@@ -285,7 +279,7 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RetentionPolicy policy = policy(target);
-            return shared.run(spec, listing -> plan(policy, listing, now()));
+            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
         }
 
         static RetentionPolicy policy(String target) {
@@ -321,7 +315,7 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return shared.run(spec, listing -> plan(new RetentionPolicy.Everything(), listing, now()));
+            return shared.run(spec, listing -> plan(new RetentionPolicy.Everything(), listing, Instant.now()));
         }
     }
 
@@ -344,7 +338,7 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Duration duration = Durations.parse(grace);
-            return shared.run(spec, listing -> RetentionPlanner.garbage(listing, now(), duration));
+            return shared.run(spec, listing -> RetentionPlanner.garbage(listing, Instant.now(), duration));
         }
     }
 }

@@ -92,6 +92,16 @@ class DeleteCommandTest {
     }
 
     @Test
+    void aWindowKeepsTheNewestBackupBeforeItAndItsChain() {
+        CliRun run = delete("retain", "--window", "7d", "--confirm");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("delete retain --window 7d",
+                "newest backup finished before the 7d window began",
+                "base of kept base_000000010000000000000005_D_000000010000000000000002",
+                "deleted 0 backup folder(s)");
+    }
+
+    @Test
     void beforeANameKeepsItAndDeletesWhatIsOlder() {
         CliRun run = delete("before", "base_000000010000000000000005_D_000000010000000000000002");
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -216,6 +216,24 @@ class DeleteRepositoryIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"file", "s3"})
+    void permanentBackupsTheirChainAndTheirWalSurvive(String backend) throws Exception {
+        Repository repository = repository(backend);
+        CliRun mark = repository.cli("backup-mark", OLD.get(1));
+        assertThat(mark.exitCode()).as(mark.err()).isZero();
+        CliRun delete = repository.cli("delete", "retain", "FULL", "2", "--confirm");
+        assertThat(delete.exitCode()).as(delete.err()).isZero();
+        assertThat(delete.out()).contains("keep    " + OLD.get(1), ": permanent", "deleted 3 backup folder(s) and 9 WAL object(s)");
+        assertThat(backupNames(repository)).containsExactlyInAnyOrder(OLD.get(0), OLD.get(1), NEW.get(0), NEW.get(1), NEW.get(2));
+        Set<String> keys = repository.keys();
+        for (long s = 0x10; s <= 0x13; s++) { // from the permanent chain's starts to their stops
+            assertThat(keys).contains("wal/" + SegmentFileName.of(3, s, SIZE).fileName() + ".lz4");
+        }
+        assertThat(keys).doesNotContain("wal/00000003000000000000000F.lz4", "wal/000000030000000000000014.lz4");
+        assertConsistent(repository, true);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file", "s3"})
     void anInterruptedDeleteIsFinishedByTheNextRun(String backend) throws Exception {
         Repository reference = repository(backend);
         assertThat(reference.cli("delete", "retain", "FULL", "2", "--confirm").exitCode()).isZero();

@@ -76,7 +76,12 @@ public final class RetentionExecutor {
             progress.folderDeleted(d.name(), count);
         }
         long wal = 0;
-        List<String> keys = plan.wal().stream().map(WalObject::key).toList();
+        // the WAL plan assumed every planned backup goes; one that stays may need some of that WAL
+        List<String> keys = skipped.isEmpty() ? plan.wal().stream().map(WalObject::key).toList() : List.of();
+        if (!skipped.isEmpty() && !plan.wal().isEmpty()) {
+            skipped.add("WAL: none deleted because a planned backup stayed; run delete again");
+            progress.skipped("WAL", "none deleted because a planned backup stayed; run delete again");
+        }
         for (int from = 0; from < keys.size(); from += batchSize) {
             List<String> batch = keys.subList(from, Math.min(keys.size(), from + batchSize));
             storage.deleteAll(batch);

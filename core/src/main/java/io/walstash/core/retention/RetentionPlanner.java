@@ -12,6 +12,7 @@ import io.walstash.core.retention.RetentionPolicy.Scope;
 import io.walstash.core.wal.SegmentFileName;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -124,7 +125,7 @@ public final class RetentionPlanner {
         Instant limit = now.minus(grace);
         listing.otherFolders().stream().filter(f -> !f.markedDeleted()).sorted(Comparator.comparing(BackupFolder::name))
                 .forEach(f -> {
-                    if (f.newest().isBefore(limit)) {
+                    if (!f.newest().isAfter(limit)) {
                         deletions.add(new Deletion(f.name(), "no manifest; newest object written " + f.newest()
                                 + ", before the grace period of " + Durations.format(grace), null, f.objects()));
                     } else {
@@ -177,7 +178,7 @@ public final class RetentionPlanner {
             // the newest backup finished before the window start is what recovers the window's first moments
             history.ordered.stream().filter(e -> e.stopTime().isBefore(start)).reduce((a, b) -> b)
                     .ifPresent(e -> keep.putIfAbsent(e.name(), "newest backup finished before the " + window
-                            + " window began (" + start + "): recovers the window's start"));
+                            + " window began (" + seconds(start) + "): recovers the window's start"));
         }
     }
 
@@ -193,7 +194,8 @@ public final class RetentionPlanner {
                 }
             }
             if (r.window() != null) {
-                parts.add("finished before the " + Durations.format(r.window()) + " window began (" + now.minus(r.window()) + ")");
+                parts.add("finished before the " + Durations.format(r.window()) + " window began ("
+                        + seconds(now.minus(r.window())) + ")");
             }
             return String.join(" and ", parts);
         }
@@ -204,6 +206,11 @@ public final class RetentionPlanner {
             return "finished before " + t.time();
         }
         return "delete everything";
+    }
+
+    /** For messages: an instant to the second. */
+    private static Instant seconds(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS);
     }
 
     private static List<Deletion> markedFolders(RepositoryListing listing) {
