@@ -102,6 +102,21 @@ class DeleteCommandTest {
     }
 
     @Test
+    void everythingAsJsonReportsWhatWent() throws Exception {
+        CliRun run = delete("everything", "--json", "--confirm");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode document = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+        assertThat(document.get("dry_run").asBoolean()).isFalse();
+        assertThat(document.get("result").get("deleted_backup_folders")).hasSize(2);
+        assertThat(document.get("keep")).isEmpty();
+        assertThat(CliRun.of("backup-list", "--storage", storage, "--json").out().strip()).isEqualTo("[ ]");
+        // file:// leaves emptied folders in place by design; no object may be left in them
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir.resolve("repo/backups"))) {
+            assertThat(files.filter(java.nio.file.Files::isRegularFile)).isEmpty();
+        }
+    }
+
+    @Test
     void beforeANameKeepsItAndDeletesWhatIsOlder() {
         CliRun run = delete("before", "base_000000010000000000000005_D_000000010000000000000002");
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -73,6 +73,8 @@ public record RepositoryListing(List<BackupEntry> backups, List<BackupFolder> ot
             return BackupManifest.parse(in.readAllBytes());
         } catch (NoSuchObjectException e) {
             return null;
+        } catch (IOException e) {
+            throw new IOException("cannot read the manifest of backup " + name + ": " + e.getMessage(), e);
         }
     }
 }
