@@ -41,7 +41,8 @@ public record BackupEntry(String name, String deltaBase, long timeline, Lsn star
         Objects.requireNonNull(stopWal, "stopWal");
         Objects.requireNonNull(startTime, "startTime");
         Objects.requireNonNull(stopTime, "stopTime");
-        objects = objects == null ? List.of() : List.copyOf(objects);
+        // sorted: storages list in no promised order, and a plan must not depend on it
+        objects = objects == null ? List.of() : objects.stream().sorted(Comparator.comparing(ObjectInfo::key)).toList();
         if (name.equals(deltaBase)) {
             throw new IllegalArgumentException("backup " + name + " names itself as its delta base");
         }

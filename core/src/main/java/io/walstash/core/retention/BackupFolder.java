@@ -2,6 +2,7 @@ package io.walstash.core.retention;
 
 import io.walstash.core.storage.ObjectInfo;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +14,8 @@ import java.util.Objects;
 public record BackupFolder(String name, boolean hasManifest, boolean markedDeleted, List<ObjectInfo> objects) {
     public BackupFolder {
         Objects.requireNonNull(name, "name");
-        objects = List.copyOf(objects);
+        // sorted: storages list in no promised order, and a plan must not depend on it
+        objects = objects == null ? List.of() : objects.stream().sorted(Comparator.comparing(ObjectInfo::key)).toList();
     }
 
     /** When the newest object was written; the epoch for an empty list. */
