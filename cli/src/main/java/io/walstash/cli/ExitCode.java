@@ -20,7 +20,7 @@ public enum ExitCode {
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),
     IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
-    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark: no such backup");
+    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup");
 
     private final int code;
     private final String meaning;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
         subcommands = {WalPushCommand.class, WalFetchCommand.class, BackupPushCommand.class, BackupFetchCommand.class,
-                RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, WalVerifyCommand.class,
+                RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
                 BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",

@@ -20,12 +20,15 @@ import java.util.stream.Stream;
  * ({@code files/<path>.<codec extension>}, {@code .delta} before the extension for delta files),
  * {@code manifest.json} written last (a folder without it is an unfinished backup and is ignored),
  * and an optional empty {@code permanent} object: its presence makes the backup permanent.
- * Marking creates it, unmarking deletes it, so no object is ever overwritten.
+ * Marking creates it, unmarking deletes it, so no object is ever overwritten. An empty
+ * {@code deleted} object is the intent marker retention creates before it deletes anything of a
+ * backup: a folder that has it is no backup, even while its manifest is still there.
  */
 public final class BackupCatalog {
     public static final String PREFIX = "backups/";
     public static final String MANIFEST = "manifest.json";
     public static final String PERMANENT = "permanent";
+    public static final String DELETED = "deleted";
     public static final String LATEST = "LATEST";
 
     private final Storage storage;
@@ -46,6 +49,10 @@ public final class BackupCatalog {
         return folder(name) + PERMANENT;
     }
 
+    public static String deletedKey(String name) {
+        return folder(name) + DELETED;
+    }
+
     /** A backup as listed: its manifest and whether it is currently permanent. */
     public record Backup(BackupManifest manifest, boolean permanent) {
         public String name() {
@@ -53,10 +60,11 @@ public final class BackupCatalog {
         }
     }
 
-    /** Every finished backup, oldest first (by start LSN). */
+    /** Every finished backup that is not being deleted, oldest first (by start LSN). */
     public List<Backup> list() throws IOException {
         List<String> names = new ArrayList<>();
         Set<String> permanent = new HashSet<>();
+        Set<String> deleted = new HashSet<>();
         try (Stream<ObjectInfo> objects = storage.list(PREFIX)) {
             objects.map(ObjectInfo::key).forEach(key -> {
                 String rest = key.substring(PREFIX.length());
@@ -70,18 +78,32 @@ public final class BackupCatalog {
                     names.add(name);
                 } else if (leaf.equals(PERMANENT)) {
                     permanent.add(name);
+                } else if (leaf.equals(DELETED)) {
+                    deleted.add(name);
                 }
             });
         }
         List<Backup> backups = new ArrayList<>();
         for (String name : names) {
-            backups.add(new Backup(read(name), permanent.contains(name)));
+            if (!deleted.contains(name)) {
+                backups.add(new Backup(readManifest(name), permanent.contains(name)));
+            }
         }
         backups.sort(Comparator.comparing((Backup b) -> Lsn.parse(b.manifest().startLsn())).thenComparing(Backup::name));
         return backups;
     }
 
+    /** The manifest of backup {@code name}; a backup that an interrupted delete marked does not exist. */
     public BackupManifest read(String name) throws IOException {
+        BackupManifest manifest = readManifest(name);
+        if (storage.stat(deletedKey(name)).isPresent()) {
+            throw new NoSuchBackupException("backup " + name + " is being deleted (" + deletedKey(name)
+                    + " exists); run delete again to finish");
+        }
+        return manifest;
+    }
+
+    private BackupManifest readManifest(String name) throws IOException {
         try (InputStream in = storage.read(manifestKey(name))) {
             return BackupManifest.parse(in.readAllBytes());
         } catch (NoSuchObjectException e) {

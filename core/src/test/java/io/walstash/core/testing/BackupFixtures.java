@@ -1,0 +1,66 @@
+package io.walstash.core.testing;
+
+import io.walstash.core.backup.BackupCatalog;
+import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.wal.Lsn;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.WalSegmentSize;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Writes backups into a repository straight through the Storage SPI, objects first and the
+ * manifest last as backup-push does, for tests that need real-looking backups but no PostgreSQL.
+ * Shared through core's test-jar.
+ */
+public final class BackupFixtures {
+    public static final long SYSTEM_ID = 7301234567890123456L;
+
+    private BackupFixtures() {
+    }
+
+    /**
+     * Writes a backup whose WAL runs from segment {@code startSegment} to {@code stopSegment} on
+     * {@code timeline} (segment numbers for {@code size}), with {@code files} stored files; a delta
+     * on {@code base} also points at one of the base's objects, as an unchanged file does.
+     */
+    public static BackupManifest write(Storage storage, WalSegmentSize size, long timeline, long startSegment,
+                                       long stopSegment, Instant start, Instant stop, BackupManifest base,
+                                       boolean permanent, int files) throws IOException {
+        SegmentFileName startWal = SegmentFileName.of(timeline, startSegment, size);
+        SegmentFileName stopWal = SegmentFileName.of(timeline, stopSegment, size);
+        String name = "base_" + startWal.fileName() + (base == null ? "" : "_D_" + base.startWalFile());
+        Random random = new Random(name.hashCode());
+        List<BackupManifest.FileEntry> entries = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            byte[] bytes = new byte[100 + random.nextInt(400)];
+            random.nextBytes(bytes);
+            String key = BackupCatalog.folder(name) + "files/base/1/" + (16384 + i) + ".zst";
+            storage.createIfAbsent(key, new ByteArrayInputStream(bytes));
+            entries.add(new BackupManifest.FileEntry("base/1/" + (16384 + i), bytes.length, 0600, 0, base != null, key,
+                    "00".repeat(32), bytes.length, bytes.length, null));
+        }
+        if (base != null && !base.files().isEmpty()) {
+            BackupManifest.FileEntry inherited = base.files().get(0);
+            entries.add(new BackupManifest.FileEntry("global/1260", inherited.size(), 0600, 0, false,
+                    inherited.objectKey(), inherited.sha256(), inherited.plainSize(), inherited.storedSize(), null));
+        }
+        Lsn startLsn = startWal.startLsn(size).plus(40);
+        Lsn stopLsn = stopWal.startLsn(size).plus(256);
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, startLsn.toString(),
+                stopLsn.toString(), timeline, startWal.fileName(), stopWal.fileName(), Long.toString(SYSTEM_ID), 150004,
+                start.toString(), stop.toString(), base == null ? null : base.name(), "zstd", 8192, true, 1000, 500,
+                permanent, "START WAL LOCATION: " + startLsn + "\n", null, null,
+                List.of(new BackupManifest.Directory("base", 0700)), entries, "walstash test");
+        if (permanent) {
+            storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
+        }
+        storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        return manifest;
+    }
+}
