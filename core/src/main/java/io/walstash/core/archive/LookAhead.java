@@ -135,31 +135,39 @@ final class LookAhead implements AutoCloseable {
     }
 
     private void upload(Path file, PushedMarkers markers, CompletableFuture<PushResult> future) {
+        PushResult result = null;
+        Throwable failure = null;
         try {
             Optional<PushedMarkers.FileState> before = PushedMarkers.FileState.of(file);
-            if (before.isEmpty() || future.isDone()) {
-                future.cancel(false);
-                return;
+            if (before.isPresent() && !future.isDone()) {
+                ObjectHeader[] read = new ObjectHeader[1];
+                result = pusher.push(file, header -> read[0] = header);
+                // The marker is written only now that storage acknowledged the object, and only if the
+                // file is still what was read: else PostgreSQL's own call pushes (and compares) it.
+                if (stored(result) && read[0] != null && read[0].plainLength() == before.get().size()
+                        && PushedMarkers.FileState.of(file).equals(before)) {
+                    markers.write(file, before.get(), result.key(), read[0]);
+                }
             }
-            ObjectHeader[] read = new ObjectHeader[1];
-            PushResult result = pusher.push(file, header -> read[0] = header);
-            // The marker is written only now that storage acknowledged the object, and only if the
-            // file is still what was read: else PostgreSQL's own call pushes (and compares) it.
-            if (stored(result) && read[0] != null && read[0].plainLength() == before.get().size()
-                    && PushedMarkers.FileState.of(file).equals(before)) {
-                markers.write(file, before.get(), result.key(), read[0]);
-            }
-            future.complete(result);
         } catch (NoSuchFileException gone) {
-            future.cancel(false); // recycled or removed meanwhile: nothing to do
+            result = null; // recycled or removed meanwhile: nothing to do
         } catch (IOException | RuntimeException e) {
             if (!future.isCancelled()) {
                 warnings.accept("look-ahead upload of " + file.getFileName() + " failed (PostgreSQL's own call will retry it): "
                         + firstLine(e));
             }
-            future.completeExceptionally(e);
+            failure = e;
         } finally {
+            // Leave the in-flight table before completing, so that whoever sees the result done
+            // finds the marker rather than a finished entry.
             inFlight.remove(file, future);
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else if (result != null) {
+                future.complete(result);
+            } else {
+                future.cancel(false);
+            }
         }
     }
 
