@@ -179,6 +179,10 @@ public final class Spool {
                 continue; // removed by hand meanwhile
             } catch (IOException e) {
                 return new Drain(drained, Optional.empty(), Optional.of(e), false, waiting.size() - i);
+            } catch (IllegalArgumentException e) {
+                // a damaged spooled file must not fail the push that drains: it is reported and kept
+                return new Drain(drained, Optional.empty(), Optional.of(new IOException("spooled " + spooled
+                        + " cannot be archived: " + e.getMessage(), e)), false, waiting.size() - i);
             }
             if (result instanceof PushResult.Conflict conflict) {
                 return new Drain(drained, Optional.of(conflict), Optional.empty(), false, waiting.size() - i);

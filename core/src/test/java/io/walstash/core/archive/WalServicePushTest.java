@@ -380,6 +380,18 @@ class WalServicePushTest {
     }
 
     @Test
+    void damagedSpooledFileIsReportedAndKeptWhileThePushGoesOn() throws IOException {
+        Files.write(spoolDir.resolve(name(3)), new byte[] {1, 2, 3}); // not a segment
+        WalService wal = service(WalService.Mode.ONE_SHOT, 1, NO_RETRIES, Optional.of(new Spool(spoolDir, 1L << 30)));
+
+        assertThat(wal.push(segment(4, false))).isInstanceOf(PushResult.Archived.class);
+
+        assertThat(spoolDir.resolve(name(3))).exists();
+        assertThat(warnings).singleElement().asString().contains("spool " + spoolDir + " not drained, 1 file(s) waiting")
+                .contains("not a WAL segment");
+    }
+
+    @Test
     void secondDrainerFindsTheSpoolBusyAndEachFileIsPushedOnce() throws Exception {
         Spool spool = new Spool(spoolDir, 1L << 30);
         Path source = Files.createDirectory(pgWal.resolve("source"));
