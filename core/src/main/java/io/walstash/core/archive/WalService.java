@@ -57,6 +57,8 @@ public final class WalService implements WalRequests {
     private final WalArchive archive;
     private final Mode mode;
     private final PushOptions push;
+    /** Every storage request of a push goes through this; fetches may use it too ({@link RetryPolicy#call}). */
+    private final RetryPolicy retry;
     private final Consumer<String> warnings;
     private final LookAhead lookAhead;
 
@@ -64,6 +66,7 @@ public final class WalService implements WalRequests {
         this.archive = archive;
         this.mode = mode;
         this.push = push;
+        this.retry = push.retry();
         this.warnings = warnings;
         this.lookAhead = new LookAhead(this::pushWithRetries, archive.storage().location().toString(),
                 push.lookAhead(), push.concurrency(), warnings);
@@ -94,7 +97,7 @@ public final class WalService implements WalRequests {
     @Override
     public PushResult push(Path file) throws IOException {
         WalFileName.parse(String.valueOf(file.getFileName()));
-        Optional<PushResult> known = lookAhead.known(file, push.retry().worstCase());
+        Optional<PushResult> known = lookAhead.known(file, retry.worstCase());
         if (known.isPresent()) {
             return known.get();
         }
@@ -118,7 +121,7 @@ public final class WalService implements WalRequests {
             if (failed) {
                 started.forEach(f -> f.cancel(true));
             } else if (mode == Mode.ONE_SHOT) {
-                LookAhead.await(started, push.retry().worstCase());
+                LookAhead.await(started, retry.worstCase());
             }
         }
     }
@@ -149,7 +152,7 @@ public final class WalService implements WalRequests {
     }
 
     private PushResult pushWithRetries(Path file, Consumer<ObjectHeader> inspected) throws IOException {
-        return push.retry().call("push " + file.getFileName(),
+        return retry.call("push " + file.getFileName(),
                 abandon -> archive.push(file, abandon::register, inspected));
     }
 
