@@ -7,6 +7,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -101,18 +102,6 @@ final class BackupPushCommand implements Callable<Integer> {
     }
 
     static int intSetting(Settings settings, String name, int fallback) {
-        Optional<String> value = settings.get(name);
-        if (value.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(value.get());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a non-negative number, not " + value.get());
-        }
+        return SettingValues.count(settings, name, fallback);
     }
 }

@@ -21,7 +21,12 @@ final class ConfigOptions {
     String configFile;
 
     Configuration load() throws IOException {
-        Map<String, String> options = new HashMap<>();
+        return load(Map.of());
+    }
+
+    /** As {@link #load()}, with a command's own options (keyed by their variable names) added. */
+    Configuration load(Map<String, String> commandOptions) throws IOException {
+        Map<String, String> options = new HashMap<>(commandOptions);
         if (storage != null) {
             options.put(Configuration.STORAGE, storage);
         }

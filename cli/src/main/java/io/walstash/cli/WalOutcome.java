@@ -21,6 +21,12 @@ record WalOutcome(int exitCode, String message) {
             return new WalOutcome(ExitCode.OK.code(),
                     "walstash: " + already.key() + " is already archived with identical content");
         }
+        if (result instanceof PushResult.Spooled spooled) {
+            // exit 0: the file is durable on local disk and PostgreSQL may recycle it; the drain
+            // takes it to storage once storage answers again
+            return new WalOutcome(ExitCode.OK.code(), "walstash: warning: storage unavailable (" + spooled.reason()
+                    + "); " + spooled.name() + " spooled to " + spooled.spoolPath() + ", to be drained to storage later");
+        }
         PushResult.Conflict conflict = (PushResult.Conflict) result;
         return new WalOutcome(ExitCode.CONFLICT.code(), "walstash: error: " + conflict.key()
                 + " is already archived with DIFFERENT content; refusing to overwrite (" + conflict.detail() + ")");

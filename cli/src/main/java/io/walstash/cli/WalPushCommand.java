@@ -3,19 +3,27 @@ package io.walstash.cli;
 import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
+import io.walstash.core.spool.Spool;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "wal-push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Archive one WAL file. Exits 0 only once it is durably stored.",
                 "Use as archive_command = 'walstash wal-push %%p'. Re-pushing identical content exits 0;"
-                        + " different content exits " + 4 + " and overwrites nothing."})
+                        + " different content exits " + 4 + " and overwrites nothing.",
+                "Also uploads, WALSTASH_UPLOAD_CONCURRENCY at once, up to WALSTASH_LOOKAHEAD (default 32) later"
+                        + " segments PostgreSQL has marked ready, so its calls for them return at once.",
+                "Storage requests are retried (WALSTASH_RETRIES, default 3) and time out (WALSTASH_REQUEST_TIMEOUT,"
+                        + " default 120s). With a spool (--spool, WALSTASH_SPOOL), a segment storage cannot take is"
+                        + " kept there durably (exit 0 with a warning) and drained to storage, in order, by later pushes."})
 final class WalPushCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -26,11 +34,17 @@ final class WalPushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (PostgreSQL's %%p)")
     Path path;
 
+    @Option(names = "--spool", paramLabel = "DIR",
+            description = "Keep WAL here while storage is unreachable, drained later (WALSTASH_SPOOL; limit WALSTASH_SPOOL_MAX_SIZE, default 1GiB)")
+    Path spool;
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
         PrintWriter err = spec.commandLine().getErr();
-        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
+        Map<String, String> options = spool == null ? Map.of() : Map.of(Spool.DIRECTORY, spool.toString());
+        try (WalRequests wal = WalService.open(config.load(options), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
+                line -> err.println("walstash: warning: " + line))) {
             PushResult result = wal.push(path);
             WalOutcome outcome = WalOutcome.of(result, (System.nanoTime() - started) / 1_000_000);
             err.println(outcome.message());

@@ -1,7 +1,8 @@
 package io.walstash.core.archive;
 
 /** What {@link WalArchive#push} did with one file. */
-public sealed interface PushResult permits PushResult.Archived, PushResult.AlreadyArchived, PushResult.Conflict {
+public sealed interface PushResult permits PushResult.Archived, PushResult.AlreadyArchived, PushResult.Conflict,
+        PushResult.Spooled {
 
     String key();
 
@@ -15,5 +16,21 @@ public sealed interface PushResult permits PushResult.Archived, PushResult.Alrea
 
     /** Stored with different content; nothing was written and the stored object is untouched. */
     record Conflict(String key, String detail) implements PushResult {
+    }
+
+    /**
+     * Storage could not be reached, so the file was copied durably into the local spool
+     * ({@code WALSTASH_SPOOL}); it goes to storage when the spool is drained.
+     *
+     * @param name      the WAL file name
+     * @param spoolPath the spooled copy
+     * @param reason    why storage did not take it
+     */
+    record Spooled(String name, java.nio.file.Path spoolPath, String reason) implements PushResult {
+        /** The WAL file name: the object has no key in storage yet. */
+        @Override
+        public String key() {
+            return name;
+        }
     }
 }

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -87,9 +88,19 @@ public final class WalArchive implements Closeable {
 
     /** Archives the WAL file at {@code file}, whose file name must be a WAL file name. */
     public PushResult push(Path file) throws IOException {
+        return push(file, opened -> { }, inspected -> { });
+    }
+
+    /**
+     * As {@link #push(Path)}; {@code opened} receives the stream being uploaded, so that a caller
+     * giving up on a hanging upload can close it, and {@code inspected} the length and digest of
+     * the local file as it was read.
+     */
+    PushResult push(Path file, Consumer<Closeable> opened, Consumer<ObjectHeader> inspected) throws IOException {
         String name = String.valueOf(file.getFileName());
         WalFileName walName = WalFileName.parse(name);
         LocalWalFile local = LocalWalFile.inspect(file, walName);
+        inspected.accept(local.header());
         if (local.segmentHeader().isPresent()) {
             confirmRepositoryServes(local.segmentHeader().get(), name);
         }
@@ -106,6 +117,7 @@ public final class WalArchive implements Closeable {
             stored = new CountingInputStream(new SequenceInputStream(
                     new ByteArrayInputStream(local.header().toBytes()),
                     new CompressingInputStream(plain, codec)));
+            opened.accept(plain);
             created = storage.createIfAbsent(key, stored);
         }
         if (created) {

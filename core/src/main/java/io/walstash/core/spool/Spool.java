@@ -1,0 +1,205 @@
+package io.walstash.core.spool;
+
+import io.walstash.core.archive.PushResult;
+import io.walstash.core.config.SettingValues;
+import io.walstash.core.config.Settings;
+import io.walstash.core.io.Durable;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.wal.WalFileName;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A local directory that holds WAL files while storage is unreachable, so that PostgreSQL's
+ * archiving goes on (and pg_wal does not fill up) through an outage; they are drained to storage,
+ * oldest name first, once it answers again. The layout is {@link SpoolBacklog}'s.
+ *
+ * <p>A spooled file is as durable as the local disk: the spool should be on a different disk from
+ * pg_wal for it to protect against more than an outage of storage.
+ */
+public final class Spool {
+    public static final String DIRECTORY = "WALSTASH_SPOOL";
+    public static final String MAX_SIZE = "WALSTASH_SPOOL_MAX_SIZE";
+    public static final long DEFAULT_MAX_SIZE = 1L << 30;
+    private static final String LOCK = ".drain.lock";
+
+    /** Pushes one spooled file to storage through the normal push path. */
+    @FunctionalInterface
+    public interface Pusher {
+        PushResult push(Path spooled) throws IOException;
+    }
+
+    /** The spool would grow past {@code WALSTASH_SPOOL_MAX_SIZE}: the push fails as it would without a spool. */
+    public static final class SpoolFullException extends IOException {
+        public SpoolFullException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * What one drain did.
+     *
+     * @param drained  names stored (or found already stored) and removed from the spool, in order
+     * @param conflict a spooled file that storage holds with different content; it was kept and
+     *                 draining stopped there
+     * @param failure  why draining stopped otherwise (storage still unreachable, a bad spooled file)
+     * @param busy     another process was draining this spool; nothing was done
+     * @param left     files still waiting
+     */
+    public record Drain(List<String> drained, Optional<PushResult.Conflict> conflict, Optional<IOException> failure,
+                        boolean busy, int left) {
+        public Drain {
+            drained = List.copyOf(drained);
+        }
+
+        /** Whether draining stopped because storage did not answer (so pushing now would fail too). */
+        public boolean storageUnavailable() {
+            return failure.isPresent() && RetryPolicy.isTransient(failure.get());
+        }
+    }
+
+    private final Path directory;
+    private final long maxBytes;
+
+    public Spool(Path directory, long maxBytes) {
+        this.directory = directory.toAbsolutePath();
+        this.maxBytes = maxBytes;
+    }
+
+    /** The spool {@code WALSTASH_SPOOL} names, limited by {@code WALSTASH_SPOOL_MAX_SIZE} (default 1 GiB); none if unset. */
+    public static Optional<Spool> from(Settings settings) {
+        return settings.get(DIRECTORY).map(dir -> new Spool(Path.of(dir),
+                SettingValues.bytes(settings, MAX_SIZE, DEFAULT_MAX_SIZE)));
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /**
+     * Copies {@code file} durably into the spool under its own name: returns only once the copy
+     * and its directory entry are synced. Storing a name again with identical content is a no-op.
+     *
+     * @param cause why storage could not take it, for the message when the spool is full
+     * @throws SpoolFullException when the copy would take the spool past its size limit
+     */
+    public Path store(Path file, IOException cause) throws IOException {
+        String name = String.valueOf(file.getFileName());
+        WalFileName.parse(name);
+        Files.createDirectories(directory);
+        Path target = directory.resolve(name);
+        long size = Files.size(file);
+        if (Files.exists(target)) {
+            if (Files.mismatch(file, target) == -1) {
+                return target;
+            }
+            throw new IOException("spool " + directory + " already holds " + name + " with different content;"
+                    + " not replacing it (storage: " + firstLine(cause) + ")", cause);
+        }
+        SpoolBacklog backlog = SpoolBacklog.read(directory);
+        if (backlog.bytes() + size > maxBytes) {
+            throw new SpoolFullException("cannot archive " + name + ": storage failed (" + firstLine(cause)
+                    + ") and spool " + directory + " is full (" + backlog.count() + " files, " + backlog.bytes()
+                    + " bytes; adding " + size + " would pass " + MAX_SIZE + "=" + maxBytes + ")", cause);
+        }
+        Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+                 FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long copied = 0;
+                while (copied < size) {
+                    long n = out.transferFrom(in, copied, size - copied);
+                    if (n <= 0) {
+                        throw new IOException(file + " shrank while being spooled");
+                    }
+                    copied += n;
+                }
+                out.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            Durable.syncDirectory(directory);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return target;
+    }
+
+    /**
+     * Pushes every spooled file, oldest WAL name first, through {@code pusher}, removing each only
+     * once storage acknowledged it (or already held it identically). Stops at the first conflict
+     * or failure, keeping that file and those after it. Only one process drains a spool at a time
+     * (a lock file); a drain that finds another under way returns at once with {@code busy}.
+     */
+    public Drain drain(Pusher pusher) throws IOException {
+        if (SpoolBacklog.read(directory).count() == 0) {
+            return new Drain(List.of(), Optional.empty(), Optional.empty(), false, 0);
+        }
+        try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = lockFile.tryLock();
+            } catch (OverlappingFileLockException sameProcess) {
+                lock = null;
+            }
+            if (lock == null) {
+                return new Drain(List.of(), Optional.empty(), Optional.empty(), true, SpoolBacklog.read(directory).count());
+            }
+            try (FileLock held = lock) {
+                return drainLocked(pusher);
+            }
+        }
+    }
+
+    private Drain drainLocked(Pusher pusher) throws IOException {
+        // Read again under the lock: a drainer that held it before may have emptied the spool.
+        List<SpoolBacklog.Entry> waiting = SpoolBacklog.read(directory).files();
+        List<String> drained = new ArrayList<>();
+        for (int i = 0; i < waiting.size(); i++) {
+            Path spooled = directory.resolve(waiting.get(i).name());
+            PushResult result;
+            try {
+                result = pusher.push(spooled);
+            } catch (NoSuchFileException gone) {
+                continue; // removed by hand meanwhile
+            } catch (IOException e) {
+                return new Drain(drained, Optional.empty(), Optional.of(e), false, waiting.size() - i);
+            } catch (IllegalArgumentException e) {
+                // a damaged spooled file must not fail the push that drains: it is reported and kept
+                return new Drain(drained, Optional.empty(), Optional.of(new IOException("spooled " + spooled
+                        + " cannot be archived: " + e.getMessage(), e)), false, waiting.size() - i);
+            }
+            if (result instanceof PushResult.Conflict conflict) {
+                return new Drain(drained, Optional.of(conflict), Optional.empty(), false, waiting.size() - i);
+            }
+            if (!(result instanceof PushResult.Archived) && !(result instanceof PushResult.AlreadyArchived)) {
+                return new Drain(drained, Optional.empty(), Optional.of(new IOException("spooled " + spooled
+                        + " was not stored: " + result)), false, waiting.size() - i);
+            }
+            Files.delete(spooled);
+            Durable.syncDirectory(directory);
+            drained.add(waiting.get(i).name());
+        }
+        return new Drain(drained, Optional.empty(), Optional.empty(), false, 0);
+    }
+
+    private static String firstLine(Throwable t) {
+        String message = t == null ? null : t.getMessage();
+        return message == null ? String.valueOf(t) : message.lines().findFirst().orElse(message);
+    }
+}

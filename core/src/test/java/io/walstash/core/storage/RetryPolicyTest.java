@@ -1,0 +1,86 @@
+package io.walstash.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class RetryPolicyTest {
+    private final RetryPolicy policy = new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(4), Duration.ofMillis(300));
+
+    @Test
+    void timedOutAttemptHasItsInputClosedAndTheNextAttemptRuns() throws IOException {
+        AtomicBoolean closed = new AtomicBoolean();
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger attempts = new AtomicInteger();
+
+        String result = policy.call("upload x", abandon -> {
+            if (attempts.incrementAndGet() == 1) {
+                InputStream input = new ByteArrayInputStream(new byte[1]) {
+                    @Override
+                    public void close() {
+                        closed.set(true);
+                    }
+                };
+                abandon.register(input);
+                try {
+                    never.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException("abandoned");
+            }
+            return "done";
+        });
+
+        assertThat(result).isEqualTo("done");
+        assertThat(closed).isTrue();
+        assertThat(attempts).hasValue(2);
+    }
+
+    @Test
+    void everyAttemptTimingOutEndsAsUnreachableWithinTheWorstCase() {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> policy.call("upload x", abandon -> {
+            try {
+                new CountDownLatch(1).await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("abandoned");
+        })).isInstanceOfSatisfying(StorageFailure.class, f -> {
+            assertThat(f.reason()).isEqualTo(StorageFailure.Reason.UNREACHABLE);
+            assertThat(f.getMessage()).contains("upload x failed 3 times").contains("no answer within 300 ms");
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(policy.worstCase().plusSeconds(2));
+    }
+
+    @Test
+    void onlyFailuresThatMayPassAreTransient() {
+        assertThat(RetryPolicy.isTransient(new StorageFailure(StorageFailure.Reason.UNREACHABLE, "x"))).isTrue();
+        assertThat(RetryPolicy.isTransient(new StorageFailure(StorageFailure.Reason.SERVICE_ERROR, "x"))).isTrue();
+        assertThat(RetryPolicy.isTransient(new ConnectException("refused"))).isTrue();
+        assertThat(RetryPolicy.isTransient(new StorageFailure(StorageFailure.Reason.ACCESS_DENIED, "x"))).isFalse();
+        assertThat(RetryPolicy.isTransient(new StorageFailure(StorageFailure.Reason.NO_CREDENTIALS, "x"))).isFalse();
+        assertThat(RetryPolicy.isTransient(new NoSuchFileException("/pg_wal/x"))).isFalse();
+        assertThat(RetryPolicy.isTransient(new IOException("file changed while it was being archived"))).isFalse();
+    }
+
+    @Test
+    void worstCaseCountsEveryTimeoutAndBackoff() {
+        RetryPolicy defaults = new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(120));
+        assertThat(defaults.worstCase()).isEqualTo(Duration.ofSeconds(4 * 120 + 1 + 2 + 4));
+    }
+}
