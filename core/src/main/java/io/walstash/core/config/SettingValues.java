@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
  */
 public final class SettingValues {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(I?B?)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
 
     private SettingValues() {
     }
@@ -46,21 +45,14 @@ public final class SettingValues {
         });
     }
 
-    /** A duration: {@code 120} (seconds), {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
+    /**
+     * A duration as {@link Durations} reads it ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h30m});
+     * in a setting a bare number means seconds, as in WAL-G's and libpq's timeouts.
+     */
     public static Duration duration(Settings settings, String name, Duration fallback) {
         return read(settings, name, fallback, "a duration such as 120 (seconds), 500ms, 30s or 2m", value -> {
-            Matcher m = DURATION.matcher(value);
-            if (!m.matches()) {
-                return Optional.empty();
-            }
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-            return Optional.of(switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            });
+            String text = value.strip();
+            return Optional.of(text.matches("\\d{1,12}") ? Duration.ofSeconds(Long.parseLong(text)) : Durations.parse(text));
         });
     }
 
@@ -74,7 +66,7 @@ public final class SettingValues {
             if (parsed.isPresent()) {
                 return parsed.get();
             }
-        } catch (NumberFormatException | ArithmeticException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
             // reported below
         }
         throw new IllegalArgumentException(name + " must be " + forms + ", not " + value.get());

@@ -1,6 +1,7 @@
 package io.walstash.core.notify;
 
 import io.walstash.core.config.Durations;
+import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import java.net.ConnectException;
 import java.net.URI;
@@ -61,20 +62,16 @@ public final class WebhookNotifier {
             warn.accept("walstash: warning: " + WEBHOOK + " is not an http(s) URL with a host; no notification sent");
             return Optional.empty();
         }
-        Duration timeout = DEFAULT_TIMEOUT;
-        Optional<String> configuredTimeout = settings.get(TIMEOUT);
-        if (configuredTimeout.isPresent()) {
-            try {
-                String t = configuredTimeout.get().strip();
-                timeout = t.matches("\\d{1,6}") ? Duration.ofSeconds(Long.parseLong(t)) : Durations.parse(t);
-                if (timeout.isZero()) {
-                    throw new IllegalArgumentException("zero");
-                }
-            } catch (IllegalArgumentException e) {
-                warn.accept("walstash: warning: " + TIMEOUT + " must be a duration such as 3s or 1500ms; using "
-                        + Durations.format(DEFAULT_TIMEOUT));
-                timeout = DEFAULT_TIMEOUT;
+        Duration timeout;
+        try {
+            timeout = SettingValues.duration(settings, TIMEOUT, DEFAULT_TIMEOUT);
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("not positive");
             }
+        } catch (IllegalArgumentException e) {
+            warn.accept("walstash: warning: " + TIMEOUT + " must be a duration such as 3s or 1500ms; using "
+                    + Durations.format(DEFAULT_TIMEOUT));
+            timeout = DEFAULT_TIMEOUT;
         }
         return Optional.of(new WebhookNotifier(url, timeout));
     }
