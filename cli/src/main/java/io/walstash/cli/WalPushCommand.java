@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
@@ -23,6 +22,9 @@ final class WalPushCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Mixin
+    DaemonSocketOption daemon;
+
     @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (PostgreSQL's %%p)")
     Path path;
 
@@ -31,8 +33,7 @@ final class WalPushCommand implements Callable<Integer> {
         long started = System.nanoTime();
         PrintWriter err = spec.commandLine().getErr();
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
-            PushResult result = wal.push(path);
-            WalOutcome outcome = WalOutcome.of(result, (System.nanoTime() - started) / 1_000_000);
+            WalOutcome outcome = WalOutcome.push(wal, path, started);
             err.println(outcome.message());
             return outcome.exitCode();
         }

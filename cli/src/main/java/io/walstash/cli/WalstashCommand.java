@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
         subcommands = {WalPushCommand.class, WalFetchCommand.class, BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, CheckCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class},
+                DaemonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
         footer = {
                 "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
@@ -27,7 +27,10 @@ import picocli.CommandLine.Spec;
                 "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults)",
                 "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
                 "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
+                "  WALSTASH_DAEMON_SOCKET  wal-push/wal-fetch ask the daemon listening here first",
+                "                        (walstash daemon); without an answer they work alone",
                 "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
+                "  WALSTASH_CDS          off: no class-data sharing archive in ~/.cache/walstash",
                 "  PG_BIN                PostgreSQL binaries for demo",
                 "",
                 "PostgreSQL:",
@@ -52,12 +55,12 @@ final class WalstashCommand implements Runnable {
         applyExitCodeHelp(commandLine);
         commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            err.println("walstash: error: " + Failures.describe(failure));
+            err.println(WalOutcome.failure(failure).message());
             if (isDebug()) {
                 failure.printStackTrace(err);
             }
             err.flush();
-            return Failures.exitCodeOf(failure).code();
+            return WalOutcome.failure(failure).exitCode();
         });
         commandLine.setParameterExceptionHandler((failure, args) -> {
             PrintWriter err = failure.getCommandLine().getErr();
