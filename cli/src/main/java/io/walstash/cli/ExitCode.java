@@ -16,7 +16,7 @@ public enum ExitCode {
     FOREIGN_REPOSITORY(5, "the repository belongs to another PostgreSQL cluster or a newer layout"),
     CORRUPT(6, "a stored object fails its checksum or does not decode; nothing was placed (backup-fetch removes what it wrote); backup-push --fail-on-corrupt-pages: a page fails its checksum"),
     VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's"),
-    IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed"),
+    IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed; daemon: a daemon already answers on the socket, or its path is not a socket"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
     NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark: no such backup");
 
