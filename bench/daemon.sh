@@ -9,35 +9,21 @@
 #
 # Each push stores a fresh object (the previous one is removed first), so every call compresses,
 # hashes and fsyncs 16 MiB. Medians in ms. Needs PostgreSQL binaries (PG_BIN or
-# /usr/lib/postgresql/*/bin) to make a segment of real pgbench WAL.
+# /usr/lib/postgresql/*/bin) to make a segment of real pgbench WAL (bench/real-segment.sh).
 set -euo pipefail
 runs=${1:-15}
 here=$(cd "$(dirname "$0")/.." && pwd)
 launcher="$here/cli/target/walstash/bin/walstash"
 [ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$work"
+# shellcheck source=bench/real-segment.sh
+. "$here/bench/real-segment.sh"
 daemon_pid=
 cleanup() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-  as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
+  if [ -n "$daemon_pid" ]; then kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null || true; fi
+  cleanup_work
 }
 trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
-as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
-as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c 2 -t 2000 postgres >/dev/null 2>&1
-segment=$(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "SELECT pg_walfile_name(pg_switch_wal())" postgres)
-mkdir "$work/wal"
-cp "$work/data/pg_wal/$segment" "$work/wal/$segment"
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
 
 export XDG_CACHE_HOME="$work/cache" # the launcher's class-data sharing archives, made by the warm-up runs
 repo="$work/repo"

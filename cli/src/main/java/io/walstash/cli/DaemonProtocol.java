@@ -138,13 +138,16 @@ final class DaemonProtocol {
         return new Response(Kind.values()[kind], data.readInt(), readString(data));
     }
 
+    /** One write of the whole frame: one system call, and a peer that stops reading early cannot cut it short. */
     private static void writeFrame(OutputStream out, int version, byte[] body) throws IOException {
-        DataOutputStream data = new DataOutputStream(out);
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(MAGIC.length + 6 + body.length);
+        DataOutputStream data = new DataOutputStream(frame);
         data.write(MAGIC);
         data.writeShort(version);
         data.writeInt(body.length);
         data.write(body);
-        data.flush();
+        frame.writeTo(out);
+        out.flush();
     }
 
     /** Reads one frame's body; a frame of another version raises {@link VersionMismatchException}. */

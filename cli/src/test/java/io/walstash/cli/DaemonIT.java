@@ -203,6 +203,8 @@ class DaemonIT {
         assertThat(daemon.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
 
         Processes.Outcome interrupted = push.get(10, TimeUnit.MINUTES);
+        System.out.printf("client whose daemon was killed mid-upload: exit %d: %s%n", interrupted.exitCode(),
+                interrupted.output().strip());
         Path stored = wal.resolve(segment.getFileName() + ".xz");
         if (interrupted.exitCode() == 0) {
             // the client served the push itself; success means it is stored

@@ -257,6 +257,19 @@ class DaemonTest {
     }
 
     @Test
+    void theFullCommandLineAcceptsTheDaemonOptionItFallsBackFrom() throws IOException {
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+        String segment = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1).toString();
+        CliRun push = CliRun.of("wal-push", "--daemon-socket", dir.resolve("none.sock").toString(), "--storage",
+                storage("repo"), segment);
+        assertThat(push.exitCode()).as(push.err()).isZero();
+        CliRun fetch = CliRun.of("wal-fetch", "--daemon-socket=" + dir.resolve("none.sock"), "--storage", storage("repo"),
+                "000000010000000000000002", dir.resolve("fetched").toString());
+        assertThat(fetch.exitCode()).as(fetch.err()).isZero();
+        assertThat(dir.resolve("fetched")).hasSameBinaryContentAs(Path.of(segment));
+    }
+
+    @Test
     void socketMayComeFromTheConfigFileAndTheOptionWins() throws IOException {
         Path socket = dir.resolve("d.sock");
         daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));
