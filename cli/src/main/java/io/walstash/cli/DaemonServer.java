@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DaemonServer implements Closeable {
     /** How long closing waits for requests in flight: under systemd's default 90 s stop timeout. */
     static final Duration DRAIN = Duration.ofSeconds(30);
+    /**
+     * How long a connection may take to send its request; the client writes it at once. Without
+     * this, a few connections that never send would hold every thread and stall archiving.
+     */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -44,12 +51,15 @@ final class DaemonServer implements Closeable {
     private final Configuration configuration;
     private final ExecutorService pool;
     private final Semaphore slots;
+    private final ScheduledExecutorService timer;
+    private final Duration requestTimeout;
     private final PrintStream log;
     private boolean closed;
 
     private DaemonServer(Path socket, ServerSocketChannel server, WalRequests wal, Configuration configuration,
-                         int threads, PrintStream log) {
+                         int threads, Duration requestTimeout, PrintStream log) {
         this.socket = socket;
+        this.requestTimeout = requestTimeout;
         this.server = server;
         this.wal = wal;
         this.configuration = configuration;
@@ -57,6 +67,11 @@ final class DaemonServer implements Closeable {
         this.log = log;
         AtomicInteger counter = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, task -> new Thread(task, "walstash-daemon-" + counter.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "walstash-daemon-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -67,12 +82,17 @@ final class DaemonServer implements Closeable {
      */
     static DaemonServer start(Path socket, WalRequests wal, Configuration configuration, int threads, PrintStream log)
             throws IOException {
+        return start(socket, wal, configuration, threads, REQUEST_TIMEOUT, log);
+    }
+
+    static DaemonServer start(Path socket, WalRequests wal, Configuration configuration, int threads,
+                              Duration requestTimeout, PrintStream log) throws IOException {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         Path absolute = socket.toAbsolutePath();
         removeStale(absolute);
-        return new DaemonServer(absolute, bindPrivately(absolute), wal, configuration, threads, log);
+        return new DaemonServer(absolute, bindPrivately(absolute), wal, configuration, threads, requestTimeout, log);
     }
 
     Path socket() {
@@ -117,13 +137,21 @@ final class DaemonServer implements Closeable {
             InputStream in = Channels.newInputStream(client);
             OutputStream out = Channels.newOutputStream(client);
             DaemonProtocol.Request request;
+            // closing the channel from the timer ends the blocked read (AsynchronousCloseException)
+            ScheduledFuture<?> timeout = timer.schedule(() -> closeQuietly(client), requestTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             try {
                 request = DaemonProtocol.readRequest(in);
+            } catch (java.nio.channels.AsynchronousCloseException e) {
+                log.println("walstash daemon: a client sent no request within " + requestTimeout.toMillis() + " ms");
+                return;
             } catch (DaemonProtocol.VersionMismatchException e) {
                 // Answer in our version: a client of any version recognises a frame of another one and serves itself.
                 DaemonProtocol.writeResponse(out, DaemonProtocol.Response.declined(e.getMessage()));
                 log.println("walstash daemon: declined a request: " + e.getMessage());
                 return;
+            } finally {
+                timeout.cancel(false);
             }
             DaemonProtocol.Response response = answer(request, started);
             DaemonProtocol.writeResponse(out, response);
@@ -202,6 +230,7 @@ final class DaemonServer implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        timer.shutdownNow();
         wal.close();
     }
 

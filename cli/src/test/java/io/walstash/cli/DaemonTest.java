@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,10 +54,15 @@ class DaemonTest {
     }
 
     private DaemonServer daemon(Path socket, Map<String, String> settings) throws IOException {
+        return daemon(socket, settings, 2, DaemonServer.REQUEST_TIMEOUT);
+    }
+
+    private DaemonServer daemon(Path socket, Map<String, String> settings, int threads, Duration requestTimeout)
+            throws IOException {
         Configuration configuration = Configuration.of(settings);
         DaemonServer server = DaemonServer.start(socket,
-                WalService.open(configuration, "walstash test", WalService.Mode.DAEMON), configuration, 2,
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                WalService.open(configuration, "walstash test", WalService.Mode.DAEMON), configuration, threads,
+                requestTimeout, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         open.add(server);
         CompletableFuture.runAsync(server::serve);
         return server;
@@ -240,6 +247,22 @@ class DaemonTest {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
         assertThatThrownBy(() -> daemon(file, settings)).hasMessage(file + " exists and is not a socket; not replacing it");
         assertThat(file).hasContent("keep me");
+    }
+
+    @Test
+    void aConnectionThatSendsNothingCannotHoldTheDaemon() throws Exception {
+        Path socket = dir.resolve("d.sock");
+        daemon(socket, Map.of(Configuration.STORAGE, storage("repo")), 1, Duration.ofMillis(200));
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+        String segment = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1).toString();
+        try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(socket));
+            // the only thread is held by the silent connection until its timeout frees it
+            Answer push = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> client(Map.of(DaemonClient.SOCKET, socket.toString()), "wal-push", segment));
+            assertThat(push.exitCode()).as(push.err()).isZero();
+            assertThat(silent.read(java.nio.ByteBuffer.allocate(1))).as("closed by the daemon").isEqualTo(-1);
+        }
     }
 
     @Test
