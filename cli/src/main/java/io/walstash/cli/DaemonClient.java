@@ -72,6 +72,11 @@ final class DaemonClient {
                 debug(environment, err, "the daemon declined: " + response.message());
                 return NOT_SERVED;
             }
+            if (response.exitCode() < 0 || response.exitCode() > 125) {
+                // not an answer walstash gives: serving the request here is the safe reading
+                debug(environment, err, "the daemon answered with exit code " + response.exitCode());
+                return NOT_SERVED;
+            }
             if (!response.message().isEmpty()) {
                 err.println(response.message());
             }
