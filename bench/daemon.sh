@@ -2,8 +2,9 @@
 # Per-call latency of archive_command: one `walstash wal-push` of a 16 MiB WAL segment to a
 # file:// repository (zstd), run alone and through `walstash daemon`, beside `cp` + sync; and the
 # bare round trip (wal-fetch of a segment the archive lacks, which PostgreSQL's recovery asks for
-# at the end of every archive). Also times the launcher's choices: class-data sharing on/off, and
-# C1-only (the client's default) against full tiered compilation.
+# at the end of every archive). Also times the launcher's choices: class-data sharing on/off for
+# the full command line, and C1 only (the daemon client's default) against full tiered compilation.
+# With pgBackRest installed, its archive-push and archive-get on the same segment too.
 #
 #   bench/daemon.sh [runs]        (default 15 runs each; builds the launcher if it is missing)
 #
@@ -60,6 +61,7 @@ time_ms "java -version (JVM start, Serial GC, CDS)" : java -XX:+UseSerialGC -Xsh
 time_ms "wal-push alone" "$fresh" "${push[@]}"
 time_ms "wal-push alone, WALSTASH_CDS=off" "$fresh" env WALSTASH_CDS=off "${push[@]}"
 time_ms "wal-fetch (not in archive) alone" : "${probe[@]}"
+time_ms "wal-fetch (not in archive) alone, WALSTASH_CDS=off" : env WALSTASH_CDS=off "${probe[@]}"
 
 socket="$work/daemon.sock"
 "$launcher" daemon --socket "$socket" 2>"$work/daemon.log" &
@@ -68,10 +70,9 @@ for _ in $(seq 600); do [ -S "$socket" ] && break; sleep 0.1; done
 [ -S "$socket" ] || { cat "$work/daemon.log" >&2; exit 1; }
 export WALSTASH_DAEMON_SOCKET="$socket"
 time_ms "wal-push via daemon" "$fresh" "${push[@]}"
-time_ms "wal-push via daemon, WALSTASH_CDS=off" "$fresh" env WALSTASH_CDS=off "${push[@]}"
 time_ms "wal-push via daemon, client with C2 too" "$fresh" env WALSTASH_JAVA_OPTS=-XX:TieredStopAtLevel=4 "${push[@]}"
 time_ms "wal-fetch (not in archive) via daemon" : "${probe[@]}"
-time_ms "wal-fetch (not in archive) via daemon, CDS off" : env WALSTASH_CDS=off "${probe[@]}"
+time_ms "wal-fetch (not in archive) via daemon, client with C2 too" : env WALSTASH_JAVA_OPTS=-XX:TieredStopAtLevel=4 "${probe[@]}"
 kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=
 unset WALSTASH_DAEMON_SOCKET
