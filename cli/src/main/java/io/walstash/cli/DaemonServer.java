@@ -154,11 +154,12 @@ final class DaemonServer implements Closeable {
                 timeout.cancel(false);
             }
             DaemonProtocol.Response response = answer(request, started);
-            DaemonProtocol.writeResponse(out, response);
+            // logged before answering: once a client has its answer, the log has the line
             log.println("walstash daemon: " + request.verb() + " " + String.join(" ", request.arguments())
                     + (response.kind() == DaemonProtocol.Kind.RESULT ? " exit " + response.exitCode() : " declined")
                     + " in " + (System.nanoTime() - started) / 1_000_000 + " ms"
                     + (response.message().isEmpty() ? "" : ": " + response.message()));
+            DaemonProtocol.writeResponse(out, response);
         } catch (java.io.EOFException e) {
             // a probe (a second daemon checking this one is alive) or a client that died
             log.println("walstash daemon: a client closed its connection before a whole request");

@@ -154,9 +154,9 @@ class DaemonIT {
         Daemon daemon = startDaemon(storage(repository));
         Path segment = segments("pg_wal").get(0);
         Path config = Files.writeString(dir.resolve("walstash.env"), "WALSTASH_DAEMON_SOCKET=" + daemon.socket() + "\n");
-        // the launcher's own fast path (socket in the environment), and Main's (socket only in the config file)
+        // the launcher's JVM client (socket in the environment), and Main's (socket only in the config file)
         Map<String, Map<String, String>> routes = Map.of(
-                "launcher", Map.of("WALSTASH_DAEMON_SOCKET", daemon.socket().toString()),
+                "jvm-client", Map.of("WALSTASH_DAEMON_SOCKET", daemon.socket().toString(), "WALSTASH_NATIVE_CLIENT", "off"),
                 "main", Map.of("WALSTASH_CONFIG", config.toString()));
         for (Map.Entry<String, Map<String, String>> route : routes.entrySet()) {
             Path classes = dir.resolve("classes-" + route.getKey() + ".log");
@@ -173,6 +173,78 @@ class DaemonIT {
                     loaded.size(), loaded.stream().filter(l -> l.contains("shared objects file")).count());
         }
         assertThat(daemon.output().lines().filter(l -> l.contains(": PUSH ") && l.contains(" exit 0 "))).hasSize(2);
+
+        if (Files.isExecutable(nativeClient())) {
+            // the C client starts no JVM at all
+            Path classes = dir.resolve("classes-native.log");
+            Processes.Outcome push = Launcher.run(SELF, Map.of("WALSTASH_DAEMON_SOCKET", daemon.socket().toString(),
+                    "WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes), "wal-push", segment.toString());
+            assertThat(push.exitCode()).as(push.output()).isZero();
+            assertThat(push.output()).contains("already archived with identical content");
+            assertThat(classes).doesNotExist();
+            assertThat(daemon.output().lines().filter(l -> l.contains(": PUSH ") && l.contains(" exit 0 "))).hasSize(3);
+        }
+    }
+
+    private static Path nativeClient() throws IOException {
+        return Launcher.path().resolveSibling("walstash-client");
+    }
+
+    /** One request as a fake daemon received it, with what the launcher then printed and returned. */
+    private record Exchange(DaemonProtocol.Request request, int exitCode, String output) {
+    }
+
+    private Exchange throughFakeDaemon(Map<String, String> environment, String... args) throws Exception {
+        Path socket = dir.resolve("fake.sock");
+        Files.deleteIfExists(socket);
+        try (ServerSocketChannel fake = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            fake.bind(UnixDomainSocketAddress.of(socket));
+            CompletableFuture<DaemonProtocol.Request> received = CompletableFuture.supplyAsync(() -> {
+                try (SocketChannel client = fake.accept()) {
+                    DaemonProtocol.Request request = DaemonProtocol.readRequest(Channels.newInputStream(client));
+                    DaemonProtocol.writeResponse(Channels.newOutputStream(client),
+                            DaemonProtocol.Response.result(ExitCode.CONFLICT.code(), "walstash: the fake's answer, ünïcode"));
+                    return request;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Map<String, String> withSocket = new HashMap<>(environment);
+            withSocket.put("WALSTASH_DAEMON_SOCKET", socket.toString());
+            Processes.Outcome outcome = Launcher.run(SELF, withSocket, args);
+            return new Exchange(received.get(1, TimeUnit.MINUTES), outcome.exitCode(), outcome.output());
+        }
+    }
+
+    @Test
+    void theCClientAndTheJvmClientSendAndReportTheSame() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(nativeClient()), "no C compiler built bin/walstash-client");
+        Path config = Files.writeString(dir.resolve("walstash.env"), "# nothing\n");
+        Path cwd = Path.of(System.getProperty("user.dir"));
+        List<Map<String, String>> environments = List.of(
+                Map.of(),
+                Map.of("WALG_FILE_PREFIX", " /srv/wal ", "WALG_COMPRESSION_METHOD", "lz4", "AWS_SECRET_ACCESS_KEY", "never sent"),
+                Map.of("WALSTASH_STORAGE", "s3://bucket/prefix", "WALSTASH_COMPRESSION", "zstd",
+                        "WALSTASH_CONFIG", config.toString()));
+        List<String[]> commandLines = List.of(
+                new String[] {"wal-push", "pg_wal/000000010000000000000002"},
+                new String[] {"wal-fetch", "000000010000000000000002", "pg_wal/RECOVERYXLOG", "--config",
+                        cwd.relativize(config).toString()},
+                new String[] {"wal-fetch", "--config=" + config, "00000002.history", "/tmp/x y/RECOVERYHISTORY"});
+        for (Map<String, String> environment : environments) {
+            for (String[] args : commandLines) {
+                Exchange c = throughFakeDaemon(environment, args);
+                Map<String, String> jvm = new HashMap<>(environment);
+                jvm.put("WALSTASH_NATIVE_CLIENT", "off");
+                Exchange java = throughFakeDaemon(jvm, args);
+                String what = environment + " " + String.join(" ", args);
+                assertThat(c).as(what).isEqualTo(java);
+                assertThat(c.exitCode()).isEqualTo(ExitCode.CONFLICT.code());
+                assertThat(c.output()).isEqualTo("walstash: the fake's answer, ünïcode\n");
+                assertThat(c.request().workingDirectory()).isEqualTo(cwd.toString());
+                assertThat(c.request().settings()).doesNotContainKey("AWS_SECRET_ACCESS_KEY");
+            }
+        }
     }
 
     @Test
