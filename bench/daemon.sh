@@ -3,7 +3,8 @@
 # file:// repository (zstd), run alone and through `walstash daemon`, beside `cp` + sync; and the
 # bare round trip (wal-fetch of a segment the archive lacks, which PostgreSQL's recovery asks for
 # at the end of every archive). Also times the launcher's choices: class-data sharing on/off for
-# the full command line, and C1 only (the daemon client's default) against full tiered compilation.
+# the full command line, the C daemon client against the JVM one, and C1 only (the JVM client's
+# default) against full tiered compilation.
 # With pgBackRest installed, its archive-push and archive-get on the same segment too.
 #
 #   bench/daemon.sh [runs]        (default 15 runs each; builds the launcher if it is missing)
@@ -69,10 +70,12 @@ daemon_pid=$!
 for _ in $(seq 600); do [ -S "$socket" ] && break; sleep 0.1; done
 [ -S "$socket" ] || { cat "$work/daemon.log" >&2; exit 1; }
 export WALSTASH_DAEMON_SOCKET="$socket"
-time_ms "wal-push via daemon" "$fresh" "${push[@]}"
-time_ms "wal-push via daemon, client with C2 too" "$fresh" env WALSTASH_JAVA_OPTS=-XX:TieredStopAtLevel=4 "${push[@]}"
-time_ms "wal-fetch (not in archive) via daemon" : "${probe[@]}"
-time_ms "wal-fetch (not in archive) via daemon, client with C2 too" : env WALSTASH_JAVA_OPTS=-XX:TieredStopAtLevel=4 "${probe[@]}"
+[ -x "$(dirname "$launcher")/walstash-client" ] && client="C client" || client="JVM client (no C compiler at build)"
+time_ms "wal-push via daemon, $client" "$fresh" "${push[@]}"
+time_ms "wal-push via daemon, JVM client" "$fresh" env WALSTASH_NATIVE_CLIENT=off "${push[@]}"
+time_ms "wal-push via daemon, JVM client with C2 too" "$fresh" env WALSTASH_NATIVE_CLIENT=off WALSTASH_JAVA_OPTS=-XX:TieredStopAtLevel=4 "${push[@]}"
+time_ms "wal-fetch (not in archive) via daemon, $client" : "${probe[@]}"
+time_ms "wal-fetch (not in archive) via daemon, JVM client" : env WALSTASH_NATIVE_CLIENT=off "${probe[@]}"
 kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null || true
 daemon_pid=
 unset WALSTASH_DAEMON_SOCKET

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
                 "  WALSTASH_DAEMON_SOCKET  wal-push/wal-fetch ask the daemon listening here first",
                 "                        (walstash daemon); without an answer they work alone",
                 "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
+                "  WALSTASH_NATIVE_CLIENT  off: reach the daemon through the JVM, not bin/walstash-client",
                 "  WALSTASH_CDS          off: no class-data sharing archive in ~/.cache/walstash",
                 "  PG_BIN                PostgreSQL binaries for demo",
                 "",
