@@ -13,24 +13,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 launcher="$here/cli/target/walstash/bin/walstash"
 [ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$work"
-cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
-as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
-as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c 2 -t 2000 postgres >/dev/null 2>&1
-# the segment the switch completes: full of pgbench WAL (a recycled file further on would not be)
-segment=$(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "SELECT pg_walfile_name(pg_switch_wal())" postgres)
-mkdir "$work/wal"
-cp "$work/data/pg_wal/$segment" "$work/wal/$segment"
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
+# shellcheck source=bench/real-segment.sh
+. "$here/bench/real-segment.sh"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_ms() { date +%s%3N; }

@@ -6,6 +6,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // First, before picocli, Jackson or a storage SDK is loaded: a running daemon may answer at
+        // a fraction of the cost of this JVM serving the request itself.
+        // The launcher says when its own fast path already asked the daemon in vain.
+        int served = Boolean.getBoolean("walstash.daemon.tried") ? DaemonClient.NOT_SERVED
+                : DaemonClient.serve(args, System.getenv(), System.err);
+        if (served != DaemonClient.NOT_SERVED) {
+            System.exit(served);
+        }
         System.exit(WalstashCommand.execute(args));
     }
 }

@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.archive.FetchResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
@@ -22,6 +21,9 @@ final class WalFetchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Mixin
+    DaemonSocketOption daemon;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (PostgreSQL's %%f)")
     String name;
 
@@ -32,8 +34,7 @@ final class WalFetchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
-            FetchResult result = wal.fetch(name, destination);
-            WalOutcome outcome = WalOutcome.of(result, name, wal.location());
+            WalOutcome outcome = WalOutcome.fetch(wal, name, destination);
             if (!outcome.message().isEmpty()) {
                 err.println(outcome.message());
             }

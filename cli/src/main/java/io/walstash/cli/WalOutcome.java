@@ -2,7 +2,10 @@ package io.walstash.cli;
 
 import io.walstash.core.archive.FetchResult;
 import io.walstash.core.archive.PushResult;
+import io.walstash.core.archive.WalRequests;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 
 /**
  * What a push or fetch result means to PostgreSQL and the operator: the exit code and the line
@@ -11,6 +14,21 @@ import java.net.URI;
  * @param message the line to print, without the trailing newline
  */
 record WalOutcome(int exitCode, String message) {
+
+    /** Pushes {@code file}; {@code startedNanos} is when the caller started, for the reported duration. */
+    static WalOutcome push(WalRequests wal, Path file, long startedNanos) throws IOException {
+        PushResult result = wal.push(file);
+        return of(result, (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    static WalOutcome fetch(WalRequests wal, String name, Path destination) throws IOException {
+        return of(wal.fetch(name, destination), name, wal.location());
+    }
+
+    /** A request that failed with {@code failure}: the line and code the command line prints for it. */
+    static WalOutcome failure(Throwable failure) {
+        return new WalOutcome(Failures.exitCodeOf(failure).code(), "walstash: error: " + Failures.describe(failure));
+    }
 
     static WalOutcome of(PushResult result, long millis) {
         if (result instanceof PushResult.Archived archived) {

@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.spool.Spool;
@@ -31,6 +30,9 @@ final class WalPushCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Mixin
+    DaemonSocketOption daemon;
+
     @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (PostgreSQL's %%p)")
     Path path;
 
@@ -45,8 +47,7 @@ final class WalPushCommand implements Callable<Integer> {
         Map<String, String> options = spool == null ? Map.of() : Map.of(Spool.DIRECTORY, spool.toString());
         try (WalRequests wal = WalService.open(config.load(options), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
                 line -> err.println("walstash: warning: " + line))) {
-            PushResult result = wal.push(path);
-            WalOutcome outcome = WalOutcome.of(result, (System.nanoTime() - started) / 1_000_000);
+            WalOutcome outcome = WalOutcome.push(wal, path, started);
             err.println(outcome.message());
             return outcome.exitCode();
         }

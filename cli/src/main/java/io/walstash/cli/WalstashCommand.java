@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         subcommands = {WalPushCommand.class, WalFetchCommand.class, BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
                 BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class},
+                DaemonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
         footer = {
                 "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
@@ -40,7 +40,11 @@ import picocli.CommandLine.Spec;
                 "  WALSTASH_NOTIFY_TIMEOUT  bound on the webhook's connect and answer, default 3s",
                 "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
                 "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
+                "  WALSTASH_DAEMON_SOCKET  wal-push/wal-fetch ask the daemon listening here first",
+                "                        (walstash daemon); without an answer they work alone",
                 "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
+                "  WALSTASH_NATIVE_CLIENT  off: reach the daemon through the JVM, not bin/walstash-client",
+                "  WALSTASH_CDS          off: no class-data sharing archive in ~/.cache/walstash",
                 "  PG_BIN                PostgreSQL binaries for demo",
                 "",
                 "PostgreSQL:",
@@ -78,12 +82,12 @@ final class WalstashCommand implements Runnable {
         applyExitCodeHelp(commandLine);
         commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            err.println("walstash: error: " + Failures.describe(failure));
+            err.println(WalOutcome.failure(failure).message());
             if (isDebug()) {
                 failure.printStackTrace(err);
             }
             err.flush();
-            return Failures.exitCodeOf(failure).code();
+            return WalOutcome.failure(failure).exitCode();
         });
         commandLine.setParameterExceptionHandler((failure, args) -> {
             PrintWriter err = failure.getCommandLine().getErr();

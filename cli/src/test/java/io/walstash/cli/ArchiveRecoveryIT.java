@@ -80,6 +80,36 @@ class ArchiveRecoveryIT {
                 .map(o -> o.key().substring(o.key().lastIndexOf('/') + 1)).toList(), "br", 3);
     }
 
+    @Test
+    void archivingAndRecoveryThroughTheDaemon() throws Exception {
+        Path repository = work.resolve("repository");
+        Path socket = work.resolve("walstash.sock");
+        Path log = work.resolve("daemon.log");
+        // the daemon runs as PostgreSQL's OS user: its socket admits no one else
+        ProcessBuilder builder = new ProcessBuilder(user.wrap(List.of(Launcher.path().toString(), "daemon",
+                "--socket", socket.toString()))).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("WALSTASH_STORAGE", "file://" + repository);
+        Process daemon = builder.start();
+        try {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!Files.exists(socket) && daemon.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(socket).as(Files.readString(log)).exists();
+            // archive_command and restore_command as usual; only the socket is added to the environment
+            String environment = "WALSTASH_STORAGE=file://" + repository + " WALSTASH_DAEMON_SOCKET=" + socket;
+            archiveLoadAndRecover(List.of(), environment, environment, () -> fileNames(repository.resolve("wal")), "zst", 3);
+            String served = Files.readString(log);
+            assertThat(served.lines().filter(l -> l.contains(": PUSH ") && l.contains(" exit 0 ")).count())
+                    .as(served).isGreaterThanOrEqualTo(3);
+            assertThat(served.lines().filter(l -> l.contains(": FETCH ") && l.contains(" exit 0 "))).isNotEmpty();
+        } finally {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor();
+        }
+    }
+
     private static List<String> fileNames(Path directory) throws java.io.IOException {
         try (Stream<Path> stored = Files.list(directory)) {
             return stored.map(p -> p.getFileName().toString()).toList();

@@ -56,6 +56,20 @@ final class Launcher {
         List<String> command = new ArrayList<>();
         command.add(path().toString());
         command.addAll(List.of(arguments));
-        return Processes.runAllowingFailure(user.wrap(command), environment, Duration.ofMinutes(10));
+        return Processes.runAllowingFailure(user.wrap(command), withCache(environment), Duration.ofMinutes(10));
+    }
+
+    /**
+     * {@code environment}, with the launcher's class-data sharing archives kept beside the copied
+     * launcher (unless the test chooses where) rather than in the user's ~/.cache, which would
+     * gather one archive per temporary copy.
+     */
+    static Map<String, String> withCache(Map<String, String> environment) throws IOException {
+        if (environment.containsKey("XDG_CACHE_HOME")) {
+            return environment;
+        }
+        Map<String, String> withCache = new java.util.HashMap<>(environment);
+        withCache.put("XDG_CACHE_HOME", path().getParent().getParent().resolve("cache").toString());
+        return withCache;
     }
 }
