@@ -124,30 +124,49 @@ public final class WalArchive implements Closeable {
      */
     public FetchResult fetch(String name, Path destination) throws IOException {
         WalFileName.parse(name);
-        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
-        if (found.isEmpty()) {
-            found = findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
-        }
+        Optional<StoredWal> found = locate(name);
         if (found.isEmpty()) {
             return new FetchResult.NotFound(name);
         }
         StoredWal stored = found.get();
+        return place(stored, storage.read(stored.key()), "object " + stored.key(), false, destination);
+    }
+
+    /** The stored object for WAL file {@code name}, walstash's own before one WAL-G wrote. */
+    public Optional<StoredWal> locate(String name) throws IOException {
+        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
+        return found.isPresent() ? found : findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
+    }
+
+    /**
+     * Decodes the stored object bytes {@code raw} (header, if any, then the codec's payload) of
+     * {@code stored} to {@code destination}: through a temporary file beside it, checked against the
+     * header's checksum, synced, then renamed into place. Closes {@code raw}. On any failure nothing
+     * is left at the destination.
+     *
+     * @param source        names where the bytes come from in error messages
+     * @param requireHeader refuse bytes without a walstash header (they cannot be verified) before
+     *                      anything is written
+     */
+    public FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
+                                     Path destination) throws IOException {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
-        if (directory == null || !Files.isDirectory(directory)) {
-            throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
-        }
-        Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
-        try {
-            long length;
-            boolean verified;
-            try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
-                Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-                verified = header.isPresent();
-                InputStream plain = decode(stored, raw);
+        try (InputStream buffered = new BufferedInputStream(raw, 64 * 1024)) {
+            if (directory == null || !Files.isDirectory(directory)) {
+                throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
+            }
+            Optional<ObjectHeader> header = ObjectHeader.readFrom(buffered);
+            if (header.isEmpty() && requireHeader) {
+                throw new CorruptObjectException(source + " has no walstash header");
+            }
+            Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
+            try {
+                long length;
+                InputStream plain = decode(stored, buffered, source);
                 if (header.isPresent()) {
                     plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
-                            new CorruptObjectException("object " + stored.key() + " fails its checksum: recorded "
+                            new CorruptObjectException(source + " fails its checksum: recorded "
                                     + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
                                     + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
                 }
@@ -155,13 +174,23 @@ public final class WalArchive implements Closeable {
                     length = copy(in, out);
                     out.force(true);
                 }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Durable.syncDirectory(directory);
+                return new FetchResult.Fetched(stored.key(), length, header.isPresent());
+            } finally {
+                Files.deleteIfExists(temp);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Durable.syncDirectory(directory);
-            return new FetchResult.Fetched(stored.key(), length, verified);
-        } finally {
-            Files.deleteIfExists(temp);
         }
+    }
+
+    /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
+    public WalArchive withStorage(Storage other) {
+        return new WalArchive(other, codec, codecs, writer, clock);
+    }
+
+    /** Every codec this archive reads, to name stored objects by their extension. */
+    public Codecs codecs() {
+        return codecs;
     }
 
     private static FileChannel createTemp(Path temp, Path target) throws IOException {
@@ -173,10 +202,14 @@ public final class WalArchive implements Closeable {
     }
 
     private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
+        return decode(stored, raw, "object " + stored.key());
+    }
+
+    private static InputStream decode(StoredWal stored, InputStream raw, String source) throws IOException {
         try {
             return stored.codec().decompress(raw);
         } catch (IOException e) {
-            throw new CorruptObjectException("object " + stored.key() + " is not valid "
+            throw new CorruptObjectException(source + " is not valid "
                     + stored.codec().name() + " data: " + e.getMessage(), e);
         }
     }
@@ -297,7 +330,8 @@ public final class WalArchive implements Closeable {
         return new ObjectHeader(total, digest.digest());
     }
 
-    private record StoredWal(String key, Codec codec) {
+    /** A WAL object in the repository: its key and the codec its extension names. */
+    public record StoredWal(String key, Codec codec) {
     }
 
 }
