@@ -76,6 +76,19 @@ public final class WalArchive implements Closeable {
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
+    /**
+     * As {@link #open}, but the storage is opened only when first used: for a restore_command that
+     * may be served from the prefetch directory without it. {@link #storage()} then is not the
+     * adapter's own object (add-on interfaces are hidden), and its location is the configured one.
+     */
+    public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
+        Codecs codecs = Codecs.installed();
+        Codec codec = codecs.byName(configuration.compression());
+        Storage storage = new StorageOnFirstUse(configuration.storage(),
+                () -> Storages.open(configuration.storage(), configuration.settings()));
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
+    }
+
     public Storage storage() {
         return storage;
     }

@@ -43,7 +43,7 @@ public final class WalService implements WalRequests {
     }
 
     public static WalService open(Configuration configuration, String writer, Mode mode) throws IOException {
-        WalArchive archive = WalArchive.open(configuration, writer);
+        WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
         workerEnvironment.put(Configuration.STORAGE, configuration.storage().uri().toString());
@@ -80,7 +80,8 @@ public final class WalService implements WalRequests {
      * prefetch directory of this service's repository under {@code root} while fetches want segments.
      */
     public static void runPrefetchWorker(Configuration configuration, String writer, Path root) throws IOException {
-        try (WalArchive archive = WalArchive.open(configuration, writer);
+        // opened like the fetch that started it, so that both name the repository (and its folder) alike
+        try (WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
              FetchRetry retry = FetchRetry.configured(archive.storage(), configuration.settings());
              WalPrefetch prefetch = new WalPrefetch(archive, retry, WalPrefetch.concurrency(configuration.settings()),
                      new WalPrefetch.InProcess(), Clock.systemUTC())) {

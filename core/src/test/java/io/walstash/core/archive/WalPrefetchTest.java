@@ -274,6 +274,32 @@ class WalPrefetchTest {
     }
 
     @Test
+    void oneShotFetchServedFromPrefetchNeverOpensStorage() throws Exception {
+        fetchAndCheck(daemon(2), segments.get(0));
+        AtomicInteger opened = new AtomicInteger();
+        StorageOnFirstUse lazy = new StorageOnFirstUse(io.walstash.core.storage.StorageLocation.parse(
+                storage.location().toString()), () -> {
+                    opened.incrementAndGet();
+                    return storage;
+                });
+        WalArchive lazyArchive = new WalArchive(lazy, codec, Codecs.of(List.of(codec)), "walstash test", Clock.systemUTC());
+        // a launcher that starts no worker: this test is about the fetch itself
+        try (WalService oneShot = WalService.over(lazyArchive, WalService.Mode.ONE_SHOT,
+                Settings.of(Map.of(WalPrefetch.LAUNCHER, "/bin/true")), Map.of())) {
+            FetchResult result = oneShot.fetch(segments.get(1).fileName(), destination());
+            assertThat(result).isInstanceOfSatisfying(FetchResult.Fetched.class, f -> assertThat(f.prefetched()).isTrue());
+            assertThat(Files.readAllBytes(destination())).isEqualTo(Files.readAllBytes(source.resolve(segments.get(1).fileName())));
+            assertThat(opened).as("storage opened").hasValue(0);
+            assertThat(Files.readAllLines(prefetchDirectory().resolve("wanted")))
+                    .as("what the worker is asked to prefetch next (the default four)")
+                    .containsExactlyElementsOf(segments.subList(2, 6).stream().map(SegmentFileName::fileName).toList());
+
+            assertThat(oneShot.fetch(segments.get(5).fileName(), destination())).isInstanceOf(FetchResult.Fetched.class);
+            assertThat(opened).as("opened once needed").hasValue(1);
+        }
+    }
+
+    @Test
     void workerDownloadsWhatTheLatestFetchWantsOnceAndExits() throws Exception {
         try (FetchRetry retry = new FetchRetry(storage, 1, WAIT, Duration.ZERO);
              WalPrefetch prefetch = new WalPrefetch(archive(), retry, 2, new WalPrefetch.InProcess(), Clock.systemUTC())) {
