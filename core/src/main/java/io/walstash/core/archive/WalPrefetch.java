@@ -203,7 +203,9 @@ public final class WalPrefetch implements Closeable {
     /** Starts the downloads of {@code segments} not already under way on this process's threads. */
     private void schedule(PrefetchDirectory directory, List<SegmentFileName> segments) {
         for (SegmentFileName segment : segments) {
-            if (!inFlight.add(segment.fileName())) {
+            // a daemon may serve several clusters restoring the same repository into their own pg_wal
+            String task = directory.path().resolve(segment.fileName()).toString();
+            if (!inFlight.add(task)) {
                 continue;
             }
             running.incrementAndGet();
@@ -215,12 +217,12 @@ public final class WalPrefetch implements Closeable {
                         // the fetch of this segment will go to storage and report any real problem
                         LOG.debug("prefetch of {} failed: {}", segment, e.toString());
                     } finally {
-                        inFlight.remove(segment.fileName());
+                        inFlight.remove(task);
                         finished();
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                inFlight.remove(segment.fileName());
+                inFlight.remove(task);
                 finished();
                 return; // closing
             }
