@@ -73,7 +73,9 @@ public final class PrefetchDirectory {
     }
 
     static String repositoryId(URI repository) {
-        byte[] digest = Digests.sha256().digest(repository.toString().getBytes(StandardCharsets.UTF_8));
+        // "file:///r" and "file:///r/" name one repository
+        String text = repository.normalize().toString().replaceAll("/+$", "");
+        byte[] digest = Digests.sha256().digest(text.getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest, 0, 8);
     }
 

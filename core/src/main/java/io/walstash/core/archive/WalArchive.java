@@ -165,7 +165,7 @@ public final class WalArchive implements Closeable {
                                      Path destination) throws IOException {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
-        SourceFailures tracked = new SourceFailures(raw);
+        Decoding.Source tracked = Decoding.source(raw);
         try (InputStream buffered = new BufferedInputStream(tracked, 64 * 1024)) {
             if (directory == null || !Files.isDirectory(directory)) {
                 throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
@@ -177,14 +177,14 @@ public final class WalArchive implements Closeable {
             Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
             try {
                 long length;
-                InputStream plain = decode(stored, buffered, source);
+                InputStream plain = Decoding.decode(buffered, tracked, stored.codec(), source);
                 if (header.isPresent()) {
                     plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
                             new CorruptObjectException(source + " fails its checksum: recorded "
                                     + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
                                     + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
                 }
-                try (InputStream in = new DecodeFailures(plain, tracked, source); FileChannel out = createTemp(temp, target)) {
+                try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
                     length = copy(in, out);
                     out.force(true);
                 }
@@ -216,16 +216,8 @@ public final class WalArchive implements Closeable {
     }
 
     private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
-        return decode(stored, raw, "object " + stored.key());
-    }
-
-    private static InputStream decode(StoredWal stored, InputStream raw, String source) throws IOException {
-        try {
-            return stored.codec().decompress(raw);
-        } catch (IOException e) {
-            throw new CorruptObjectException(source + " is not valid "
-                    + stored.codec().name() + " data: " + e.getMessage(), e);
-        }
+        Decoding.Source source = Decoding.source(raw);
+        return Decoding.decode(source, source, stored.codec(), "object " + stored.key());
     }
 
     /** The repository marker, creating it for this cluster on the first push into an empty repository. */
@@ -342,71 +334,6 @@ public final class WalArchive implements Closeable {
             total += n;
         }
         return new ObjectHeader(total, digest.digest());
-    }
-
-    /** Remembers whether reading the stored bytes themselves failed (storage, disk), as opposed to decoding them. */
-    private static final class SourceFailures extends java.io.FilterInputStream {
-        private volatile boolean failed;
-
-        SourceFailures(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException e) {
-                failed = true;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                failed = true;
-                throw e;
-            }
-        }
-    }
-
-    /**
-     * Reports a codec's failure midway (bad compressed data, a truncated body) as a corrupt object;
-     * a failure to read the stored bytes passes through unchanged, for the caller to retry.
-     */
-    private static final class DecodeFailures extends java.io.FilterInputStream {
-        private final SourceFailures source;
-        private final String description;
-
-        DecodeFailures(InputStream decoded, SourceFailures source, String description) {
-            super(decoded);
-            this.source = source;
-            this.description = description;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (CorruptObjectException e) {
-                throw e;
-            } catch (IOException e) {
-                if (source.failed) {
-                    throw e;
-                }
-                throw new CorruptObjectException(description + " does not decode: " + e, e);
-            }
-        }
     }
 
     /** A WAL object in the repository: its key and the codec its extension names. */

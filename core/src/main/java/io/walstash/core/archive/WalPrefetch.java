@@ -173,8 +173,12 @@ public final class WalPrefetch implements Closeable {
                     destination);
             Files.deleteIfExists(file.get());
             return Optional.of(fetched.asPrefetched());
-        } catch (CorruptObjectException e) {
-            LOG.warn("walstash: warning: {}; deleted it, fetching {} from storage", e.getMessage(), segment);
+        } catch (IOException e) {
+            // damaged (CorruptObjectException), unreadable, or a header this walstash cannot read: storage
+            // still has the segment; a problem with the destination will recur there and be reported
+            LOG.warn("walstash: warning: {}; deleted it, fetching {} from storage",
+                    e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file.get() + ": " + e,
+                    segment);
             Files.deleteIfExists(file.get());
             return Optional.empty();
         }

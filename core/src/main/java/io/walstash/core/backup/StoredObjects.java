@@ -3,12 +3,12 @@ package io.walstash.core.backup;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.archive.Decoding;
 import io.walstash.core.archive.ObjectHeader;
 import io.walstash.core.archive.VerifyingInputStream;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.CompressingInputStream;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.StorageFailure;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,16 +42,16 @@ final class StoredObjects {
 
     /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */
     static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256) throws IOException {
-        InputStream raw = storage.read(key);
+        Decoding.Source raw = Decoding.source(storage.read(key));
         InputStream decoded;
         try {
-            decoded = codec.decompress(new java.io.BufferedInputStream(raw, 256 * 1024));
+            decoded = Decoding.decode(new java.io.BufferedInputStream(raw, 256 * 1024), raw, codec, "object " + key);
         } catch (IOException e) {
             raw.close();
-            throw new CorruptObjectException("object " + key + " is not valid " + codec.name() + " data: " + e.getMessage(), e);
+            throw e;
         }
         ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
-        return new VerifyingInputStream(new DecodeFailureTranslating(decoded, key, codec), expected, (recorded, read) ->
+        return new VerifyingInputStream(decoded, expected, (recorded, read) ->
                 new CorruptObjectException("object " + key + " fails its checksum: the manifest records "
                         + recorded.plainLength() + " bytes with sha256 " + recorded.sha256Hex() + ", read "
                         + read.plainLength() + " bytes that differ"));
@@ -89,38 +89,6 @@ final class StoredObjects {
 
         String hex() {
             return HexFormat.of().formatHex(digest.digest());
-        }
-    }
-
-
-    /** Reports a codec's failure to decode as a corrupt object; storage failures pass unchanged. */
-    private static final class DecodeFailureTranslating extends FilterInputStream {
-        private final String key;
-        private final Codec codec;
-
-        DecodeFailureTranslating(InputStream in, String key, Codec codec) {
-            super(in);
-            this.key = key;
-            this.codec = codec;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (CorruptObjectException | StorageFailure e) {
-                throw e;
-            } catch (IOException e) {
-                throw new CorruptObjectException("object " + key + " does not decode as " + codec.name() + ": "
-                        + e.getMessage(), e);
-            }
         }
     }
 }

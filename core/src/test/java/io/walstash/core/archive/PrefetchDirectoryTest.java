@@ -36,6 +36,8 @@ class PrefetchDirectoryTest {
         assertThat(one.root()).isEqualTo(dataDirectory.resolve("pg_wal/.walstash-prefetch"));
         assertThat(one.path().getParent()).isEqualTo(one.root());
         assertThat(one.path()).isNotEqualTo(two.path());
+        assertThat(PrefetchDirectory.beside(destination, URI.create("s3://bucket/a/"), Clock.systemUTC()).path())
+                .isEqualTo(one.path());
     }
 
     @Test
