@@ -4,6 +4,7 @@
 # default) and without it (=0), and reports segments per second.
 #
 #   bench/restore.sh [scale] [concurrency...]   (default scale 20, concurrencies "0 4")
+#   WALSTASH_BENCH_S3=1 bench/restore.sh ...     (the same against the tests' s3proxy on 127.0.0.1)
 #
 # A throwaway cluster is copied with pg_basebackup (-X none), then loaded with `pgbench -i -s
 # scale` while archiving through wal-push (zstd), so the chain is real WAL: about one 16 MiB
@@ -39,12 +40,25 @@ psql_at() { as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$1" -U postgres -qAtc "$2" pos
 now_ms() { date +%s%3N; }
 
 repo="$work/repo"
+storage_env="WALSTASH_STORAGE=file://$repo"
+if [ "${WALSTASH_BENCH_S3:-}" = 1 ]; then
+  # s3proxy from the tests' class path, in its own JVM, serving until its stdin closes
+  (cd "$here" && mvn -q -B -o -pl cli -am -DskipTests package dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null)
+  mkfifo "$work/s3-in"
+  java -cp "$here/cli/target/test-classes:$(cat "$here/cli/target/bench.classpath")" \
+    io.walstash.cli.bench.S3ProxyMain < "$work/s3-in" > "$work/s3.env" 2>"$work/s3.log" &
+  exec 3>"$work/s3-in"
+  until grep -q READY "$work/s3.env" 2>/dev/null; do sleep 0.2; done
+  storage_env=$(grep = "$work/s3.env" | tr '\n' ' ')
+  repo="s3proxy"
+fi
 port=$(free_port)
 as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
 cat >> "$work/data/postgresql.conf" <<EOF
 archive_mode = on
 wal_level = replica
-archive_command = 'WALSTASH_STORAGE=file://$repo WALSTASH_COMPRESSION=zstd $launcher wal-push %p'
+archive_command = '$storage_env WALSTASH_COMPRESSION=zstd $launcher wal-push %p'
 EOF
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
 as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$work/base" -X none -c fast
@@ -55,34 +69,38 @@ until [ "$(psql_at "$port" "SELECT coalesce(last_archived_wal, '') >= '$last' FR
   sleep 0.5
 done
 expected=$(psql_at "$port" "SELECT count(*), sum(abalance) FROM pgbench_accounts")
+segments=$(psql_at "$port" "SELECT archived_count FROM pg_stat_archiver")
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
-segments=$(ls "$repo/wal" | grep -c '^[0-9A-F]\{24\}\.')
 
 results=()
+run=0
 for n in $concurrencies; do
-  dir="$work/restored-$n"
+  run=$((run + 1))
+  dir="$work/restored-$run"
+  log="$work/restore-$run.log"
   cp -a "$work/base" "$dir"
   touch "$dir/recovery.signal"
   cat >> "$dir/postgresql.conf" <<EOF
 archive_mode = off
-restore_command = 'WALSTASH_STORAGE=file://$repo WALSTASH_DOWNLOAD_CONCURRENCY=$n $launcher wal-fetch %f %p'
+restore_command = '$storage_env WALSTASH_DOWNLOAD_CONCURRENCY=$n $launcher wal-fetch %f %p'
 EOF
   [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
   sync
   p=$(free_port)
   start=$(now_ms)
-  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$work/restore-$n.log" -o "-p $p -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$log" -o "-p $p -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
   until [ "$(psql_at "$p" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
   ms=$(( $(now_ms) - start ))
   got=$(psql_at "$p" "SELECT count(*), sum(abalance) FROM pgbench_accounts")
   [ "$got" = "$expected" ] || { echo "concurrency $n: restored data differ: $got vs $expected" >&2; exit 1; }
-  restored=$(grep -c 'restored log file "[0-9A-F]\{24\}"' "$work/restore-$n.log" || true)
-  prefetched=$(grep -c 'from prefetch' "$work/restore-$n.log" || true)
+  restored=$(grep -c 'restored log file "[0-9A-F]\{24\}"' "$log" || true)
+  prefetched=$(grep -c 'from prefetch' "$log" || true)
   as_pg "$pg_bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
   rate=$(awk -v s="$restored" -v ms="$ms" 'BEGIN {printf "%.1f", s * 1000 / ms}')
   results+=("WALSTASH_DOWNLOAD_CONCURRENCY=$n: $restored segments in $ms ms = $rate segments/s ($prefetched from prefetch)")
 done
 
-echo "chain:          $segments segments archived (pgbench -i -s $scale, zstd, file://), data verified after each run"
+kind=file; [ "${WALSTASH_BENCH_S3:-}" = 1 ] && kind="s3 (s3proxy on 127.0.0.1)"
+echo "chain:          $segments WAL files archived (pgbench -i -s $scale, zstd, $kind), data verified after each run"
 printf '%s\n' "${results[@]}"
 echo "machine:        $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1)"

@@ -9,7 +9,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
@@ -251,7 +250,7 @@ public final class WalPrefetch implements Closeable {
 
     /**
      * Downloads {@code segment}'s stored object into the prefetch directory under a temporary name,
-     * synced, then renamed. Retries like a fetch.
+     * then renames it. Retries like a fetch.
      */
     public Download download(PrefetchDirectory directory, SegmentFileName segment) throws IOException {
         String name = segment.fileName();
@@ -271,10 +270,11 @@ public final class WalPrefetch implements Closeable {
                         return Download.UNVERIFIABLE;
                     }
                     raw.reset(); // readFrom marked the start; keep the header in the file
-                    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                        OutputStream stream = Channels.newOutputStream(out);
-                        raw.transferTo(stream);
-                        out.force(true);
+                    // no fsync: after a crash a torn file fails its checksum when taken, and the segment
+                    // is fetched from storage; the fetch syncs what it places
+                    try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        raw.transferTo(out);
                     }
                 }
                 directory.commit(temp, fileName);

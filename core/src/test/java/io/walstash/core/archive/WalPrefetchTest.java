@@ -259,7 +259,41 @@ class WalPrefetchTest {
     }
 
     @Test
-    void historyFilesAndZeroConcurrencyDoNotPrefetch() throws Exception {
+    void objectsWithoutAChecksumHeaderAreLeftToTheNormalFetch() throws Exception {
+        // as WAL-G stores them: the compressed segment and nothing else
+        SegmentFileName walg = names(11, 11).get(0);
+        Path plain = WalSegmentFiles.segment(source, walg.fileName(), SYSTEM, 11);
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream out = codec.compress(compressed)) {
+            Files.copy(plain, out);
+        }
+        memory.createIfAbsent(key(walg), new java.io.ByteArrayInputStream(compressed.toByteArray()));
+        WalService wal = daemon(1);
+
+        fetchAndCheck(wal, segments.get(segments.size() - 1));
+
+        assertThat(prefetched(walg)).doesNotExist();
+        FetchResult.Fetched fetched = fetchAndCheck(wal, walg);
+        assertThat(fetched.prefetched()).isFalse();
+        assertThat(fetched.verified()).isFalse();
+    }
+
+    @Test
+    void historyFileFetchPrefetchesNothing() throws Exception {
+        Path history = Files.writeString(source.resolve("00000002.history"), "1\t0/3000000\tno recovery target specified\n");
+        try (WalArchive pusher = archive()) {
+            pusher.push(history);
+        }
+        WalService wal = daemon(4);
+
+        assertThat(wal.fetch("00000002.history", pgWal.resolve("RECOVERYHISTORY"))).isInstanceOf(FetchResult.Fetched.class);
+        assertThat(wal.awaitPrefetch(WAIT)).isTrue();
+
+        assertThat(prefetchDirectory().getParent()).doesNotExist();
+    }
+
+    @Test
+    void zeroConcurrencyDoesNotPrefetch() throws Exception {
         WalService wal = daemon(0);
         fetchAndCheck(wal, segments.get(0));
         assertThat(prefetchDirectory().getParent()).doesNotExist();
