@@ -69,25 +69,9 @@ public final class FetchRetry implements Closeable {
 
     /** {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60). */
     public static FetchRetry configured(Storage storage, Settings settings) {
-        int attempts = positive(settings, ATTEMPTS, DEFAULT_ATTEMPTS);
-        Duration timeout = Duration.ofSeconds(positive(settings, TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds()));
+        int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
+        Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
         return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF);
-    }
-
-    private static int positive(Settings settings, String name, int fallback) {
-        Optional<String> value = settings.get(name);
-        if (value.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(value.get());
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(name + " must be a positive number, not " + value.get());
     }
 
     /** Runs {@code attempt} until it succeeds, fails for good, or the tries are used up (then its last failure). */

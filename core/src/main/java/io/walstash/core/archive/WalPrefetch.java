@@ -119,19 +119,7 @@ public final class WalPrefetch implements Closeable {
 
     /** {@value #CONCURRENCY} (WAL-G's WALG_DOWNLOAD_CONCURRENCY), default {@value #DEFAULT_CONCURRENCY}. */
     public static int concurrency(Settings settings) {
-        Optional<String> value = settings.get(CONCURRENCY);
-        if (value.isEmpty()) {
-            return DEFAULT_CONCURRENCY;
-        }
-        try {
-            int n = Integer.parseInt(value.get());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(CONCURRENCY + " must be a non-negative number, not " + value.get());
+        return settings.integer(CONCURRENCY, DEFAULT_CONCURRENCY, 0);
     }
 
     public boolean enabled() {
