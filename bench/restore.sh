@@ -46,11 +46,15 @@ if [ "${WALSTASH_BENCH_S3:-}" = 1 ]; then
   (cd "$here" && mvn -q -B -o -pl cli -am -DskipTests package dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null)
   mkfifo "$work/s3-in"
-  java -cp "$here/cli/target/test-classes:$(cat "$here/cli/target/bench.classpath")" \
-    io.walstash.cli.bench.S3ProxyMain < "$work/s3-in" > "$work/s3.env" 2>"$work/s3.log" &
+  java -cp "$here/cli/target/classes:$here/cli/target/test-classes:$(cat "$here/cli/target/bench.classpath")" \
+    io.walstash.cli.bench.S3ProxyMain bench < "$work/s3-in" > "$work/s3.endpoint" 2>"$work/s3.log" &
   exec 3>"$work/s3-in"
-  until grep -q READY "$work/s3.env" 2>/dev/null; do sleep 0.2; done
-  storage_env=$(grep = "$work/s3.env" | tr '\n' ' ')
+  for _ in $(seq 600); do [ -s "$work/s3.endpoint" ] && break; sleep 0.1; done
+  endpoint=$(head -n 1 "$work/s3.endpoint")
+  [ -n "$endpoint" ] || { cat "$work/s3.log" >&2; exit 1; }
+  storage_env="WALSTASH_STORAGE=s3://bench/restore AWS_ENDPOINT=$endpoint AWS_ACCESS_KEY_ID=walstash-test-key"
+  storage_env="$storage_env AWS_SECRET_ACCESS_KEY=walstash-test-secret-0123456789 AWS_REGION=us-east-1"
+  storage_env="$storage_env AWS_S3_FORCE_PATH_STYLE=true"
   repo="s3proxy"
 fi
 port=$(free_port)

@@ -1,27 +1,30 @@
 package io.walstash.cli.bench;
 
 import io.walstash.storage.s3.S3ProxyServer;
-import java.util.Map;
+import java.nio.file.Path;
 
 /**
- * Runs the tests' s3proxy on its own for shell benchmarks: prints the environment that reaches it
- * (one {@code NAME=value} a line, then {@code READY}) and serves until its stdin closes.
+ * An s3proxy for benchmark scripts, in its own process: {@code S3ProxyMain BUCKET [KEYSTORE PASSWORD]}
+ * starts it (https when a PKCS12 key store is given, which pgBackRest requires), creates the bucket,
+ * writes the endpoint to stdout and serves until stdin closes. Not a test.
  */
 public final class S3ProxyMain {
     private S3ProxyMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        try (S3ProxyServer s3 = S3ProxyServer.start()) {
-            String bucket = s3.newBucket();
-            for (Map.Entry<String, String> e : s3.settings("s3://" + bucket + "/bench").entrySet()) {
-                System.out.println(e.getKey() + "=" + e.getValue());
-            }
-            System.out.println("READY");
+        if (args.length != 1 && args.length != 3) {
+            System.err.println("usage: S3ProxyMain BUCKET [KEYSTORE PASSWORD]");
+            System.exit(2);
+        }
+        try (S3ProxyServer server = args.length == 3
+                ? S3ProxyServer.startTls(Path.of(args[1]), args[2])
+                : S3ProxyServer.start()) {
+            server.createBucket(args[0]);
+            System.out.println(server.endpoint());
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // serve until the benchmark closes our stdin
-            }
+            // serve until the script closes our stdin (or kills us)
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
         }
     }
 }
