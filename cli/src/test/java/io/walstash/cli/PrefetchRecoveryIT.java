@@ -16,7 +16,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,28 +86,11 @@ class PrefetchRecoveryIT {
                     s.execute("SELECT pg_switch_wal()");
                 }
             }
-            source.switchWalAndWaitForArchive(WAIT);
-            DataFingerprint expected;
-            try (Connection c = source.connect(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT failed_count, archived_count FROM pg_stat_archiver")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("pg_stat_archiver.failed_count").isZero();
-                assertThat(rs.getLong(2)).as("segments archived").isGreaterThanOrEqualTo(switches);
-                expected = DataFingerprint.of(c);
-            }
-            source.stop();
+            DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, switches);
             assertThat(expected.tables().get("events").rows()).isEqualTo(switches * 2000L);
 
-            Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
-            user.own(signal);
-            restored.configure(Map.of("archive_mode", "off",
-                    "restore_command", environment + " " + launcher + " wal-fetch %f %p"));
-            restored.start();
-            restored.waitForRecoveryEnd(WAIT);
-            try (Connection c = restored.connect()) {
-                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
-            }
-            String log = restored.readLog();
+            String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
+                    environment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
             long restoredSegments = Pattern.compile("restored log file \"[0-9A-F]{24}\" from archive").matcher(log)
                     .results().count();
             long prefetched = FROM_PREFETCH.matcher(log).results().count();
