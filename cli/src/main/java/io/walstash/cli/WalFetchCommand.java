@@ -31,7 +31,8 @@ final class WalFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
+        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
+                err::println)) {
             FetchResult result = wal.fetch(name, destination);
             WalOutcome outcome = WalOutcome.of(result, name, wal.location());
             if (!outcome.message().isEmpty()) {

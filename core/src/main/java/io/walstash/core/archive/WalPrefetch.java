@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,11 +96,19 @@ public final class WalPrefetch implements Closeable {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger running = new AtomicInteger();
     private final ExecutorService pool;
+    private final Consumer<String> warnings;
+
+    /** As below, with warnings logged. */
+    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock) {
+        this(archive, retry, concurrency, background, clock, LOG::warn);
+    }
 
     /**
      * @param concurrency segments prefetched ahead, and downloaded at once; 0 turns prefetch off
+     * @param warnings    receives one line ("walstash: warning: …") when a prefetched file was damaged
      */
-    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock) {
+    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock,
+                       Consumer<String> warnings) {
         if (concurrency < 0) {
             throw new IllegalArgumentException(CONCURRENCY + " must not be negative, not " + concurrency);
         }
@@ -108,6 +117,7 @@ public final class WalPrefetch implements Closeable {
         this.concurrency = concurrency;
         this.background = background;
         this.clock = clock;
+        this.warnings = warnings;
         this.pool = background instanceof InProcess && concurrency > 0
                 ? Executors.newFixedThreadPool(concurrency, r -> {
                     Thread thread = new Thread(r, "walstash-prefetch");
@@ -163,9 +173,9 @@ public final class WalPrefetch implements Closeable {
         } catch (IOException e) {
             // damaged (CorruptObjectException), unreadable, or a header this walstash cannot read: storage
             // still has the segment; a problem with the destination will recur there and be reported
-            LOG.warn("walstash: warning: {}; deleted it, fetching {} from storage",
-                    e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file.get() + ": " + e,
-                    segment);
+            warnings.accept("walstash: warning: "
+                    + (e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file.get() + ": " + e)
+                    + "; deleted it, fetching " + segment + " from storage");
             Files.deleteIfExists(file.get());
             return Optional.empty();
         }

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,21 +36,40 @@ public final class WalService implements WalRequests {
     private final FetchRetry fetchRetry;
     private final WalPrefetch prefetch;
 
-    private WalService(WalArchive archive, Mode mode, FetchRetry fetchRetry, WalPrefetch prefetch) {
+    private final Consumer<String> warnings;
+
+    private WalService(WalArchive archive, Mode mode, FetchRetry fetchRetry, WalPrefetch prefetch,
+                       Consumer<String> warnings) {
         this.archive = archive;
         this.mode = mode;
         this.fetchRetry = fetchRetry;
         this.prefetch = prefetch;
+        this.warnings = warnings;
     }
 
+    /** As {@link #open(Configuration, String, Mode, Consumer)}, with warnings logged. */
     public static WalService open(Configuration configuration, String writer, Mode mode) throws IOException {
+        return open(configuration, writer, mode, LOG::warn);
+    }
+
+    /**
+     * @param warnings receives one line ("walstash: warning: …") for what went wrong without failing
+     *                 the request (a damaged prefetched file, prefetch that could not start)
+     */
+    public static WalService open(Configuration configuration, String writer, Mode mode, Consumer<String> warnings)
+            throws IOException {
         WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
         workerEnvironment.put(Configuration.STORAGE, configuration.storage().uri().toString());
         configuration.settings().get(Configuration.CONFIG_FILE)
                 .ifPresent(file -> workerEnvironment.put(Configuration.CONFIG_FILE, file));
-        return over(archive, mode, configuration.settings(), workerEnvironment);
+        return over(archive, mode, configuration.settings(), workerEnvironment, warnings);
+    }
+
+    /** As below, with warnings logged. */
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment) {
+        return over(archive, mode, settings, workerEnvironment, LOG::warn);
     }
 
     /**
@@ -58,7 +78,8 @@ public final class WalService implements WalRequests {
      * the launcher that {@link WalPrefetch#LAUNCHER} names, passing it {@code workerEnvironment}, and
      * is off when no launcher is named.
      */
-    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment) {
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+                                  Consumer<String> warnings) {
         FetchRetry retry = FetchRetry.configured(archive.storage(), settings);
         int concurrency = WalPrefetch.concurrency(settings);
         WalPrefetch.Background background;
@@ -72,7 +93,7 @@ public final class WalService implements WalRequests {
             }
         }
         return new WalService(archive, mode, retry,
-                new WalPrefetch(archive, retry, concurrency, background, Clock.systemUTC()));
+                new WalPrefetch(archive, retry, concurrency, background, Clock.systemUTC(), warnings), warnings);
     }
 
     /**
@@ -117,7 +138,7 @@ public final class WalService implements WalRequests {
                 prefetch.after(directory, segment, fetched.plainBytes());
             } catch (IOException | RuntimeException e) {
                 // prefetch only saves time: the segment is in place, the next fetch goes to storage
-                LOG.warn("walstash: warning: cannot prefetch after {} into {}: {}", name, directory, e.toString());
+                warnings.accept("walstash: warning: cannot prefetch after " + name + " into " + directory + ": " + e);
             }
         }
         return result;

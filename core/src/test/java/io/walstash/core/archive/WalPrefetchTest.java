@@ -56,6 +56,7 @@ class WalPrefetchTest {
     private final FaultyStorage storage = new FaultyStorage(memory);
     private final Codec codec = new DeflateTestCodec();
     private final List<SegmentFileName> segments = names(1, 10);
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private WalService service;
 
     @BeforeEach
@@ -83,7 +84,7 @@ class WalPrefetchTest {
     }
 
     private WalService daemon(Map<String, String> settings) {
-        service = WalService.over(archive(), WalService.Mode.DAEMON, Settings.of(settings), Map.of());
+        service = WalService.over(archive(), WalService.Mode.DAEMON, Settings.of(settings), Map.of(), warnings::add);
         return service;
     }
 
@@ -163,6 +164,8 @@ class WalPrefetchTest {
         assertThat(fetched.prefetched()).isFalse();
         assertThat(storage.reads(key(segments.get(1)))).isEqualTo(2);
         assertThat(file).doesNotExist();
+        assertThat(warnings).singleElement().asString().startsWith("walstash: warning: prefetched file " + file)
+                .endsWith("deleted it, fetching " + segments.get(1) + " from storage");
         assertThat(fetchAndCheck(wal, segments.get(2)).prefetched()).as("later segments still from prefetch").isTrue();
     }
 
