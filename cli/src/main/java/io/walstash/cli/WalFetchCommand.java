@@ -33,7 +33,8 @@ final class WalFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT)) {
+        try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
+                err::println)) {
             WalOutcome outcome = WalOutcome.fetch(wal, name, destination);
             if (!outcome.message().isEmpty()) {
                 err.println(outcome.message());

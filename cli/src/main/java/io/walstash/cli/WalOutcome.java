@@ -59,6 +59,9 @@ record WalOutcome(int exitCode, String message) {
             return new WalOutcome(ExitCode.OK.code(), "walstash: warning: " + fetched.key()
                     + " has no walstash checksum (written by WAL-G?); placed unverified");
         }
+        if (fetched.prefetched()) {
+            return new WalOutcome(ExitCode.OK.code(), "walstash: " + name + " from prefetch");
+        }
         return new WalOutcome(ExitCode.OK.code(), "");
     }
 }

@@ -46,7 +46,7 @@ final class WalPushCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> options = spool == null ? Map.of() : Map.of(Spool.DIRECTORY, spool.toString());
         try (WalRequests wal = WalService.open(config.load(options), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
-                line -> err.println("walstash: warning: " + line))) {
+                err::println)) {
             WalOutcome outcome = WalOutcome.push(wal, path, started);
             err.println(outcome.message());
             return outcome.exitCode();

@@ -12,7 +12,6 @@ import io.walstash.storage.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -137,30 +136,14 @@ class ArchiveRecoveryIT {
                 s.execute("CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
                 s.execute("INSERT INTO events (payload) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 20000) g");
             }
-            source.switchWalAndWaitForArchive(WAIT);
-            DataFingerprint expected;
-            try (Connection c = source.connect(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT failed_count, archived_count FROM pg_stat_archiver")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("pg_stat_archiver.failed_count").isZero();
-                assertThat(rs.getLong(2)).as("segments archived").isGreaterThanOrEqualTo(minimumSegments);
-                expected = DataFingerprint.of(c);
-            }
-            source.stop();
+            DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, minimumSegments);
             assertThat(expected.tables()).containsKeys("pgbench_accounts", "pgbench_history", "events");
             assertThat(expected.tables().get("pgbench_history").rows()).isEqualTo(4 * 1500);
             assertThat(storedWal.call()).isNotEmpty().allMatch(n -> n.endsWith("." + extension));
 
-            Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
-            user.own(signal);
-            restored.configure(Map.of("archive_mode", "off",
-                    "restore_command", restoreEnvironment + " " + launcher + " wal-fetch %f %p"));
-            restored.start();
-            restored.waitForRecoveryEnd(WAIT);
-            try (Connection c = restored.connect()) {
-                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
-            }
-            assertThat(restored.readLog()).contains("restored log file").doesNotContain("wal-fetch: error");
+            String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
+                    restoreEnvironment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
+            assertThat(log).contains("restored log file").doesNotContain("wal-fetch: error");
         }
     }
 

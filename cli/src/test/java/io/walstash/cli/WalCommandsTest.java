@@ -72,6 +72,29 @@ class WalCommandsTest {
     }
 
     @Test
+    void prefetchWorkerDownloadsTheWantedSegmentsAndIsHiddenFromHelp() throws IOException {
+        String next = "000000010000000000000003";
+        for (String name : new String[] {SEGMENT, next}) {
+            assertThat(CliRun.of("wal-push", "--storage", storage(), segment(name, 99, name.hashCode()).toString())
+                    .exitCode()).isZero();
+        }
+        Path root = dir.resolve("pg_wal/.walstash-prefetch");
+        Path directory = io.walstash.core.archive.PrefetchDirectory.under(root,
+                repository().toUri(), java.time.Clock.systemUTC()).path();
+        Files.createDirectories(directory);
+        // what wal-fetch of SEGMENT records for the worker: the segments after it, one a line
+        Files.writeString(directory.resolve("wanted"), next + "\n000000010000000000000004\n");
+
+        CliRun worker = CliRun.of("wal-prefetch", "--storage", storage(), "--dir", root.toString());
+
+        assertThat(worker.exitCode()).as(worker.err()).isZero();
+        assertThat(directory.resolve(next + ".zst")).hasBinaryContent(
+                Files.readAllBytes(repository().resolve("wal/" + next + ".zst")));
+        assertThat(directory.resolve("000000010000000000000004.zst")).doesNotExist();
+        assertThat(CliRun.of("--help").out()).contains("wal-fetch").doesNotContain("wal-prefetch");
+    }
+
+    @Test
     void missingSegmentExits74AndPlacesNothing() {
         CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, dir.resolve("RECOVERYXLOG").toString());
         assertThat(fetch.exitCode()).isEqualTo(74);

@@ -153,7 +153,7 @@ final class LookAhead implements AutoCloseable {
             result = null; // recycled or removed meanwhile: nothing to do
         } catch (IOException | RuntimeException e) {
             if (!future.isCancelled()) {
-                warnings.accept("look-ahead upload of " + file.getFileName() + " failed (PostgreSQL's own call will retry it): "
+                warnings.accept("walstash: warning: look-ahead upload of " + file.getFileName() + " failed (PostgreSQL's own call will retry it): "
                         + firstLine(e));
             }
             failure = e;

@@ -77,6 +77,19 @@ public final class WalArchive implements Closeable {
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
+    /**
+     * As {@link #open}, but the storage is opened only when first used: for a restore_command that
+     * may be served from the prefetch directory without it. {@link #storage()} then is not the
+     * adapter's own object (add-on interfaces are hidden), and its location is the configured one.
+     */
+    public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
+        Codecs codecs = Codecs.installed();
+        Codec codec = codecs.byName(configuration.compression());
+        Storage storage = new StorageOnFirstUse(configuration.storage(),
+                () -> Storages.open(configuration.storage(), configuration.settings()));
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
+    }
+
     public Storage storage() {
         return storage;
     }
@@ -136,34 +149,60 @@ public final class WalArchive implements Closeable {
      */
     public FetchResult fetch(String name, Path destination) throws IOException {
         WalFileName.parse(name);
-        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
-        if (found.isEmpty()) {
-            found = findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
-        }
+        Optional<StoredWal> found = locate(name);
         if (found.isEmpty()) {
             return new FetchResult.NotFound(name);
         }
         StoredWal stored = found.get();
+        return place(stored, storage.read(stored.key()), "object " + stored.key(), false, destination);
+    }
+
+    /** The stored object for WAL file {@code name}, walstash's own before one WAL-G wrote. */
+    public Optional<StoredWal> locate(String name) throws IOException {
+        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
+        return found.isPresent() ? found : findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
+    }
+
+    /**
+     * Decodes the stored object bytes {@code raw} (header, if any, then the codec's payload) of
+     * {@code stored} to {@code destination}: through a temporary file beside it, checked against the
+     * header's checksum, synced, then renamed into place. Closes {@code raw}. On any failure nothing
+     * is left at the destination.
+     *
+     * @param source        names where the bytes come from in error messages
+     * @param requireHeader refuse bytes without a walstash header (they cannot be verified) before
+     *                      anything is written
+     */
+    public FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
+                                     Path destination) throws IOException {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
-        if (directory == null || !Files.isDirectory(directory)) {
-            throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
-        }
-        Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
-        try {
-            long length;
-            boolean verified;
-            try (StoredPlain plain = openStored(storage, stored.key(), stored.codec());
-                 FileChannel out = createTemp(temp, target)) {
-                verified = plain.verified();
-                length = copy(plain.stream(), out);
-                out.force(true);
+        Decoding.Source tracked = Decoding.source(raw);
+        try (InputStream buffered = new BufferedInputStream(tracked, 64 * 1024)) {
+            if (directory == null || !Files.isDirectory(directory)) {
+                throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Durable.syncDirectory(directory);
-            return new FetchResult.Fetched(stored.key(), length, verified);
-        } finally {
-            Files.deleteIfExists(temp);
+            Optional<ObjectHeader> header = ObjectHeader.readFrom(buffered);
+            if (header.isEmpty() && requireHeader) {
+                throw new CorruptObjectException(source + " has no walstash header");
+            }
+            Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
+            try {
+                long length;
+                InputStream plain = Decoding.decode(buffered, tracked, stored.codec(), source);
+                if (header.isPresent()) {
+                    plain = verifying(plain, header.get(), source);
+                }
+                try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
+                    length = copy(in, out);
+                    out.force(true);
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Durable.syncDirectory(directory);
+                return new FetchResult.Fetched(stored.key(), length, header.isPresent());
+            } finally {
+                Files.deleteIfExists(temp);
+            }
         }
     }
 
@@ -184,15 +223,13 @@ public final class WalArchive implements Closeable {
      * match the header's length and SHA-256.
      */
     public static StoredPlain openStored(Storage storage, String key, Codec codec) throws IOException {
-        InputStream raw = new BufferedInputStream(storage.read(key), 64 * 1024);
+        Decoding.Source source = Decoding.source(storage.read(key));
+        InputStream raw = new BufferedInputStream(source, 64 * 1024);
         try {
             Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-            InputStream plain = DecodeFailures.decode(raw, key, codec);
+            InputStream plain = Decoding.decode(raw, source, codec, "object " + key);
             if (header.isPresent()) {
-                plain = new VerifyingInputStream(plain, header.get(), (expected, actual) ->
-                        new CorruptObjectException("object " + key + " fails its checksum: recorded "
-                                + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
-                                + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
+                plain = verifying(plain, header.get(), "object " + key);
             }
             return new StoredPlain(plain, header.isPresent());
         } catch (IOException | RuntimeException e) {
@@ -201,12 +238,35 @@ public final class WalArchive implements Closeable {
         }
     }
 
+    /** {@code plain} checked, at its end, against the length and SHA-256 {@code header} records for {@code source}. */
+    private static InputStream verifying(InputStream plain, ObjectHeader header, String source) {
+        return new VerifyingInputStream(plain, header, (expected, actual) ->
+                new CorruptObjectException(source + " fails its checksum: recorded "
+                        + expected.plainLength() + " bytes sha256 " + expected.sha256Hex()
+                        + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
+    }
+
+    /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
+    public WalArchive withStorage(Storage other) {
+        return new WalArchive(other, codec, codecs, writer, clock);
+    }
+
+    /** Every codec this archive reads, to name stored objects by their extension. */
+    public Codecs codecs() {
+        return codecs;
+    }
+
     private static FileChannel createTemp(Path temp, Path target) throws IOException {
         try {
             return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
             throw new AccessDeniedException(target.toString(), null, "cannot write into " + target.getParent());
         }
+    }
+
+    private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
+        Decoding.Source source = Decoding.source(raw);
+        return Decoding.decode(source, source, stored.codec(), "object " + stored.key());
     }
 
     /** The repository marker, creating it for this cluster on the first push into an empty repository. */
@@ -273,7 +333,7 @@ public final class WalArchive implements Closeable {
             if (header.isPresent()) {
                 return header.get();
             }
-            try (InputStream plain = DecodeFailures.decode(raw, stored.key(), stored.codec())) {
+            try (InputStream plain = decode(stored, raw)) {
                 return digestOf(plain);
             }
         }
@@ -330,7 +390,8 @@ public final class WalArchive implements Closeable {
         return new ObjectHeader(total, digest.digest());
     }
 
-    private record StoredWal(String key, Codec codec) {
+    /** A WAL object in the repository: its key and the codec its extension names. */
+    public record StoredWal(String key, Codec codec) {
     }
 
 }

@@ -5,11 +5,15 @@ import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -57,12 +61,16 @@ public final class WalService implements WalRequests {
     private final WalArchive archive;
     private final Mode mode;
     private final PushOptions push;
-    /** Every storage request of a push goes through this; fetches may use it too ({@link RetryPolicy#call}). */
+    /** Every storage request of a push goes through this. */
     private final RetryPolicy retry;
-    private final Consumer<String> warnings;
     private final LookAhead lookAhead;
+    private final FetchRetry fetchRetry;
+    private final WalPrefetch prefetch;
+    /** Receives whole lines ("walstash: warning: …") for what went wrong without failing a request. */
+    private final Consumer<String> warnings;
 
-    WalService(WalArchive archive, Mode mode, PushOptions push, Consumer<String> warnings) {
+    private WalService(WalArchive archive, Mode mode, PushOptions push, FetchRetry fetchRetry, WalPrefetch prefetch,
+                       Consumer<String> warnings) {
         this.archive = archive;
         this.mode = mode;
         this.push = push;
@@ -70,18 +78,83 @@ public final class WalService implements WalRequests {
         this.warnings = warnings;
         this.lookAhead = new LookAhead(this::pushWithRetries, archive.storage().location().toString(),
                 push.lookAhead(), push.concurrency(), warnings);
+        this.fetchRetry = fetchRetry;
+        this.prefetch = prefetch;
     }
 
-    /** Opens the service; warnings (a spooled file in conflict, a failed look-ahead upload) go to stderr. */
+    /** For tests of the push path: pushes as {@code push} says, fetches without prefetch. */
+    WalService(WalArchive archive, Mode mode, PushOptions push, Consumer<String> warnings) {
+        this(archive, mode, push, FetchRetry.configured(archive.storage(), Settings.empty()), warnings);
+    }
+
+    private WalService(WalArchive archive, Mode mode, PushOptions push, FetchRetry fetchRetry, Consumer<String> warnings) {
+        this(archive, mode, push, fetchRetry,
+                new WalPrefetch(archive, fetchRetry, 0, new WalPrefetch.InProcess(), Clock.systemUTC(), warnings), warnings);
+    }
+
+    /** As {@link #open(Configuration, String, Mode, Consumer)}, with warnings on stderr. */
     public static WalService open(Configuration configuration, String writer, Mode mode) throws IOException {
-        return open(configuration, writer, mode, line -> System.err.println("walstash: warning: " + line));
+        return open(configuration, writer, mode, System.err::println);
     }
 
-    /** As above, with the sink for warnings that do not change a request's result. */
+    /**
+     * @param warnings receives one line ("walstash: warning: …") for what went wrong without failing
+     *                 the request (a damaged prefetched file, a spooled file in conflict, a failed
+     *                 look-ahead upload)
+     */
     public static WalService open(Configuration configuration, String writer, Mode mode, Consumer<String> warnings)
             throws IOException {
-        PushOptions options = PushOptions.from(configuration.settings());
-        return new WalService(WalArchive.open(configuration, writer), mode, options, warnings);
+        WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
+        // a prefetch worker process must find the same repository, however this process was told it
+        Map<String, String> workerEnvironment = new HashMap<>();
+        workerEnvironment.put(Configuration.STORAGE, configuration.storage().uri().toString());
+        configuration.settings().get(Configuration.CONFIG_FILE)
+                .ifPresent(file -> workerEnvironment.put(Configuration.CONFIG_FILE, file));
+        return over(archive, mode, configuration.settings(), workerEnvironment, warnings);
+    }
+
+    /** As below, with warnings on stderr. */
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment) {
+        return over(archive, mode, settings, workerEnvironment, System.err::println);
+    }
+
+    /**
+     * Serves requests with {@code archive}, which the service then owns. In {@link Mode#DAEMON} prefetch
+     * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process through
+     * the launcher that {@link WalPrefetch#LAUNCHER} names, passing it {@code workerEnvironment}, and
+     * is off when no launcher is named.
+     */
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+                                  Consumer<String> warnings) {
+        PushOptions push = PushOptions.from(settings);
+        FetchRetry retry = FetchRetry.configured(archive.storage(), settings);
+        int concurrency = WalPrefetch.concurrency(settings);
+        WalPrefetch.Background background;
+        if (mode == Mode.DAEMON) {
+            background = new WalPrefetch.InProcess();
+        } else {
+            Optional<String> launcher = settings.get(WalPrefetch.LAUNCHER);
+            background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")), workerEnvironment);
+            if (launcher.isEmpty()) {
+                concurrency = 0;
+            }
+        }
+        return new WalService(archive, mode, push, retry,
+                new WalPrefetch(archive, retry, concurrency, background, Clock.systemUTC(), warnings), warnings);
+    }
+
+    /**
+     * The body of the prefetch worker process ({@code walstash wal-prefetch --dir ROOT}): fills the
+     * prefetch directory of this service's repository under {@code root} while fetches want segments.
+     */
+    public static void runPrefetchWorker(Configuration configuration, String writer, Path root) throws IOException {
+        // opened like the fetch that started it, so that both name the repository (and its folder) alike
+        try (WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
+             FetchRetry retry = FetchRetry.configured(archive.storage(), configuration.settings());
+             WalPrefetch prefetch = new WalPrefetch(archive, retry, WalPrefetch.concurrency(configuration.settings()),
+                     new WalPrefetch.InProcess(), Clock.systemUTC())) {
+            prefetch.work(PrefetchDirectory.under(root, archive.storage().location(), Clock.systemUTC()));
+        }
     }
 
     public Mode mode() {
@@ -136,11 +209,11 @@ public final class WalService implements WalRequests {
         }
         Spool spool = push.spool().get();
         Spool.Drain drain = spool.drain(spooled -> pushWithRetries(spooled, header -> { }));
-        drain.conflict().ifPresent(conflict -> warnings.accept("spooled " + conflict.key().substring(
+        drain.conflict().ifPresent(conflict -> warnings.accept("walstash: warning: spooled " + conflict.key().substring(
                 conflict.key().lastIndexOf('/') + 1) + " is already archived with DIFFERENT content; kept in "
                 + spool.directory() + ", draining stopped with " + drain.left() + " file(s) waiting ("
                 + conflict.detail() + ")"));
-        drain.failure().ifPresent(failure -> warnings.accept("spool " + spool.directory() + " not drained, "
+        drain.failure().ifPresent(failure -> warnings.accept("walstash: warning: spool " + spool.directory() + " not drained, "
                 + drain.left() + " file(s) waiting: " + failure.getMessage()));
         return drain;
     }
@@ -156,9 +229,38 @@ public final class WalService implements WalRequests {
                 abandon -> archive.push(file, abandon::register, inspected));
     }
 
+    /**
+     * Fetches from the prefetch directory when the segment waits there intact, otherwise from storage
+     * (retrying transient failures, each try time-limited); after a segment was found, prefetches the
+     * ones after it.
+     */
     @Override
     public FetchResult fetch(String name, Path destination) throws IOException {
-        return archive.fetch(name, destination);
+        WalFileName walName = WalFileName.parse(name);
+        if (!(walName instanceof SegmentFileName segment) || !prefetch.enabled()) {
+            return fetchFromStorage(name, destination);
+        }
+        PrefetchDirectory directory = prefetch.directoryBeside(destination);
+        Optional<FetchResult.Fetched> taken = prefetch.take(directory, segment, destination);
+        FetchResult result = taken.isPresent() ? taken.get() : fetchFromStorage(name, destination);
+        if (result instanceof FetchResult.Fetched fetched) {
+            try {
+                prefetch.after(directory, segment, fetched.plainBytes());
+            } catch (IOException | RuntimeException e) {
+                // prefetch only saves time: the segment is in place, the next fetch goes to storage
+                warnings.accept("walstash: warning: cannot prefetch after " + name + " into " + directory + ": " + e);
+            }
+        }
+        return result;
+    }
+
+    private FetchResult fetchFromStorage(String name, Path destination) throws IOException {
+        return fetchRetry.call(name, storage -> archive.withStorage(storage).fetch(name, destination));
+    }
+
+    /** Waits up to {@code limit} for background prefetch downloads of this process; true when none is left. */
+    public boolean awaitPrefetch(java.time.Duration limit) throws InterruptedException {
+        return prefetch.awaitIdle(limit);
     }
 
     @Override
@@ -168,7 +270,9 @@ public final class WalService implements WalRequests {
 
     @Override
     public void close() throws IOException {
-        lookAhead.close();
-        archive.close();
+        try (WalArchive owned = archive; FetchRetry fetches = fetchRetry) {
+            lookAhead.close();
+            prefetch.close();
+        }
     }
 }

@@ -1,7 +1,7 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.archive.CorruptObjectException;
-import io.walstash.core.archive.DecodeFailures;
+import io.walstash.core.archive.Decoding;
 import io.walstash.core.archive.ObjectHeader;
 import io.walstash.core.archive.VerifyingInputStream;
 import io.walstash.core.codec.Codec;
@@ -11,6 +11,7 @@ import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.storage.Storage;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -43,10 +44,10 @@ public final class StoredObjects {
 
     /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */
     public static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256) throws IOException {
-        InputStream raw = storage.read(key);
+        Decoding.Source raw = Decoding.source(storage.read(key));
         InputStream decoded;
         try {
-            decoded = DecodeFailures.decode(new java.io.BufferedInputStream(raw, 256 * 1024), key, codec);
+            decoded = Decoding.decode(new java.io.BufferedInputStream(raw, 256 * 1024), raw, codec, "object " + key);
         } catch (IOException e) {
             raw.close();
             throw e;

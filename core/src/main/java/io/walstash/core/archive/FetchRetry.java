@@ -1,0 +1,257 @@
+package io.walstash.core.archive;
+
+import io.walstash.core.config.Settings;
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageFailure;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs a fetch against storage with a time limit per attempt and retries transient failures
+ * (storage unreachable, a service error, an attempt that ran out of time) with doubling backoff.
+ * A slow request must not hold up recovery, and one dropped connection must not end it:
+ * PostgreSQL takes any failed restore_command as the end of the archive.
+ *
+ * <p>The time limit is enforced by closing the storage streams the attempt opened and
+ * interrupting its thread: a blocked socket read then fails, and the attempt's own cleanup
+ * (temporary files) runs before the next attempt starts, so no late attempt can place a file.
+ */
+public final class FetchRetry implements Closeable {
+    public static final String ATTEMPTS = "WALSTASH_FETCH_ATTEMPTS";
+    public static final String TIMEOUT = "WALSTASH_FETCH_TIMEOUT";
+    public static final int DEFAULT_ATTEMPTS = 3;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+    /** One try: reads storage only through the {@code storage} given, so the deadline can stop it. */
+    @FunctionalInterface
+    public interface Attempt<T> {
+        T run(Storage storage) throws IOException;
+    }
+
+    private final Storage storage;
+    private final int attempts;
+    private final Duration timeout;
+    private final Duration firstBackoff;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "walstash-fetch-deadline");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public FetchRetry(Storage storage, int attempts, Duration timeout, Duration firstBackoff) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1, not " + attempts);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the time limit per attempt must be positive, not " + timeout);
+        }
+        this.storage = storage;
+        this.attempts = attempts;
+        this.timeout = timeout;
+        this.firstBackoff = firstBackoff;
+    }
+
+    /** {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60). */
+    public static FetchRetry configured(Storage storage, Settings settings) {
+        int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
+        Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
+        return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF);
+    }
+
+    /** Runs {@code attempt} until it succeeds, fails for good, or the tries are used up (then its last failure). */
+    public <T> T call(String what, Attempt<T> attempt) throws IOException {
+        Duration backoff = firstBackoff;
+        for (int tried = 1; ; tried++) {
+            Deadline deadline = new Deadline(Thread.currentThread());
+            ScheduledFuture<?> alarm = watchdog.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            IOException failure;
+            try {
+                return attempt.run(deadline.guard(storage));
+            } catch (IOException e) {
+                failure = deadline.expired() ? new StorageFailure(StorageFailure.Reason.UNREACHABLE,
+                        "no complete answer from " + storage.location() + " within " + timeout.toSeconds()
+                                + " s for " + what, e) : e;
+            } finally {
+                alarm.cancel(false);
+                deadline.disarm();
+            }
+            if (!isTransient(failure) || tried >= attempts) {
+                throw failure;
+            }
+            try {
+                Thread.sleep(backoff.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting to retry " + what);
+            }
+            backoff = backoff.multipliedBy(2);
+        }
+    }
+
+    /** Storage that may answer differently on the next try: unreachable, a service error, or too slow. */
+    static boolean isTransient(IOException failure) {
+        return failure instanceof StorageFailure f && (f.reason() == StorageFailure.Reason.UNREACHABLE
+                || f.reason() == StorageFailure.Reason.SERVICE_ERROR);
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+
+    /** One attempt's time limit: what it opened, to close when the time is up. */
+    private static final class Deadline {
+        private final Thread thread;
+        private final List<Closeable> opened = new ArrayList<>();
+        private boolean expired;
+        private boolean disarmed;
+
+        Deadline(Thread thread) {
+            this.thread = thread;
+        }
+
+        synchronized boolean expired() {
+            return expired;
+        }
+
+        synchronized void expire() {
+            if (disarmed) {
+                return;
+            }
+            expired = true;
+            for (Closeable c : opened) {
+                try {
+                    c.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // closing is only to unblock a read; the attempt reports the failure
+                }
+            }
+            thread.interrupt();
+        }
+
+        /** After the attempt: no more closing, and an interrupt the deadline caused is not passed on. */
+        synchronized void disarm() {
+            disarmed = true;
+            if (expired) {
+                Thread.interrupted();
+            }
+        }
+
+        synchronized <C extends Closeable> C register(C closeable) throws IOException {
+            if (expired) {
+                closeable.close();
+                throw new InterruptedIOException("time is up");
+            }
+            opened.add(closeable);
+            return closeable;
+        }
+
+        Storage guard(Storage storage) {
+            return new GuardedStorage(storage, this);
+        }
+    }
+
+    /**
+     * The storage an attempt sees: every stream it opens is closed when the attempt's time is up, and
+     * a read that fails midway is reported as a storage failure worth retrying (a reset connection),
+     * not as the local I/O error it would otherwise look like. Closing it leaves the storage open.
+     */
+    private record GuardedStorage(Storage storage, Deadline deadline) implements Storage {
+        @Override
+        public URI location() {
+            return storage.location();
+        }
+
+        @Override
+        public boolean createIfAbsent(String key, InputStream content) {
+            throw new UnsupportedOperationException("a fetch does not write to storage");
+        }
+
+        @Override
+        public InputStream read(String key) throws IOException {
+            return deadline.register(new ReadFailures(storage.read(key), key));
+        }
+
+        @Override
+        public InputStream readRange(String key, long offset, long length) throws IOException {
+            return deadline.register(new ReadFailures(storage.readRange(key, offset, length), key));
+        }
+
+        @Override
+        public Optional<ObjectInfo> stat(String key) throws IOException {
+            return storage.stat(key);
+        }
+
+        @Override
+        public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
+            Stream<ObjectInfo> listing = storage.list(keyPrefix);
+            deadline.register(listing::close);
+            return listing;
+        }
+
+        @Override
+        public void delete(String key) {
+            throw new UnsupportedOperationException("a fetch does not delete from storage");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final class ReadFailures extends FilterInputStream {
+        private final String key;
+
+        ReadFailures(InputStream in, String key) {
+            super(in);
+            this.key = key;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw translate(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (IOException e) {
+                throw translate(e);
+            }
+        }
+
+        private IOException translate(IOException e) {
+            if (e instanceof StorageFailure || e instanceof NoSuchObjectException) {
+                return e;
+            }
+            return new StorageFailure(StorageFailure.Reason.UNREACHABLE, "reading " + key + " failed midway: "
+                    + e.getMessage(), e);
+        }
+
+        @Override
+        public String toString() {
+            return "Guarded(" + in + ")";
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package io.walstash.core.archive;
+
+import io.walstash.core.config.Settings;
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.WalSegmentSize;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restore prefetch: after PostgreSQL fetched segment S, the next {@code WALSTASH_DOWNLOAD_CONCURRENCY}
+ * segments of its timeline are downloaded in the background into a {@link PrefetchDirectory}, so
+ * that the restore_command calls for them only decode a local file. A daemon downloads on its own
+ * threads; a one-shot command line starts a detached worker process ({@code walstash wal-prefetch})
+ * through the launcher, since nothing of the restore_command itself may outlive the call.
+ *
+ * <p>A prefetched file is used only when complete, fresh and intact: a file that fails its checksum
+ * is deleted and the segment fetched from storage as if it had never been prefetched. A segment
+ * storage does not have is not prefetched, and nothing is prefetched after a fetch that found
+ * nothing, so the end of the archive is answered as quickly as without prefetch.
+ */
+public final class WalPrefetch implements Closeable {
+    public static final String CONCURRENCY = "WALSTASH_DOWNLOAD_CONCURRENCY";
+    public static final int DEFAULT_CONCURRENCY = 4;
+    /** Set by the launcher script to its own path; without it a one-shot fetch does not prefetch. */
+    public static final String LAUNCHER = "WALSTASH_LAUNCHER";
+    /** The hidden command the launcher runs as the worker process. */
+    public static final String WORKER_COMMAND = "wal-prefetch";
+    /** A worker process lives at most this long, then leaves the rest to the next one started. */
+    public static final Duration WORKER_LIFETIME = Duration.ofMinutes(10);
+    /** A worker with nothing to do waits this long for PostgreSQL's next fetch before exiting. */
+    public static final Duration WORKER_LINGER = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(WalPrefetch.class);
+
+    /** How background downloads are started. */
+    public sealed interface Background permits InProcess, Detached {
+    }
+
+    /** Downloads on this process's threads (a daemon, or the worker itself). */
+    public record InProcess() implements Background {
+    }
+
+    /**
+     * Starts the worker process {@code launcher wal-prefetch --dir <root>} with {@code environment}
+     * added to this process's (it names the repository the same way this process was told).
+     */
+    public record Detached(Path launcher, Map<String, String> environment) implements Background {
+        public Detached {
+            environment = Map.copyOf(environment);
+        }
+    }
+
+    /** What one background download did. */
+    public enum Download {
+        /** Now in the prefetch directory. */
+        STORED,
+        /** Not in the archive (yet): nothing to prefetch. */
+        NOT_IN_ARCHIVE,
+        /** Stored without a walstash header (written by WAL-G): it could not be verified later, so it is left out. */
+        UNVERIFIABLE
+    }
+
+    private final WalArchive archive;
+    private final FetchRetry retry;
+    private final int concurrency;
+    private final Background background;
+    private final Clock clock;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger running = new AtomicInteger();
+    private final ExecutorService pool;
+    private final Consumer<String> warnings;
+
+    /** As below, with warnings logged. */
+    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock) {
+        this(archive, retry, concurrency, background, clock, LOG::warn);
+    }
+
+    /**
+     * @param concurrency segments prefetched ahead, and downloaded at once; 0 turns prefetch off
+     * @param warnings    receives one line ("walstash: warning: …") when a prefetched file was damaged
+     */
+    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock,
+                       Consumer<String> warnings) {
+        if (concurrency < 0) {
+            throw new IllegalArgumentException(CONCURRENCY + " must not be negative, not " + concurrency);
+        }
+        this.archive = archive;
+        this.retry = retry;
+        this.concurrency = concurrency;
+        this.background = background;
+        this.clock = clock;
+        this.warnings = warnings;
+        this.pool = background instanceof InProcess && concurrency > 0
+                ? Executors.newFixedThreadPool(concurrency, r -> {
+                    Thread thread = new Thread(r, "walstash-prefetch");
+                    thread.setDaemon(true);
+                    return thread;
+                })
+                : null;
+    }
+
+    /** {@value #CONCURRENCY} (WAL-G's WALG_DOWNLOAD_CONCURRENCY), default {@value #DEFAULT_CONCURRENCY}. */
+    public static int concurrency(Settings settings) {
+        return settings.integer(CONCURRENCY, DEFAULT_CONCURRENCY, 0);
+    }
+
+    public boolean enabled() {
+        return concurrency > 0;
+    }
+
+    public PrefetchDirectory directoryBeside(Path destination) {
+        return PrefetchDirectory.beside(destination, archive.storage().location(), clock);
+    }
+
+    /**
+     * Places the prefetched file of {@code segment} at {@code destination}, verified, and deletes it.
+     * Empty when there is none, or when it was damaged (then it is deleted and the caller fetches
+     * from storage).
+     */
+    public Optional<FetchResult.Fetched> take(PrefetchDirectory directory, SegmentFileName segment, Path destination)
+            throws IOException {
+        Optional<Path> file = directory.find(segment);
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        String fileName = file.get().getFileName().toString();
+        String extension = fileName.substring(fileName.indexOf('.') + 1);
+        Optional<WalArchive.StoredWal> stored = archive.codecs().byExtension(extension)
+                .map(codec -> new WalArchive.StoredWal(RepositoryLayout.WAL_PREFIX + fileName, codec));
+        if (stored.isEmpty()) {
+            Files.deleteIfExists(file.get());
+            return Optional.empty();
+        }
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file.get());
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // cleaned up by a concurrent fetch; storage still has it
+        }
+        try {
+            FetchResult.Fetched fetched = archive.place(stored.get(), raw, "prefetched file " + file.get(), true,
+                    destination);
+            Files.deleteIfExists(file.get());
+            return Optional.of(fetched.asPrefetched());
+        } catch (IOException e) {
+            // damaged (CorruptObjectException), unreadable, or a header this walstash cannot read: storage
+            // still has the segment; a problem with the destination will recur there and be reported
+            warnings.accept("walstash: warning: "
+                    + (e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file.get() + ": " + e)
+                    + "; deleted it, fetching " + segment + " from storage");
+            Files.deleteIfExists(file.get());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * After PostgreSQL got {@code segment} ({@code plainBytes} long, its segment size): removes
+     * prefetched files it will not ask for, and starts prefetching the segments after it.
+     */
+    public void after(PrefetchDirectory directory, SegmentFileName segment, long plainBytes) throws IOException {
+        if (!enabled() || !WalSegmentSize.isValid(plainBytes)) {
+            return;
+        }
+        directory.cleanUpAfter(segment);
+        List<SegmentFileName> window = PrefetchDirectory.window(segment, WalSegmentSize.ofBytes(plainBytes), concurrency);
+        if (background instanceof Detached detached) {
+            directory.want(window);
+            if (!directory.absent(window).isEmpty()) {
+                startWorker(directory, detached);
+            }
+        } else {
+            schedule(directory, directory.absent(window));
+        }
+    }
+
+    /** Starts the downloads of {@code segments} not already under way on this process's threads. */
+    private void schedule(PrefetchDirectory directory, List<SegmentFileName> segments) {
+        for (SegmentFileName segment : segments) {
+            // a daemon may serve several clusters restoring the same repository into their own pg_wal
+            String task = directory.path().resolve(segment.fileName()).toString();
+            if (!inFlight.add(task)) {
+                continue;
+            }
+            running.incrementAndGet();
+            try {
+                pool.execute(() -> {
+                    try {
+                        download(directory, segment);
+                    } catch (IOException | RuntimeException e) {
+                        // the fetch of this segment will go to storage and report any real problem
+                        LOG.debug("prefetch of {} failed: {}", segment, e.toString());
+                    } finally {
+                        inFlight.remove(task);
+                        finished();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                inFlight.remove(task);
+                finished();
+                return; // closing
+            }
+        }
+    }
+
+    private void startWorker(PrefetchDirectory directory, Detached detached) throws IOException {
+        Optional<FileChannel> lock = directory.tryLock();
+        if (lock.isEmpty()) {
+            return; // a worker is running; it reads the wanted list we just wrote
+        }
+        lock.get().close();
+        ProcessBuilder builder = new ProcessBuilder(detached.launcher().toString(), WORKER_COMMAND,
+                "--dir", directory.root().toString());
+        builder.environment().putAll(detached.environment());
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.redirectErrorStream(true);
+        builder.redirectOutput(directory.path().resolve(PrefetchDirectory.WORKER_LOG).toFile());
+        // not waited for: the worker outlives this command, and PostgreSQL waits only for this command
+        builder.start();
+    }
+
+    /**
+     * Downloads {@code segment}'s stored object into the prefetch directory under a temporary name,
+     * then renames it. Retries like a fetch.
+     */
+    public Download download(PrefetchDirectory directory, SegmentFileName segment) throws IOException {
+        String name = segment.fileName();
+        return retry.call(name, storage -> {
+            WalArchive view = archive.withStorage(storage);
+            Optional<WalArchive.StoredWal> found = view.locate(name);
+            if (found.isEmpty()) {
+                return Download.NOT_IN_ARCHIVE;
+            }
+            WalArchive.StoredWal stored = found.get();
+            String fileName = name + "." + stored.codec().fileExtension();
+            directory.create();
+            Path temp = directory.temporary(fileName);
+            try {
+                try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
+                    if (ObjectHeader.readFrom(raw).isEmpty()) {
+                        return Download.UNVERIFIABLE;
+                    }
+                    raw.reset(); // readFrom marked the start; keep the header in the file
+                    // no fsync: after a crash a torn file fails its checksum when taken, and the segment
+                    // is fetched from storage; the fetch syncs what it places
+                    try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        raw.transferTo(out);
+                    }
+                }
+                directory.commit(temp, fileName);
+                return Download.STORED;
+            } catch (NoSuchObjectException e) {
+                return Download.NOT_IN_ARCHIVE; // deleted between listing and reading
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        });
+    }
+
+    /**
+     * The worker process's work: while it holds the directory's lock, downloads what the latest
+     * fetch wants and is not there yet, each segment at most once; exits when nothing new was wanted
+     * for {@link #WORKER_LINGER}, or after {@link #WORKER_LIFETIME}. Returns at once when another
+     * worker holds the lock.
+     */
+    public void work(PrefetchDirectory directory) throws IOException {
+        work(directory, WORKER_LIFETIME, WORKER_LINGER);
+    }
+
+    void work(PrefetchDirectory directory, Duration lifetime, Duration linger) throws IOException {
+        if (!enabled() || pool == null) {
+            return;
+        }
+        Instant end = clock.instant().plus(lifetime);
+        Set<SegmentFileName> attempted = new HashSet<>();
+        directory.create();
+        try (WatchService watch = directory.path().getFileSystem().newWatchService()) {
+            directory.path().register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            // Re-checking after the lock is released closes the race with a fetch that wrote its
+            // wanted list while this worker was about to stop, and found the lock still held.
+            while (clock.instant().isBefore(end) && !pending(directory, attempted).isEmpty()) {
+                Optional<FileChannel> lock = directory.tryLock();
+                if (lock.isEmpty()) {
+                    return;
+                }
+                try (FileChannel held = lock.get()) {
+                    serve(directory, attempted, watch, end, linger);
+                }
+            }
+        } catch (ClosedWatchServiceException e) {
+            // closing down
+        }
+    }
+
+    private void serve(PrefetchDirectory directory, Set<SegmentFileName> attempted, WatchService watch, Instant end,
+                       Duration linger) throws IOException {
+        Instant idleSince = clock.instant();
+        while (clock.instant().isBefore(end)) {
+            List<SegmentFileName> pending = pending(directory, attempted);
+            if (!pending.isEmpty()) {
+                attempted.addAll(pending);
+                schedule(directory, pending);
+            }
+            if (running.get() > 0 || !pending.isEmpty()) {
+                idleSince = clock.instant();
+            } else if (!clock.instant().isBefore(idleSince.plus(linger))) {
+                return;
+            }
+            try {
+                var key = watch.poll(200, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static List<SegmentFileName> pending(PrefetchDirectory directory, Set<SegmentFileName> attempted)
+            throws IOException {
+        List<SegmentFileName> pending = new ArrayList<>(directory.absent(directory.wanted()));
+        pending.removeAll(attempted);
+        return pending;
+    }
+
+    private synchronized void finished() {
+        running.decrementAndGet();
+        notifyAll();
+    }
+
+    /** Waits up to {@code limit} for the background downloads under way; true when none is left. */
+    public synchronized boolean awaitIdle(Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (running.get() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
