@@ -42,10 +42,14 @@ final class StorageOnFirstUse implements Storage {
         return opened;
     }
 
-    /** The configured location (it carries no credentials: {@link StorageLocation} refuses them). */
+    /**
+     * The backend's own form of the location once opened (a backend may normalise it, as file://
+     * adds a trailing '/'), so that messages read alike whether or not storage was opened lazily;
+     * before that the configured location (it carries no credentials: {@link StorageLocation} refuses them).
+     */
     @Override
-    public URI location() {
-        return location.uri();
+    public synchronized URI location() {
+        return opened != null ? opened.location() : location.uri();
     }
 
     @Override
