@@ -1,6 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.codec.Codec;
+import io.walstash.core.io.BlockFilterInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +78,7 @@ public final class Decoding {
         }
     }
 
-    private static final class Decoded extends FilterInputStream {
+    private static final class Decoded extends BlockFilterInputStream {
         private final Source source;
         private final Codec codec;
         private final String description;
@@ -87,13 +88,6 @@ public final class Decoding {
             this.source = source;
             this.codec = codec;
             this.description = description;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
