@@ -52,6 +52,8 @@ final class DaemonServer implements Closeable {
     private final ExecutorService pool;
     private final Semaphore slots;
     private final ScheduledExecutorService timer;
+    /** Sends webhook notifications of failed pushes, one at a time, off the request threads. */
+    private final ExecutorService notifier;
     private final Duration requestTimeout;
     private final PrintStream log;
     private boolean closed;
@@ -67,6 +69,11 @@ final class DaemonServer implements Closeable {
         this.log = log;
         AtomicInteger counter = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, task -> new Thread(task, "walstash-daemon-" + counter.incrementAndGet()));
+        this.notifier = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "walstash-daemon-notify");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "walstash-daemon-timeouts");
             thread.setDaemon(true);
@@ -183,6 +190,13 @@ final class DaemonServer implements Closeable {
         } catch (Exception e) {
             outcome = WalOutcome.failure(e);
         }
+        if (request.verb() == DaemonProtocol.Verb.PUSH && outcome.exitCode() != ExitCode.OK.code()) {
+            // as the command line does after a failed wal-push; on its own thread, so that a slow
+            // webhook never delays the answer PostgreSQL waits for
+            WalOutcome failed = outcome;
+            notifier.execute(() -> Notifications.send(configuration, "wal-push", failed.exitCode(),
+                    Notifications.problemOf(failed.message()).stream().toList(), log::println));
+        }
         return DaemonProtocol.Response.result(outcome.exitCode(), outcome.message());
     }
 
@@ -232,6 +246,7 @@ final class DaemonServer implements Closeable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        notifier.shutdown();
         wal.close();
     }
 

@@ -57,10 +57,8 @@ final class Notifications {
         }
 
         private void keep(String text) {
-            for (String prefix : PROBLEM_PREFIXES) {
-                if (text.startsWith(prefix) && problems.size() < MAX_DETAIL_LINES) {
-                    problems.add(text.substring(prefix.length()));
-                }
+            if (problems.size() < MAX_DETAIL_LINES) {
+                problemOf(text).ifPresent(problems::add);
             }
         }
 
@@ -86,6 +84,38 @@ final class Notifications {
      * of {@link #NOTIFYING}, the code is not 0 and a webhook is configured. Never throws; takes at
      * most the notifier's timeout.
      */
+    /**
+     * Posts the failure of {@code command} (exit {@code exitCode}, its error lines {@code problems})
+     * to the configured webhook, if any. Takes at most the notifier's timeout; never throws for a
+     * webhook that fails (that is a warning through {@code warn}).
+     */
+    static void send(Configuration configuration, String command, int exitCode, List<String> problems,
+                     java.util.function.Consumer<String> warn) {
+        Optional<WebhookNotifier> notifier = WebhookNotifier.configured(configuration.settings(), warn);
+        if (notifier.isEmpty()) {
+            return;
+        }
+        Optional<String> storage;
+        try {
+            storage = Optional.of(RepositoryStatus.safeUri(configuration.storage().uri()));
+        } catch (IllegalArgumentException noOrBadStorage) {
+            storage = Optional.empty();
+        }
+        String event = exitCode == ExitCode.UNHEALTHY.code() ? Notification.UNHEALTHY : Notification.COMMAND_FAILED;
+        notifier.get().send(new Notification(event, Notification.localHost(), storage, command, exitCode,
+                String.join("; ", problems)), warn);
+    }
+
+    /** The problem part of a line a command printed, if it is an error or unhealthy line. */
+    static Optional<String> problemOf(String line) {
+        for (String prefix : PROBLEM_PREFIXES) {
+            if (line.startsWith(prefix)) {
+                return Optional.of(line.substring(prefix.length()));
+            }
+        }
+        return Optional.empty();
+    }
+
     static void afterRun(CommandLine commandLine, int exitCode, List<String> problems, PrintWriter err) {
         if (exitCode == ExitCode.OK.code()) {
             return;
@@ -103,19 +133,7 @@ final class Notifications {
             if (configuration.isEmpty()) {
                 return;
             }
-            Optional<WebhookNotifier> notifier = WebhookNotifier.configured(configuration.get().settings(), err::println);
-            if (notifier.isEmpty()) {
-                return;
-            }
-            Optional<String> storage;
-            try {
-                storage = Optional.of(RepositoryStatus.safeUri(configuration.get().storage().uri()));
-            } catch (IllegalArgumentException noOrBadStorage) {
-                storage = Optional.empty();
-            }
-            String event = exitCode == ExitCode.UNHEALTHY.code() ? Notification.UNHEALTHY : Notification.COMMAND_FAILED;
-            notifier.get().send(new Notification(event, Notification.localHost(), storage, command.name(), exitCode,
-                    String.join("; ", problems)), err::println);
+            send(configuration.get(), command.name(), exitCode, problems, err::println);
         } catch (RuntimeException e) {
             // a notification never changes what the command reported
             err.println("walstash: warning: notification not sent: " + e.getClass().getSimpleName());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.testing.WalSegmentFiles;
+import io.walstash.core.testing.WebhookReceiver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -80,6 +81,30 @@ class DaemonTest {
     /** Durations differ from run to run; everything else must not. */
     private static String withoutDuration(String message) {
         return message.replaceAll(" in \\d+ ms", " in N ms");
+    }
+
+    @Test
+    void aFailedPushThroughTheDaemonReachesTheWebhookWithoutTheSecretPath() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start(200)) {
+            String secretPath = "/services/T000/B000/daemon-secret-token";
+            Path socket = dir.resolve("n.sock");
+            daemon(socket, Map.of(Configuration.STORAGE, storage("notified"),
+                    "WALSTASH_NOTIFY_WEBHOOK", receiver.url(secretPath)));
+            Map<String, String> environment = Map.of(DaemonClient.SOCKET, socket.toString());
+            Path first = WalSegmentFiles.segment(Files.createDirectories(dir.resolve("a")), "000000010000000000000002", SYSTEM_ID, 1);
+            Path different = WalSegmentFiles.segment(Files.createDirectories(dir.resolve("b")), "000000010000000000000002", SYSTEM_ID, 2);
+            assertThat(client(environment, "wal-push", first.toString()).exitCode()).isZero();
+
+            Answer conflict = client(environment, "wal-push", different.toString());
+
+            assertThat(conflict.exitCode()).isEqualTo(ExitCode.CONFLICT.code());
+            assertThat(conflict.err()).doesNotContain(secretPath);
+            WebhookReceiver.Request posted = receiver.next(10);
+            assertThat(posted).as("webhook request").isNotNull();
+            assertThat(posted.path()).isEqualTo(secretPath);
+            assertThat(posted.body()).contains("\"command\":\"wal-push\"").contains("\"exit_code\":4")
+                    .contains("DIFFERENT content").doesNotContain(secretPath);
+        }
     }
 
     @Test
