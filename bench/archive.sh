@@ -36,6 +36,7 @@ work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
 chmod 755 "$work"
 cp -r "$here/cli/target/walstash" "$work/walstash"   # somewhere the postgres user can enter
 launcher="$work/walstash/bin/walstash"
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pids=()
 clusters=()
@@ -232,7 +233,7 @@ tp_pgbr="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
 # --- 3. recovery speed --------------------------------------------------------------------------
 # One source archives every segment to both tools' repositories; a base backup is taken first.
 rsrc="$work/rsrc"
-new_cluster "$rsrc" "$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_UPLOAD_CONCURRENCY=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
+new_cluster "$rsrc" "$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_LOOKAHEAD=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
 rport=$port
 pgbr_conf rec "$rsrc" "$rport"
 pgbr rec stanza-create >/dev/null
