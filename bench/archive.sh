@@ -3,15 +3,16 @@
 # on the same machine, the same WAL and the same storage, in one go:
 #   1. latency of one archive_command call (16 MiB segment of pgbench WAL): cp + sync, walstash
 #      alone, walstash through its daemon, pgBackRest archive-push (zst level 1);
-#   2. sustained archiving under the heaviest pgbench write load here: segments archived per
-#      second and the largest number of .ready files waiting, walstash (daemon + look-ahead) vs
-#      pgBackRest async archive-push;
+#   2. sustained archiving under pgbench load, both its TPC-B-like run (-c 8 -N) and its bulk
+#      initialisation (-i -s 100: COPY and index builds, the most WAL per second this machine makes):
+#      segments archived per second and the largest number of .ready files waiting, walstash
+#      (daemon + look-ahead) vs pgBackRest async archive-push;
 #   3. recovery speed (segments replayed per second from storage): walstash without and with
 #      prefetch, through the daemon, pgBackRest archive-get sync and async.
 # Results are medians (1) or single runs (2, 3) and ratios, as a Markdown table.
 #
 #   bench/archive.sh [file|s3]     (default file; s3 = an s3proxy over https in its own JVM)
-#   SEGMENTS=20 LOAD_SECONDS=60 bench/archive.sh s3
+#   SEGMENTS=20 LOAD_SECONDS=60 BULK_SCALE=100 PARTS="latency throughput recovery" bench/archive.sh s3
 #
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin), pgbackrest (apt-get install
 # pgbackrest), python3, and keytool/openssl for s3.
@@ -19,6 +20,9 @@ set -euo pipefail
 kind=${1:-file}
 segments=${SEGMENTS:-20}
 load_seconds=${LOAD_SECONDS:-60}
+bulk_scale=${BULK_SCALE:-100}
+parts=${PARTS:-latency throughput recovery}
+wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
 case "$kind" in file|s3) ;; *) echo "usage: bench/archive.sh [file|s3]" >&2; exit 2 ;; esac
@@ -58,8 +62,11 @@ if [ "$kind" = s3 ]; then
   keytool -genkeypair -alias server -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 \
     -validity 2 -keystore "$work/s3.p12" -storetype PKCS12 -storepass "$password" >/dev/null 2>&1
   keytool -exportcert -rfc -alias server -keystore "$work/s3.p12" -storepass "$password" -file "$work/s3-ca.pem" >/dev/null 2>&1
+  # the bench's own client (which creates the bucket) trusts that certificate; so does walstash, through WALSTASH_S3_CA_FILE
+  keytool -importcert -noprompt -alias server -file "$work/s3-ca.pem" -keystore "$work/trust.p12" -storetype PKCS12 \
+    -storepass "$password" >/dev/null 2>&1
   mkfifo "$work/s3.stdin"
-  java -cp "cli/target/classes:cli/target/test-classes:$(cat cli/target/bench.classpath)" io.walstash.cli.bench.S3ProxyMain \
+  java -Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword="$password" -cp "cli/target/classes:cli/target/test-classes:$(cat cli/target/bench.classpath)" io.walstash.cli.bench.S3ProxyMain \
     bench "$work/s3.p12" "$password" <"$work/s3.stdin" >"$work/s3.endpoint" 2>"$work/s3.log" &
   pids+=($!)
   exec 9>"$work/s3.stdin"   # s3proxy serves until this closes
@@ -151,6 +158,7 @@ as_pg mkdir -p "$work/pgbr-log" "$work/segs"
 [ "$(id -u)" = 0 ] && chown -R postgres "$work"
 
 # --- 1. latency of one archive_command call ------------------------------------------------
+if wanted latency; then
 # Real pgbench WAL: the source cluster copies each completed segment aside.
 src="$work/src"
 new_cluster "$src" "cp %p $work/segs/%f"
@@ -190,22 +198,28 @@ for tool in cp alone daemon pgbackrest; do
 done
 stop_cluster "$src"
 
+fi
 # --- 2. sustained archiving under load --------------------------------------------------------
+if wanted throughput; then
 # load_run NAME ARCHIVE_COMMAND EXTRA_CONF: fresh cluster, pgbench for LOAD_SECONDS, then catch-up;
 # sets tp_rate (segments/s from load start to archive caught up), tp_ready (max .ready), tp_segments
 load_run() {
-  local name=$1 dir="$work/tp-$1" start end before after sampler
+  local name=$1 dir="$work/tp-$1-$load" start end before after sampler
   new_cluster "$dir" "$2" "${3:-}"
   local p=$port
   [ -n "${4:-}" ] && eval "$4"   # per-tool set-up that needs the running cluster (stanza-create)
   as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -i -q -s 20 postgres >/dev/null 2>&1
   wait_archived "$p"
   before=$(psql_at "$p" "SELECT archived_count FROM pg_stat_archiver")
-  : > "$work/ready-$name"
-  ( while :; do ls "$dir/pg_wal/archive_status" 2>/dev/null | grep -c '\.ready$' >> "$work/ready-$name" || true; sleep 0.2; done ) &
+  : > "$work/ready-$name-$load"
+  ( while :; do ls "$dir/pg_wal/archive_status" 2>/dev/null | grep -c '\.ready$' >> "$work/ready-$name-$load" || true; sleep 0.2; done ) &
   sampler=$!
   start=$(now_ms)
-  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 8 -j 2 -T "$load_seconds" -N postgres >/dev/null 2>&1
+  if [ "$load" = bulk ]; then   # pgbench -i of a big scale: COPY and index builds, the most WAL per second here
+    as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -i -q -s "$bulk_scale" postgres >/dev/null 2>&1
+  else
+    as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -c 8 -j 2 -T "$load_seconds" -N postgres >/dev/null 2>&1
+  fi
   wait_archived "$p"
   end=$(now_ms)
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
@@ -213,24 +227,30 @@ load_run() {
   tp_failed=$(psql_at "$p" "SELECT failed_count FROM pg_stat_archiver")
   tp_segments=$((after - before))
   tp_rate=$(awk -v n="$tp_segments" -v ms="$((end - start))" 'BEGIN {printf "%.1f", n * 1000 / ms}')
-  tp_ready=$(sort -n "$work/ready-$name" | tail -n 1)
+  tp_ready=$(sort -n "$work/ready-$name-$load" | tail -n 1)
   tp_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.0f", ms / 1000}')
   stop_cluster "$dir"
 }
 load_conf="synchronous_commit = off
 checkpoint_timeout = 30s
 shared_buffers = 256MB"
-daemon tp-walstash
-load_run walstash "WALSTASH_DAEMON_SOCKET=$socket WALSTASH_UPLOAD_CONCURRENCY=4 $(walstash_env tp-walstash | tr '\n' ' ') WALSTASH_COMPRESSION=zstd $launcher wal-push %p" "$load_conf"
-tp_walstash="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
-pgbr_conf tp-pgbr "$work/tp-pgbackrest" 0 "archive-async=y
+declare -A tp
+for load in tpcb bulk; do
+  daemon "tp-walstash-$load"
+  load_run walstash "WALSTASH_DAEMON_SOCKET=$socket WALSTASH_UPLOAD_CONCURRENCY=4 $(walstash_env "tp-walstash-$load" | tr '\n' ' ') WALSTASH_COMPRESSION=zstd $launcher wal-push %p" "$load_conf"
+  tp[walstash-$load]="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
+  stanza="tp-pgbr-$load"
+  pgbr_conf "$stanza" "$work/tp-pgbackrest-$load" 0 "archive-async=y
 process-max=4"
-load_run pgbackrest "pgbackrest --config=$work/pgbr-tp-pgbr.conf --stanza=tp-pgbr archive-push %p" "$load_conf" \
-  'pgbr_conf tp-pgbr "$dir" "$p" "archive-async=y
-process-max=4"; pgbr tp-pgbr stanza-create >/dev/null'
-tp_pgbr="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
+  load_run pgbackrest "pgbackrest --config=$work/pgbr-$stanza.conf --stanza=$stanza archive-push %p" "$load_conf" \
+    'pgbr_conf "$stanza" "$dir" "$p" "archive-async=y
+process-max=4"; pgbr "$stanza" stanza-create >/dev/null'
+  tp[pgbackrest-$load]="$tp_rate|$tp_ready|$tp_segments|$tp_secs|$tp_failed"
+done
 
+fi
 # --- 3. recovery speed --------------------------------------------------------------------------
+if wanted recovery; then
 # One source archives every segment to both tools' repositories; a base backup is taken first.
 rsrc="$work/rsrc"
 new_cluster "$rsrc" "$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_LOOKAHEAD=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
@@ -278,11 +298,13 @@ recover pgbr-async "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive
 archive-get-queue-max=256MiB
 process-max=4"; rec[pgbr-async]=$rec_secs
 
+fi
 # --- report -------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a / b}'; }
 segs_per_s() { awk -v n="$replayed" -v s="$1" 'BEGIN {printf "%.1f", n / s}'; }
 echo "storage: $storage_label; zstd (pgBackRest: zst level 1); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1), $(pgbackrest version)"
 echo
+if wanted latency; then
 echo "| archive_command, one 16 MiB segment (median of $segments) | ms | vs pgBackRest |"
 echo "| --- | --- | --- |"
 for tool in cp pgbackrest alone daemon; do
@@ -290,14 +312,22 @@ for tool in cp pgbackrest alone daemon; do
   echo "| $label | ${lat[$tool]} | $(ratio "${lat[$tool]}" "${lat[pgbackrest]}") |"
 done
 echo
-echo "| sustained archiving, pgbench -c 8 -N for ${load_seconds} s | segments/s to caught up | max .ready | segments | seconds | failed |"
-echo "| --- | --- | --- | --- | --- | --- |"
-IFS='|' read -r r m n s f <<<"$tp_walstash"; echo "| walstash daemon + look-ahead 4 | $r | $m | $n | $s | $f |"
-IFS='|' read -r r m n s f <<<"$tp_pgbr"; echo "| pgBackRest async, process-max 4 | $r | $m | $n | $s | $f |"
-echo
+fi
+if wanted throughput; then
+  echo "| sustained archiving | segments/s to caught up | max .ready | segments | seconds | failed |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  for load in tpcb bulk; do
+    what=$(case $load in tpcb) echo "pgbench -c 8 -N for ${load_seconds} s";; bulk) echo "pgbench -i -s $bulk_scale";; esac)
+    IFS='|' read -r r m n s f <<<"${tp[walstash-$load]}"; echo "| $what: walstash daemon + look-ahead 4 | $r | $m | $n | $s | $f |"
+    IFS='|' read -r r m n s f <<<"${tp[pgbackrest-$load]}"; echo "| $what: pgBackRest async, process-max 4 | $r | $m | $n | $s | $f |"
+  done
+  echo
+fi
+if wanted recovery; then
 echo "| recovery of $replayed segments | seconds | segments/s | vs pgBackRest sync |"
 echo "| --- | --- | --- | --- |"
 for m in pgbr-sync pgbr-async alone prefetch daemon; do
   label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no prefetch";; prefetch) echo "walstash wal-fetch, prefetch 4";; daemon) echo "walstash wal-fetch via daemon, prefetch 4";; esac)
   echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") |"
 done
+fi
