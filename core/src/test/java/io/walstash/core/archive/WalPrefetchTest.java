@@ -7,6 +7,7 @@ import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
 import io.walstash.core.config.Settings;
+import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
@@ -446,8 +447,7 @@ class WalPrefetchTest {
     }
 
     /** Storage that counts reads and listings and fails chosen reads once, at an exact point. */
-    private static final class FaultyStorage implements Storage {
-        private final Storage delegate;
+    private static final class FaultyStorage extends ForwardingStorage {
         private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
         private final AtomicInteger listings = new AtomicInteger();
         private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
@@ -457,7 +457,7 @@ class WalPrefetchTest {
         }
 
         FaultyStorage(Storage delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         int reads(String key) {
@@ -511,16 +511,6 @@ class WalPrefetchTest {
         }
 
         @Override
-        public URI location() {
-            return delegate.location();
-        }
-
-        @Override
-        public boolean createIfAbsent(String key, InputStream content) throws IOException {
-            return delegate.createIfAbsent(key, content);
-        }
-
-        @Override
         public InputStream read(String key) throws IOException {
             reads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             InputStream real = delegate.read(key);
@@ -530,24 +520,9 @@ class WalPrefetchTest {
         }
 
         @Override
-        public InputStream readRange(String key, long offset, long length) throws IOException {
-            return delegate.readRange(key, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String key) throws IOException {
-            return delegate.stat(key);
-        }
-
-        @Override
         public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
             listings.incrementAndGet();
             return delegate.list(keyPrefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            delegate.delete(key);
         }
     }
 }
