@@ -1,12 +1,12 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.config.Settings;
+import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -215,21 +215,12 @@ public final class FetchRetry implements Closeable {
         }
     }
 
-    private static final class ReadFailures extends FilterInputStream {
+    private static final class ReadFailures extends BlockFilterInputStream {
         private final String key;
 
         ReadFailures(InputStream in, String key) {
             super(in);
             this.key = key;
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                throw translate(e);
-            }
         }
 
         @Override

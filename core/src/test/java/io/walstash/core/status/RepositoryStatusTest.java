@@ -7,13 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.spool.SpoolBacklog;
+import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.testing.PrometheusText;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,12 +39,17 @@ class RepositoryStatusTest {
     Path dir;
 
     /** InMemoryStorage with the object times the test sets, so ages are exact. */
-    private static final class TimedStorage implements Storage {
+    private static final class TimedStorage extends ForwardingStorage {
         final InMemoryStorage objects;
         final Map<String, Instant> times = new HashMap<>();
 
         TimedStorage(URI location) {
-            objects = new InMemoryStorage(location);
+            this(new InMemoryStorage(location));
+        }
+
+        private TimedStorage(InMemoryStorage objects) {
+            super(objects);
+            this.objects = objects;
         }
 
         void put(String key, int size, Instant modified) throws IOException {
@@ -65,38 +70,8 @@ class RepositoryStatusTest {
         }
 
         @Override
-        public URI location() {
-            return objects.location();
-        }
-
-        @Override
-        public boolean createIfAbsent(String key, InputStream content) throws IOException {
-            return objects.createIfAbsent(key, content);
-        }
-
-        @Override
-        public InputStream read(String key) throws IOException {
-            return objects.read(key);
-        }
-
-        @Override
-        public InputStream readRange(String key, long offset, long length) throws IOException {
-            return objects.readRange(key, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String key) {
-            return objects.stat(key);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String keyPrefix) {
+        public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
             return objects.list(keyPrefix).map(o -> new ObjectInfo(o.key(), o.size(), times.getOrDefault(o.key(), o.lastModified())));
-        }
-
-        @Override
-        public void delete(String key) {
-            objects.delete(key);
         }
     }
 
