@@ -3,17 +3,17 @@ package io.walstash.cli;
 import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * The fast path of {@code wal-push} and {@code wal-fetch}: hands the request to a running daemon
@@ -52,42 +52,132 @@ final class DaemonClient {
 
     /**
      * Serves {@code args} through the daemon if it can; returns the exit code, or {@link #NOT_SERVED}.
-     * Prints the daemon's message on {@code err}.
+     * Prints the daemon's message on {@code err}. With a configured socket, asks the daemon there;
+     * otherwise, unless {@code WALSTASH_DAEMON=off}, asks (and if need be starts) the auto daemon of
+     * this configuration ({@link AutoDaemon}).
      */
     static int serve(String[] args, Map<String, String> environment, PrintStream err) {
+        Call call = parse(args);
+        if (call == null) {
+            return NOT_SERVED;
+        }
+        AutoDaemon.Mode mode;
         try {
-            Call call = parse(args);
-            if (call == null) {
-                return NOT_SERVED;
-            }
+            mode = AutoDaemon.Mode.of(environment);
+        } catch (IllegalArgumentException e) {
+            err.println("walstash: error: " + e.getMessage());
+            return ExitCode.INVALID_INPUT.code();
+        }
+        try {
             String configFile = call.configOption() != null ? call.configOption() : nonBlank(environment.get(Configuration.CONFIG_FILE));
             String socket = socket(call, environment, configFile);
-            if (socket == null) {
+            String workingDirectory = System.getProperty("user.dir");
+            if (socket != null) {
+                DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory,
+                        call.arguments(), AutoDaemon.settings(environment, configFile, workingDirectory));
+                return unanswered(mode, ask(Path.of(socket), request, environment, err), environment, err);
+            }
+            if (mode == AutoDaemon.Mode.OFF) {
                 return NOT_SERVED;
             }
-            DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), System.getProperty("user.dir"),
-                    call.arguments(), settings(environment, configFile));
-            DaemonProtocol.Response response = exchange(Path.of(socket), request);
+            SortedMap<String, String> settings = AutoDaemon.settings(environment, configFile, workingDirectory);
+            DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory, call.arguments(), settings);
+            Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
+            Answer answer = ask(auto, request, environment, err);
+            if (answer.kind() == Answer.Kind.ABSENT) {
+                answer = startAndAsk(mode, auto, request, call.configOption(), environment, err);
+            }
+            return unanswered(mode, answer, environment, err);
+        } catch (AutoDaemon.UntrustedException e) {
+            return unanswered(mode, new Answer(Answer.Kind.UNTRUSTED, NOT_SERVED, e.getMessage()), environment, err);
+        } catch (IOException | RuntimeException e) {
+            // No answer from the daemon: nothing was reported, so serving in process is safe.
+            return unanswered(mode, new Answer(Answer.Kind.FAILED, NOT_SERVED, e.getMessage()), environment, err);
+        }
+    }
+
+    /** What asking a daemon gave: its exit code, or why there is none. */
+    record Answer(Kind kind, int exitCode, String why) {
+        enum Kind { SERVED, ABSENT, UNTRUSTED, FAILED }
+    }
+
+    /**
+     * The answer's exit code when the daemon served; otherwise {@link #NOT_SERVED} (the caller works
+     * alone) after a warning when the socket was not trustworthy, or, with {@code WALSTASH_DAEMON=required},
+     * an error line and {@link ExitCode#IO_ERROR}.
+     */
+    private static int unanswered(AutoDaemon.Mode mode, Answer answer, Map<String, String> environment, PrintStream err) {
+        if (answer.kind() == Answer.Kind.SERVED) {
+            return answer.exitCode();
+        }
+        if (mode == AutoDaemon.Mode.REQUIRED) {
+            err.println("walstash: error: " + AutoDaemon.MODE + "=required and no daemon answered: " + answer.why());
+            return ExitCode.IO_ERROR.code();
+        }
+        if (answer.kind() == Answer.Kind.UNTRUSTED) {
+            err.println("walstash: warning: daemon not used, working alone: " + answer.why());
+        } else {
+            debug(environment, err, "daemon not used: " + answer.why());
+        }
+        return NOT_SERVED;
+    }
+
+    /** Starts the auto daemon (unless another call is starting it) and asks it, waiting for it a bounded time. */
+    private static Answer startAndAsk(AutoDaemon.Mode mode, Path socket, DaemonProtocol.Request request, String configOption,
+                                      Map<String, String> environment, PrintStream err) throws IOException {
+        String launcher = nonBlank(environment.get("WALSTASH_LAUNCHER"));
+        if (launcher == null) {
+            return new Answer(Answer.Kind.FAILED, NOT_SERVED, "no launcher (WALSTASH_LAUNCHER) to start a daemon with");
+        }
+        boolean started = AutoDaemon.start(socket, launcher, configOption, Path.of(request.workingDirectory()));
+        debug(environment, err, started ? "started a daemon for " + socket : "another call is starting the daemon for " + socket);
+        Duration wait = mode == AutoDaemon.Mode.REQUIRED ? AutoDaemon.REQUIRED_WAIT
+                : AutoDaemon.duration(environment, AutoDaemon.WAIT, AutoDaemon.DEFAULT_WAIT);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Answer answer = ask(socket, request, environment, err);
+            if (answer.kind() != Answer.Kind.ABSENT || System.nanoTime() - deadline >= 0) {
+                return answer;
+            }
+            try {
+                // the daemon's socket appears once it listens; nothing to be told by, so look again shortly
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return answer;
+            }
+        }
+    }
+
+    /** Sends {@code request} to the daemon on {@code socket} once it proved to run as this user. */
+    private static Answer ask(Path socket, DaemonProtocol.Request request, Map<String, String> environment, PrintStream err)
+            throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                // no socket, or one nobody listens on (a daemon that died or is stopping)
+                return new Answer(Answer.Kind.ABSENT, NOT_SERVED, socket + ": " + e.getMessage());
+            }
+            AutoDaemon.checkPeer(channel, socket);
+            DaemonProtocol.Response response;
+            try {
+                DaemonProtocol.writeRequest(Channels.newOutputStream(channel), request);
+                response = DaemonProtocol.readResponse(Channels.newInputStream(channel));
+            } catch (java.io.EOFException e) {
+                return new Answer(Answer.Kind.FAILED, NOT_SERVED, "the daemon closed the connection without an answer");
+            }
             if (response.kind() != DaemonProtocol.Kind.RESULT) {
-                debug(environment, err, "the daemon declined: " + response.message());
-                return NOT_SERVED;
+                return new Answer(Answer.Kind.FAILED, NOT_SERVED, "the daemon declined: " + response.message());
             }
             if (response.exitCode() < 0 || response.exitCode() > 125) {
                 // not an answer walstash gives: serving the request here is the safe reading
-                debug(environment, err, "the daemon answered with exit code " + response.exitCode());
-                return NOT_SERVED;
+                return new Answer(Answer.Kind.FAILED, NOT_SERVED, "the daemon answered with exit code " + response.exitCode());
             }
             if (!response.message().isEmpty()) {
                 err.println(response.message());
             }
-            return response.exitCode();
-        } catch (java.io.EOFException e) {
-            debug(environment, err, "the daemon closed the connection without an answer");
-            return NOT_SERVED;
-        } catch (IOException | RuntimeException e) {
-            // No answer from the daemon: nothing was reported, so serving in process is safe.
-            debug(environment, err, "daemon not used: " + e.getMessage());
-            return NOT_SERVED;
+            return new Answer(Answer.Kind.SERVED, response.exitCode(), "");
         }
     }
 
@@ -145,37 +235,6 @@ final class DaemonClient {
             return fromEnvironment;
         }
         return nonBlank(ConfigFile.read(Path.of(configFile)).get(SOCKET));
-    }
-
-    /** The settings that choose repository and codec, as this process sees them: the daemon compares them with its own. */
-    static Map<String, String> settings(Map<String, String> environment, String configFile) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String name : List.of(Configuration.STORAGE, Configuration.COMPRESSION)) {
-            copy(environment, name, settings);
-            for (String alias : Configuration.ALIASES.get(name)) { // a loop: a lambda costs the client milliseconds
-                copy(environment, alias, settings);
-            }
-        }
-        if (configFile != null) {
-            settings.put(Configuration.CONFIG_FILE, Path.of(configFile).toAbsolutePath().toString());
-        }
-        return settings;
-    }
-
-    private static void copy(Map<String, String> from, String name, Map<String, String> to) {
-        String value = nonBlank(from.get(name));
-        if (value != null) {
-            to.put(name, value);
-        }
-    }
-
-    static DaemonProtocol.Response exchange(Path socket, DaemonProtocol.Request request) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            DaemonProtocol.writeRequest(Channels.newOutputStream(channel), request);
-            InputStream in = Channels.newInputStream(channel);
-            return DaemonProtocol.readResponse(in);
-        }
     }
 
     private static String nonBlank(String value) {

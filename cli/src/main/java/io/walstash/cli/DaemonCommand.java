@@ -2,8 +2,18 @@ package io.walstash.cli;
 
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,10 +26,14 @@ import picocli.CommandLine.Option;
         description = {"Serve wal-push and wal-fetch from a long-running process, storage client kept warm.",
                 "Listens on a Unix socket only this OS user can connect to; wal-push and wal-fetch with"
                         + " WALSTASH_DAEMON_SOCKET set hand their request to it and work alone when it does not answer.",
+                "Without WALSTASH_DAEMON_SOCKET, wal-push and wal-fetch start a daemon of their own when none answers"
+                        + " (WALSTASH_DAEMON=auto, the default); it stops after WALSTASH_DAEMON_IDLE (default 2m) without a request.",
                 "Stops on SIGTERM after the requests in flight (at most 30 s), removing the socket."})
 final class DaemonCommand implements Callable<Integer> {
     /** How often an idle daemon tries to drain the spool. */
     static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(30);
+    /** An auto daemon's log is emptied when it starts above this size. */
+    static final long LOG_LIMIT = 1 << 20;
 
     @Mixin
     ConfigOptions config;
@@ -31,13 +45,61 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Requests served at once, default ${DEFAULT-VALUE}")
     int threads;
 
+    @Option(names = "--auto", hidden = true,
+            description = "Serve as the auto daemon of this configuration (started by wal-push and wal-fetch)")
+    boolean auto;
+
     @Override
     public Integer call() throws Exception {
         Configuration configuration = config.load();
+        if (auto) {
+            return serveAuto(configuration);
+        }
         Path path = socket != null ? socket : configuration.settings().get(DaemonClient.SOCKET).map(Path::of)
                 .orElseThrow(() -> new IllegalArgumentException("no socket: pass --socket or set " + DaemonClient.SOCKET));
         WalService wal = WalService.open(configuration, VersionProvider.writer(), WalService.Mode.DAEMON);
-        DaemonServer server = DaemonServer.start(path, wal, configuration, threads, System.err);
+        serve(DaemonServer.start(path, wal, configuration, threads, System.err), wal, configuration);
+        return ExitCode.OK.code();
+    }
+
+    /**
+     * The auto daemon: the socket of this process's configuration in the private runtime directory,
+     * held under a lock for the daemon's whole life (the kernel releases it however the process ends),
+     * so that two starts racing leave one daemon. Removes the start marker once it listens or gave up.
+     */
+    private int serveAuto(Configuration configuration) throws IOException {
+        Map<String, String> environment = System.getenv();
+        String workingDirectory = System.getProperty("user.dir");
+        String configFile = config.configFile != null ? config.configFile
+                : Optional.ofNullable(environment.get(Configuration.CONFIG_FILE)).filter(s -> !s.isBlank()).map(String::strip).orElse(null);
+        SortedMap<String, String> settings = AutoDaemon.settings(environment, configFile, workingDirectory);
+        Path path = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
+        Duration idle = AutoDaemon.duration(environment, AutoDaemon.IDLE, AutoDaemon.DEFAULT_IDLE);
+        try (FileChannel lockFile = FileChannel.open(AutoDaemon.lock(path), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                System.err.println("walstash daemon: another daemon serves this configuration on " + path + "; exiting");
+                return ExitCode.OK.code();
+            }
+            Path log = AutoDaemon.log(path);
+            if (Files.exists(log) && Files.size(log) > LOG_LIMIT) {
+                try (FileChannel truncated = FileChannel.open(log, StandardOpenOption.WRITE)) {
+                    truncated.truncate(0);
+                }
+            }
+            WalService wal = WalService.open(configuration, VersionProvider.writer(), WalService.Mode.DAEMON);
+            DaemonServer server = DaemonServer.start(path, wal, configuration, threads, DaemonServer.REQUEST_TIMEOUT,
+                    System.err, new DaemonServer.Policy(Optional.of(settings), Optional.of(idle)));
+            Files.deleteIfExists(AutoDaemon.startMarker(path));
+            serve(server, wal, configuration);
+            return ExitCode.OK.code();
+        } finally {
+            Files.deleteIfExists(AutoDaemon.startMarker(path));
+        }
+    }
+
+    private void serve(DaemonServer server, WalService wal, Configuration configuration) throws IOException {
         ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "walstash-daemon-spool");
             thread.setDaemon(true);
@@ -67,6 +129,5 @@ final class DaemonCommand implements Callable<Integer> {
         } finally {
             drainer.shutdownNow();
         }
-        return ExitCode.OK.code();
     }
 }

@@ -1,6 +1,7 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.WalRequests;
+import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.StorageLocation;
 import java.io.Closeable;
@@ -19,8 +20,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -56,11 +63,30 @@ final class DaemonServer implements Closeable {
     private final ExecutorService notifier;
     private final Duration requestTimeout;
     private final PrintStream log;
+    /** An auto daemon's own settings, which a client's must equal exactly; null for a daemon started by hand. */
+    private final SortedMap<String, String> exactSettings;
+    /** Requests being served and when the last one ended: an auto daemon exits after an idle time. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile long lastActivity = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean closed;
 
+    /**
+     * How a daemon serves.
+     *
+     * @param exactSettings an auto daemon's own settings ({@link AutoDaemon#settings}): it serves only
+     *                      clients with exactly these; empty for a daemon started by hand, which serves
+     *                      every client whose settings agree with its own where they give one
+     * @param idle          an auto daemon stops after this long without a request; empty: never
+     */
+    record Policy(Optional<SortedMap<String, String>> exactSettings, Optional<Duration> idle) {
+        static final Policy BY_HAND = new Policy(Optional.empty(), Optional.empty());
+    }
+
     private DaemonServer(Path socket, ServerSocketChannel server, WalRequests wal, Configuration configuration,
-                         int threads, Duration requestTimeout, PrintStream log) {
+                         int threads, Duration requestTimeout, PrintStream log, Policy policy) {
         this.socket = socket;
+        this.exactSettings = policy.exactSettings().orElse(null);
         this.requestTimeout = requestTimeout;
         this.server = server;
         this.wal = wal;
@@ -94,12 +120,54 @@ final class DaemonServer implements Closeable {
 
     static DaemonServer start(Path socket, WalRequests wal, Configuration configuration, int threads,
                               Duration requestTimeout, PrintStream log) throws IOException {
+        return start(socket, wal, configuration, threads, requestTimeout, log, Policy.BY_HAND);
+    }
+
+    static DaemonServer start(Path socket, WalRequests wal, Configuration configuration, int threads,
+                              Duration requestTimeout, PrintStream log, Policy policy) throws IOException {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         Path absolute = socket.toAbsolutePath();
         removeStale(absolute);
-        return new DaemonServer(absolute, bindPrivately(absolute), wal, configuration, threads, requestTimeout, log);
+        DaemonServer server = new DaemonServer(absolute, bindPrivately(absolute), wal, configuration, threads,
+                requestTimeout, log, policy);
+        policy.idle().ifPresent(server::stopWhenIdle);
+        return server;
+    }
+
+    /**
+     * Closes the server once no request came for {@code idle}, or as soon as its socket file is gone
+     * or replaced (nobody can reach it any more). Checked on the timer thread, a few times per idle time.
+     */
+    private void stopWhenIdle(Duration idle) {
+        Object ours = fileKey(socket);
+        long period = Math.max(50, Math.min(1000, idle.toMillis() / 4));
+        timer.scheduleWithFixedDelay(() -> {
+            boolean idleLongEnough = inFlight.get() == 0 && System.nanoTime() - lastActivity >= idle.toNanos();
+            boolean unreachable = ours == null || !ours.equals(fileKey(socket));
+            if ((idleLongEnough || unreachable) && stopping.compareAndSet(false, true)) {
+                log.println("walstash daemon: " + (unreachable ? "socket " + socket + " is gone; stopping"
+                        : "no request for " + idle.toMillis() + " ms; stopping"));
+                // close() waits for the timer's own executor: run it elsewhere
+                Thread stopper = new Thread(() -> {
+                    try {
+                        close();
+                    } catch (IOException e) {
+                        log.println("walstash daemon: " + WalOutcome.failure(e).message());
+                    }
+                }, "walstash-daemon-idle-stop");
+                stopper.start();
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     Path socket() {
@@ -140,6 +208,8 @@ final class DaemonServer implements Closeable {
 
     private void handle(SocketChannel client) {
         long started = System.nanoTime();
+        inFlight.incrementAndGet();
+        lastActivity = started;
         try (client) {
             InputStream in = Channels.newInputStream(client);
             OutputStream out = Channels.newOutputStream(client);
@@ -172,6 +242,9 @@ final class DaemonServer implements Closeable {
             log.println("walstash daemon: a client closed its connection before a whole request");
         } catch (IOException e) {
             log.println("walstash daemon: connection failed: " + e.getMessage());
+        } finally {
+            lastActivity = System.nanoTime();
+            inFlight.decrementAndGet();
         }
     }
 
@@ -201,10 +274,23 @@ final class DaemonServer implements Closeable {
     }
 
     /**
-     * Why this daemon must not serve a client whose environment or config file names another
-     * repository or codec, or null when it may. Settings the client does not give are the daemon's.
+     * Why this daemon must not serve a client with {@code clientSettings} ({@link AutoDaemon#settings}),
+     * or null when it may. An auto daemon serves only its own configuration, exactly. A daemon started
+     * by hand serves a client whose settings that change what is written or answered agree with its
+     * own wherever the client gives one (environment or config file); settings the client does not
+     * give are the daemon's, which is what lets archive_command stay unchanged.
      */
     String mismatch(Map<String, String> clientSettings) {
+        if (exactSettings != null) {
+            Set<String> differing = new TreeSet<>();
+            for (String name : union(exactSettings.keySet(), clientSettings.keySet())) {
+                if (!Objects.equals(exactSettings.get(name), clientSettings.get(name))) {
+                    differing.add(name);
+                }
+            }
+            return differing.isEmpty() ? null : "the client's configuration is not this daemon's (differing: "
+                    + String.join(", ", differing) + ")";
+        }
         if (clientSettings.isEmpty()) {
             return null;
         }
@@ -222,10 +308,43 @@ final class DaemonServer implements Closeable {
             if (!theirCodec.equals(ourCodec)) {
                 return "the client's compression " + theirCodec + " is not the daemon's " + ourCodec;
             }
+            Set<String> given = new TreeSet<>(clientSettings.keySet());
+            Optional<String> file = client.settings().get(Configuration.CONFIG_FILE);
+            if (file.isPresent()) {
+                given.addAll(ConfigFile.read(Path.of(file.get())).keySet());
+            }
+            for (String name : given) {
+                String canonical = canonical(name);
+                if (!AutoDaemon.relevant(canonical) || canonical.equals(Configuration.STORAGE)
+                        || canonical.equals(Configuration.COMPRESSION)) {
+                    continue;
+                }
+                Optional<String> theirs = client.settings().get(canonical).map(v -> AutoDaemon.wire(canonical, v));
+                Optional<String> ours = configuration.settings().get(canonical).map(v -> AutoDaemon.wire(canonical, v));
+                if (!theirs.equals(ours)) {
+                    return "the client's " + canonical + " is not the daemon's";
+                }
+            }
             return null;
         } catch (IOException | RuntimeException e) {
             return "cannot read the client's settings: " + e.getMessage();
         }
+    }
+
+    /** walstash's name for {@code name}, which may be one of WAL-G's aliases. */
+    private static String canonical(String name) {
+        for (Map.Entry<String, List<String>> aliases : Configuration.ALIASES.entrySet()) {
+            if (aliases.getValue().contains(name)) {
+                return aliases.getKey();
+            }
+        }
+        return name;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> union = new TreeSet<>(a);
+        union.addAll(b);
+        return union;
     }
 
     /** Stops accepting, removes the socket, lets requests in flight finish (bounded), then closes the archive. */

@@ -1,0 +1,305 @@
+package io.walstash.cli;
+
+import io.walstash.core.config.Durations;
+import io.walstash.core.io.Digests;
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The daemon that starts itself ({@code WALSTASH_DAEMON=auto}): where its socket is, what
+ * configuration it serves, and how a client starts it. Used by {@link DaemonClient} before anything
+ * but the JDK and walstash's two jars is loaded, and by {@code walstash daemon --auto}; the C client
+ * (cli/src/main/c/walstash-client.c) does the same and DaemonIT checks that both name the same socket.
+ *
+ * <p>A daemon serves exactly one effective configuration: the settings below (values of secrets
+ * reduced to their SHA-256), the config file's absolute path and content, and the working directory
+ * (PostgreSQL runs its commands in the data directory, so two clusters never share a daemon, and
+ * relative paths in settings mean the same to both). The socket is named by a digest of all of
+ * it and lives in a private directory of this OS user.
+ */
+final class AutoDaemon {
+    static final String MODE = "WALSTASH_DAEMON";
+    static final String IDLE = "WALSTASH_DAEMON_IDLE";
+    static final String WAIT = "WALSTASH_DAEMON_WAIT";
+    /** Recovery's end and PostgreSQL's shutdown leave a daemon behind for at most this long. */
+    static final Duration DEFAULT_IDLE = Duration.ofMinutes(2);
+    /** How long a call waits for the daemon it started before working alone (README: measured). */
+    static final Duration DEFAULT_WAIT = Duration.ofSeconds(3);
+    /** `required` waits longer: failing is worse than a slow first call. */
+    static final Duration REQUIRED_WAIT = Duration.ofSeconds(30);
+    /** A start marker older than this belongs to a start that failed: the next call may try again. */
+    static final Duration STALE_START = Duration.ofSeconds(30);
+    static final String CONFIG_DIGEST = "WALSTASH_CONFIG_SHA256";
+
+    /** Setting names whose values the client sends and the digest covers, by prefix. */
+    private static final List<String> PREFIXES = List.of("WALSTASH_", "WALG_", "AWS_", "AZURE_", "GOOGLE_");
+    /** Settings of those prefixes that change neither what is written nor what is answered. */
+    private static final List<String> EXCLUDED = List.of(MODE, IDLE, WAIT, DaemonClient.SOCKET, "WALSTASH_LOG_LEVEL",
+            "WALG_LOG_LEVEL", "WALSTASH_JAVA_OPTS", "WALSTASH_NATIVE_CLIENT", "WALSTASH_CDS", "WALSTASH_LAUNCHER",
+            "WALSTASH_CONFIG", CONFIG_DIGEST);
+    /** Parts of names whose values are secrets: only their SHA-256 leaves the process. */
+    private static final List<String> SECRET_PARTS = List.of("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL",
+            "CONNECTION_STRING", "SAS", "SSE_C", "WEBHOOK");
+    private static final String SECRET_PREFIX = "sha256:";
+
+    private AutoDaemon() {
+    }
+
+    enum Mode {
+        AUTO, OFF, REQUIRED;
+
+        /** From the environment; unset or blank is auto. */
+        static Mode of(Map<String, String> environment) {
+            String value = environment.get(MODE);
+            if (value == null || value.isBlank()) {
+                return AUTO;
+            }
+            try {
+                return valueOf(value.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(MODE + " must be auto, off or required, not '" + value.strip() + "'");
+            }
+        }
+    }
+
+    /** The directory is not this user's alone: its sockets could be answered by someone else. */
+    static final class UntrustedException extends IOException {
+        UntrustedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The settings of one effective configuration, as the request carries them and the digest covers
+     * them: every relevant environment setting (secret values as their SHA-256), and the config
+     * file's absolute path and content digest.
+     *
+     * @param configFile the config file (option or environment), or null
+     */
+    static SortedMap<String, String> settings(Map<String, String> environment, String configFile, String workingDirectory)
+            throws IOException {
+        SortedMap<String, String> settings = new TreeMap<>();
+        for (Map.Entry<String, String> entry : environment.entrySet()) {
+            String name = entry.getKey();
+            String value = entry.getValue() == null ? "" : entry.getValue().strip();
+            if (!value.isEmpty() && relevant(name)) {
+                settings.put(name, wire(name, value));
+            }
+        }
+        if (configFile != null) {
+            Path file = Path.of(workingDirectory).resolve(configFile);
+            settings.put("WALSTASH_CONFIG", file.toString());
+            settings.put(CONFIG_DIGEST, sha256(Files.readAllBytes(file)));
+        }
+        return settings;
+    }
+
+    static boolean relevant(String name) {
+        for (String prefix : PREFIXES) {
+            if (name.startsWith(prefix)) {
+                return !EXCLUDED.contains(name);
+            }
+        }
+        return false;
+    }
+
+    /** The value as it travels and is compared: a secret's only as its digest. */
+    static String wire(String name, String value) {
+        if (value.startsWith(SECRET_PREFIX)) {
+            return value;
+        }
+        for (String part : SECRET_PARTS) {
+            if (name.contains(part)) {
+                return SECRET_PREFIX + sha256(value.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return value;
+    }
+
+    /** Names the configuration: SHA-256 over a version tag, the working directory, then each {@code name=value}, NUL-ended. */
+    static String digest(String workingDirectory, SortedMap<String, String> settings) {
+        StringBuilder text = new StringBuilder("walstash-daemon-1\0cwd=").append(workingDirectory).append('\0');
+        for (Map.Entry<String, String> setting : settings.entrySet()) {
+            text.append(setting.getKey()).append('=').append(setting.getValue()).append('\0');
+        }
+        return sha256(text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code $XDG_RUNTIME_DIR/walstash}, else {@code /tmp/walstash-<uid>}. */
+    static Path runtimeDirectory(Map<String, String> environment) throws IOException {
+        String runtime = environment.get("XDG_RUNTIME_DIR");
+        if (runtime != null && runtime.startsWith("/")) {
+            return Path.of(runtime, "walstash");
+        }
+        return Path.of("/tmp", "walstash-" + uid());
+    }
+
+    /**
+     * The runtime directory, created 0700 if missing; refused unless it is a real directory (not a
+     * link) owned by this user with no access for group or others.
+     */
+    static Path privateDirectory(Map<String, String> environment) throws IOException {
+        Path directory = runtimeDirectory(environment);
+        try {
+            Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+            // checked below like any other
+        }
+        Map<String, Object> attributes = Files.readAttributes(directory, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) attributes.get("mode");
+        int owner = (Integer) attributes.get("uid");
+        if ((mode & 0170000) != 0040000) {
+            throw new UntrustedException(directory + " is not a directory");
+        }
+        if (owner != uid()) {
+            throw new UntrustedException(directory + " is owned by uid " + owner + ", not by this user (uid " + uid() + ")");
+        }
+        if ((mode & 077) != 0) {
+            throw new UntrustedException(directory + " has mode " + Integer.toOctalString(mode & 0777)
+                    + "; it must be 700");
+        }
+        return directory;
+    }
+
+    /** The socket's name: a Unix socket path must stay under 108 bytes, 32 hex digits are plenty. */
+    static Path socket(Path directory, String digest) {
+        return directory.resolve(digest.substring(0, 32) + ".sock");
+    }
+
+    static Path lock(Path socket) {
+        return sibling(socket, ".lock");
+    }
+
+    static Path log(Path socket) {
+        return sibling(socket, ".log");
+    }
+
+    static Path startMarker(Path socket) {
+        return sibling(socket, ".starting");
+    }
+
+    private static Path sibling(Path socket, String extension) {
+        String name = socket.getFileName().toString();
+        return socket.resolveSibling(name.substring(0, name.length() - ".sock".length()) + extension);
+    }
+
+    /**
+     * Starts {@code walstash daemon --auto} in its own session (util-linux's setsid: not in the
+     * caller's process group, so PostgreSQL's signals to its archiver never reach it), stdin from
+     * /dev/null, stdout and stderr appended to the owner-only log beside the socket, no other file
+     * descriptor inherited (the JDK closes them), unless another call is starting one already.
+     *
+     * @return whether this call started one
+     */
+    static boolean start(Path socket, String launcher, String configOption, Path workingDirectory) throws IOException {
+        if (!claimStart(socket)) {
+            return false;
+        }
+        try {
+            Path log = log(socket);
+            if (!Files.exists(log, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            List<String> command = new ArrayList<>(List.of(setsid(), launcher, "daemon", "--auto"));
+            if (configOption != null) {
+                command.add("--config=" + configOption);
+            }
+            new ProcessBuilder(command).directory(workingDirectory.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(startMarker(socket));
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the start marker; false when another call created it less than {@link #STALE_START}
+     * ago (that call starts the daemon). The daemon removes it once it listens or has given up.
+     */
+    static boolean claimStart(Path socket) throws IOException {
+        Path marker = startMarker(socket);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                Files.createFile(marker, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                try {
+                    FileTime created = Files.getLastModifiedTime(marker, LinkOption.NOFOLLOW_LINKS);
+                    if (created.toInstant().isAfter(Instant.now().minus(STALE_START))) {
+                        return false;
+                    }
+                    Files.deleteIfExists(marker);
+                } catch (NoSuchFileException gone) {
+                    // removed meanwhile: try again
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String setsid() throws IOException {
+        for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IOException("no setsid (util-linux) to start the daemon in its own session");
+    }
+
+    /**
+     * Refuses a peer that runs as another user: SO_PEERCRED names the process that created the
+     * socket's listening end, whoever owns the file.
+     */
+    static void checkPeer(SocketChannel channel, Path socket) throws IOException {
+        jdk.net.UnixDomainPrincipal peer = channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
+        // /proc/self belongs to this process's effective user
+        java.nio.file.attribute.UserPrincipal us = Files.getOwner(Path.of("/proc/self"));
+        if (!peer.user().equals(us)) {
+            throw new UntrustedException("the process answering on " + socket + " runs as " + peer.user().getName()
+                    + ", not as " + us.getName() + "; not trusting it");
+        }
+    }
+
+    /** How long an idle auto daemon lives ({@link #IDLE}); how long a call waits for one it started ({@link #WAIT}). */
+    static Duration duration(Map<String, String> environment, String name, Duration fallback) {
+        String value = environment.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    static int uid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
+    static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(Digests.sha256().digest(bytes));
+    }
+}
