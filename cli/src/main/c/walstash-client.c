@@ -577,8 +577,8 @@ int main(int argc, char **argv) {
     /* The option, then the environment; a socket only in the config file is the JVM's to find. */
     size_t path_len;
     const char *path = strip(socket_option ? socket_option : getenv("WALSTASH_DAEMON_SOCKET"), &path_len);
-    if (!path && off) {
-        return 0;
+    if (!path && (off || socket_option)) {
+        return 0; /* an empty --daemon-socket= turns every daemon off */
     }
 
     char cwd[PATH_MAX];
@@ -731,6 +731,13 @@ int main(int argc, char **argv) {
                 sha256_update(&c, settings[i].value, strlen(settings[i].value) + 1);
             }
             sha256_hex(&c, digest);
+            if (debug_enabled) {
+                fprintf(stderr, "walstash: debug: configuration of cwd %s:", cwd);
+                for (unsigned i = 0; i < settings_count; i++) {
+                    fprintf(stderr, " %s", settings[i].name);
+                }
+                fputc('\n', stderr);
+            }
             int written = snprintf(address.sun_path, sizeof address.sun_path, "%s/%.32s.sock", directory, digest);
             if (written < 0 || (size_t)written >= sizeof address.sun_path) {
                 snprintf(why, sizeof why, "socket path too long");

@@ -71,6 +71,9 @@ final class DaemonClient {
         try {
             String configFile = call.configOption() != null ? call.configOption() : nonBlank(environment.get(Configuration.CONFIG_FILE));
             String socket = socket(call, environment, configFile);
+            if (call.socketOption() != null && socket == null) {
+                return NOT_SERVED; // an empty --daemon-socket= turns every daemon off
+            }
             String workingDirectory = System.getProperty("user.dir");
             if (socket != null) {
                 DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory,
@@ -81,6 +84,7 @@ final class DaemonClient {
                 return NOT_SERVED;
             }
             SortedMap<String, String> settings = AutoDaemon.settings(environment, configFile, workingDirectory);
+            debug(environment, err, "configuration of cwd " + workingDirectory + ": " + String.join(" ", settings.keySet()));
             DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory, call.arguments(), settings);
             Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
             Answer answer = ask(auto, request, environment, err);

@@ -126,7 +126,7 @@ class ArchiveRecoveryIT {
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, initdbOptions);
              LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", archiveEnvironment + " " + launcher + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off " + archiveEnvironment + " " + launcher + " wal-push %p"));
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
@@ -142,7 +142,7 @@ class ArchiveRecoveryIT {
             assertThat(storedWal.call()).isNotEmpty().allMatch(n -> n.endsWith("." + extension));
 
             String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
-                    restoreEnvironment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
+                    "WALSTASH_DAEMON=off " + restoreEnvironment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
             assertThat(log).contains("restored log file").doesNotContain("wal-fetch: error");
         }
     }

@@ -59,7 +59,7 @@ class BackupRestoreIT {
     private LocalCluster archivingSource() throws Exception {
         LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);
         source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                "archive_command", "WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
+                "archive_command", "WALSTASH_DAEMON=off WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
         source.start();
         return source;
     }

@@ -62,14 +62,13 @@ final class Launcher {
     /**
      * {@code environment}, with the launcher's class-data sharing archives kept beside the copied
      * launcher (unless the test chooses where) rather than in the user's ~/.cache, which would
-     * gather one archive per temporary copy.
+     * gather one archive per temporary copy, and without the auto daemon unless the test asks for it.
      */
     static Map<String, String> withCache(Map<String, String> environment) throws IOException {
-        if (environment.containsKey("XDG_CACHE_HOME")) {
-            return environment;
-        }
         Map<String, String> withCache = new java.util.HashMap<>(environment);
-        withCache.put("XDG_CACHE_HOME", path().getParent().getParent().resolve("cache").toString());
+        withCache.putIfAbsent("XDG_CACHE_HOME", path().getParent().getParent().resolve("cache").toString());
+        // a test about something else must not leave an auto daemon behind; the daemon's tests say so
+        withCache.putIfAbsent(AutoDaemon.MODE, "off");
         return withCache;
     }
 }

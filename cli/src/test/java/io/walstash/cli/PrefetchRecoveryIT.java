@@ -72,7 +72,7 @@ class PrefetchRecoveryIT {
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);
              LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", environment + " " + launcher + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off " + environment + " " + launcher + " wal-push %p"));
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
@@ -90,7 +90,7 @@ class PrefetchRecoveryIT {
             assertThat(expected.tables().get("events").rows()).isEqualTo(switches * 2000L);
 
             String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
-                    environment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
+                    "WALSTASH_DAEMON=off " + environment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
             long restoredSegments = Pattern.compile("restored log file \"[0-9A-F]{24}\" from archive").matcher(log)
                     .results().count();
             long prefetched = FROM_PREFETCH.matcher(log).results().count();

@@ -101,7 +101,7 @@ class StatusIT {
     void statusOfARealRepositoryInEveryFormatWithPgStatArchiver() throws Exception {
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", "WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
             source.start();
             for (int i = 0; i < 3; i++) {
                 try (Connection c = source.connect(); Statement s = c.createStatement()) {

@@ -56,7 +56,7 @@ class VerifyIT {
     }
 
     private String archiveCommand() throws Exception {
-        return "WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p";
+        return "WALSTASH_DAEMON=off WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p";
     }
 
     private Processes.Outcome walstash(String... args) throws Exception {

@@ -71,7 +71,7 @@ class WalPushLookAheadSpoolIT {
         // 1 MiB segments: pgbench fills many while one archive_command starts its JVM, so .ready piles up
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, List.of("--wal-segsize=1"))) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", environment + " " + Launcher.path() + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off " + environment + " " + Launcher.path() + " wal-push %p"));
             source.start();
             source.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
             source.runTool("pgbench", "-c", "4", "-j", "2", "-t", "1500", "postgres");
@@ -116,7 +116,7 @@ class WalPushLookAheadSpoolIT {
 
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", storageEnv + " WALSTASH_SPOOL=" + spool + " " + launcher + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off " + storageEnv + " WALSTASH_SPOOL=" + spool + " " + launcher + " wal-push %p"));
             source.start();
             source.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
             Map<String, String> backupEnv = new LinkedHashMap<>(s3);
@@ -155,7 +155,7 @@ class WalPushLookAheadSpoolIT {
             }
 
             Path target = work.resolve("restored");
-            String restoreCommand = storageEnv + " " + launcher + " wal-fetch %f %p";
+            String restoreCommand = "WALSTASH_DAEMON=off " + storageEnv + " " + launcher + " wal-fetch %f %p";
             Processes.Outcome restore = Launcher.run(user, s3, "restore", target.toString(), "LATEST",
                     "--restore-command", restoreCommand);
             assertThat(restore.exitCode()).as(restore.output()).isZero();

@@ -1,0 +1,434 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.postgres.DataFingerprint;
+import io.walstash.core.postgres.LocalCluster;
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.postgres.PostgresBinaries;
+import io.walstash.core.postgres.Processes;
+import io.walstash.core.testing.WalSegmentFiles;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The daemon that starts itself (WALSTASH_DAEMON=auto, the default), as PostgreSQL runs the
+ * launcher: started by the first wal-push or wal-fetch, serving the following ones, gone after its
+ * idle time, one per configuration, never trusted unless it runs as the caller's user. Every
+ * launcher here gets its own runtime directory (XDG_RUNTIME_DIR) so that its daemons are found and
+ * stopped afterwards.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class AutoDaemonIT {
+    private static final Duration WAIT = Duration.ofMinutes(3);
+    private static final long SYSTEM_ID = 77;
+    private static final OsUser SELF = new OsUser(Optional.empty());
+
+    private Path work;
+    private OsUser postgres;
+    private final List<Path> runtimeDirectories = new ArrayList<>();
+    /** The sessions of the PostgreSQL servers started, which no auto daemon may share. */
+    private final Set<Long> postgresSessions = ConcurrentHashMap.newKeySet();
+    private final List<Long> postmasters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        postgres = OsUser.current();
+        work = Files.createTempDirectory("walstash-auto-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        postgres.own(work);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Path runtime : runtimeDirectories) {
+            for (ProcessHandle daemon : daemons(runtime)) {
+                daemon.destroyForcibly();
+                daemon.onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+        FileTrees.delete(work);
+    }
+
+    /** A fresh runtime directory for {@code user}'s daemons (XDG_RUNTIME_DIR), its daemons stopped after the test. */
+    private Path runtime(String name, OsUser user) throws IOException {
+        Path runtime = Files.createDirectory(work.resolve(name));
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+        user.own(runtime);
+        runtimeDirectories.add(runtime);
+        return runtime;
+    }
+
+    /** The auto daemons started with {@code runtime} as XDG_RUNTIME_DIR (read from /proc, as root may). */
+    private static List<ProcessHandle> daemons(Path runtime) {
+        String marker = "XDG_RUNTIME_DIR=" + runtime;
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("daemon --auto"))
+                .filter(p -> {
+                    try {
+                        byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
+                        return List.of(new String(environ, StandardCharsets.UTF_8).split("\0")).contains(marker);
+                    } catch (IOException e) {
+                        return false; // gone meanwhile
+                    }
+                }).toList();
+    }
+
+    private static void waitFor(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static List<String> logLines(Path runtime, String containing) throws IOException {
+        Path directory = runtime.resolve("walstash");
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.readAllLines(log).stream().filter(l -> l.contains(containing)).forEach(lines::add);
+            }
+        }
+        return lines;
+    }
+
+    private static long sockets(Path runtime) throws IOException {
+        try (Stream<Path> files = Files.list(runtime.resolve("walstash"))) {
+            return files.filter(f -> f.toString().endsWith(".sock")).count();
+        }
+    }
+
+    @Test
+    void plainReadmeLinesArchiveAndRecoverThroughTheAutoDaemonWhichThenExits() throws Exception {
+        Path repository = work.resolve("repository");
+        Path runtime = runtime("runtime", postgres);
+        // the README's lines; only where the daemon keeps its socket and a short idle time are added
+        String environment = "WALSTASH_STORAGE=file://" + repository + " XDG_RUNTIME_DIR=" + runtime
+                + " WALSTASH_DAEMON_IDLE=3s";
+        Set<Long> sessions = ConcurrentHashMap.newKeySet();
+        archiveAndRecover(environment, runtime, daemon -> {
+            try {
+                sessions.add(session(daemon.pid()));
+            } catch (IOException e) {
+                // exited meanwhile
+            }
+        });
+        assertThat(sessions).as("sessions of the auto daemons").isNotEmpty();
+        // the daemon was started in a session of its own, never in PostgreSQL's (whose signals it would get)
+        assertThat(sessions).doesNotContainAnyElementsOf(postgresSessions);
+
+        assertThat(logLines(runtime, ": PUSH ").stream().filter(l -> l.contains(" exit 0 ")).count())
+                .as("pushes the auto daemon served").isGreaterThanOrEqualTo(3);
+        assertThat(logLines(runtime, ": FETCH ").stream().filter(l -> l.contains(" exit 0 "))).isNotEmpty();
+        // both clusters are stopped: nothing is left once the idle time has passed
+        waitFor(() -> daemons(runtime).isEmpty(), Duration.ofSeconds(60), "the auto daemons to exit");
+        assertThat(logLines(runtime, "no request for 3000 ms; stopping")).isNotEmpty();
+        assertThat(sockets(runtime)).isZero();
+    }
+
+    @Test
+    void killingTheAutoDaemonDuringPushesAndRecoveryLosesNothing() throws Exception {
+        Path repository = work.resolve("repository");
+        Path runtime = runtime("runtime", postgres);
+        String environment = "WALSTASH_STORAGE=file://" + repository + " XDG_RUNTIME_DIR=" + runtime
+                + " WALSTASH_DAEMON_IDLE=3s";
+        AtomicInteger killed = new AtomicInteger();
+        archiveAndRecover(environment, runtime, daemon -> {
+            // SIGKILL, whatever it is doing, once it had a moment to take requests
+            if (daemon.info().startInstant().map(t -> t.isBefore(java.time.Instant.now().minusMillis(300))).orElse(true)
+                    && daemon.destroyForcibly()) {
+                killed.incrementAndGet();
+            }
+        });
+        assertThat(killed.get()).as("daemons killed").isGreaterThanOrEqualTo(2);
+    }
+
+    /**
+     * A loaded cluster archives through {@code environment}'s wal-push, then a base backup taken at the
+     * start recovers through its wal-fetch; the data must be equal. Both clusters run as PostgreSQL's
+     * OS user with archive_command and restore_command as the README writes them. Meanwhile every
+     * auto daemon alive is handed to {@code watch}, every 50 ms.
+     */
+    private void archiveAndRecover(String environment, Path runtime, java.util.function.Consumer<ProcessHandle> watch)
+            throws Exception {
+        PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
+        String launcher = Launcher.path().toString();
+        AtomicBoolean running = new AtomicBoolean(true);
+        CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
+            while (running.get()) {
+                List<ProcessHandle> daemons = daemons(runtime);
+                daemons.forEach(watch);
+                // every session of PostgreSQL's processes (each child of the postmaster starts its own)
+                for (long postmaster : postmasters) {
+                    ProcessHandle.of(postmaster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
+                            .filter(p -> !daemons.contains(p)).forEach(p -> {
+                                try {
+                                    postgresSessions.add(session(p.pid()));
+                                } catch (IOException | RuntimeException e) {
+                                    // exited meanwhile
+                                }
+                            });
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (LocalCluster source = LocalCluster.initdb(binaries, postgres, work.resolve("source"), work);
+             LocalCluster restored = LocalCluster.existing(binaries, postgres, work.resolve("restored"), work)) {
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
+                    "archive_command", environment + " " + launcher + " wal-push %p"));
+            source.start();
+            postmasters.add(postmaster(source));
+            source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
+            source.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
+            source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "800", "postgres");
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
+                s.execute("INSERT INTO events (payload) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 10000) g");
+            }
+            DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, 3);
+            Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
+            postgres.own(signal);
+            restored.configure(Map.of("archive_mode", "off", "restore_command", environment + " " + launcher + " wal-fetch %f %p"));
+            restored.start();
+            postmasters.add(postmaster(restored));
+            restored.waitForRecoveryEnd(WAIT);
+            try (Connection c = restored.connect()) {
+                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
+            }
+            assertThat(restored.readLog()).contains("restored log file").doesNotContain("wal-fetch: error");
+        } finally {
+            running.set(false);
+            watcher.get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    private static long postmaster(LocalCluster cluster) throws IOException {
+        return Long.parseLong(Files.readAllLines(cluster.dataDirectory().resolve("postmaster.pid")).get(0).strip());
+    }
+
+    /** The session id of a process (the sixth field of /proc/PID/stat). */
+    private static long session(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[3]);
+    }
+
+    private Path segment(String folder, String name, long seed) throws IOException {
+        Path directory = Files.createDirectories(work.resolve(folder));
+        postgres.own(directory);
+        Path segment = WalSegmentFiles.segment(directory, name, SYSTEM_ID, seed);
+        postgres.own(segment);
+        return segment;
+    }
+
+    private static Map<String, String> environment(Path repository, Path runtime, String... more) {
+        Map<String, String> environment = new HashMap<>();
+        // not toUri(): its trailing slash appears once the directory exists, another configuration
+        environment.put("WALSTASH_STORAGE", "file://" + repository);
+        environment.put("XDG_RUNTIME_DIR", runtime.toString());
+        environment.put(AutoDaemon.MODE, "auto");
+        environment.put(AutoDaemon.IDLE, "2m");
+        // counting the requests a daemon served needs the first call to wait for it, however busy the machine
+        environment.put(AutoDaemon.WAIT, "2m");
+        for (int i = 0; i < more.length; i += 2) {
+            environment.put(more[i], more[i + 1]);
+        }
+        return environment;
+    }
+
+    /** Every stored file by relative path, the marker without its creation time. */
+    private static Map<String, String> contents(Path repository) throws IOException {
+        Map<String, String> contents = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(repository)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(file);
+                String key = repository.relativize(file).toString();
+                contents.put(key, key.endsWith(".properties")
+                        ? new String(bytes, StandardCharsets.UTF_8).replaceAll("created_at=.*", "")
+                        : java.util.HexFormat.of().formatHex(bytes));
+            }
+        }
+        return contents;
+    }
+
+    @Test
+    void twoRepositoriesGetTwoDaemonsAndAChangedSettingANewOneWhateverTheClient() throws Exception {
+        Path runtime = runtime("runtime", SELF);
+        Path first = work.resolve("first");
+        Path second = work.resolve("second");
+        Path segment = segment("pg_wal", "000000010000000000000002", 1);
+
+        assertThat(Launcher.run(SELF, environment(first, runtime), "wal-push", segment.toString()).exitCode()).isZero();
+        assertThat(daemons(runtime)).hasSize(1);
+        // the JVM client names the same socket as the C client: it reaches that daemon, starts none
+        Map<String, String> jvm = environment(first, runtime, "WALSTASH_NATIVE_CLIENT", "off");
+        assertThat(Launcher.run(SELF, jvm, "wal-push", segment.toString()).exitCode()).isZero();
+        assertThat(daemons(runtime)).hasSize(1);
+        assertThat(sockets(runtime)).isOne();
+        assertThat(logLines(runtime, ": PUSH ")).hasSize(2);
+
+        assertThat(Launcher.run(SELF, environment(second, runtime), "wal-push", segment.toString()).exitCode()).isZero();
+        assertThat(daemons(runtime)).hasSize(2);
+        // a setting that changes what is written: another daemon, the object written as the setting says
+        Path third = work.resolve("third");
+        Map<String, String> lz4 = environment(third, runtime, "WALSTASH_COMPRESSION", "lz4", "WALSTASH_NATIVE_CLIENT", "off");
+        assertThat(Launcher.run(SELF, lz4, "wal-push", segment.toString()).exitCode()).isZero();
+        assertThat(third.resolve("wal/000000010000000000000002.lz4")).exists();
+        assertThat(daemons(runtime)).hasSize(3);
+        Map<String, String> lookAhead = environment(third, runtime, "WALSTASH_COMPRESSION", "lz4", "WALSTASH_LOOKAHEAD", "0");
+        assertThat(Launcher.run(SELF, lookAhead, "wal-push", segment.toString()).exitCode()).isZero();
+        assertThat(daemons(runtime)).hasSize(4);
+        assertThat(sockets(runtime)).isEqualTo(4);
+        assertThat(logLines(runtime, ": PUSH ")).hasSize(5).allMatch(l -> l.contains(" exit 0 "));
+
+        // several first calls at once start one daemon between them
+        Path fourth = work.resolve("fourth");
+        List<CompletableFuture<Processes.Outcome>> racing = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Map<String, String> racer = environment(fourth, runtime, "WALSTASH_NATIVE_CLIENT", i % 2 == 0 ? "on" : "off");
+            racing.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Launcher.run(SELF, racer, "wal-push", segment.toString());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        for (CompletableFuture<Processes.Outcome> call : racing) {
+            Processes.Outcome outcome = call.get(5, TimeUnit.MINUTES);
+            assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+        }
+        assertThat(daemons(runtime)).hasSize(5);
+        assertThat(sockets(runtime)).isEqualTo(5);
+    }
+
+    @Test
+    void aRuntimeDirectoryOthersCouldUseIsRefusedAndTheCallWorksAloneWithTheSameResult() throws Exception {
+        Path segment = segment("pg_wal", "000000010000000000000002", 2);
+        Path alone = work.resolve("alone");
+        Map<String, String> off = environment(alone, work, AutoDaemon.MODE, "off");
+        assertThat(Launcher.run(SELF, off, "wal-push", segment.toString()).exitCode()).isZero();
+
+        Path loose = runtime("loose", SELF);
+        Files.createDirectory(loose.resolve("walstash"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(loose.resolve("walstash"), PosixFilePermissions.fromString("rwxr-x---"));
+        Path foreign = runtime("foreign", SELF);
+        Files.createDirectory(foreign.resolve("walstash"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        new OsUser(Optional.of("postgres")).own(foreign.resolve("walstash"));
+        for (Map.Entry<Path, String> refused : Map.of(loose, "has mode 750; it must be 700", foreign,
+                "is owned by uid").entrySet()) {
+            for (String client : List.of("on", "off")) {
+                Path repository = work.resolve("repo-" + refused.getKey().getFileName() + "-" + client);
+                Map<String, String> env = environment(repository, refused.getKey(), "WALSTASH_NATIVE_CLIENT", client);
+                Processes.Outcome outcome = Launcher.run(SELF, env, "wal-push", segment.toString());
+                assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+                assertThat(outcome.output().lines().filter(l -> l.startsWith("walstash: warning: daemon not used, working alone: ")
+                        && l.contains(refused.getValue()))).as(outcome.output()).hasSize(1);
+                assertThat(contents(repository)).isEqualTo(contents(alone));
+                assertThat(daemons(refused.getKey())).isEmpty();
+
+                // required: one error line and a non-zero exit, nothing stored
+                Path nothing = work.resolve("nothing-" + refused.getKey().getFileName() + "-" + client);
+                env = environment(nothing, refused.getKey(), "WALSTASH_NATIVE_CLIENT", client, AutoDaemon.MODE, "required");
+                outcome = Launcher.run(SELF, env, "wal-push", segment.toString());
+                assertThat(outcome.exitCode()).isEqualTo(ExitCode.IO_ERROR.code());
+                assertThat(outcome.output().lines().toList()).as(outcome.output()).hasSize(1).first().asString()
+                        .startsWith("walstash: error: WALSTASH_DAEMON=required and no daemon answered: ").contains(refused.getValue());
+                assertThat(nothing).doesNotExist();
+            }
+        }
+        Processes.Outcome bad = Launcher.run(SELF, environment(alone, loose, AutoDaemon.MODE, "sometimes"), "wal-push",
+                segment.toString());
+        assertThat(bad.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
+        assertThat(bad.output()).isEqualTo("walstash: error: WALSTASH_DAEMON must be auto, off or required, not 'sometimes'\n");
+    }
+
+    @Test
+    void aServerOfAnotherUserAtTheSocketIsNotTrustedByEitherClient() throws Exception {
+        // the client runs as PostgreSQL's OS user, the fake server as root (this test)
+        org.junit.jupiter.api.Assumptions.assumeTrue(postgres.runAs().isPresent(), "needs root to run as two users");
+        Path segment = segment("pg_wal", "000000010000000000000002", 3);
+        Path alone = work.resolve("alone");
+        Map<String, String> off = environment(alone, work, AutoDaemon.MODE, "off");
+        assertThat(Launcher.run(postgres, off, "wal-push", segment.toString()).exitCode()).isZero();
+
+        Path runtime = runtime("runtime", postgres);
+        Path directory = Files.createDirectory(runtime.resolve("walstash"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        postgres.own(directory);
+        Path explicit = work.resolve("explicit.sock");
+        int round = 0;
+        for (String client : List.of("on", "off")) {
+            for (boolean auto : List.of(true, false)) {
+                Path repository = work.resolve("repo-" + round++);
+                Map<String, String> env = environment(repository, runtime, "WALSTASH_NATIVE_CLIENT", client);
+                if (!auto) {
+                    env.put(DaemonClient.SOCKET, explicit.toString());
+                }
+                // where the client will look: its settings as the launcher's process will have them
+                Map<String, String> seen = new HashMap<>(System.getenv());
+                seen.putAll(Launcher.withCache(env));
+                String cwd = System.getProperty("user.dir");
+                Path socket = auto ? AutoDaemon.socket(directory, AutoDaemon.digest(cwd, AutoDaemon.settings(seen, null, cwd)))
+                        : explicit;
+                Files.deleteIfExists(socket);
+                try (ServerSocketChannel fake = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                    fake.bind(UnixDomainSocketAddress.of(socket));
+                    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwxrwxrwx"));
+                    CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> {
+                        try (SocketChannel connection = fake.accept()) {
+                            return connection.read(java.nio.ByteBuffer.allocate(64)); // -1: closed without a request
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    Processes.Outcome outcome = Launcher.run(postgres, env, "wal-push", segment.toString());
+                    String what = "client " + client + (auto ? " auto" : " explicit") + ": " + outcome.output();
+                    assertThat(outcome.exitCode()).as(what).isZero();
+                    assertThat(received.get(1, TimeUnit.MINUTES)).as(what).isEqualTo(-1);
+                    assertThat(outcome.output().lines().filter(l -> l.startsWith("walstash: warning: daemon not used, working alone: ")
+                            && l.contains("not trusting it"))).as(what).hasSize(1);
+                    assertThat(contents(repository)).as(what).isEqualTo(contents(alone));
+                } finally {
+                    Files.deleteIfExists(socket);
+                }
+            }
+        }
+        assertThat(daemons(runtime)).isEmpty();
+    }
+}
