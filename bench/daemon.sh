@@ -31,6 +31,7 @@ export XDG_CACHE_HOME="$work/cache" # the launcher's class-data sharing archives
 repo="$work/repo"
 export WALSTASH_STORAGE="file://$repo"
 unset WALSTASH_DAEMON_SOCKET WALSTASH_JAVA_OPTS WALSTASH_CDS
+export WALSTASH_DAEMON=off # "alone" means alone; the auto daemon has bench/autodaemon.sh
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_ns() { date +%s%N; }

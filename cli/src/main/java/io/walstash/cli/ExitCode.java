@@ -18,7 +18,7 @@ public enum ExitCode {
     VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's; backup-verify --restore-test: the restored backup did not recover or answer"),
     UNHEALTHY(8, "status: a health threshold is crossed (--max-backup-age, --max-archive-lag); one line per threshold names it"),
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),
-    IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed; daemon: a daemon already answers on the socket, or its path is not a socket"),
+    IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed; daemon: a daemon already answers on the socket, or its path is not a socket; wal-push, wal-fetch with WALSTASH_DAEMON=required: no daemon answered"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
     NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup");
 

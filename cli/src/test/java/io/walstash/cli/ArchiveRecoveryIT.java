@@ -130,12 +130,7 @@ class ArchiveRecoveryIT {
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
-            source.runTool("pgbench", "-i", "-q", "-s", "3", "postgres");
-            source.runTool("pgbench", "-c", "4", "-j", "2", "-t", "1500", "postgres");
-            try (Connection c = source.connect(); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
-                s.execute("INSERT INTO events (payload) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 20000) g");
-            }
+            ArchiveRecoverySteps.load(source, 3, 4, 1500, 20000);
             DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, minimumSegments);
             assertThat(expected.tables()).containsKeys("pgbench_accounts", "pgbench_history", "events");
             assertThat(expected.tables().get("pgbench_history").rows()).isEqualTo(4 * 1500);

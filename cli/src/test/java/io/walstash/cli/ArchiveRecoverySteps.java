@@ -21,6 +21,19 @@ final class ArchiveRecoverySteps {
     }
 
     /**
+     * Loads {@code source}: pgbench at {@code scale} with {@code clients} clients of {@code transactions}
+     * each, then a table {@code events} of {@code rows} rows.
+     */
+    static void load(LocalCluster source, int scale, int clients, int transactions, int rows) throws IOException, SQLException {
+        source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
+        source.runTool("pgbench", "-c", Integer.toString(clients), "-j", "2", "-t", Integer.toString(transactions), "postgres");
+        try (Connection c = source.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
+            s.execute("INSERT INTO events (payload) SELECT repeat(md5(g::text), 4) FROM generate_series(1, " + rows + ") g");
+        }
+    }
+
+    /**
      * Switches WAL and waits until the source archived it, checks that nothing failed and at least
      * {@code minimumSegments} were archived, and stops the source; returns its data's fingerprint.
      */

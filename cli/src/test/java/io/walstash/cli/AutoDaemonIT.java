@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +55,8 @@ class AutoDaemonIT {
     private final List<Path> runtimeDirectories = new ArrayList<>();
     /** The sessions of the PostgreSQL servers started, which no auto daemon may share. */
     private final Set<Long> postgresSessions = ConcurrentHashMap.newKeySet();
-    private final List<Long> postmasters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The data directories of the clusters started, whose processes the watcher looks at. */
+    private final List<Path> clusters = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -131,13 +129,9 @@ class AutoDaemonIT {
 
     @Test
     void plainReadmeLinesArchiveAndRecoverThroughTheAutoDaemonWhichThenExits() throws Exception {
-        Path repository = work.resolve("repository");
         Path runtime = runtime("runtime", postgres);
-        // the README's lines; only where the daemon keeps its socket and a short idle time are added
-        String environment = "WALSTASH_STORAGE=file://" + repository + " XDG_RUNTIME_DIR=" + runtime
-                + " WALSTASH_DAEMON_IDLE=3s";
         Set<Long> sessions = ConcurrentHashMap.newKeySet();
-        archiveAndRecover(environment, runtime, daemon -> {
+        archiveAndRecover(runtime, daemon -> {
             try {
                 sessions.add(session(daemon.pid()));
             } catch (IOException e) {
@@ -159,12 +153,9 @@ class AutoDaemonIT {
 
     @Test
     void killingTheAutoDaemonDuringPushesAndRecoveryLosesNothing() throws Exception {
-        Path repository = work.resolve("repository");
         Path runtime = runtime("runtime", postgres);
-        String environment = "WALSTASH_STORAGE=file://" + repository + " XDG_RUNTIME_DIR=" + runtime
-                + " WALSTASH_DAEMON_IDLE=3s";
         AtomicInteger killed = new AtomicInteger();
-        archiveAndRecover(environment, runtime, daemon -> {
+        archiveAndRecover(runtime, daemon -> {
             // SIGKILL, whatever it is doing, once it had a moment to take requests
             if (daemon.info().startInstant().map(t -> t.isBefore(java.time.Instant.now().minusMillis(300))).orElse(true)
                     && daemon.destroyForcibly()) {
@@ -175,13 +166,15 @@ class AutoDaemonIT {
     }
 
     /**
-     * A loaded cluster archives through {@code environment}'s wal-push, then a base backup taken at the
-     * start recovers through its wal-fetch; the data must be equal. Both clusters run as PostgreSQL's
+     * A loaded cluster archives through wal-push with its auto daemon in {@code runtime}, then a base backup taken at the
+     * start recovers through wal-fetch; the data must be equal. Both clusters run as PostgreSQL's
      * OS user with archive_command and restore_command as the README writes them. Meanwhile every
      * auto daemon alive is handed to {@code watch}, every 50 ms.
      */
-    private void archiveAndRecover(String environment, Path runtime, java.util.function.Consumer<ProcessHandle> watch)
-            throws Exception {
+    private void archiveAndRecover(Path runtime, java.util.function.Consumer<ProcessHandle> watch) throws Exception {
+        // the README's lines; only where the daemon keeps its socket and a short idle time are added
+        String environment = "WALSTASH_STORAGE=file://" + work.resolve("repository") + " XDG_RUNTIME_DIR=" + runtime
+                + " WALSTASH_DAEMON_IDLE=3s";
         PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
         String launcher = Launcher.path().toString();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -190,8 +183,8 @@ class AutoDaemonIT {
                 List<ProcessHandle> daemons = daemons(runtime);
                 daemons.forEach(watch);
                 // every session of PostgreSQL's processes (each child of the postmaster starts its own)
-                for (long postmaster : postmasters) {
-                    ProcessHandle.of(postmaster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
+                for (Path cluster : clusters) {
+                    postmaster(cluster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
                             .filter(p -> !daemons.contains(p)).forEach(p -> {
                                 try {
                                     postgresSessions.add(session(p.pid()));
@@ -211,34 +204,28 @@ class AutoDaemonIT {
              LocalCluster restored = LocalCluster.existing(binaries, postgres, work.resolve("restored"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
                     "archive_command", environment + " " + launcher + " wal-push %p"));
+            clusters.add(source.dataDirectory());
             source.start();
-            postmasters.add(postmaster(source));
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
-            source.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
-            source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "800", "postgres");
-            try (Connection c = source.connect(); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
-                s.execute("INSERT INTO events (payload) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 10000) g");
-            }
+            ArchiveRecoverySteps.load(source, 2, 2, 800, 10000);
             DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, 3);
-            Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
-            postgres.own(signal);
-            restored.configure(Map.of("archive_mode", "off", "restore_command", environment + " " + launcher + " wal-fetch %f %p"));
-            restored.start();
-            postmasters.add(postmaster(restored));
-            restored.waitForRecoveryEnd(WAIT);
-            try (Connection c = restored.connect()) {
-                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
-            }
-            assertThat(restored.readLog()).contains("restored log file").doesNotContain("wal-fetch: error");
+            clusters.add(restored.dataDirectory());
+            String log = ArchiveRecoverySteps.recoverAndCompare(restored, postgres,
+                    environment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
+            assertThat(log).contains("restored log file").doesNotContain("wal-fetch: error");
         } finally {
             running.set(false);
             watcher.get(1, TimeUnit.MINUTES);
         }
     }
 
-    private static long postmaster(LocalCluster cluster) throws IOException {
-        return Long.parseLong(Files.readAllLines(cluster.dataDirectory().resolve("postmaster.pid")).get(0).strip());
+    /** The cluster's postmaster while it runs. */
+    private static Optional<ProcessHandle> postmaster(Path dataDirectory) {
+        try {
+            return ProcessHandle.of(Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).strip()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // not running (yet, or any more)
+        }
     }
 
     /** The session id of a process (the sixth field of /proc/PID/stat). */
@@ -269,21 +256,6 @@ class AutoDaemonIT {
             environment.put(more[i], more[i + 1]);
         }
         return environment;
-    }
-
-    /** Every stored file by relative path, the marker without its creation time. */
-    private static Map<String, String> contents(Path repository) throws IOException {
-        Map<String, String> contents = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(repository)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                byte[] bytes = Files.readAllBytes(file);
-                String key = repository.relativize(file).toString();
-                contents.put(key, key.endsWith(".properties")
-                        ? new String(bytes, StandardCharsets.UTF_8).replaceAll("created_at=.*", "")
-                        : java.util.HexFormat.of().formatHex(bytes));
-            }
-        }
-        return contents;
     }
 
     @Test
@@ -359,7 +331,7 @@ class AutoDaemonIT {
                 assertThat(outcome.exitCode()).as(outcome.output()).isZero();
                 assertThat(outcome.output().lines().filter(l -> l.startsWith("walstash: warning: daemon not used, working alone: ")
                         && l.contains(refused.getValue()))).as(outcome.output()).hasSize(1);
-                assertThat(contents(repository)).isEqualTo(contents(alone));
+                assertThat(DaemonIT.contents(repository)).isEqualTo(DaemonIT.contents(alone));
                 assertThat(daemons(refused.getKey())).isEmpty();
 
                 // required: one error line and a non-zero exit, nothing stored
@@ -423,7 +395,7 @@ class AutoDaemonIT {
                     assertThat(received.get(1, TimeUnit.MINUTES)).as(what).isEqualTo(-1);
                     assertThat(outcome.output().lines().filter(l -> l.startsWith("walstash: warning: daemon not used, working alone: ")
                             && l.contains("not trusting it"))).as(what).hasSize(1);
-                    assertThat(contents(repository)).as(what).isEqualTo(contents(alone));
+                    assertThat(DaemonIT.contents(repository)).as(what).isEqualTo(DaemonIT.contents(alone));
                 } finally {
                     Files.deleteIfExists(socket);
                 }

@@ -99,7 +99,7 @@ class DaemonIT {
     }
 
     /** Every stored file by relative path, the marker without its creation time. */
-    private static Map<String, String> contents(Path repository) throws IOException {
+    static Map<String, String> contents(Path repository) throws IOException {
         Map<String, String> contents = new TreeMap<>();
         try (Stream<Path> files = Files.walk(repository)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -312,7 +312,7 @@ class DaemonIT {
         Processes.Outcome refused = Launcher.run(SELF, storage(repository, "WALSTASH_DAEMON_SOCKET", stale.toString(),
                 "WALSTASH_LOG_LEVEL", "debug"), "wal-push", segments.get(1).toString());
         assertThat(refused.exitCode()).as(refused.output()).isZero();
-        assertThat(refused.output()).contains("walstash: debug: daemon not used: Connection refused");
+        assertThat(refused.output()).contains("walstash: debug: daemon not used: " + stale + ": Connection refused");
 
         // --storage on the command line: the daemon is not asked even where one is configured
         Processes.Outcome explicit = Launcher.run(SELF, Map.of("WALSTASH_DAEMON_SOCKET", stale.toString()),
