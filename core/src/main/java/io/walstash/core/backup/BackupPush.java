@@ -1,7 +1,6 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.codec.Codec;
-import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
@@ -29,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Takes a base backup of a running cluster: a non-exclusive backup in one session
@@ -108,18 +106,15 @@ public final class BackupPush {
                     base.name(), base.timeline(), timeline);
             base = null;
         }
-        String name = "base_" + startWalFile + (base == null ? "" : "_D_" + base.startWalFile());
-        if (catalog.exists(name)) {
-            throw new IOException("backup " + name + " already exists; switch WAL (pg_switch_wal()) before taking another");
-        }
-        removeLeftovers(name);
+        // WAL-G's name; a run that started in the same segment already has it: the claim picks another
+        BackupClaim claim = BackupClaim.take(storage, "base_" + startWalFile + (base == null ? "" : "_D_" + base.startWalFile()),
+                writer, log);
+        String name = claim.name();
         try {
             return take(connection, options, server, catalog, base, name, startLsn, startTime, timeline, startWalFile);
         } catch (IOException | SQLException | RuntimeException e) {
             try {
-                if (!catalog.exists(name)) { // never remove a committed backup
-                    removeLeftovers(name);
-                }
+                claim.discard(); // only this run's objects: the folder is its own
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -135,6 +130,13 @@ public final class BackupPush {
         log.flush();
 
         DataDirectoryFiles.Listing listing = DataDirectoryFiles.list(options.dataDirectory());
+        for (String skipped : listing.skipped()) {
+            log.printf("walstash: WARNING: not backed up: %s%n", skipped);
+        }
+        if (java.nio.file.Files.isSymbolicLink(options.dataDirectory().resolve("pg_wal"))) {
+            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST"
+                    + " unless given --waldir DIR");
+        }
         Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
         if (base != null) {
             base.files().forEach(f -> baseFiles.put(f.path(), f));
@@ -283,18 +285,6 @@ public final class BackupPush {
             return null;
         }
         return base;
-    }
-
-    /** Deletes objects of an earlier attempt with this name that never got its manifest. */
-    private void removeLeftovers(String name) throws IOException {
-        List<String> keys;
-        try (Stream<ObjectInfo> objects = storage.list(BackupCatalog.folder(name))) {
-            keys = objects.map(ObjectInfo::key).toList();
-        }
-        if (!keys.isEmpty()) {
-            log.printf("walstash: removing %d objects of an unfinished earlier attempt at %s%n", keys.size(), name);
-            storage.deleteAll(keys);
-        }
     }
 
     private record StopResult(Lsn lsn, String label, String tablespaceMap) {

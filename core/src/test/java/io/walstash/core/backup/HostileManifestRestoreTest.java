@@ -150,6 +150,19 @@ class HostileManifestRestoreTest {
     }
 
     @Test
+    void aManifestLocationThatIsASymbolicLinkIsNotFollowed() throws IOException {
+        Path victim = Files.createDirectories(work.resolve("victim"));
+        Path link = Files.createSymbolicLink(work.resolve("innocent-looking"), victim);
+        BackupFixtures.restorable(storage, CODEC, NAME, dataDirectory(file("pg_tblspc/16385/PG_16_1/t", "far", 0644)),
+                directories("pg_tblspc/16385/PG_16_1"), Map.of("16385", link.toString()));
+        assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, true, Map.of(), 2, null, true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a directory");
+        try (Stream<Path> left = Files.list(victim)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void aRelativeTablespaceLocationIsRefusedWhenTheManifestIsRead() throws IOException {
         BackupFixtures.restorable(storage, CODEC, NAME, dataDirectory(), directories(), Map.of("16385", "../../elsewhere"));
         assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, false, Map.of(), 2, null, true)))
