@@ -52,12 +52,24 @@ final class BackupFetchCommand implements Callable<Integer> {
 
     /** Options backup-fetch and restore share. */
     static final class FetchOptions {
-        @Option(names = "--force", description = "Replace the contents of a non-empty DEST (and tablespace directories)")
+        @Option(names = "--force", description = "Replace the contents of a non-empty DEST (and of the --tablespace-map"
+                + " and --waldir directories); never of a directory only the backup's manifest names")
         boolean force;
 
         @Option(names = "--tablespace-map", paramLabel = "OID=DIR",
-                description = "Restore tablespace OID into DIR instead of its original location (repeatable)")
+                description = "Restore tablespace OID into DIR (repeatable); every tablespace needs one unless"
+                        + " --tablespaces-from-manifest")
         List<String> tablespaceMap = List.of();
+
+        @Option(names = "--tablespaces-from-manifest",
+                description = "Restore tablespaces without a --tablespace-map to the locations the manifest names (trusts"
+                        + " the repository with those paths; each must be missing or empty, even with --force)")
+        boolean tablespacesFromManifest;
+
+        @Option(names = "--waldir", paramLabel = "DIR",
+                description = "Put pg_wal in DIR and make DEST/pg_wal a link to it (as initdb --waldir); by default"
+                        + " pg_wal is a directory in DEST")
+        Path walDirectory;
 
         BackupFetch.Options options(Path destination, Configuration configuration) {
             Map<String, Path> map = new HashMap<>();
@@ -69,7 +81,8 @@ final class BackupFetchCommand implements Callable<Integer> {
                 map.put(mapping.substring(0, eq), Path.of(mapping.substring(eq + 1)));
             }
             int concurrency = BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4);
-            return new BackupFetch.Options(destination, force, map, Math.max(1, concurrency));
+            return new BackupFetch.Options(destination, force, map, Math.max(1, concurrency), walDirectory,
+                    tablespacesFromManifest);
         }
     }
 }

@@ -14,7 +14,7 @@ public enum ExitCode {
     INVALID_INPUT(3, "invalid input or configuration: malformed WAL name, unknown codec or storage scheme, bad URI or setting"),
     CONFLICT(4, "the WAL file is already archived with different content; nothing was overwritten"),
     FOREIGN_REPOSITORY(5, "the repository belongs to another PostgreSQL cluster or a newer layout"),
-    CORRUPT(6, "a stored object fails its checksum or does not decode; nothing was placed (backup-fetch removes what it wrote); backup-push --fail-on-corrupt-pages: a page fails its checksum; wal-verify, backup-verify: a stored object is missing or corrupt (named by key)"),
+    CORRUPT(6, "a stored object fails its checksum or does not decode; nothing was placed (backup-fetch removes what it wrote); a backup's manifest names an unsafe path, size, key or location (nothing is written outside DEST); backup-push --fail-on-corrupt-pages: a page fails its checksum; wal-verify, backup-verify: a stored object is missing or corrupt (named by key)"),
     VERIFICATION_FAILED(7, "demo: the restored cluster's data differ from the source's; backup-verify --restore-test: the restored backup did not recover or answer"),
     UNHEALTHY(8, "status: a health threshold is crossed (--max-backup-age, --max-archive-lag); one line per threshold names it"),
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),

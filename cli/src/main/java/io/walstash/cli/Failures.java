@@ -23,7 +23,8 @@ final class Failures {
         if (t instanceof java.sql.SQLException) {
             return ExitCode.POSTGRES;
         }
-        if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException) {
+        if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException
+                || t instanceof io.walstash.core.backup.UnsafeManifestException) {
             return ExitCode.CORRUPT;
         }
         if (t instanceof IllegalArgumentException) {

@@ -2,8 +2,18 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.Storages;
+import io.walstash.core.testing.BackupFixtures;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +69,52 @@ class BackupCommandsTest {
         CliRun fetch = CliRun.of("backup-fetch", "--storage", storage(), "--tablespace-map", "abc", dir.resolve("d").toString(), "LATEST");
         assertThat(fetch.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
         assertThat(fetch.err()).contains("OID=DIR");
+    }
+
+    @Test
+    void aManifestWithATraversalPathExits6OnOneLineAndWritesNothingOutsideDest() throws Exception {
+        String name = writeBackup("base/../../escaped", "global", Map.of());
+        Path escape = dir.resolve("escaped");
+        Path dest = dir.resolve("dest");
+        for (String verb : List.of("backup-fetch", "restore")) {
+            CliRun fetch = CliRun.of(verb, "--storage", storage(), "--force", dest.toString(), name);
+            assertThat(fetch.exitCode()).as(fetch.err()).isEqualTo(ExitCode.CORRUPT.code());
+            assertThat(fetch.errLines()).hasSize(1);
+            assertThat(fetch.err()).startsWith("walstash: error: backup " + name + ": file path \"base/../../escaped\"");
+            assertThat(escape).doesNotExist();
+            try (Stream<Path> all = Files.walk(dir)) {
+                assertThat(all.filter(p -> !p.startsWith(dir.resolve("repo")) && !p.startsWith(dest) && !p.equals(dir)))
+                        .isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aTablespaceNeedsAMapOrTheOperatorsWordToUseTheManifestsLocation() throws Exception {
+        Path named = dir.resolve("named-by-manifest");
+        String name = writeBackup("pg_tblspc/16385/PG_16_1/t", "pg_tblspc/16385/PG_16_1", Map.of("16385", named.toString()));
+        CliRun refused = CliRun.of("backup-fetch", "--storage", storage(), dir.resolve("d1").toString(), name);
+        assertThat(refused.exitCode()).as(refused.err()).isEqualTo(ExitCode.INVALID_INPUT.code());
+        assertThat(refused.err()).contains("--tablespace-map 16385=DIR", "--tablespaces-from-manifest");
+        assertThat(named).doesNotExist();
+        CliRun trusted = CliRun.of("backup-fetch", "--storage", storage(), "--tablespaces-from-manifest",
+                dir.resolve("d2").toString(), name);
+        assertThat(trusted.exitCode()).as(trusted.err()).isZero();
+        assertThat(named.resolve("PG_16_1/t")).hasContent("far");
+    }
+
+    /** A backup of pg_control and one more file {@code path} (content "far") in directory {@code directory}. */
+    private String writeBackup(String path, String directory, Map<String, String> tablespaces) throws Exception {
+        String name = "base_000000010000000000000002";
+        Configuration c = Configuration.of(Map.of("WALSTASH_STORAGE", storage()));
+        try (Storage s = Storages.open(c.storage(), c.settings())) {
+            BackupFixtures.restorable(s, Codecs.installed().byName("zstd"), name, List.of(
+                    new BackupFixtures.FixtureFile("global/pg_control", new byte[8192], 0600),
+                    new BackupFixtures.FixtureFile(path, "far".getBytes(StandardCharsets.UTF_8), 0600)),
+                    List.of(new BackupManifest.Directory("global", 0700), new BackupManifest.Directory(directory, 0700)),
+                    tablespaces);
+        }
+        return name;
     }
 
     @Test

@@ -30,6 +30,8 @@ public final class BackupCatalog {
     public static final String PERMANENT = "permanent";
     public static final String DELETED = "deleted";
     public static final String LATEST = "LATEST";
+    /** A manifest lists every file with about 300 bytes each: this is tens of millions of files. */
+    static final int MAX_MANIFEST_BYTES = 1 << 30;
 
     private final Storage storage;
 
@@ -104,11 +106,23 @@ public final class BackupCatalog {
     }
 
     private BackupManifest readManifest(String name) throws IOException {
+        if (!ManifestChecks.NAME.matcher(name).matches()) {
+            throw new NoSuchBackupException("no backup named " + RelativePath.printable(name) + " in " + storage.location());
+        }
+        BackupManifest manifest;
         try (InputStream in = storage.read(manifestKey(name))) {
-            return BackupManifest.parse(in.readAllBytes());
+            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (json.length > MAX_MANIFEST_BYTES) {
+                throw new UnsafeManifestException("backup " + name + ": manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
+            }
+            manifest = BackupManifest.parse(json);
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }
+        if (!manifest.name().equals(name)) {
+            throw new UnsafeManifestException("backup " + name + ": its manifest names it " + manifest.name());
+        }
+        return manifest;
     }
 
     public boolean exists(String name) throws IOException {
@@ -128,17 +142,32 @@ public final class BackupCatalog {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).manifest());
     }
 
-    /** The chain from the full backup to {@code backup}, full first. */
+    /**
+     * The chain from the full backup to {@code backup}, full first. Every object a backup of the
+     * chain names must be in its own folder or an earlier backup's: a forged key can't make a
+     * restore read another backup's (or anything else's) objects.
+     */
     public List<BackupManifest> chain(BackupManifest backup) throws IOException {
         List<BackupManifest> chain = new ArrayList<>();
         BackupManifest current = backup;
         chain.add(current);
+        Set<String> names = new HashSet<>(Set.of(current.name()));
         while (current.isDelta()) {
-            if (chain.size() > 10_000) {
-                throw new IOException("delta chain of " + backup.name() + " does not end");
+            if (chain.size() > 10_000 || !names.add(current.deltaBase())) {
+                throw new UnsafeManifestException("backup " + backup.name() + ": its delta chain does not end");
             }
             current = read(current.deltaBase());
             chain.add(0, current);
+        }
+        Set<String> earlier = new HashSet<>();
+        for (BackupManifest m : chain) {
+            earlier.add(m.name());
+            for (BackupManifest.FileEntry f : m.files()) {
+                if (!earlier.contains(ManifestChecks.folderOf(f.objectKey()))) {
+                    throw new UnsafeManifestException("backup " + m.name() + ": file " + f.path() + " is stored as "
+                            + f.objectKey() + ", outside the folders of its delta chain");
+                }
+            }
         }
         return chain;
     }

@@ -2,7 +2,6 @@ package io.walstash.core.backup;
 
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,21 +9,20 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Restores a backup into a directory: every file from the newest backup in the chain that stored it
@@ -37,15 +35,23 @@ public final class BackupFetch {
     static final String PG_CONTROL = "global/pg_control";
 
     /**
-     * @param force         replace the contents of a non-empty destination (and tablespace locations)
-     * @param tablespaceMap tablespace oid -> directory to restore it into instead of its original location
+     * @param force                    replace the contents of a non-empty destination (and of the directories
+     *                                 the operator named); never of a directory only the manifest names
+     * @param tablespaceMap            tablespace oid -> directory to restore it into
+     * @param walDirectory             directory to restore pg_wal into (pg_wal becomes a link to it), or null
+     * @param tablespacesFromManifest  restore tablespaces the map leaves out to the locations the manifest names
      */
-    public record Options(Path destination, boolean force, Map<String, Path> tablespaceMap, int concurrency) {
+    public record Options(Path destination, boolean force, Map<String, Path> tablespaceMap, int concurrency,
+                          Path walDirectory, boolean tablespacesFromManifest) {
         public Options {
             tablespaceMap = Map.copyOf(tablespaceMap);
             if (concurrency < 1) {
                 throw new IllegalArgumentException("download concurrency must be at least 1, got " + concurrency);
             }
+        }
+
+        public Options(Path destination, boolean force, Map<String, Path> tablespaceMap, int concurrency) {
+            this(destination, force, tablespaceMap, concurrency, null, false);
         }
     }
 
@@ -67,58 +73,33 @@ public final class BackupFetch {
     public BackupManifest fetch(BackupManifest backup, Options options) throws IOException {
         BackupCatalog catalog = new BackupCatalog(storage);
         List<BackupManifest> chain = catalog.chain(backup);
-        Path destination = options.destination().toAbsolutePath();
-        Map<String, Path> tablespaceLocations = new HashMap<>();
-        backup.tablespaces().forEach((oid, original) ->
-                tablespaceLocations.put(oid, options.tablespaceMap().getOrDefault(oid, Path.of(original)).toAbsolutePath()));
-        for (String oid : options.tablespaceMap().keySet()) {
-            if (!backup.tablespaces().containsKey(oid)) {
-                throw new IllegalArgumentException("--tablespace-map " + oid + ": backup " + backup.name()
-                        + " has no tablespace with that oid (it has " + backup.tablespaces().keySet() + ")");
-            }
-        }
-        prepare(destination, options.force(), "destination");
-        for (Path location : tablespaceLocations.values()) {
-            prepare(location, options.force(), "tablespace location");
-        }
+        RestoreLayout layout = RestoreLayout.plan(backup, options);
+        Path destination = layout.destination();
+        layout.prepare(options.force());
         log.printf("walstash: restoring %s (%s) into %s%n", backup.name(),
                 chain.size() == 1 ? "full" : "full " + chain.get(0).name() + " + " + (chain.size() - 1) + " deltas",
                 destination);
         log.flush();
         boolean done = false;
         try {
-            restore(backup, chain, destination, tablespaceLocations, options.concurrency());
+            restore(backup, chain, layout, options.concurrency());
             done = true;
         } finally {
             if (!done) {
-                clear(destination);
-                for (Path location : tablespaceLocations.values()) {
-                    clear(location);
-                }
+                layout.clear();
             }
         }
         return backup;
     }
 
-    private void restore(BackupManifest backup, List<BackupManifest> chain, Path destination,
-                         Map<String, Path> tablespaceLocations, int concurrency) throws IOException {
-        Files.setPosixFilePermissions(destination, DataDirectoryFiles.permissions(0700));
-        Files.createDirectories(destination.resolve("pg_tblspc"));
-        tablespaceLocations.forEach((oid, location) -> {
-            try {
-                Files.createSymbolicLink(destination.resolve("pg_tblspc").resolve(oid), location);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+    private void restore(BackupManifest backup, List<BackupManifest> chain, RestoreLayout layout, int concurrency)
+            throws IOException {
+        Path destination = layout.destination();
+        layout.link();
         List<BackupManifest.Directory> directories = new ArrayList<>(backup.directories());
         directories.sort(Comparator.comparing(BackupManifest.Directory::path));
         for (BackupManifest.Directory d : directories) {
-            Path dir = destination.resolve(d.path());
-            if (Files.isSymbolicLink(dir)) {
-                continue;
-            }
-            Files.createDirectories(dir);
+            Files.createDirectories(layout.resolve(d.path(), false), RestoreLayout.PRIVATE_DIRECTORY);
         }
         ChainFiles steps = ChainFiles.of(chain);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
@@ -130,7 +111,7 @@ public final class BackupFetch {
             List<Future<?>> futures = new ArrayList<>();
             for (BackupManifest.FileEntry entry : backup.files()) {
                 futures.add(pool.submit(() -> {
-                    restoreFile(entry, steps, destination);
+                    restoreFile(entry, steps, layout);
                     return null;
                 }));
             }
@@ -159,17 +140,19 @@ public final class BackupFetch {
             writeSmall(destination.resolve("backup_label"), backup.backupLabel());
         }
         if (backup.tablespaceMap() != null) {
-            writeSmall(destination.resolve("tablespace_map"), remapTablespaces(backup.tablespaceMap(), tablespaceLocations));
+            writeSmall(destination.resolve("tablespace_map"), remapTablespaces(backup.tablespaceMap(), layout.tablespaces()));
         }
+        // owner-only whatever the manifest says: a forged mode must not open the cluster to other users
         for (int i = directories.size() - 1; i >= 0; i--) {
-            BackupManifest.Directory d = directories.get(i);
-            Path dir = destination.resolve(d.path());
-            if (!Files.isSymbolicLink(dir)) {
-                Files.setPosixFilePermissions(dir, DataDirectoryFiles.permissions(d.mode() | 0700));
-                Durable.syncDirectory(dir);
-            }
+            Path dir = layout.resolve(directories.get(i).path(), false);
+            Files.setPosixFilePermissions(dir, DataDirectoryFiles.permissions(0700));
+            Durable.syncDirectory(dir);
         }
-        Durable.syncDirectory(destination);
+        Durable.syncDirectory(layout.resolve("pg_wal", false));
+        Durable.syncDirectory(destination.resolve("pg_tblspc"));
+        for (Path root : layout.roots()) {
+            Durable.syncDirectory(root);
+        }
         Path control = destination.resolve(PG_CONTROL);
         Path partial = partial(control);
         if (Files.exists(partial)) {
@@ -199,14 +182,15 @@ public final class BackupFetch {
         return control.resolveSibling("pg_control.walstash-partial");
     }
 
-    private void restoreFile(BackupManifest.FileEntry finalEntry, ChainFiles steps, Path destination) throws IOException {
+    private void restoreFile(BackupManifest.FileEntry finalEntry, ChainFiles steps, RestoreLayout layout) throws IOException {
         List<BackupManifest.FileEntry> applied = steps.sources(finalEntry.path());
-        Path target = destination.resolve(finalEntry.path());
+        Path target = layout.resolve(finalEntry.path(), true);
         if (finalEntry.path().equals(PG_CONTROL)) {
             target = partial(target);
         }
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ)) {
+        // never through a link; owner-only from the start, not only after the last byte
+        try (FileChannel out = FileChannel.open(target, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), RestoreLayout.PRIVATE_FILE)) {
             for (BackupManifest.FileEntry entry : applied) {
                 try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
                     if (entry.delta()) {
@@ -223,7 +207,7 @@ public final class BackupFetch {
             }
             out.force(true);
         }
-        Files.setPosixFilePermissions(target, DataDirectoryFiles.permissions(finalEntry.mode() | 0600));
+        Files.setPosixFilePermissions(target, DataDirectoryFiles.permissions(0600));
     }
 
     private static void copy(InputStream in, FileChannel out) throws IOException {
@@ -239,48 +223,14 @@ public final class BackupFetch {
     }
 
     private static void writeSmall(Path file, String text) throws IOException {
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(0600));
-        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        try (FileChannel c = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), RestoreLayout.PRIVATE_FILE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                c.write(bytes);
+            }
             c.force(true);
         }
-    }
-
-    /** Creates {@code directory}, or checks it is empty, or with {@code force} empties it. */
-    private static void prepare(Path directory, boolean force, String what) throws IOException {
-        if (!Files.exists(directory)) {
-            Files.createDirectories(directory);
-            return;
-        }
-        if (!Files.isDirectory(directory)) {
-            throw new IllegalArgumentException(what + " " + directory + " is not a directory");
-        }
-        boolean empty;
-        try (Stream<Path> entries = Files.list(directory)) {
-            empty = entries.findAny().isEmpty();
-        }
-        if (!empty) {
-            if (!force) {
-                throw new FileSystemException(directory.toString(), null,
-                        "the " + what + " is not empty; pass --force to replace its contents");
-            }
-            clear(directory);
-        }
-    }
-
-    /** Deletes everything inside {@code directory}, keeping the directory itself. */
-    private static void clear(Path directory) throws IOException {
-        if (!Files.isDirectory(directory)) {
-            return;
-        }
-        try (Stream<Path> entries = Files.list(directory)) {
-            for (Path p : entries.toList()) {
-                if (Files.isSymbolicLink(p) || !Files.isDirectory(p)) {
-                    Files.deleteIfExists(p);
-                } else {
-                    FileTrees.delete(p);
-                }
-            }
-        }
+        Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(0600));
     }
 }

@@ -102,12 +102,26 @@ public record BackupManifest(
         }
     }
 
+    /**
+     * Reads a manifest and checks everything a restore would trust in it (paths, sizes, keys,
+     * tablespace locations): the repository is untrusted input.
+     *
+     * @throws UnsafeManifestException when it names something walstash refuses to use
+     */
     public static BackupManifest parse(byte[] json) throws IOException {
-        BackupManifest manifest = JSON.readValue(json, BackupManifest.class);
-        if (manifest.formatVersion() > FORMAT_VERSION) {
-            throw new IOException("backup " + manifest.name() + " has manifest format " + manifest.formatVersion()
-                    + ", newer than this walstash reads (" + FORMAT_VERSION + "); upgrade walstash");
+        BackupManifest manifest;
+        try {
+            manifest = JSON.readValue(json, BackupManifest.class);
+        } catch (com.fasterxml.jackson.core.JacksonException | NullPointerException e) {
+            // the message of a forged document may quote it: keep only the first line
+            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new UnsafeManifestException("a backup manifest is not valid: " + RelativePath.printable(message));
         }
+        if (manifest.formatVersion() > FORMAT_VERSION) {
+            throw new IOException("backup " + RelativePath.printable(manifest.name()) + " has manifest format "
+                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_VERSION + "); upgrade walstash");
+        }
+        ManifestChecks.check(manifest);
         return manifest;
     }
 

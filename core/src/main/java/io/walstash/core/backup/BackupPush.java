@@ -1,7 +1,6 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.codec.Codec;
-import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
@@ -29,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Takes a base backup of a running cluster: a non-exclusive backup in one session
@@ -37,8 +35,6 @@ import java.util.stream.Stream;
  * data directory read in parallel while it runs, and the manifest written last.
  */
 public final class BackupPush {
-    private static final int CHUNK_PAGES = 64;
-
     /**
      * @param deltaMaxSteps how many deltas may follow a full backup; 0 takes full backups only
      * @param stopTimeout   how long pg_backup_stop may wait for the WAL it needs to be archived
@@ -110,18 +106,15 @@ public final class BackupPush {
                     base.name(), base.timeline(), timeline);
             base = null;
         }
-        String name = "base_" + startWalFile + (base == null ? "" : "_D_" + base.startWalFile());
-        if (catalog.exists(name)) {
-            throw new IOException("backup " + name + " already exists; switch WAL (pg_switch_wal()) before taking another");
-        }
-        removeLeftovers(name);
+        // WAL-G's name; a run that started in the same segment already has it: the claim picks another
+        BackupClaim claim = BackupClaim.take(storage, "base_" + startWalFile + (base == null ? "" : "_D_" + base.startWalFile()),
+                writer, log);
+        String name = claim.name();
         try {
             return take(connection, options, server, catalog, base, name, startLsn, startTime, timeline, startWalFile);
         } catch (IOException | SQLException | RuntimeException e) {
             try {
-                if (!catalog.exists(name)) { // never remove a committed backup
-                    removeLeftovers(name);
-                }
+                claim.discard(); // only this run's objects: the folder is its own
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -137,6 +130,13 @@ public final class BackupPush {
         log.flush();
 
         DataDirectoryFiles.Listing listing = DataDirectoryFiles.list(options.dataDirectory());
+        for (String skipped : listing.skipped()) {
+            log.printf("walstash: WARNING: not backed up: %s%n", skipped);
+        }
+        if (java.nio.file.Files.isSymbolicLink(options.dataDirectory().resolve("pg_wal"))) {
+            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST"
+                    + " unless given --waldir DIR");
+        }
         Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
         if (base != null) {
             base.files().forEach(f -> baseFiles.put(f.path(), f));
@@ -287,18 +287,6 @@ public final class BackupPush {
         return base;
     }
 
-    /** Deletes objects of an earlier attempt with this name that never got its manifest. */
-    private void removeLeftovers(String name) throws IOException {
-        List<String> keys;
-        try (Stream<ObjectInfo> objects = storage.list(BackupCatalog.folder(name))) {
-            keys = objects.map(ObjectInfo::key).toList();
-        }
-        if (!keys.isEmpty()) {
-            log.printf("walstash: removing %d objects of an unfinished earlier attempt at %s%n", keys.size(), name);
-            storage.deleteAll(keys);
-        }
-    }
-
     private record StopResult(Lsn lsn, String label, String tablespaceMap) {
     }
 
@@ -356,171 +344,6 @@ public final class BackupPush {
                     stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt));
         } catch (NoSuchFileException vanished) {
             return null; // dropped during the backup; WAL replay drops it on restore too
-        }
-    }
-
-    /** Reads a file in chunks of whole pages, checking page checksums of pages that predate the backup. */
-    private static final class PageReader {
-        private final FileChannel channel;
-        private final int blockSize;
-        private final boolean verify;
-        private final long firstBlock;
-        private final Lsn startLsn;
-        private final List<Long> corrupt;
-
-        PageReader(FileChannel channel, int blockSize, boolean verify, long firstBlock, Lsn startLsn, List<Long> corrupt) {
-            this.channel = channel;
-            this.blockSize = blockSize;
-            this.verify = verify;
-            this.firstBlock = firstBlock;
-            this.startLsn = startLsn;
-            this.corrupt = corrupt;
-        }
-
-        /** Reads up to {@code buffer.length} bytes at {@code position}; returns how many (0 at end of file). */
-        private int readAt(byte[] buffer, int length, long position) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
-            while (b.hasRemaining()) {
-                int n = channel.read(b, position + b.position());
-                if (n < 0) {
-                    break;
-                }
-            }
-            return b.position();
-        }
-
-        private void check(byte[] buffer, int offset, long blockInFile) {
-            if (!verify) {
-                return;
-            }
-            long lsn = PageChecksum.pageLsn(buffer, offset);
-            // A page changed since the backup started may be read torn; WAL replay rewrites it whole.
-            if (Long.compareUnsigned(lsn, startLsn.value()) >= 0) {
-                return;
-            }
-            if (!PageChecksum.verify(buffer, offset, blockSize, firstBlock + blockInFile)) {
-                corrupt.add(firstBlock + blockInFile);
-            }
-        }
-
-        /** The whole file as it is read, to its end. */
-        InputStream whole() {
-            return new ChunkStream() {
-                private final byte[] buffer = new byte[CHUNK_PAGES * blockSize];
-                private long position;
-
-                @Override
-                protected int fill(byte[][] out) throws IOException {
-                    int n = readAt(buffer, buffer.length, position);
-                    for (int offset = 0; offset + blockSize <= n; offset += blockSize) {
-                        check(buffer, offset, (position + offset) / blockSize);
-                    }
-                    position += n;
-                    out[0] = buffer;
-                    return n;
-                }
-            };
-        }
-
-        /** Blocks below {@code length} whose page LSN is at or past {@code threshold}, or at or past {@code baseBlocks}. */
-        int[] changedBlocks(long length, Lsn threshold, long baseBlocks) throws IOException {
-            int total = (int) (length / blockSize);
-            int[] blocks = new int[Math.min(total, 1024)];
-            int count = 0;
-            byte[] buffer = new byte[CHUNK_PAGES * blockSize];
-            for (long block = 0; block < total; block += CHUNK_PAGES) {
-                int want = (int) Math.min(CHUNK_PAGES, total - block) * blockSize;
-                int n = readAt(buffer, want, block * blockSize);
-                for (int i = 0; i < want / blockSize; i++) {
-                    long b = block + i;
-                    long lsn = (i + 1) * blockSize > n ? 0 : PageChecksum.pageLsn(buffer, i * blockSize);
-                    // LSN 0: a page never WAL-logged (new, or zeroed by an extension); cheap to store and
-                    // its earlier content may belong to a file this path named before
-                    boolean changed = b >= baseBlocks || lsn == 0 || Long.compareUnsigned(lsn, threshold.value()) >= 0;
-                    if (changed) {
-                        if (count == blocks.length) {
-                            blocks = java.util.Arrays.copyOf(blocks, Math.max(16, blocks.length * 2));
-                        }
-                        blocks[count++] = (int) b;
-                    }
-                }
-            }
-            return java.util.Arrays.copyOf(blocks, count);
-        }
-
-        /** The delta file of {@code blocks}; a page the file lost since it was scanned reads as zeros. */
-        InputStream delta(long length, int[] blocks) {
-            byte[] header = DeltaFile.header(blockSize, length, blocks.length);
-            return new ChunkStream() {
-                private final byte[] entry = new byte[4 + blockSize];
-                private int next = -1;
-
-                @Override
-                protected int fill(byte[][] out) throws IOException {
-                    if (next < 0) {
-                        next = 0;
-                        out[0] = header;
-                        return header.length;
-                    }
-                    if (next >= blocks.length) {
-                        return -1;
-                    }
-                    int block = blocks[next++];
-                    ByteBuffer.wrap(entry, 0, 4).putInt(block);
-                    byte[] page = new byte[blockSize];
-                    int n = readAt(page, blockSize, (long) block * blockSize);
-                    if (n == blockSize) {
-                        check(page, 0, block);
-                    } else {
-                        java.util.Arrays.fill(page, n, blockSize, (byte) 0);
-                    }
-                    System.arraycopy(page, 0, entry, 4, blockSize);
-                    out[0] = entry;
-                    return entry.length;
-                }
-            };
-        }
-    }
-
-    /** An input stream over chunks a subclass produces; {@code fill} returns the length, 0 or -1 at the end. */
-    private abstract static class ChunkStream extends InputStream {
-        private byte[] chunk;
-        private int length;
-        private int position;
-        private boolean done;
-
-        protected abstract int fill(byte[][] out) throws IOException;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (position >= length) {
-                if (done) {
-                    return -1;
-                }
-                byte[][] out = new byte[1][];
-                int n = fill(out);
-                if (n <= 0) {
-                    done = true;
-                    return -1;
-                }
-                chunk = out[0];
-                length = n;
-                position = 0;
-            }
-            int n = Math.min(len, length - position);
-            System.arraycopy(chunk, position, b, off, n);
-            position += n;
-            return n;
         }
     }
 }

@@ -42,8 +42,15 @@ public final class DataDirectoryFiles {
     public record LocalFile(String path, Path file, long size, long modified, int mode) {
     }
 
-    /** What a walk found. */
-    public record Listing(List<LocalFile> files, List<BackupManifest.Directory> directories, Map<String, String> tablespaces) {
+    /**
+     * What a walk found.
+     *
+     * @param skipped what is not backed up though PostgreSQL did not put it there to be left out: symbolic
+     *                links other than pg_wal and the tablespaces, and names a manifest can't carry safely
+     *                (see {@link RelativePath}), each as a one-line description
+     */
+    public record Listing(List<LocalFile> files, List<BackupManifest.Directory> directories, Map<String, String> tablespaces,
+                          List<String> skipped) {
     }
 
     /** Whether {@code path} (relative, '/'-separated) is a relation data file, whose pages have LSNs and checksums. */
@@ -64,7 +71,8 @@ public final class DataDirectoryFiles {
         List<LocalFile> files = new ArrayList<>();
         List<BackupManifest.Directory> directories = new ArrayList<>();
         Map<String, String> tablespaces = new TreeMap<>();
-        walk(dataDirectory, "", files, directories);
+        List<String> skipped = new ArrayList<>();
+        walk(dataDirectory, "", files, directories, skipped);
         Path tblspc = dataDirectory.resolve("pg_tblspc");
         if (Files.isDirectory(tblspc)) {
             try (var links = Files.list(tblspc)) {
@@ -77,7 +85,7 @@ public final class DataDirectoryFiles {
                         Path target = Files.readSymbolicLink(link);
                         Path resolved = tblspc.resolve(target).normalize();
                         tablespaces.put(oid, resolved.toString());
-                        walk(resolved, "pg_tblspc/" + oid + "/", files, directories);
+                        walk(resolved, "pg_tblspc/" + oid + "/", files, directories, skipped);
                     } else if (Files.isDirectory(link)) {
                         // an in-place tablespace (allow_in_place_tablespaces): a plain directory, walked with PGDATA
                         continue;
@@ -85,17 +93,21 @@ public final class DataDirectoryFiles {
                 }
             }
         }
-        return new Listing(files, directories, tablespaces);
+        return new Listing(files, directories, tablespaces, List.copyOf(skipped));
     }
 
-    private static void walk(Path root, String prefix, List<LocalFile> files, List<BackupManifest.Directory> directories)
-            throws IOException {
+    private static void walk(Path root, String prefix, List<LocalFile> files, List<BackupManifest.Directory> directories,
+                             List<String> skipped) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                 String relative = relative(root, dir, prefix);
                 String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
                 if (!relative.isEmpty() && name.startsWith("pgsql_tmp")) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                if (!relative.isEmpty() && RelativePath.problem(relative).isPresent()) {
+                    skipped.add("directory " + RelativePath.printable(relative) + ": " + RelativePath.problem(relative).get());
                     return FileVisitResult.SKIP_SUBTREE;
                 }
                 if (!relative.isEmpty()) {
@@ -116,13 +128,21 @@ public final class DataDirectoryFiles {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!attrs.isRegularFile()) {
-                    return FileVisitResult.CONTINUE; // symbolic links (pg_tblspc/<oid>) are handled by the caller
-                }
                 String relative = relative(root, file, prefix);
+                if (attrs.isSymbolicLink()) {
+                    link(file, relative);
+                    return FileVisitResult.CONTINUE;
+                }
+                if (!attrs.isRegularFile()) {
+                    return FileVisitResult.CONTINUE; // sockets, pipes: nothing PostgreSQL restores
+                }
                 String name = file.getFileName().toString();
                 if (name.startsWith("pgsql_tmp") || name.equals("pg_internal.init")
                         || (prefix.isEmpty() && TOP_FILES_EXCLUDED.contains(relative))) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (RelativePath.problem(relative).isPresent()) {
+                    skipped.add("file " + RelativePath.printable(relative) + ": " + RelativePath.problem(relative).get());
                     return FileVisitResult.CONTINUE;
                 }
                 try {
@@ -131,6 +151,26 @@ public final class DataDirectoryFiles {
                     // dropped while we walked: PostgreSQL will replay the drop
                 }
                 return FileVisitResult.CONTINUE;
+            }
+
+            /**
+             * pg_wal as a link (initdb --waldir) is backed up as the directory it stands for, empty as
+             * always, so the restored cluster has one; pg_tblspc/<oid> links are the caller's; any other
+             * link is not followed (it may lead anywhere) and is reported.
+             */
+            private void link(Path file, String relative) throws IOException {
+                if (prefix.isEmpty() && relative.equals("pg_wal") && Files.isDirectory(file)) {
+                    directories.add(new BackupManifest.Directory("pg_wal", 0700));
+                    directories.add(new BackupManifest.Directory("pg_wal/archive_status", 0700));
+                } else if (!(prefix.isEmpty() && relative.matches("pg_tblspc/[^/]+"))) {
+                    String target;
+                    try {
+                        target = Files.readSymbolicLink(file).toString();
+                    } catch (NoSuchFileException vanished) {
+                        return;
+                    }
+                    skipped.add("symbolic link " + RelativePath.printable(relative) + " -> " + RelativePath.printable(target));
+                }
             }
 
             @Override
@@ -144,7 +184,7 @@ public final class DataDirectoryFiles {
     }
 
     private static String relative(Path root, Path p, String prefix) {
-        String r = root.relativize(p).toString().replace('\\', '/');
+        String r = root.relativize(p).toString(); // '/'-separated: walstash runs on POSIX systems only
         return r.isEmpty() ? "" : prefix + r;
     }
 

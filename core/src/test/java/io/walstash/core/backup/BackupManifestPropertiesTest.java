@@ -16,20 +16,21 @@ class BackupManifestPropertiesTest {
 
     @Provide
     Arbitrary<BackupManifest.FileEntry> entries() {
-        Arbitrary<String> paths = Arbitraries.strings().withCharRange('a', 'z').withChars('/', '.', '_', 'é', '"')
-                .ofMinLength(1).ofMaxLength(40);
+        Arbitrary<String> paths = Arbitraries.strings().withCharRange('a', 'z').withChars('.', '_', 'é', '"')
+                .ofMinLength(1).ofMaxLength(12).filter(c -> !c.equals(".") && !c.equals(".."))
+                .list().ofMinSize(1).ofMaxSize(4).map(c -> String.join("/", c));
         return Combinators.combine(paths, Arbitraries.longs().greaterOrEqual(0), Arbitraries.integers().between(0, 0777),
                 Arbitraries.longs(), Arbitraries.of(true, false),
                 Arbitraries.strings().numeric().ofLength(64),
                 Arbitraries.longs().between(0, 5).list().ofMaxSize(3))
                 .as((path, size, mode, modified, delta, sha, corrupt) -> new BackupManifest.FileEntry(path, size, mode,
-                        modified, delta, "backups/x/files/" + path + ".zst", sha, size / 2, size / 3, corrupt));
+                        modified, delta, "backups/x/files/" + path + ".zst", sha, delta ? size / 2 : size, size / 3, corrupt));
     }
 
     @Provide
     Arbitrary<BackupManifest> manifests() {
         Arbitrary<String> text = Arbitraries.strings().ofMaxLength(200);
-        return Combinators.combine(entries().list().ofMaxSize(20), text, Arbitraries.of(true, false),
+        return Combinators.combine(entries().list().ofMaxSize(20).uniqueElements(BackupManifest.FileEntry::path), text, Arbitraries.of(true, false),
                 Arbitraries.longs().between(1, 0xFFFFFFFFL), Arbitraries.strings().withCharRange('0', '9').ofLength(24),
                 Arbitraries.of(null, "base_000000010000000000000002"), Arbitraries.of(null, "16385 /srv/ts\n"))
                 .as((files, label, permanent, timeline, segment, base, map) -> new BackupManifest(

@@ -2,15 +2,21 @@ package io.walstash.core.testing;
 
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.codec.Codec;
+import io.walstash.core.io.Digests;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -22,6 +28,39 @@ public final class BackupFixtures {
     public static final long SYSTEM_ID = 7301234567890123456L;
 
     private BackupFixtures() {
+    }
+
+    /** A file of a {@link #restorable} backup: the path the manifest gives it, its content and mode. */
+    public record FixtureFile(String path, byte[] content, int mode) {
+    }
+
+    /**
+     * Writes a full backup that really restores: each file's object compressed with {@code codec}
+     * under {@code backups/<name>/files/<n>.<ext>}, with its true length and SHA-256, then the
+     * manifest, taken as given (not checked): how tests forge manifests a repository writer could.
+     */
+    public static BackupManifest restorable(Storage storage, Codec codec, String name, List<FixtureFile> files,
+                                            List<BackupManifest.Directory> directories, Map<String, String> tablespaces)
+            throws IOException {
+        List<BackupManifest.FileEntry> entries = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            FixtureFile file = files.get(i);
+            ByteArrayOutputStream stored = new ByteArrayOutputStream();
+            try (OutputStream out = codec.compress(stored)) {
+                out.write(file.content());
+            }
+            String key = BackupCatalog.folder(name) + "files/" + i + "." + codec.fileExtension();
+            storage.createIfAbsent(key, new ByteArrayInputStream(stored.toByteArray()));
+            String sha = HexFormat.of().formatHex(Digests.sha256().digest(file.content()));
+            entries.add(new BackupManifest.FileEntry(file.path(), file.content().length, file.mode(), 0, false, key, sha,
+                    file.content().length, stored.size(), null));
+        }
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, "0/2000028", "0/2000100", 1,
+                "000000010000000000000002", "000000010000000000000002", Long.toString(SYSTEM_ID), 150004,
+                "2026-11-24T06:00:00Z", "2026-11-24T06:01:00Z", null, codec.name(), 8192, true, 0, 0, false,
+                "START WAL LOCATION: 0/2000028\n", null, tablespaces, directories, entries, "walstash test");
+        storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        return manifest;
     }
 
     /**

@@ -1,0 +1,210 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.postgres.DataFingerprint;
+import io.walstash.core.postgres.LocalCluster;
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.postgres.PostgresBinaries;
+import io.walstash.core.postgres.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Backups of real PostgreSQL where the layout or other runs could get in the way: a data directory
+ * whose pg_wal is a link elsewhere (initdb --waldir), restored with pg_wal as a directory and with
+ * --waldir, under umask 022, started and compared with the source; two backup-push runs that start
+ * in the same WAL segment.
+ */
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+class BackupSafetyIT {
+    private static final Duration WAIT = Duration.ofMinutes(4);
+    private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
+
+    private Path work;
+    private Path repository;
+    private OsUser user;
+    private PostgresBinaries binaries;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        binaries = PostgresBinaries.find(System.getenv());
+        user = OsUser.current();
+        work = Files.createTempDirectory("walstash-backup-safety-it-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        user.own(work);
+        repository = work.resolve("repository");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        FileTrees.delete(work);
+    }
+
+    /** The launcher as the cluster's OS user under umask 022, so nothing owner-only comes from the umask. */
+    private Processes.Outcome walstashUnderUmask022(Map<String, String> env, String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "umask 022 && exec \"$0\" \"$@\"",
+                Launcher.path().toString()));
+        command.addAll(List.of(arguments));
+        return Processes.runAllowingFailure(user.wrap(command), Launcher.withCache(env), Duration.ofMinutes(10));
+    }
+
+    private LocalCluster restoreAndStart(Path target, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("restore", target.toString(), "LATEST"));
+        args.addAll(List.of(options));
+        Processes.Outcome outcome = walstashUnderUmask022(Map.of("WALSTASH_STORAGE", "file://" + repository),
+                args.toArray(String[]::new));
+        assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+        LocalCluster restored = LocalCluster.existing(binaries, user, target, work);
+        restored.configure(Map.of("archive_mode", "off"));
+        restored.start();
+        restored.waitForRecoveryEnd(WAIT);
+        return restored;
+    }
+
+    private static void assertOwnerOnly(Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.filter(p -> !Files.isSymbolicLink(p)).toList()) {
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                assertThat(mode).as(p.toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            }
+        }
+    }
+
+    @Test
+    void aClusterWithPgWalElsewhereIsBackedUpRestoredAndStarts() throws Exception {
+        Path sourceWal = work.resolve("source-wal");
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work,
+                List.of("--waldir=" + sourceWal))) {
+            assertThat(Files.isSymbolicLink(source.dataDirectory().resolve("pg_wal"))).isTrue();
+            Path stray = work.resolve("stray.conf");
+            Files.writeString(stray, "# kept outside\n");
+            Files.createSymbolicLink(source.dataDirectory().resolve("stray.conf"), stray);
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
+                    "WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
+            source.start();
+            source.runTool("pgbench", "-i", "-q", "-s", "1", "postgres");
+            Processes.Outcome push = Launcher.run(user, Launcher.libpqEnvironment(repository, source),
+                    "backup-push", source.dataDirectory().toString(), "--full");
+            assertThat(push.exitCode()).as(push.output()).isZero();
+            Matcher done = DONE.matcher(push.output());
+            assertThat(done.find()).as(push.output()).isTrue();
+            assertThat(push.output()).contains("WARNING: not backed up: symbolic link \"stray.conf\"")
+                    .contains("pg_wal is a symbolic link");
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE after_backup AS SELECT g AS id FROM generate_series(1, 1000) g");
+            }
+            source.switchWalAndWaitForArchive(WAIT);
+            DataFingerprint expected;
+            try (Connection c = source.connect()) {
+                expected = DataFingerprint.of(c);
+            }
+            source.stop();
+
+            Path plain = work.resolve("restored");
+            try (LocalCluster restored = restoreAndStart(plain)) {
+                try (Connection c = restored.connect()) {
+                    assertThat(DataFingerprint.of(c)).isEqualTo(expected);
+                }
+                restored.stop();
+            }
+            assertThat(Files.isDirectory(plain.resolve("pg_wal"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+            assertThat(plain.resolve("stray.conf")).doesNotExist();
+
+            Path elsewhere = work.resolve("restored-elsewhere");
+            Path wal = work.resolve("restored-wal");
+            String[] options = {"--waldir", wal.toString()};
+            // the restore itself, before PostgreSQL adds files of its own, is owner-only under umask 022
+            Processes.Outcome fetched = walstashUnderUmask022(Map.of("WALSTASH_STORAGE", "file://" + repository),
+                    "backup-fetch", elsewhere.toString(), "LATEST", "--waldir", wal.toString());
+            assertThat(fetched.exitCode()).as(fetched.output()).isZero();
+            assertOwnerOnly(elsewhere);
+            assertOwnerOnly(wal);
+            try (LocalCluster restored = restoreAndStart(elsewhere, withForce(options))) {
+                try (Connection c = restored.connect()) {
+                    assertThat(DataFingerprint.of(c)).isEqualTo(expected);
+                }
+                restored.stop();
+            }
+            assertThat(Files.readSymbolicLink(elsewhere.resolve("pg_wal"))).isEqualTo(wal);
+            try (Stream<Path> segments = Files.list(wal)) {
+                assertThat(segments.map(p -> p.getFileName().toString())).anyMatch(n -> n.matches("[0-9A-F]{24}"));
+            }
+        }
+    }
+
+    private static String[] withForce(String[] options) {
+        List<String> all = new ArrayList<>(List.of(options));
+        all.add("--force");
+        return all.toArray(String[]::new);
+    }
+
+    /**
+     * Two runs of one idle cluster started together begin in the same WAL segment and want the same
+     * name: both must commit, under different names, each with all its objects (before the claim,
+     * the loser deleted the winner's objects as "leftovers" while the winner went on to commit).
+     */
+    @Test
+    void twoPushesStartingInOneSegmentBothCommitWhole() throws Exception {
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work)) {
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
+                    "WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
+            source.start();
+            // enough data that each run is still uploading when the other starts
+            source.runTool("pgbench", "-i", "-q", "-s", "8", "postgres");
+            source.switchWalAndWaitForArchive(WAIT);
+            Map<String, String> env = Launcher.libpqEnvironment(repository, source);
+            env.put("WALSTASH_UPLOAD_CONCURRENCY", "1");
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            CountDownLatch ready = new CountDownLatch(2);
+            List<Future<Processes.Outcome>> runs = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    runs.add(pool.submit(() -> {
+                        ready.countDown();
+                        ready.await();
+                        return Launcher.run(user, env, "backup-push", source.dataDirectory().toString(), "--full");
+                    }));
+                }
+                List<String> names = new ArrayList<>();
+                for (Future<Processes.Outcome> run : runs) {
+                    Processes.Outcome outcome = run.get(8, java.util.concurrent.TimeUnit.MINUTES);
+                    assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+                    Matcher done = DONE.matcher(outcome.output());
+                    assertThat(done.find()).as(outcome.output()).isTrue();
+                    names.add(done.group(1));
+                }
+                assertThat(names.get(0)).isNotEqualTo(names.get(1));
+                // the same start segment: one has WAL-G's name, the other that name with a suffix
+                String walgName = names.stream().min(String::compareTo).orElseThrow();
+                assertThat(names).containsExactlyInAnyOrder(walgName, walgName + "_2");
+                for (String name : names) {
+                    Processes.Outcome verify = Launcher.run(user, env, "backup-verify", name);
+                    assertThat(verify.exitCode()).as(name + ": " + verify.output()).isZero();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            source.stop();
+        }
+    }
+}

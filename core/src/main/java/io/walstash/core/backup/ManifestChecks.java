@@ -1,0 +1,149 @@
+package io.walstash.core.backup;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a manifest read from the repository must satisfy before anything uses it: every path a
+ * {@link RelativePath}, every size and count within reason, every key a safe key under
+ * {@code backups/}, every tablespace location absolute and normalised. The repository is untrusted
+ * (anyone who can write to the bucket can forge a manifest), so these are checked on every read.
+ */
+final class ManifestChecks {
+    /** Backup names are one key component: WAL-G's {@code base_<segment>[_D_<segment>]}, plus a suffix. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}");
+    private static final Pattern OID = Pattern.compile("[1-9][0-9]{0,9}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** Far beyond any real cluster (one file per relation segment), low enough to stop a forged count early. */
+    static final int MAX_ENTRIES = 50_000_000;
+    private static final int MAX_TABLESPACES = 100_000;
+    private static final int MAX_KEY = 1024;
+
+    private ManifestChecks() {
+    }
+
+    static void check(BackupManifest m) throws UnsafeManifestException {
+        if (!NAME.matcher(m.name()).matches()) {
+            throw new UnsafeManifestException("a backup manifest names itself " + RelativePath.printable(m.name())
+                    + ", which is not a backup name");
+        }
+        String backup = "backup " + m.name() + ": ";
+        if (m.deltaBase() != null && (!NAME.matcher(m.deltaBase()).matches() || m.deltaBase().equals(m.name()))) {
+            throw new UnsafeManifestException(backup + "delta base " + RelativePath.printable(m.deltaBase())
+                    + " is not the name of another backup");
+        }
+        if (m.timeline() < 1 || m.timeline() > 0xFFFFFFFFL) {
+            throw new UnsafeManifestException(backup + "timeline " + m.timeline() + " is out of range");
+        }
+        if (m.blockSize() != 0 && (m.blockSize() < 1024 || m.blockSize() > 32768 || Integer.bitCount(m.blockSize()) != 1)) {
+            throw new UnsafeManifestException(backup + "block size " + m.blockSize() + " is not one PostgreSQL uses");
+        }
+        if (m.originalSize() < 0 || m.storedSize() < 0) {
+            throw new UnsafeManifestException(backup + "negative total size");
+        }
+        if (m.files().size() > MAX_ENTRIES || m.directories().size() > MAX_ENTRIES
+                || m.tablespaces().size() > MAX_TABLESPACES) {
+            throw new UnsafeManifestException(backup + "absurd number of files (" + m.files().size() + "), directories ("
+                    + m.directories().size() + ") or tablespaces (" + m.tablespaces().size() + ")");
+        }
+        for (BackupManifest.Directory d : m.directories()) {
+            path(backup, "directory", d.path());
+            mode(backup, d.path(), d.mode());
+        }
+        Set<String> seen = new HashSet<>();
+        for (BackupManifest.FileEntry f : m.files()) {
+            path(backup, "file", f.path());
+            if (!seen.add(f.path())) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " is listed twice");
+            }
+            mode(backup, f.path(), f.mode());
+            if (f.size() < 0 || f.plainSize() < 0 || f.storedSize() < 0) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " has a negative size");
+            }
+            if (!f.delta() && f.size() != f.plainSize()) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " is " + f.size()
+                        + " bytes but its whole object holds " + f.plainSize());
+            }
+            if (f.sha256() == null || !SHA256.matcher(f.sha256()).matches()) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
+                        + " has no valid SHA-256");
+            }
+            if (f.corruptPages() != null && f.corruptPages().stream().anyMatch(b -> b == null || b < 0)) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
+                        + " lists a negative corrupt block");
+            }
+            Optional<String> bad = keyProblem(f.objectKey());
+            if (bad.isPresent()) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " is stored as "
+                        + RelativePath.printable(f.objectKey()) + ", which " + bad.get());
+            }
+        }
+        for (Map.Entry<String, String> t : m.tablespaces().entrySet()) {
+            if (!OID.matcher(t.getKey()).matches()) {
+                throw new UnsafeManifestException(backup + "tablespace oid " + RelativePath.printable(t.getKey())
+                        + " is not a number");
+            }
+            String location = t.getValue();
+            if (location == null || !location.startsWith("/") || location.equals("/")
+                    || RelativePath.problem(location.substring(1)).isPresent()) {
+                throw new UnsafeManifestException(backup + "tablespace " + t.getKey() + " location "
+                        + RelativePath.printable(location) + " is not an absolute, normalised path");
+            }
+        }
+        if (m.tablespaceMap() != null) {
+            for (String line : m.tablespaceMap().split("\n")) {
+                int space = line.indexOf(' ');
+                if (!line.isEmpty() && (space <= 0 || !m.tablespaces().containsKey(line.substring(0, space)))) {
+                    throw new UnsafeManifestException(backup + "tablespace_map line " + RelativePath.printable(line)
+                            + " names no tablespace of the backup");
+                }
+            }
+        }
+        if (m.backupLabel() != null && m.backupLabel().indexOf(0) >= 0) {
+            throw new UnsafeManifestException(backup + "backup_label contains NUL");
+        }
+    }
+
+    private static void path(String backup, String what, String path) throws UnsafeManifestException {
+        Optional<String> problem = RelativePath.problem(path);
+        if (problem.isPresent()) {
+            throw new UnsafeManifestException(backup + what + " path " + RelativePath.printable(path) + " " + problem.get()
+                    + "; refusing a path that could lead outside the data directory");
+        }
+    }
+
+    private static void mode(String backup, String path, int mode) throws UnsafeManifestException {
+        if (mode < 0 || mode > 07777) {
+            throw new UnsafeManifestException(backup + RelativePath.printable(path) + " has mode " + mode
+                    + ", not a permission mode");
+        }
+    }
+
+    /** Why {@code key} is not a key of a backup object, or empty when it is one. */
+    static Optional<String> keyProblem(String key) {
+        if (key.length() > MAX_KEY) {
+            return Optional.of("is longer than " + MAX_KEY + " characters");
+        }
+        if (!key.startsWith(BackupCatalog.PREFIX)) {
+            return Optional.of("is not under " + BackupCatalog.PREFIX);
+        }
+        Optional<String> problem = RelativePath.problem(key);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        List<String> components = List.of(key.split("/"));
+        if (components.size() < 3 || !NAME.matcher(components.get(1)).matches()) {
+            return Optional.of("is not in a backup's folder");
+        }
+        return Optional.empty();
+    }
+
+    /** The backup whose folder holds {@code key} (a key {@link #keyProblem} accepted). */
+    static String folderOf(String key) {
+        return key.split("/", 3)[1];
+    }
+}
