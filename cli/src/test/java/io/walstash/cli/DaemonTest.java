@@ -293,11 +293,14 @@ class DaemonTest {
     @Test
     void fastPathTakesOnlyPlainWalCommands() {
         assertThat(DaemonClient.parse(new String[] {"wal-push", "pg_wal/0001"}))
-                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("pg_wal/0001"), null, null));
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("pg_wal/0001"), null, null, null, null));
         assertThat(DaemonClient.parse(new String[] {"wal-fetch", "--daemon-socket=/s", "N", "D", "--config", "c.env"}))
-                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.FETCH, List.of("N", "D"), "/s", "c.env"));
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.FETCH, List.of("N", "D"), "/s", "c.env", null, null));
+        // the auto daemon's configuration includes them (restore writes wal-fetch --storage URI)
+        assertThat(DaemonClient.parse(new String[] {"wal-push", "--storage", "file:///r", "--compression=lz4", "p"}))
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("p"), null, null, "file:///r", "lz4"));
         for (String[] notFast : List.of(new String[] {}, new String[] {"backup-push", "x"},
-                new String[] {"wal-push", "--storage", "file:///r", "p"}, new String[] {"wal-push", "--compression=lz4", "p"},
+                new String[] {"wal-push", "--spool", "/s", "p"}, new String[] {"wal-push", "p", "--storage"},
                 new String[] {"wal-push", "--help"}, new String[] {"wal-push", "--", "-p"}, new String[] {"wal-push"},
                 new String[] {"wal-push", "a", "b"}, new String[] {"wal-fetch", "n"}, new String[] {"wal-push", "p", "--config"})) {
             assertThat(DaemonClient.parse(notFast)).as(String.join(" ", notFast)).isNull();
