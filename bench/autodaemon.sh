@@ -24,7 +24,7 @@ stop_daemons() {
   local pids
   pids=$(grep -lz "^XDG_RUNTIME_DIR=$work/" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true)
   for pid in $pids; do
-    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'daemon --auto'; then
+    if { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'daemon --auto'; then
       kill "$pid" 2>/dev/null || true
       while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
     fi

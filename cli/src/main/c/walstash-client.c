@@ -33,8 +33,8 @@ extern char **environ;
 #define VERSION 1
 #define MAX_BODY (1 << 20)
 static const char MAGIC[8] = {'W', 'S', 'D', 'A', 'E', 'M', 'O', 'N'};
-static const char SOCKET_OPTION[] = "--daemon-socket";
-static const char CONFIG_OPTION[] = "--config";
+#define SOCKET_OPTION "--daemon-socket"
+#define CONFIG_OPTION "--config"
 
 static int debug_enabled;
 
@@ -296,26 +296,64 @@ static int by_name(const void *a, const void *b) {
 }
 
 /* Reads the environment's relevant settings into s (sorted by name); -1 when there are too many or memory ran out. */
-static int environment_settings(struct setting *s, unsigned *count) {
-    size_t n;
+static const char *const STORAGE_NAMES[] = {"WALSTASH_STORAGE", "WALG_S3_PREFIX", "WALG_GS_PREFIX", "WALG_AZ_PREFIX",
+    "WALG_FILE_PREFIX"};
+static const char *const COMPRESSION_NAMES[] = {"WALSTASH_COMPRESSION", "WALG_COMPRESSION_METHOD"};
+
+static int named(const char *name, size_t len, const char *const *names, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        if (strlen(names[i]) == len && strncmp(name, names[i], len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds name=value (value stripped) to s; -1 when there are too many or memory ran out. */
+static int add_setting(struct setting *s, unsigned *count, const char *name, size_t name_len, const char *value, size_t n) {
+    if (*count >= MAX_SETTINGS - 2) {
+        return -1;
+    }
+    s[*count].name = copy(name, name_len);
+    s[*count].value = s[*count].name ? wire(s[*count].name, value, n) : NULL;
+    if (!s[*count].value) {
+        return -1;
+    }
+    (*count)++;
+    return 0;
+}
+
+/*
+ * Reads the environment's relevant settings into s, --storage and --compression (when given) in
+ * place of the settings they override (AutoDaemon.withOptions); -1 when there are too many or
+ * memory ran out.
+ */
+static int environment_settings(struct setting *s, unsigned *count, const char *storage, const char *compression) {
+    size_t n = 0;
+    const char *value = storage ? strip(storage, &n) : NULL;
+    if (value && add_setting(s, count, STORAGE_NAMES[0], strlen(STORAGE_NAMES[0]), value, n) != 0) {
+        return -1;
+    }
+    value = compression ? strip(compression, &n) : NULL;
+    if (value && add_setting(s, count, COMPRESSION_NAMES[0], strlen(COMPRESSION_NAMES[0]), value, n) != 0) {
+        return -1;
+    }
     for (char **e = environ; *e; e++) {
         const char *eq = strchr(*e, '=');
         if (!eq || !relevant(*e, (size_t)(eq - *e))) {
             continue;
         }
-        const char *value = strip(eq + 1, &n);
+        if ((storage && named(*e, (size_t)(eq - *e), STORAGE_NAMES, COUNT(STORAGE_NAMES)))
+                || (compression && named(*e, (size_t)(eq - *e), COMPRESSION_NAMES, COUNT(COMPRESSION_NAMES)))) {
+            continue;
+        }
+        value = strip(eq + 1, &n);
         if (!value) {
             continue;
         }
-        if (*count >= MAX_SETTINGS - 2) {
+        if (add_setting(s, count, *e, (size_t)(eq - *e), value, n) != 0) {
             return -1;
         }
-        s[*count].name = copy(*e, (size_t)(eq - *e));
-        s[*count].value = s[*count].name ? wire(s[*count].name, value, n) : NULL;
-        if (!s[*count].value) {
-            return -1;
-        }
-        (*count)++;
     }
     return 0;
 }
@@ -436,7 +474,7 @@ static long long duration_ms(const char *text) {
 }
 
 /* Starts `walstash daemon --auto` detached: its own session, stdio on /dev/null and the log, no other fd. */
-static int start_daemon(const char *socket_path, const char *launcher, const char *config_option) {
+static int start_daemon(const char *socket_path, const char *launcher, const char *const options[3]) {
     char marker[PATH_MAX], log[PATH_MAX];
     size_t base = strlen(socket_path) - strlen(".sock");
     snprintf(marker, sizeof marker, "%.*s.starting", (int)base, socket_path);
@@ -460,15 +498,24 @@ static int start_daemon(const char *socket_path, const char *launcher, const cha
     if (!claimed) {
         return 0;
     }
-    char config_argument[PATH_MAX + 16];
-    char *args[6];
+    /* --config, --storage, --compression as the call had them: the daemon's configuration is the call's */
+    static const char *const NAMES[3] = {"--config=", "--storage=", "--compression="};
+    char *args[8];
     int a = 0;
     args[a++] = (char *)launcher;
     args[a++] = "daemon";
     args[a++] = "--auto";
-    if (config_option) {
-        snprintf(config_argument, sizeof config_argument, "--config=%s", config_option);
-        args[a++] = config_argument;
+    for (int o = 0; o < 3; o++) {
+        if (options[o]) {
+            size_t len = strlen(NAMES[o]) + strlen(options[o]) + 1;
+            char *argument = malloc(len);
+            if (!argument) {
+                unlink(marker);
+                return -1;
+            }
+            snprintf(argument, len, "%s%s", NAMES[o], options[o]);
+            args[a++] = argument;
+        }
     }
     args[a] = NULL;
     pid_t child = fork();
@@ -529,23 +576,27 @@ int main(int argc, char **argv) {
     }
     const char *positional[2];
     int count = 0;
-    const char *socket_option = NULL, *config_option = NULL;
-    size_t socket_len = strlen(SOCKET_OPTION), config_len = strlen(CONFIG_OPTION);
+    /* --daemon-socket, --config, --storage, --compression (DaemonClient.OPTIONS), as "--x V" or "--x=V" */
+    static const char *const OPTIONS[] = {SOCKET_OPTION, CONFIG_OPTION, "--storage", "--compression"};
+    const char *option_values[4] = {NULL, NULL, NULL, NULL};
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, SOCKET_OPTION) == 0 || strcmp(arg, CONFIG_OPTION) == 0) {
-            if (i + 1 >= argc) {
-                return 0;
+        int matched = -1;
+        for (int o = 0; o < 4 && matched < 0; o++) {
+            size_t len = strlen(OPTIONS[o]);
+            if (strcmp(arg, OPTIONS[o]) == 0) {
+                if (i + 1 >= argc) {
+                    return 0;
+                }
+                option_values[o] = argv[++i];
+                matched = o;
+            } else if (strncmp(arg, OPTIONS[o], len) == 0 && arg[len] == '=') {
+                option_values[o] = arg + len + 1;
+                matched = o;
             }
-            if (arg[2] == 'd') {
-                socket_option = argv[++i];
-            } else {
-                config_option = argv[++i];
-            }
-        } else if (strncmp(arg, SOCKET_OPTION, socket_len) == 0 && arg[socket_len] == '=') {
-            socket_option = arg + socket_len + 1;
-        } else if (strncmp(arg, CONFIG_OPTION, config_len) == 0 && arg[config_len] == '=') {
-            config_option = arg + config_len + 1;
+        }
+        if (matched >= 0) {
+            continue;
         } else if (arg[0] == '-') {
             return 0;
         } else {
@@ -558,6 +609,9 @@ int main(int argc, char **argv) {
     if (count != expected) {
         return 0;
     }
+    const char *socket_option = option_values[0], *config_option = option_values[1];
+    const char *storage_option = strip(option_values[2], &n) ? option_values[2] : NULL;
+    const char *compression_option = strip(option_values[3], &n) ? option_values[3] : NULL;
 
     /* WALSTASH_DAEMON: auto (default), off, required (AutoDaemon.Mode). */
     const char *mode_value = strip(getenv("WALSTASH_DAEMON"), &n);
@@ -580,6 +634,9 @@ int main(int argc, char **argv) {
     if (!path && (off || socket_option)) {
         return 0; /* an empty --daemon-socket= turns every daemon off */
     }
+    if (path && (storage_option || compression_option)) {
+        return 0; /* a daemon started by hand has its own settings, maybe not these */
+    }
 
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) {
@@ -589,7 +646,7 @@ int main(int argc, char **argv) {
 
     static struct setting settings[MAX_SETTINGS];
     unsigned settings_count = 0;
-    if (environment_settings(settings, &settings_count) != 0) {
+    if (environment_settings(settings, &settings_count, storage_option, compression_option) != 0) {
         debug("daemon not used", "too many settings");
         return 0;
     }
@@ -746,7 +803,8 @@ int main(int argc, char **argv) {
                 answer = ask(&address, &frame, &code, why, sizeof why);
                 if (answer == ABSENT) {
                     const char *launcher = getenv("WALSTASH_LAUNCHER");
-                    int started = launcher && *launcher ? start_daemon(address.sun_path, launcher, config_option) : -1;
+                    const char *const options[3] = {config_option, storage_option, compression_option};
+                    int started = launcher && *launcher ? start_daemon(address.sun_path, launcher, options) : -1;
                     debug(started > 0 ? "started a daemon" : started == 0 ? "another call is starting the daemon"
                                                                           : "cannot start a daemon", address.sun_path);
                     long long wait = 3000;
@@ -759,6 +817,9 @@ int main(int argc, char **argv) {
                     clock_gettime(CLOCK_MONOTONIC, &deadline);
                     deadline.tv_sec += wait / 1000;
                     deadline.tv_nsec += (wait % 1000) * 1000000;
+                    char marker[sizeof address.sun_path + 16];
+                    snprintf(marker, sizeof marker, "%.*s.starting", (int)(strlen(address.sun_path) - strlen(".sock")),
+                             address.sun_path);
                     while (started >= 0 && answer == ABSENT) {
                         clock_gettime(CLOCK_MONOTONIC, &now);
                         if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
@@ -767,7 +828,13 @@ int main(int argc, char **argv) {
                         /* the socket appears once the daemon listens; nothing tells, so look again shortly */
                         struct timespec pause = {0, 10 * 1000 * 1000};
                         nanosleep(&pause, NULL);
+                        int starting = access(marker, F_OK) == 0;
                         answer = ask(&address, &frame, &code, why, sizeof why);
+                        if (answer == ABSENT && !starting) {
+                            /* the daemon removes the marker once it listens (then it answered) or when it gave up */
+                            snprintf(why, sizeof why, "the daemon did not start (see its log beside %s)", address.sun_path);
+                            break;
+                        }
                     }
                 }
             }

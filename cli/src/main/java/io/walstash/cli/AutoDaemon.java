@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
 import io.walstash.core.io.Digests;
 import java.io.File;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -110,6 +112,28 @@ final class AutoDaemon {
             settings.put(CONFIG_DIGEST, sha256(Files.readAllBytes(file)));
         }
         return settings;
+    }
+
+    /**
+     * {@code environment} with {@code --storage} and {@code --compression} (when given) in place of
+     * the settings they override (walstash's name and WAL-G's aliases), as the configuration reads them.
+     */
+    static Map<String, String> withOptions(Map<String, String> environment, String storage, String compression) {
+        if (storage == null && compression == null) {
+            return environment;
+        }
+        Map<String, String> amended = new HashMap<>(environment);
+        for (Map.Entry<String, String> option : Map.of(Configuration.STORAGE, storage == null ? "" : storage,
+                Configuration.COMPRESSION, compression == null ? "" : compression).entrySet()) {
+            if (!option.getValue().isEmpty()) {
+                amended.remove(option.getKey());
+                for (String alias : Configuration.ALIASES.get(option.getKey())) { // a loop: a lambda costs the client milliseconds
+                    amended.remove(alias);
+                }
+                amended.put(option.getKey(), option.getValue());
+            }
+        }
+        return amended;
     }
 
     static boolean relevant(String name) {
@@ -209,7 +233,7 @@ final class AutoDaemon {
      *
      * @return whether this call started one
      */
-    static boolean start(Path socket, String launcher, String configOption, Path workingDirectory) throws IOException {
+    static boolean start(Path socket, String launcher, List<String> options, Path workingDirectory) throws IOException {
         if (!claimStart(socket)) {
             return false;
         }
@@ -219,9 +243,7 @@ final class AutoDaemon {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             List<String> command = new ArrayList<>(List.of(setsid(), launcher, "daemon", "--auto"));
-            if (configOption != null) {
-                command.add("--config=" + configOption);
-            }
+            command.addAll(options);
             new ProcessBuilder(command).directory(workingDirectory.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -8,9 +8,11 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -34,8 +36,15 @@ final class DaemonClient {
     }
 
     /** A wal-push or wal-fetch command line the fast path understands. */
-    record Call(DaemonProtocol.Verb verb, List<String> arguments, String socketOption, String configOption) {
+    record Call(DaemonProtocol.Verb verb, List<String> arguments, String socketOption, String configOption,
+                String storageOption, String compressionOption) {
+        /** The environment as the command line's options amend it: what the configuration is made of. */
+        Map<String, String> environment(Map<String, String> environment) {
+            return AutoDaemon.withOptions(environment, storageOption, compressionOption);
+        }
     }
+
+    private static final List<String> OPTIONS = List.of(SOCKET_OPTION, "--config", "--storage", "--compression");
 
     /**
      * The launcher's fast path, run on a class path of walstash's own two jars only: prints the
@@ -76,6 +85,9 @@ final class DaemonClient {
             }
             String workingDirectory = System.getProperty("user.dir");
             if (socket != null) {
+                if (call.storageOption() != null || call.compressionOption() != null) {
+                    return NOT_SERVED; // a daemon started by hand has its own settings, maybe not these
+                }
                 DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory,
                         call.arguments(), AutoDaemon.settings(environment, configFile, workingDirectory));
                 return unanswered(mode, ask(Path.of(socket), request, environment, err), environment, err);
@@ -83,13 +95,13 @@ final class DaemonClient {
             if (mode == AutoDaemon.Mode.OFF) {
                 return NOT_SERVED;
             }
-            SortedMap<String, String> settings = AutoDaemon.settings(environment, configFile, workingDirectory);
+            SortedMap<String, String> settings = AutoDaemon.settings(call.environment(environment), configFile, workingDirectory);
             debug(environment, err, "configuration of cwd " + workingDirectory + ": " + String.join(" ", settings.keySet()));
             DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory, call.arguments(), settings);
             Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
             Answer answer = ask(auto, request, environment, err);
             if (answer.kind() == Answer.Kind.ABSENT) {
-                answer = startAndAsk(mode, auto, request, call.configOption(), environment, err);
+                answer = startAndAsk(mode, auto, request, call, environment, err);
             }
             return unanswered(mode, answer, environment, err);
         } catch (AutoDaemon.UntrustedException e) {
@@ -127,21 +139,33 @@ final class DaemonClient {
     }
 
     /** Starts the auto daemon (unless another call is starting it) and asks it, waiting for it a bounded time. */
-    private static Answer startAndAsk(AutoDaemon.Mode mode, Path socket, DaemonProtocol.Request request, String configOption,
+    private static Answer startAndAsk(AutoDaemon.Mode mode, Path socket, DaemonProtocol.Request request, Call call,
                                       Map<String, String> environment, PrintStream err) throws IOException {
         String launcher = nonBlank(environment.get("WALSTASH_LAUNCHER"));
         if (launcher == null) {
             return new Answer(Answer.Kind.FAILED, NOT_SERVED, "no launcher (WALSTASH_LAUNCHER) to start a daemon with");
         }
-        boolean started = AutoDaemon.start(socket, launcher, configOption, Path.of(request.workingDirectory()));
+        List<String> options = new ArrayList<>();
+        for (String[] option : new String[][] {{"--config", call.configOption()}, {"--storage", call.storageOption()},
+                {"--compression", call.compressionOption()}}) {
+            if (option[1] != null) {
+                options.add(option[0] + "=" + option[1]);
+            }
+        }
+        boolean started = AutoDaemon.start(socket, launcher, options, Path.of(request.workingDirectory()));
         debug(environment, err, started ? "started a daemon for " + socket : "another call is starting the daemon for " + socket);
         Duration wait = mode == AutoDaemon.Mode.REQUIRED ? AutoDaemon.REQUIRED_WAIT
                 : AutoDaemon.duration(environment, AutoDaemon.WAIT, AutoDaemon.DEFAULT_WAIT);
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
+            boolean starting = Files.exists(AutoDaemon.startMarker(socket));
             Answer answer = ask(socket, request, environment, err);
             if (answer.kind() != Answer.Kind.ABSENT || System.nanoTime() - deadline >= 0) {
                 return answer;
+            }
+            if (!starting) {
+                // the daemon removes the marker once it listens (then it answered above) or when it gave up
+                return new Answer(Answer.Kind.ABSENT, NOT_SERVED, "the daemon did not start (see " + AutoDaemon.log(socket) + ")");
             }
             try {
                 // the daemon's socket appears once it listens; nothing to be told by, so look again shortly
@@ -187,8 +211,9 @@ final class DaemonClient {
 
     /**
      * The fast path takes only {@code wal-push PATH} and {@code wal-fetch NAME DEST} with
-     * {@code --daemon-socket} and {@code --config}. Anything else (--storage, --compression, --help,
-     * {@code --}) is left to the full command line, whose result might differ from the daemon's.
+     * {@code --daemon-socket}, {@code --config}, {@code --storage} and {@code --compression} (the last
+     * two only for the auto daemon, whose configuration they are part of). Anything else (--help,
+     * {@code --}, other options) is left to the full command line.
      */
     static Call parse(String[] args) {
         if (args.length == 0) {
@@ -203,30 +228,30 @@ final class DaemonClient {
             return null;
         }
         List<String> positional = new ArrayList<>();
-        String socket = null;
-        String config = null;
+        Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals(SOCKET_OPTION) || arg.equals("--config")) {
-                if (i + 1 >= args.length) {
-                    return null;
-                }
-                if (arg.equals(SOCKET_OPTION)) {
-                    socket = args[++i];
+            String option = OPTIONS.contains(arg) ? arg : arg.indexOf('=') > 0 && OPTIONS.contains(arg.substring(0, arg.indexOf('=')))
+                    ? arg.substring(0, arg.indexOf('=')) : null;
+            if (option != null) {
+                if (option.equals(arg)) {
+                    if (i + 1 >= args.length) {
+                        return null;
+                    }
+                    options.put(option, args[++i]);
                 } else {
-                    config = args[++i];
+                    options.put(option, arg.substring(option.length() + 1));
                 }
-            } else if (arg.startsWith(SOCKET_OPTION + "=")) {
-                socket = arg.substring(SOCKET_OPTION.length() + 1);
-            } else if (arg.startsWith("--config=")) {
-                config = arg.substring("--config=".length());
             } else if (arg.startsWith("-")) {
                 return null;
             } else {
                 positional.add(arg);
             }
         }
-        return positional.size() == (verb == DaemonProtocol.Verb.PUSH ? 1 : 2) ? new Call(verb, positional, socket, config) : null;
+        return positional.size() == (verb == DaemonProtocol.Verb.PUSH ? 1 : 2)
+                ? new Call(verb, positional, options.get(SOCKET_OPTION), options.get("--config"), options.get("--storage"),
+                        options.get("--compression"))
+                : null;
     }
 
     /** The option, then the environment, then the config file, as for every other setting; blank means none. */

@@ -72,7 +72,8 @@ final class DaemonCommand implements Callable<Integer> {
         String workingDirectory = System.getProperty("user.dir");
         String configFile = config.configFile != null ? config.configFile
                 : Optional.ofNullable(environment.get(Configuration.CONFIG_FILE)).filter(s -> !s.isBlank()).map(String::strip).orElse(null);
-        SortedMap<String, String> settings = AutoDaemon.settings(environment, configFile, workingDirectory);
+        SortedMap<String, String> settings = AutoDaemon.settings(
+                AutoDaemon.withOptions(environment, config.storage, config.compression), configFile, workingDirectory);
         Path path = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
         Duration idle = AutoDaemon.duration(environment, AutoDaemon.IDLE, AutoDaemon.DEFAULT_IDLE);
         try (FileChannel lockFile = FileChannel.open(AutoDaemon.lock(path), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),

@@ -307,6 +307,19 @@ class AutoDaemonIT {
         }
         assertThat(daemons(runtime)).hasSize(5);
         assertThat(sockets(runtime)).isEqualTo(5);
+
+        // --storage and --compression (restore's restore_command has --storage) are part of the
+        // configuration: another daemon, started with them, and both clients find it
+        Path fifth = work.resolve("fifth");
+        for (String client : List.of("on", "off")) {
+            Processes.Outcome outcome = Launcher.run(SELF, environment(first, runtime, "WALSTASH_NATIVE_CLIENT", client),
+                    "wal-push", "--storage", "file://" + fifth, "--compression=lz4", segment.toString());
+            assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+        }
+        assertThat(fifth.resolve("wal/000000010000000000000002.lz4")).exists();
+        assertThat(daemons(runtime)).hasSize(6);
+        assertThat(logLines(runtime, "file://" + fifth)).isNotEmpty();
+        assertThat(logLines(runtime, ": PUSH ")).hasSize(5 + 4 + 2);
     }
 
     @Test

@@ -53,6 +53,7 @@ class BackupRestoreIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        Launcher.stopAutoDaemonsUnder(work);
         FileTrees.delete(work);
     }
 

@@ -72,9 +72,12 @@ class DaemonTest {
     private record Answer(int exitCode, String err) {
     }
 
+    /** The client with {@code environment}; without a configured socket it asks no auto daemon (AutoDaemonIT does). */
     private static Answer client(Map<String, String> environment, String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = DaemonClient.serve(args, environment, new PrintStream(err, true, StandardCharsets.UTF_8));
+        Map<String, String> withMode = new HashMap<>(environment);
+        withMode.putIfAbsent(AutoDaemon.MODE, "off");
+        int code = DaemonClient.serve(args, withMode, new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Answer(code, err.toString(StandardCharsets.UTF_8));
     }
 
@@ -160,6 +163,46 @@ class DaemonTest {
                 cwd.relativize(pgWal.resolve("000000010000000000000002")).toString());
         assertThat(push.exitCode()).as(push.err()).isZero();
         assertThat(dir.resolve("repo/wal/000000010000000000000002.zst")).exists();
+    }
+
+    @Test
+    void aDaemonByHandDeclinesEverySettingTheClientGivesThatDiffersSecretsComparedByDigest() throws IOException {
+        DaemonServer server = daemon(dir.resolve("d.sock"), Map.of(Configuration.STORAGE, storage("repo"),
+                "WALSTASH_LOOKAHEAD", "8", "AWS_SECRET_ACCESS_KEY", "s3cr3t"));
+        assertThat(server.mismatch(Map.of("WALSTASH_LOOKAHEAD", "8"))).isNull();
+        assertThat(server.mismatch(Map.of("WALSTASH_LOOKAHEAD", "0"))).isEqualTo("the client's WALSTASH_LOOKAHEAD is not the daemon's");
+        assertThat(server.mismatch(Map.of("WALSTASH_SPOOL", "/spool"))).isEqualTo("the client's WALSTASH_SPOOL is not the daemon's");
+        // WAL-G's name for the same setting
+        assertThat(server.mismatch(Map.of("WALG_UPLOAD_CONCURRENCY", "2"))).isEqualTo("the client's WALSTASH_UPLOAD_CONCURRENCY is not the daemon's");
+        assertThat(server.mismatch(Map.of("AWS_SECRET_ACCESS_KEY", AutoDaemon.wire("AWS_SECRET_ACCESS_KEY", "s3cr3t")))).isNull();
+        assertThat(server.mismatch(Map.of("AWS_SECRET_ACCESS_KEY", AutoDaemon.wire("AWS_SECRET_ACCESS_KEY", "other"))))
+                .isEqualTo("the client's AWS_SECRET_ACCESS_KEY is not the daemon's");
+        // settings that change nothing written are not compared
+        assertThat(server.mismatch(Map.of("WALSTASH_LOG_LEVEL", "debug", AutoDaemon.IDLE, "1s"))).isNull();
+    }
+
+    @Test
+    void anAutoDaemonServesExactlyItsOwnConfigurationAndNamesOnlyWhatDiffers() throws IOException {
+        Map<String, String> environment = Map.of(Configuration.STORAGE, storage("repo"), "WALSTASH_LOOKAHEAD", "8",
+                "AWS_SECRET_ACCESS_KEY", "s3cr3t", "PATH", "/bin", AutoDaemon.IDLE, "1m");
+        java.util.SortedMap<String, String> own = AutoDaemon.settings(environment, null, dir.toString());
+        assertThat(own).containsOnlyKeys(Configuration.STORAGE, "WALSTASH_LOOKAHEAD", "AWS_SECRET_ACCESS_KEY");
+        assertThat(own.get("AWS_SECRET_ACCESS_KEY")).startsWith("sha256:").doesNotContain("s3cr3t");
+        Configuration configuration = Configuration.of(environment);
+        DaemonServer server = DaemonServer.start(dir.resolve("auto.sock"),
+                WalService.open(configuration, "walstash test", WalService.Mode.DAEMON), configuration, 1,
+                DaemonServer.REQUEST_TIMEOUT, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new DaemonServer.Policy(java.util.Optional.of(own), java.util.Optional.empty()));
+        open.add(server);
+        assertThat(server.mismatch(own)).isNull();
+        Map<String, String> fewer = new HashMap<>(own);
+        fewer.remove("WALSTASH_LOOKAHEAD"); // a daemon by hand would take its own; an auto daemon may not
+        assertThat(server.mismatch(fewer)).isEqualTo("the client's configuration is not this daemon's (differing: WALSTASH_LOOKAHEAD)");
+        Map<String, String> other = new HashMap<>(own);
+        other.put("AWS_SECRET_ACCESS_KEY", AutoDaemon.wire("AWS_SECRET_ACCESS_KEY", "other"));
+        other.put("WALSTASH_SPOOL", "/spool");
+        assertThat(server.mismatch(other)).isEqualTo(
+                "the client's configuration is not this daemon's (differing: AWS_SECRET_ACCESS_KEY, WALSTASH_SPOOL)");
     }
 
     @Test
@@ -293,11 +336,14 @@ class DaemonTest {
     @Test
     void fastPathTakesOnlyPlainWalCommands() {
         assertThat(DaemonClient.parse(new String[] {"wal-push", "pg_wal/0001"}))
-                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("pg_wal/0001"), null, null));
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("pg_wal/0001"), null, null, null, null));
         assertThat(DaemonClient.parse(new String[] {"wal-fetch", "--daemon-socket=/s", "N", "D", "--config", "c.env"}))
-                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.FETCH, List.of("N", "D"), "/s", "c.env"));
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.FETCH, List.of("N", "D"), "/s", "c.env", null, null));
+        // the auto daemon's configuration includes them (restore writes wal-fetch --storage URI)
+        assertThat(DaemonClient.parse(new String[] {"wal-push", "--storage", "file:///r", "--compression=lz4", "p"}))
+                .isEqualTo(new DaemonClient.Call(DaemonProtocol.Verb.PUSH, List.of("p"), null, null, "file:///r", "lz4"));
         for (String[] notFast : List.of(new String[] {}, new String[] {"backup-push", "x"},
-                new String[] {"wal-push", "--storage", "file:///r", "p"}, new String[] {"wal-push", "--compression=lz4", "p"},
+                new String[] {"wal-push", "--spool", "/s", "p"}, new String[] {"wal-push", "p", "--storage"},
                 new String[] {"wal-push", "--help"}, new String[] {"wal-push", "--", "-p"}, new String[] {"wal-push"},
                 new String[] {"wal-push", "a", "b"}, new String[] {"wal-fetch", "n"}, new String[] {"wal-push", "p", "--config"})) {
             assertThat(DaemonClient.parse(notFast)).as(String.join(" ", notFast)).isNull();

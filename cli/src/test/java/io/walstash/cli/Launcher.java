@@ -40,6 +40,28 @@ final class Launcher {
         return copied;
     }
 
+    /**
+     * Stops the auto daemons whose working directory is under {@code directory}: those of clusters a
+     * test started there with a restore_command that {@code walstash restore} wrote (PostgreSQL's
+     * environment is the test's, where WALSTASH_DAEMON is unset, so they would live on for their idle time).
+     */
+    static void stopAutoDaemonsUnder(Path directory) throws Exception {
+        List<ProcessHandle> daemons = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("daemon --auto")).toList();
+        for (ProcessHandle daemon : daemons) {
+            Path cwd;
+            try {
+                cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(daemon.pid()), "cwd"));
+            } catch (IOException e) {
+                continue; // exited meanwhile
+            }
+            if (cwd.startsWith(directory.toRealPath())) {
+                daemon.destroyForcibly();
+                daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** A mutable environment for the launcher: a file:// repository and libpq variables reaching {@code cluster} as postgres. */
     static Map<String, String> libpqEnvironment(Path repository, io.walstash.core.postgres.LocalCluster cluster) {
         Map<String, String> env = new java.util.HashMap<>();

@@ -52,6 +52,7 @@ class VerifyIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        Launcher.stopAutoDaemonsUnder(work);
         FileTrees.delete(work);
     }
 
