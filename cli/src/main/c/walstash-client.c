@@ -298,7 +298,8 @@ int main(int argc, char **argv) {
         debug("the daemon declined", message_len ? (char *)response + 9 : "");
         return 0;
     }
-    if (code < 0 || code > 125) {
+    /* 0..255: walstash's codes are 0..125 plus 128, wal-fetch's "recovery stopped" (see ExitCode) */
+    if (code < 0 || code > 255) {
         debug("daemon not used", "exit code out of range");
         return 0;
     }

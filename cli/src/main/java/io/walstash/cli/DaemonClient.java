@@ -72,8 +72,9 @@ final class DaemonClient {
                 debug(environment, err, "the daemon declined: " + response.message());
                 return NOT_SERVED;
             }
-            if (response.exitCode() < 0 || response.exitCode() > 125) {
-                // not an answer walstash gives: serving the request here is the safe reading
+            if (response.exitCode() < 0 || response.exitCode() > 255) {
+                // not an exit status at all: serving the request here is the safe reading (0..125 and
+                // 128, wal-fetch's "recovery stopped", are walstash's; see ExitCode)
                 debug(environment, err, "the daemon answered with exit code " + response.exitCode());
                 return NOT_SERVED;
             }
