@@ -420,7 +420,8 @@ static enum answer ask(const struct sockaddr_un *address, const struct buf *fram
         snprintf(why, why_len, "the daemon declined: %s", (char *)response + 9);
         return FAILED;
     }
-    if (result < 0 || result > 125) {
+    /* 0..255: walstash's codes are 0..125 plus 128, wal-fetch's "recovery stopped" (see ExitCode) */
+    if (result < 0 || result > 255) {
         snprintf(why, why_len, "exit code out of range");
         return FAILED;
     }

@@ -198,8 +198,9 @@ final class DaemonClient {
             if (response.kind() != DaemonProtocol.Kind.RESULT) {
                 return new Answer(Answer.Kind.FAILED, NOT_SERVED, "the daemon declined: " + response.message());
             }
-            if (response.exitCode() < 0 || response.exitCode() > 125) {
-                // not an answer walstash gives: serving the request here is the safe reading
+            if (response.exitCode() < 0 || response.exitCode() > 255) {
+                // not an exit status at all: serving the request here is the safe reading (0..125 and
+                // 128, wal-fetch's "recovery stopped", are walstash's; see ExitCode)
                 return new Answer(Answer.Kind.FAILED, NOT_SERVED, "the daemon answered with exit code " + response.exitCode());
             }
             if (!response.message().isEmpty()) {

@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every exit code walstash uses, each within 0..125: PostgreSQL treats a restore_command exit
- * above 125 (or a signal) as fatal and stops recovery instead of ending the archive.
+ * Every exit code walstash uses. All are within 0..125 but one: PostgreSQL treats a restore_command
+ * exit above 125 (or a signal) as fatal and stops recovery instead of ending the archive, which is
+ * exactly what {@link #RECOVERY_STOPPED} asks for, and only it.
  */
 public enum ExitCode {
     OK(0, "success"),
@@ -20,7 +21,8 @@ public enum ExitCode {
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),
     IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed; daemon: a daemon already answers on the socket, or its path is not a socket; wal-push, wal-fetch with WALSTASH_DAEMON=required: no daemon answered"),
     POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
-    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup");
+    NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup"),
+    RECOVERY_STOPPED(128, "wal-fetch during archive recovery (recovery.signal beside pg_wal): the file could not be fetched and the repository did not say it is absent (unreachable after WALSTASH_FETCH_OUTAGE_WAIT, permission denied, corrupt after a fresh download, ...); above 125 so that PostgreSQL stops the recovery instead of ending it early and promoting; fix the cause and start PostgreSQL again (128: not 126/127, which PostgreSQL logs as \"command not executable/not found\", nor 129-255, which shells use for a death by signal)");
 
     private final int code;
     private final String meaning;

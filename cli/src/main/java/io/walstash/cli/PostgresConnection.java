@@ -28,7 +28,20 @@ final class PostgresConnection {
         settings.get("PGPASSWORD").ifPresent(p -> properties.setProperty("password", p));
         properties.setProperty("ApplicationName", "walstash");
         properties.setProperty("connectTimeout", "30");
-        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + database;
-        return DriverManager.getConnection(url, properties);
+        return DriverManager.getConnection(url(host, port, database), properties);
+    }
+
+    /**
+     * The JDBC URL for {@code database} on {@code host}:{@code port}. PgJDBC URL-decodes the database
+     * name and reads everything after a '?' as connection properties, so the name is encoded: a
+     * PGDATABASE such as {@code x?sslmode=disable} names a database, it does not turn off TLS.
+     */
+    static String url(String host, String port, String database) {
+        if (!host.matches("[A-Za-z0-9._:-]+|\\[[0-9A-Fa-f:.%]+\\]")) {
+            throw new IllegalArgumentException("PGHOST must be a host name or address, not " + host);
+        }
+        String bracketed = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return "jdbc:postgresql://" + bracketed + ":" + port + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -33,13 +33,17 @@ final class WalFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        WalOutcome outcome;
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
                 err::println)) {
-            WalOutcome outcome = WalOutcome.fetch(wal, name, destination);
-            if (!outcome.message().isEmpty()) {
-                err.println(outcome.message());
-            }
-            return outcome.exitCode();
+            outcome = WalOutcome.fetch(wal, name, destination);
+        } catch (Exception e) {
+            // a bad setting or a repository that cannot be opened must stop a recovery too
+            outcome = WalOutcome.fetchFailure(e, name, destination, "the configured repository");
         }
+        if (!outcome.message().isEmpty()) {
+            err.println(outcome.message());
+        }
+        return outcome.exitCode();
     }
 }

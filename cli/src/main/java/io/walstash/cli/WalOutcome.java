@@ -3,6 +3,7 @@ package io.walstash.cli;
 import io.walstash.core.archive.FetchResult;
 import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
+import io.walstash.core.postgres.RecoveryMode;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,8 +22,35 @@ record WalOutcome(int exitCode, String message) {
         return of(result, (System.nanoTime() - startedNanos) / 1_000_000);
     }
 
-    static WalOutcome fetch(WalRequests wal, String name, Path destination) throws IOException {
-        return of(wal.fetch(name, destination), name, wal.location());
+    /**
+     * Fetches {@code name} to {@code destination}. Never throws: a failure is answered as the
+     * command line reports it, except during archive recovery, where every answer but "not in the
+     * archive" and success stops the recovery ({@link #fetchFailure}).
+     */
+    static WalOutcome fetch(WalRequests wal, String name, Path destination) {
+        try {
+            return of(wal.fetch(name, destination), name, wal.location());
+        } catch (Exception e) {
+            return fetchFailure(e, name, destination, wal.location().toString());
+        }
+    }
+
+    /**
+     * A wal-fetch of {@code name} to {@code destination} that failed with {@code failure}. In archive
+     * recovery PostgreSQL takes any ordinary failure as the end of the archive, promotes, and forks
+     * a new timeline at the wrong point; so there the answer is {@link ExitCode#RECOVERY_STOPPED},
+     * which stops the server instead. A standby retries by itself: it gets the ordinary code.
+     *
+     * @param repository names the repository in the message (its location, never a credential)
+     */
+    static WalOutcome fetchFailure(Throwable failure, String name, Path destination, String repository) {
+        WalOutcome ordinary = failure(failure);
+        if (RecoveryMode.of(destination) != RecoveryMode.ARCHIVE_RECOVERY) {
+            return ordinary;
+        }
+        return new WalOutcome(ExitCode.RECOVERY_STOPPED.code(), "walstash: error: recovery stopped: cannot fetch "
+                + name + " from " + repository + " (" + Failures.describe(failure) + "); the repository did not say"
+                + " it is absent, so recovery must not end here: fix the cause, then start PostgreSQL again to resume");
     }
 
     /** A request that failed with {@code failure}: the line and code the command line prints for it. */

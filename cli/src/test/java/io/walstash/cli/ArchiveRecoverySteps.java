@@ -53,6 +53,48 @@ final class ArchiveRecoverySteps {
     }
 
     /**
+     * A long WAL chain quickly: creates table {@code events} on {@code source} and writes
+     * {@code switches} segments of 2,000 rows each, switching WAL after each; then archives and
+     * stops the source as {@link #archiveAndStop} does, and returns its data's fingerprint.
+     */
+    static DataFingerprint loadSwitchesArchiveAndStop(LocalCluster source, Duration wait, int switches)
+            throws IOException, SQLException {
+        try (Connection c = source.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE events (id bigint PRIMARY KEY, payload text)");
+            for (int i = 0; i < switches; i++) {
+                s.execute("INSERT INTO events SELECT g, md5(g::text) FROM generate_series("
+                        + (i * 2000 + 1) + ", " + ((i + 1) * 2000) + ") g");
+                s.execute("SELECT pg_switch_wal()");
+            }
+        }
+        DataFingerprint expected = archiveAndStop(source, wait, switches);
+        assertThat(expected.tables().get("events").rows()).isEqualTo(switches * 2000L);
+        return expected;
+    }
+
+    /** The environment of a restore or archive command that reaches {@code bucket} on {@code s3} as WAL-G's would. */
+    static String s3Environment(io.walstash.storage.s3.S3ProxyServer s3, String bucket) {
+        return "WALG_S3_PREFIX=s3://" + bucket + "/pg-primary"
+                + " AWS_ENDPOINT=" + s3.endpoint() + " AWS_S3_FORCE_PATH_STYLE=true AWS_REGION="
+                + io.walstash.storage.s3.S3ProxyServer.REGION
+                + " AWS_ACCESS_KEY_ID=" + io.walstash.storage.s3.S3ProxyServer.ACCESS_KEY
+                + " AWS_SECRET_ACCESS_KEY=" + io.walstash.storage.s3.S3ProxyServer.SECRET_KEY;
+    }
+
+    /** Bounded wait for the detached prefetch worker, which reports nothing back but the file it renames into place. */
+    static void awaitPrefetched(Path file, Duration wait) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > deadline) {
+                Path log = file.resolveSibling("worker.log");
+                throw new AssertionError(file + " was not prefetched within " + wait.toSeconds() + " s; worker log: "
+                        + (Files.exists(log) ? Files.readString(log) : "none"));
+            }
+            Thread.sleep(50); // polling interval of a bounded wait on another process
+        }
+    }
+
+    /**
      * Starts {@code restored} (a base backup without WAL) in archive recovery with {@code restoreCommand},
      * waits for the end of recovery and checks that its data equal {@code expected}; returns its log.
      */

@@ -153,6 +153,47 @@ class DaemonTest {
     }
 
     @Test
+    void aFetchThatMustStopArchiveRecoveryIsAnsweredFatallyByDaemonAndCommandLineAlike() throws IOException {
+        Path socket = dir.resolve("d.sock");
+        String repository = storage("repo");
+        daemon(socket, Map.of(Configuration.STORAGE, repository));
+        Path source = Files.createDirectories(dir.resolve("source"));
+        Path segment = WalSegmentFiles.segment(source, "000000010000000000000002", SYSTEM_ID, 1);
+        assertThat(CliRun.of("wal-push", "--storage", repository, segment.toString()).exitCode()).isZero();
+        Path stored = dir.resolve("repo/wal/000000010000000000000002.zst");
+        byte[] bytes = Files.readAllBytes(stored);
+        bytes[bytes.length - 5] ^= 0x21;
+        Files.write(stored, bytes);
+        // a data directory in archive recovery, as PostgreSQL calls restore_command: %p = pg_wal/RECOVERYXLOG
+        Path data = Files.createDirectories(dir.resolve("data/pg_wal")).getParent();
+        Files.createFile(data.resolve("recovery.signal"));
+        Path destination = data.resolve("pg_wal/RECOVERYXLOG");
+
+        Answer daemon = client(Map.of(DaemonClient.SOCKET, socket.toString()), "wal-fetch",
+                "000000010000000000000002", destination.toString());
+        CliRun cli = CliRun.of("wal-fetch", "--storage", repository, "000000010000000000000002", destination.toString());
+
+        assertThat(daemon.exitCode()).as(daemon.err()).isEqualTo(ExitCode.RECOVERY_STOPPED.code()).isEqualTo(cli.exitCode());
+        assertThat(daemon.err()).isEqualTo(cli.err());
+        assertThat(cli.errLines()).singleElement().asString()
+                .startsWith("walstash: error: recovery stopped: cannot fetch 000000010000000000000002 from " + repository)
+                .contains("wal/000000010000000000000002.zst")
+                .contains("start PostgreSQL again");
+        assertThat(destination).doesNotExist();
+
+        // the same failure on a standby, or outside any data directory, is the ordinary answer
+        Files.createFile(data.resolve("standby.signal"));
+        assertThat(CliRun.of("wal-fetch", "--storage", repository, "000000010000000000000002", destination.toString())
+                .exitCode()).isEqualTo(ExitCode.CORRUPT.code());
+        assertThat(client(Map.of(DaemonClient.SOCKET, socket.toString()), "wal-fetch", "000000010000000000000002",
+                dir.resolve("elsewhere").toString()).exitCode()).isEqualTo(ExitCode.CORRUPT.code());
+        // and what the repository verifiably lacks stays "not in the archive", in recovery too
+        Files.delete(data.resolve("standby.signal"));
+        assertThat(client(Map.of(DaemonClient.SOCKET, socket.toString()), "wal-fetch", "000000010000000000000009",
+                destination.toString()).exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
+    }
+
+    @Test
     void relativePathsMeanTheClientsWorkingDirectory() throws IOException {
         Path socket = dir.resolve("d.sock");
         daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));

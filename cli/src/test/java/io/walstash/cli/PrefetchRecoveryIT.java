@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -58,17 +56,11 @@ class PrefetchRecoveryIT {
         FileTrees.delete(work);
     }
 
-    private static String s3Environment(String bucket) {
-        return "WALG_S3_PREFIX=s3://" + bucket + "/pg-primary"
-                + " AWS_ENDPOINT=" + S3.endpoint() + " AWS_S3_FORCE_PATH_STYLE=true AWS_REGION=" + S3ProxyServer.REGION
-                + " AWS_ACCESS_KEY_ID=" + S3ProxyServer.ACCESS_KEY + " AWS_SECRET_ACCESS_KEY=" + S3ProxyServer.SECRET_KEY;
-    }
-
     @Test
     void longWalChainRecoversFromS3ThroughPrefetchedSegments() throws Exception {
         PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
         String launcher = Launcher.path().toString();
-        String environment = s3Environment(S3.newBucket()) + " WALG_DOWNLOAD_CONCURRENCY=4";
+        String environment = ArchiveRecoverySteps.s3Environment(S3, S3.newBucket()) + " WALG_DOWNLOAD_CONCURRENCY=4";
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);
              LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
@@ -76,18 +68,8 @@ class PrefetchRecoveryIT {
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
 
-            // a long chain quickly: a little data per segment, then a switch
             int switches = 24;
-            try (Connection c = source.connect(); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE events (id bigint PRIMARY KEY, payload text)");
-                for (int i = 0; i < switches; i++) {
-                    s.execute("INSERT INTO events SELECT g, md5(g::text) FROM generate_series("
-                            + (i * 2000 + 1) + ", " + ((i + 1) * 2000) + ") g");
-                    s.execute("SELECT pg_switch_wal()");
-                }
-            }
-            DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, switches);
-            assertThat(expected.tables().get("events").rows()).isEqualTo(switches * 2000L);
+            DataFingerprint expected = ArchiveRecoverySteps.loadSwitchesArchiveAndStop(source, WAIT, switches);
 
             String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
                     "WALSTASH_DAEMON=off " + environment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
@@ -162,16 +144,7 @@ class PrefetchRecoveryIT {
         assertThat(end.exitCode()).as(end.output()).isEqualTo(ExitCode.NOT_FOUND.code());
     }
 
-    /** Bounded wait for the worker process, which reports nothing back but the file it renames into place. */
     private static void awaitFile(Path file) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!Files.exists(file)) {
-            if (System.nanoTime() > deadline) {
-                Path log = file.resolveSibling("worker.log");
-                throw new AssertionError(file + " was not prefetched within " + WAIT.toSeconds() + " s; worker log: "
-                        + (Files.exists(log) ? Files.readString(log) : "none"));
-            }
-            Thread.sleep(50); // polling interval of a bounded wait on another process
-        }
+        ArchiveRecoverySteps.awaitPrefetched(file, WAIT);
     }
 }

@@ -160,11 +160,13 @@ class WalCommandsTest {
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("wal-push", "wal-fetch", "demo", "Exit codes:", "74", "WALSTASH_STORAGE",
                 "WALG_FILE_PREFIX", "WALG_COMPRESSION_METHOD");
-        assertThat(CliRun.of("wal-fetch", "--help").out()).contains("Exit codes:", "74");
+        assertThat(CliRun.of("wal-fetch", "--help").out()).contains("Exit codes:", "74", "128", "above 125");
         assertThat(CliRun.of("--version").out()).startsWith("walstash ");
+        // 0..125, but for the one code that must stop PostgreSQL's archive recovery (DESIGN's exception)
         for (ExitCode code : ExitCode.values()) {
-            assertThat(code.code()).isBetween(0, 125);
+            assertThat(code.code()).as(code.name()).isBetween(0, code == ExitCode.RECOVERY_STOPPED ? 255 : 125);
         }
+        assertThat(ExitCode.RECOVERY_STOPPED.code()).isGreaterThan(125).isNotIn(126, 127);
     }
 
     private static void assertOneLineError(CliRun run, ExitCode expected, String fragment) {

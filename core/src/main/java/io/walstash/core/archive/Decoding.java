@@ -39,6 +39,45 @@ public final class Decoding {
         return new Decoded(decoded, source, codec, description);
     }
 
+    /**
+     * {@code plain}, failing with a {@link CorruptObjectException} naming {@code description} as soon
+     * as it yields more than {@code limit} bytes: stored data must not decode into more than the file
+     * it stands for can be.
+     */
+    public static InputStream limited(InputStream plain, long limit, String description) {
+        return new Limited(plain, limit, description);
+    }
+
+    private static final class Limited extends BlockFilterInputStream {
+        private final long limit;
+        private final String description;
+        private long count;
+
+        Limited(InputStream in, long limit, String description) {
+            super(in);
+            this.limit = limit;
+            this.description = description;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                if (count > limit) {
+                    throw new CorruptObjectException(description + " decodes to more than " + limit
+                            + " bytes, more than the WAL file it stands for can hold");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public String toString() {
+            return "Limited(" + in + ")";
+        }
+    }
+
     /** See {@link #source}. */
     public static final class Source extends FilterInputStream {
         private volatile boolean failed;

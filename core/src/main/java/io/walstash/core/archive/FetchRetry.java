@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -19,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -34,9 +36,13 @@ import java.util.stream.Stream;
 public final class FetchRetry implements Closeable {
     public static final String ATTEMPTS = "WALSTASH_FETCH_ATTEMPTS";
     public static final String TIMEOUT = "WALSTASH_FETCH_TIMEOUT";
+    public static final String OUTAGE_WAIT = "WALSTASH_FETCH_OUTAGE_WAIT";
     public static final int DEFAULT_ATTEMPTS = 3;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_OUTAGE_WAIT = Duration.ofMinutes(5);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    /** The longest pause between two tries while waiting out an outage: storage that is back is seen soon. */
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
 
     /** One try: reads storage only through the {@code storage} given, so the deadline can stop it. */
     @FunctionalInterface
@@ -48,6 +54,8 @@ public final class FetchRetry implements Closeable {
     private final int attempts;
     private final Duration timeout;
     private final Duration firstBackoff;
+    private final Duration outageWait;
+    private final Consumer<String> warnings;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "walstash-fetch-deadline");
         thread.setDaemon(true);
@@ -55,28 +63,78 @@ public final class FetchRetry implements Closeable {
     });
 
     public FetchRetry(Storage storage, int attempts, Duration timeout, Duration firstBackoff) {
+        this(storage, attempts, timeout, firstBackoff, Duration.ZERO, line -> { });
+    }
+
+    /**
+     * @param outageWait how long {@link #callWaitingOutOutage} keeps trying after the ordinary tries
+     *                   failed transiently
+     * @param warnings   receives one line per try after the first of a call that waits out an outage
+     */
+    public FetchRetry(Storage storage, int attempts, Duration timeout, Duration firstBackoff, Duration outageWait,
+                      Consumer<String> warnings) {
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1, not " + attempts);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the time limit per attempt must be positive, not " + timeout);
         }
+        if (outageWait.isNegative()) {
+            throw new IllegalArgumentException(OUTAGE_WAIT + " must not be negative, not " + outageWait);
+        }
         this.storage = storage;
         this.attempts = attempts;
         this.timeout = timeout;
         this.firstBackoff = firstBackoff;
+        this.outageWait = outageWait;
+        this.warnings = warnings;
     }
 
-    /** {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60). */
+    /** As below, with no warnings. */
     public static FetchRetry configured(Storage storage, Settings settings) {
+        return configured(storage, settings, line -> { });
+    }
+
+    /**
+     * {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60);
+     * while waiting out an outage, tries go on for {@value #OUTAGE_WAIT} (default 5 minutes).
+     */
+    public static FetchRetry configured(Storage storage, Settings settings, Consumer<String> warnings) {
         int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
         Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
-        return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF);
+        Duration outageWait = SettingValues.duration(settings, OUTAGE_WAIT, DEFAULT_OUTAGE_WAIT);
+        return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF, outageWait, warnings);
     }
 
-    /** Runs {@code attempt} until it succeeds, fails for good, or the tries are used up (then its last failure). */
+    /** The configured outage wait ({@value #OUTAGE_WAIT}). */
+    public Duration outageWait() {
+        return outageWait;
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds, fails for good, or the tries are used up (then its
+     * last failure). A corrupt object, or one that vanished between listing and reading, is
+     * downloaded once more before it counts: a broken transfer or a concurrent replacement must
+     * not count as a damaged repository.
+     */
     public <T> T call(String what, Attempt<T> attempt) throws IOException {
+        return call(what, Duration.ZERO, attempt);
+    }
+
+    /**
+     * As {@link #call}, but when storage stays unreachable (or keeps answering with service errors)
+     * after the ordinary tries, keeps trying, with backoff and one warning line per try, until
+     * {@link #outageWait()} has passed since the first failure: for a fetch whose failure would
+     * stop a recovery, since an outage during a restore is often short.
+     */
+    public <T> T callWaitingOutOutage(String what, Attempt<T> attempt) throws IOException {
+        return call(what, outageWait, attempt);
+    }
+
+    private <T> T call(String what, Duration patience, Attempt<T> attempt) throws IOException {
         Duration backoff = firstBackoff;
+        long giveUpAt = System.nanoTime() + patience.toNanos();
+        boolean fetchedAgain = false;
         for (int tried = 1; ; tried++) {
             Deadline deadline = new Deadline(Thread.currentThread());
             ScheduledFuture<?> alarm = watchdog.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -91,17 +149,46 @@ public final class FetchRetry implements Closeable {
                 alarm.cancel(false);
                 deadline.disarm();
             }
-            if (!isTransient(failure) || tried >= attempts) {
+            if (!fetchedAgain && isWorthOneMoreDownload(failure)) {
+                fetchedAgain = true;
+                continue;
+            }
+            if (!isTransient(failure)) {
                 throw failure;
             }
+            long left = giveUpAt - System.nanoTime();
+            boolean waiting = tried >= attempts;
+            if (waiting && left <= 0) {
+                throw failure;
+            }
+            Duration pause = waiting ? min(backoff, Duration.ofNanos(left)) : backoff;
+            if (waiting || !patience.isZero()) {
+                warnings.accept("walstash: warning: " + what + ": " + firstLine(failure) + "; try " + (tried + 1)
+                        + " in " + pause.toMillis() + " ms" + (!patience.isZero()
+                        ? " (waiting up to " + patience.toSeconds() + " s for storage, " + OUTAGE_WAIT + ")" : ""));
+            }
             try {
-                Thread.sleep(backoff.toMillis());
+                Thread.sleep(pause.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting to retry " + what);
             }
-            backoff = backoff.multipliedBy(2);
+            backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String firstLine(IOException failure) {
+        String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+
+    /** A failure one fresh download may cure: damaged bytes in transit, or an object replaced meanwhile. */
+    static boolean isWorthOneMoreDownload(IOException failure) {
+        return failure instanceof CorruptObjectException || failure instanceof NoSuchObjectException;
     }
 
     /** Storage that may answer differently on the next try: unreachable, a service error, or too slow. */

@@ -1,12 +1,17 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.wal.BackupHistoryFile;
+import io.walstash.core.wal.BackupHistoryFileName;
+import io.walstash.core.wal.HistoryFileName;
 import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
+import io.walstash.core.wal.TimelineHistory;
 import io.walstash.core.wal.WalSegmentHeader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +40,7 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
             segment = Optional.of(p.segment());
         }
         if (segment.isEmpty()) {
+            checkContent(file, name, header.plainLength());
             return new LocalWalFile(header, Optional.empty());
         }
         if (firstLength < WalSegmentHeader.LENGTH) {
@@ -56,5 +62,29 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
                     + ": its first page is at LSN " + pageHeader.pageAddress());
         }
         return new LocalWalFile(header, Optional.of(pageHeader));
+    }
+
+    /**
+     * A timeline history or backup history file must be what its name says: PostgreSQL chooses
+     * timelines and recovery start points by them, so a malformed one is refused before it enters
+     * the repository, with the problem named.
+     */
+    private static void checkContent(Path file, WalFileName name, long length) throws IOException {
+        if (length > WalArchive.legitimateSize(name)) {
+            throw new IllegalArgumentException(file + " is " + length + " bytes, more than a "
+                    + (name instanceof HistoryFileName ? "timeline history" : "backup history") + " file can be");
+        }
+        // ISO-8859-1 maps every byte: a reason text in any encoding parses
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        try {
+            if (name instanceof HistoryFileName history) {
+                TimelineHistory.parse(history.timeline(), text);
+            } else if (name instanceof BackupHistoryFileName backup) {
+                BackupHistoryFile.parse(backup, text);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + " is not a valid " + (name instanceof HistoryFileName
+                    ? "timeline history" : "backup history") + " file: " + e.getMessage(), e);
+        }
     }
 }

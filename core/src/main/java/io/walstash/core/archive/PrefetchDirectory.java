@@ -11,6 +11,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import io.walstash.core.io.OwnerOnly;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ public final class PrefetchDirectory {
 
     /** Creates the directory if needed (its parent, pg_wal, must exist). */
     void create() throws IOException {
-        Files.createDirectories(directory);
+        OwnerOnly.createDirectories(directory); // 0700: other local users must not read WAL or plant files
     }
 
     /** The complete, fresh prefetched file of {@code segment}, if one is there. */
@@ -189,7 +190,9 @@ public final class PrefetchDirectory {
         Path temp = temporary(WANTED);
         StringBuilder text = new StringBuilder();
         segments.forEach(s -> text.append(s.fileName()).append('\n'));
-        Files.writeString(temp, text);
+        try (FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.US_ASCII)));
+            }
         try {
             commit(temp, WANTED);
         } finally {
@@ -217,7 +220,7 @@ public final class PrefetchDirectory {
     /** The worker's lock, if no other process holds it; closing the channel releases it. */
     Optional<FileChannel> tryLock() throws IOException {
         create();
-        FileChannel channel = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = OwnerOnly.open(directory.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock = channel.tryLock();
             if (lock != null) {

@@ -7,12 +7,18 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.io.Durable;
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.Storages;
+import io.walstash.core.wal.BackupHistoryFileName;
+import io.walstash.core.wal.HistoryFileName;
+import io.walstash.core.wal.PartialSegmentFileName;
+import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import io.walstash.core.wal.WalSegmentHeader;
+import io.walstash.core.wal.WalSegmentSize;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
@@ -45,6 +51,10 @@ import java.util.stream.Stream;
  */
 public final class WalArchive implements Closeable {
     private static final int IO_BUFFER = 1 << 20;
+    /** A timeline history file: a line per earlier timeline, far below this even after thousands of failovers. */
+    static final long MAX_HISTORY_FILE = 16L << 20;
+    /** A backup history file: a dozen short lines. */
+    static final long MAX_BACKUP_HISTORY_FILE = 64L << 10;
 
     private final Storage storage;
     private final Codec codec;
@@ -189,7 +199,8 @@ public final class WalArchive implements Closeable {
             Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
             try {
                 long length;
-                InputStream plain = Decoding.decode(buffered, tracked, stored.codec(), source);
+                InputStream plain = bounded(Decoding.decode(buffered, tracked, stored.codec(), source), stored, header,
+                        source);
                 if (header.isPresent()) {
                     plain = verifying(plain, header.get(), source);
                 }
@@ -227,7 +238,8 @@ public final class WalArchive implements Closeable {
         InputStream raw = new BufferedInputStream(source, 64 * 1024);
         try {
             Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-            InputStream plain = Decoding.decode(raw, source, codec, "object " + key);
+            InputStream plain = bounded(Decoding.decode(raw, source, codec, "object " + key),
+                    new StoredWal(key, codec), header, "object " + key);
             if (header.isPresent()) {
                 plain = verifying(plain, header.get(), "object " + key);
             }
@@ -236,6 +248,52 @@ public final class WalArchive implements Closeable {
             raw.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code plain}, cut off with a {@link CorruptObjectException} once it passes what WAL file
+     * {@code stored} can legitimately hold: a repository is untrusted, and a small object must not
+     * decode into a full disk (a decompression bomb). With a walstash header the header's length
+     * must be legitimate (the verifying stream then holds the bytes to it); without one (WAL-G's
+     * objects) a segment is held to the size its own first page header states, or to 1 GiB,
+     * PostgreSQL's largest segment.
+     */
+    private static InputStream bounded(InputStream plain, StoredWal stored, Optional<ObjectHeader> header, String source)
+            throws IOException {
+        WalFileName name = WalFileName.parse(stored.walFileName());
+        long limit = legitimateSize(name);
+        if (header.isPresent()) {
+            if (header.get().plainLength() > limit) {
+                plain.close();
+                throw new CorruptObjectException(source + " claims " + header.get().plainLength()
+                        + " bytes, more than a " + name.getClass().getSimpleName() + " can hold (" + limit + ")");
+            }
+            return plain;
+        }
+        if (name instanceof SegmentFileName || name instanceof PartialSegmentFileName) {
+            InputStream peekable = new BufferedInputStream(plain, WalSegmentHeader.LENGTH);
+            peekable.mark(WalSegmentHeader.LENGTH);
+            byte[] first = peekable.readNBytes(WalSegmentHeader.LENGTH);
+            peekable.reset();
+            try {
+                limit = WalSegmentHeader.read(first).segmentSize();
+            } catch (IllegalArgumentException notAHeader) {
+                // not a segment's first page: PostgreSQL will refuse it; the 1 GiB bound still holds
+            }
+            plain = peekable;
+        }
+        return Decoding.limited(plain, limit, source);
+    }
+
+    /** The most plain bytes a WAL file like {@code name} can hold. */
+    static long legitimateSize(WalFileName name) {
+        if (name instanceof HistoryFileName) {
+            return MAX_HISTORY_FILE;
+        }
+        if (name instanceof BackupHistoryFileName) {
+            return MAX_BACKUP_HISTORY_FILE;
+        }
+        return WalSegmentSize.MAX_BYTES;
     }
 
     /** {@code plain} checked, at its end, against the length and SHA-256 {@code header} records for {@code source}. */
@@ -258,15 +316,11 @@ public final class WalArchive implements Closeable {
 
     private static FileChannel createTemp(Path temp, Path target) throws IOException {
         try {
-            return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // 0600 whatever the umask, as PostgreSQL makes its own WAL files
+            return OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
             throw new AccessDeniedException(target.toString(), null, "cannot write into " + target.getParent());
         }
-    }
-
-    private InputStream decode(StoredWal stored, InputStream raw) throws IOException {
-        Decoding.Source source = Decoding.source(raw);
-        return Decoding.decode(source, source, stored.codec(), "object " + stored.key());
     }
 
     /** The repository marker, creating it for this cluster on the first push into an empty repository. */
@@ -326,16 +380,19 @@ public final class WalArchive implements Closeable {
                 + local.sha256Hex());
     }
 
-    /** Length and digest of a stored object's plain bytes: from its header, or by decoding it when it has none. */
+    /**
+     * Length and digest of a stored object's plain bytes, decoded from its body: a header alone only
+     * says what the body was meant to be, and a body that rotted under an intact header must not
+     * count as archived. Such an object fails with a {@link CorruptObjectException} naming it; it is
+     * never overwritten (nothing is), so the operator checks and removes it, and the next push
+     * archives the file again.
+     */
     private ObjectHeader storedContent(StoredWal stored) throws IOException {
-        try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
-            Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-            if (header.isPresent()) {
-                return header.get();
-            }
-            try (InputStream plain = decode(stored, raw)) {
-                return digestOf(plain);
-            }
+        try (StoredPlain plain = openStored(storage, stored.key(), stored.codec())) {
+            return digestOf(plain.stream());
+        } catch (CorruptObjectException e) {
+            throw new CorruptObjectException(e.getMessage() + "; cannot confirm it holds the file being archived,"
+                    + " and it is never overwritten: check it, delete it, and archiving stores the file again", e);
         }
     }
 
@@ -392,6 +449,12 @@ public final class WalArchive implements Closeable {
 
     /** A WAL object in the repository: its key and the codec its extension names. */
     public record StoredWal(String key, Codec codec) {
+        /** The WAL file name this object holds: the key's last part without the codec's extension. */
+        public String walFileName() {
+            String file = key.substring(key.lastIndexOf('/') + 1);
+            String extension = "." + codec.fileExtension();
+            return file.endsWith(extension) ? file.substring(0, file.length() - extension.length()) : file;
+        }
     }
 
 }

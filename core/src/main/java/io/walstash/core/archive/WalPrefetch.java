@@ -1,6 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.config.Settings;
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
@@ -241,7 +242,9 @@ public final class WalPrefetch implements Closeable {
         builder.environment().putAll(detached.environment());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.redirectErrorStream(true);
-        builder.redirectOutput(directory.path().resolve(PrefetchDirectory.WORKER_LOG).toFile());
+        Path log = directory.path().resolve(PrefetchDirectory.WORKER_LOG);
+        OwnerOnly.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close(); // keeps its mode when redirected to
+        builder.redirectOutput(log.toFile());
         // not waited for: the worker outlives this command, and PostgreSQL waits only for this command
         builder.start();
     }
@@ -270,8 +273,8 @@ public final class WalPrefetch implements Closeable {
                     raw.reset(); // readFrom marked the start; keep the header in the file
                     // no fsync: after a crash a torn file fails its checksum when taken, and the segment
                     // is fetched from storage; the fetch syncs what it places
-                    try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE)) {
+                    try (OutputStream out = java.nio.channels.Channels.newOutputStream(
+                            OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
                         raw.transferTo(out);
                     }
                 }

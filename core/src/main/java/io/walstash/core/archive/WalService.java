@@ -3,6 +3,7 @@ package io.walstash.core.archive;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
+import io.walstash.core.postgres.RecoveryMode;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
 import io.walstash.core.wal.SegmentFileName;
@@ -127,7 +128,7 @@ public final class WalService implements WalRequests {
     public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
                                   Consumer<String> warnings) {
         PushOptions push = PushOptions.from(settings);
-        FetchRetry retry = FetchRetry.configured(archive.storage(), settings);
+        FetchRetry retry = FetchRetry.configured(archive.storage(), settings, warnings);
         int concurrency = WalPrefetch.concurrency(settings);
         WalPrefetch.Background background;
         if (mode == Mode.DAEMON) {
@@ -237,12 +238,14 @@ public final class WalService implements WalRequests {
     @Override
     public FetchResult fetch(String name, Path destination) throws IOException {
         WalFileName walName = WalFileName.parse(name);
+        // in archive recovery a failure stops the recovery: worth waiting out a short outage first
+        boolean waitOutOutage = RecoveryMode.of(destination) == RecoveryMode.ARCHIVE_RECOVERY;
         if (!(walName instanceof SegmentFileName segment) || !prefetch.enabled()) {
-            return fetchFromStorage(name, destination);
+            return fetchFromStorage(name, destination, waitOutOutage);
         }
         PrefetchDirectory directory = prefetch.directoryBeside(destination);
         Optional<FetchResult.Fetched> taken = prefetch.take(directory, segment, destination);
-        FetchResult result = taken.isPresent() ? taken.get() : fetchFromStorage(name, destination);
+        FetchResult result = taken.isPresent() ? taken.get() : fetchFromStorage(name, destination, waitOutOutage);
         if (result instanceof FetchResult.Fetched fetched) {
             try {
                 prefetch.after(directory, segment, fetched.plainBytes());
@@ -254,8 +257,9 @@ public final class WalService implements WalRequests {
         return result;
     }
 
-    private FetchResult fetchFromStorage(String name, Path destination) throws IOException {
-        return fetchRetry.call(name, storage -> archive.withStorage(storage).fetch(name, destination));
+    private FetchResult fetchFromStorage(String name, Path destination, boolean waitOutOutage) throws IOException {
+        FetchRetry.Attempt<FetchResult> attempt = storage -> archive.withStorage(storage).fetch(name, destination);
+        return waitOutOutage ? fetchRetry.callWaitingOutOutage(name, attempt) : fetchRetry.call(name, attempt);
     }
 
     /** Waits up to {@code limit} for background prefetch downloads of this process; true when none is left. */

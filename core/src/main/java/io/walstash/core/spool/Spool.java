@@ -4,12 +4,12 @@ import io.walstash.core.archive.PushResult;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.Durable;
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.RetryPolicy;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +18,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 
 /**
@@ -33,6 +35,8 @@ public final class Spool {
     public static final String MAX_SIZE = "WALSTASH_SPOOL_MAX_SIZE";
     public static final long DEFAULT_MAX_SIZE = 1L << 30;
     private static final String LOCK = ".drain.lock";
+    /** Lock files of the spools a drain of this JVM holds: the in-JVM half of the drain lock. */
+    private static final Set<String> DRAINING = ConcurrentHashMap.newKeySet();
 
     /** Pushes one spooled file to storage through the normal push path. */
     @FunctionalInterface
@@ -101,7 +105,7 @@ public final class Spool {
     public Path store(Path file, IOException cause) throws IOException {
         String name = String.valueOf(file.getFileName());
         WalFileName.parse(name);
-        Files.createDirectories(directory);
+        OwnerOnly.createDirectories(directory); // 0700, and its creation synced like the files in it
         Path target = directory.resolve(name);
         long size = Files.size(file);
         if (Files.exists(target)) {
@@ -120,7 +124,7 @@ public final class Spool {
         Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
         try {
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                 FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 long copied = 0;
                 while (copied < size) {
                     long n = out.transferFrom(in, copied, size - copied);
@@ -149,20 +153,24 @@ public final class Spool {
         if (SpoolBacklog.read(directory).count() == 0) {
             return new Drain(List.of(), Optional.empty(), Optional.empty(), false, 0);
         }
-        try (FileChannel lockFile = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE,
+        // The OS lock (fcntl) belongs to the process, and closing ANY channel of this JVM on the lock
+        // file releases it: a second drain in the same JVM (a daemon serving several pushes) must not
+        // even open the file while another holds the lock, or it would let a command-line push in.
+        String key = directory.resolve(LOCK).toString();
+        if (!DRAINING.add(key)) {
+            return new Drain(List.of(), Optional.empty(), Optional.empty(), true, SpoolBacklog.read(directory).count());
+        }
+        try (FileChannel lockFile = OwnerOnly.open(directory.resolve(LOCK), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
-            FileLock lock;
-            try {
-                lock = lockFile.tryLock();
-            } catch (OverlappingFileLockException sameProcess) {
-                lock = null;
-            }
+            FileLock lock = lockFile.tryLock();
             if (lock == null) {
                 return new Drain(List.of(), Optional.empty(), Optional.empty(), true, SpoolBacklog.read(directory).count());
             }
             try (FileLock held = lock) {
                 return drainLocked(pusher);
             }
+        } finally {
+            DRAINING.remove(key);
         }
     }
 
@@ -191,7 +199,8 @@ public final class Spool {
                 return new Drain(drained, Optional.empty(), Optional.of(new IOException("spooled " + spooled
                         + " was not stored: " + result)), false, waiting.size() - i);
             }
-            Files.delete(spooled);
+            // under the lock nobody else removes it; a hand that did is no reason to fail the push
+            Files.deleteIfExists(spooled);
             Durable.syncDirectory(directory);
             drained.add(waiting.get(i).name());
         }

@@ -106,6 +106,75 @@ class WalArchiveTest {
     }
 
     @Test
+    void rottedBodyUnderAnIntactHeaderDoesNotCountAsArchived() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive(rawCodec).push(segment);
+        String key = "wal/" + SEGMENT + ".raw";
+        byte[] rotted = storage.bytes(key);
+        rotted[ObjectHeader.LENGTH + 4096] ^= 0x10; // the header still records the original length and digest
+        storage.corrupt(key, rotted);
+
+        assertThatThrownBy(() -> archive(rawCodec).push(segment))
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining(key)
+                .hasMessageContaining("fails its checksum")
+                .hasMessageContaining("never overwritten");
+        assertThat(storage.bytes(key)).as("not overwritten").isEqualTo(rotted);
+    }
+
+    @Test
+    void headerlessSegmentThatDecodesPastItsSegmentSizeIsCutOff() throws IOException {
+        // a decompression bomb under WAL-G's folder: a valid first page saying 1 MiB, then 64 MiB of zeros
+        byte[] firstPage = java.util.Arrays.copyOf(
+                Files.readAllBytes(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1)), 8192);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream out = codec.compress(compressed)) {
+            out.write(firstPage);
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                out.write(zeros);
+            }
+        }
+        assertThat(compressed.size()).as("a small object").isLessThan(1 << 20);
+        storage.createIfAbsent("wal_005/" + SEGMENT + ".dft", new java.io.ByteArrayInputStream(compressed.toByteArray()));
+        Path destination = restore.resolve("RECOVERYXLOG");
+
+        assertThatThrownBy(() -> archive.fetch(SEGMENT, destination))
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining("wal_005/" + SEGMENT + ".dft")
+                .hasMessageContaining("decodes to more than " + WalSegmentFiles.SEGMENT_SIZE + " bytes");
+        assertThat(destination).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void headerlessHistoryFileIsHeldToAHistoryFilesSize() throws IOException {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream out = codec.compress(compressed)) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 17; i++) {
+                out.write(zeros);
+            }
+        }
+        storage.createIfAbsent("wal_005/00000002.history.dft", new java.io.ByteArrayInputStream(compressed.toByteArray()));
+        Path destination = restore.resolve("RECOVERYHISTORY");
+
+        assertThatThrownBy(() -> archive.fetch("00000002.history", destination))
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining("decodes to more than " + WalArchive.MAX_HISTORY_FILE + " bytes");
+        assertThat(destination).doesNotExist();
+    }
+
+    @Test
+    void headerClaimingMoreThanASegmentCanHoldIsRefusedBeforeDecoding() throws IOException {
+        byte[] header = new ObjectHeader((1L << 30) + 1, new byte[32]).toBytes();
+        storage.createIfAbsent("wal/" + SEGMENT + ".raw", new java.io.ByteArrayInputStream(header));
+
+        assertThatThrownBy(() -> archive.fetch(SEGMENT, restore.resolve("RECOVERYXLOG")))
+                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("claims " + ((1L << 30) + 1));
+    }
+
+    @Test
     void conflictingRePushNeverOverwrites() throws IOException {
         archive.push(WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1));
         byte[] stored = storage.bytes("wal/" + SEGMENT + ".dft");
@@ -127,6 +196,38 @@ class WalArchiveTest {
         Path destination = restore.resolve("RECOVERYHISTORY");
         archive.fetch("00000002.history", destination);
         assertThat(Files.readString(destination)).isEqualTo(Files.readString(history));
+    }
+
+    @Test
+    void malformedHistoryFileIsRefusedBeforeItIsStored() throws IOException {
+        Path history = Files.writeString(pgWal.resolve("00000003.history"),
+                "1\t0/3000000\tno recovery target specified\n5\t0/2000000\tlater timeline, earlier point\n");
+
+        assertThatThrownBy(() -> archive.push(history)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(history + " is not a valid timeline history file");
+        assertThat(storage.keys()).noneMatch(k -> k.contains("history"));
+    }
+
+    @Test
+    void backupHistoryFileMustMatchItsName() throws IOException {
+        String name = "000000010000000000000002.00000028.backup";
+        String valid = "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n"
+                + "STOP WAL LOCATION: 0/2000100 (file 000000010000000000000002)\n"
+                + "CHECKPOINT LOCATION: 0/2000060\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
+                + "START TIME: 2026-12-04 11:36:59 UTC\nLABEL: base\nSTART TIMELINE: 1\n";
+        Path other = Files.createDirectory(pgWal.resolve("other"));
+        for (String bad : List.of(valid.replace("0/2000028 (file", "0/2000030 (file"),
+                valid.replace("START TIMELINE: 1", "START TIMELINE: 2"),
+                valid.replace("(file 000000010000000000000002)\nSTOP", "(file 000000010000000000000003)\nSTOP"),
+                valid.replace("STOP WAL LOCATION: 0/2000100", "STOP WAL LOCATION: 0/1000000"),
+                "not a backup history file at all\n")) {
+            Path file = Files.writeString(other.resolve(name), bad);
+            assertThatThrownBy(() -> archive.push(file)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a valid backup history file");
+        }
+        assertThat(storage.keys()).noneMatch(k -> k.endsWith(".backup.dft"));
+
+        assertThat(archive.push(Files.writeString(pgWal.resolve(name), valid))).isInstanceOf(PushResult.Archived.class);
     }
 
     @Test

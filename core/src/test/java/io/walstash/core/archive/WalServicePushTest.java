@@ -424,6 +424,35 @@ class WalServicePushTest {
         assertThat(SpoolBacklog.read(spoolDir).count()).isZero();
     }
 
+    @Test
+    void secondDrainInTheSameProcessDoesNotReleaseTheLockTheFirstHolds() throws Exception {
+        Spool spool = new Spool(spoolDir, 1L << 30);
+        Path source = Files.createDirectory(pgWal.resolve("source"));
+        spool.store(WalSegmentFiles.segment(source, name(3), SYSTEM, 3), new IOException("down"));
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Spool.Drain> first = threads.submit(() -> spool.drain(file -> {
+            inside.countDown();
+            try {
+                assertThat(release.await(60, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            return new PushResult.Archived(key(file.getFileName().toString()), 1, 1);
+        }));
+        assertThat(inside.await(20, TimeUnit.SECONDS)).isTrue();
+        try {
+            // a daemon's second drain: busy, and it must leave the first one's OS lock in place
+            assertThat(spool.drain(file -> new PushResult.Archived("x", 1, 1)).busy()).isTrue();
+            assertThat(io.walstash.core.spool.LockProbe.canLock(spoolDir.resolve(".drain.lock")))
+                    .as("another process (a command-line push) could take the drain lock").isFalse();
+        } finally {
+            release.countDown();
+        }
+        assertThat(first.get(20, TimeUnit.SECONDS).drained()).containsExactly(name(3));
+        assertThat(io.walstash.core.spool.LockProbe.canLock(spoolDir.resolve(".drain.lock"))).isTrue();
+    }
+
     private interface IoAction {
         void run() throws IOException;
     }

@@ -1,10 +1,12 @@
 package io.walstash.storage.fs;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
@@ -13,6 +15,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -52,6 +55,8 @@ import java.util.stream.StreamSupport;
 public final class FileStorage implements Storage {
     static final String TEMP_PREFIX = ".";
     static final String TEMP_SUFFIX = ".walstash-tmp";
+    /** The lock file of the rename fallback, one per directory (see {@link #moveWithoutReplace}). */
+    static final String PUBLISH_LOCK = TEMP_PREFIX + "publish-lock" + TEMP_SUFFIX;
 
     private static final int COPY_BUFFER_SIZE = 64 * 1024;
     /** Characters of the key's last segment kept in a temp file's name; bounded to stay within NAME_MAX. */
@@ -61,8 +66,17 @@ public final class FileStorage implements Storage {
     private final Path root;
     private final URI location;
     private final boolean useHardLinks;
-    /** Serializes the rename fallback's check-then-rename within this JVM; see {@link #moveWithoutReplace}. */
-    private final Object[] renameLocks = new Object[64];
+    /** Serializes the rename fallback's check-then-rename per directory within this JVM; see {@link #moveWithoutReplace}. */
+    private static final Object[] RENAME_LOCKS = new Object[64];
+
+    static {
+        for (int i = 0; i < RENAME_LOCKS.length; i++) {
+            RENAME_LOCKS[i] = new Object();
+        }
+    }
+
+    /** Sees every directory sync: lets tests check that an answer waits for durability. */
+    static volatile java.util.function.Consumer<Path> syncObserver = dir -> { };
 
     private FileStorage(Path root, boolean useHardLinks) {
         this.root = root;
@@ -70,9 +84,6 @@ public final class FileStorage implements Storage {
         String uri = root.toUri().toString();
         this.location = URI.create(uri.endsWith("/") ? uri : uri + "/");
         this.useHardLinks = useHardLinks;
-        for (int i = 0; i < renameLocks.length; i++) {
-            renameLocks[i] = new Object();
-        }
     }
 
     /** Opens the storage in {@code root}; a missing root is created by the first {@link #createIfAbsent}. */
@@ -133,10 +144,10 @@ public final class FileStorage implements Storage {
             // of the same inode (no space lost), after a rename it is gone; a leftover is never
             // listed, so failing a successful create over it would only make the caller retry.
         }
-        if (created) {
-            // Makes the new name, and the temp name's removal, survive a crash.
-            fsyncDirectory(dir);
-        }
+        // Makes the new name, and the temp name's removal, survive a crash. When the name was taken,
+        // its creator (another process) may not have synced it yet: "already there" is an answer
+        // only once that entry is durable too.
+        fsyncDirectory(dir);
         return created;
     }
 
@@ -165,20 +176,25 @@ public final class FileStorage implements Storage {
 
     /**
      * The fallback for filesystems without hard links. {@code Files.move} without
-     * {@code REPLACE_EXISTING} checks that the target is absent and then renames; the rename is
-     * atomic within one directory, so nobody sees a partial object, but check and rename are two
-     * steps. Within this JVM a lock per key (stripe) closes that gap. Two processes racing on
-     * such a filesystem could both succeed, the later rename replacing the earlier complete
-     * object; that is why hard links come first. {@code ATOMIC_MOVE} is deliberately not passed:
-     * with it the JDK skips the existence check and rename(2) silently replaces the target.
+     * {@code REPLACE_EXISTING} checks that the target is absent and then renames: two steps. So the
+     * two are made one under a lock: an OS lock (fcntl) on a lock file in the directory, held by one
+     * process at a time and released by the kernel if its holder dies, plus a lock per key stripe
+     * within this JVM (an OS lock belongs to the whole process, and a second channel closing would
+     * release it). Every walstash process publishing into the directory this way takes the same
+     * lock, so no rename can replace an object another one published. The lock file is named like
+     * a temporary file, so it is never listed and never a key. {@code ATOMIC_MOVE} is deliberately
+     * not passed: with it the JDK skips the existence check and rename(2) silently replaces the target.
      */
     private boolean moveWithoutReplace(String key, Path temp, Path target) throws IOException {
-        synchronized (renameLocks[Math.floorMod(target.hashCode(), renameLocks.length)]) {
-            try {
-                Files.move(temp, target);
-                return true;
-            } catch (FileAlreadyExistsException e) {
-                return taken(key, target);
+        synchronized (RENAME_LOCKS[Math.floorMod(target.getParent().hashCode(), RENAME_LOCKS.length)]) {
+            try (FileChannel lockFile = OwnerOnly.open(target.resolveSibling(PUBLISH_LOCK), CREATE, WRITE);
+                 FileLock held = lockFile.lock()) {
+                try {
+                    Files.move(temp, target);
+                    return true;
+                } catch (FileAlreadyExistsException e) {
+                    return taken(key, target);
+                }
             }
         }
     }
@@ -199,7 +215,7 @@ public final class FileStorage implements Storage {
         }
         for (Path p : missing) {
             try {
-                Files.createDirectory(p);
+                OwnerOnly.createDirectory(p); // 0700 whatever the umask: a repository is private
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(p) && (!p.startsWith(root) || p.equals(root))) {
                     throw new IOException("cannot create file storage directory " + root + ": " + p
@@ -238,7 +254,8 @@ public final class FileStorage implements Storage {
             for (int attempt = 1; ; attempt++) {
                 Path path = dir.resolve(stem + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TEMP_SUFFIX);
                 try {
-                    return new TempFile(path, FileChannel.open(path, CREATE_NEW, WRITE));
+                    // 0600 whatever the umask; the published object is this same inode (link) or file (rename)
+                    return new TempFile(path, OwnerOnly.open(path, CREATE_NEW, WRITE));
                 } catch (FileAlreadyExistsException e) {
                     if (attempt == 5) {
                         throw e;
@@ -493,6 +510,7 @@ public final class FileStorage implements Storage {
      * (and NTFS journals its metadata), so it is skipped there.
      */
     static void fsyncDirectory(Path dir) throws IOException {
+        syncObserver.accept(dir);
         if (WINDOWS) {
             return;
         }

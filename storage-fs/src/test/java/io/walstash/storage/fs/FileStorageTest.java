@@ -55,6 +55,65 @@ class FileStorageTest {
     }
 
     @Test
+    void objectsAndFoldersAreOwnerOnlyWhateverTheUmask() throws IOException {
+        // the test JVM runs under the usual umask 022: without explicit modes these would be 0644/0755
+        assertThat(storage.createIfAbsent("wal/000000010000000000000001.zst", stream("segment"))).isTrue();
+
+        assertThat(posix(root.resolve("wal/000000010000000000000001.zst"))).isEqualTo("rw-------");
+        assertThat(posix(root.resolve("wal"))).isEqualTo("rwx------");
+        assertThat(posix(root)).isEqualTo("rwx------");
+    }
+
+    @Test
+    void alreadyStoredAnswerWaitsUntilTheExistingEntryIsDurable() throws IOException {
+        assertThat(storage.createIfAbsent("wal/000000010000000000000001.zst", stream("segment"))).isTrue();
+        List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FileStorage.syncObserver = synced::add;
+        try {
+            // as if another process had just linked it and not yet synced its directory
+            assertThat(storage.createIfAbsent("wal/000000010000000000000001.zst", stream("segment"))).isFalse();
+        } finally {
+            FileStorage.syncObserver = dir -> { };
+        }
+        assertThat(synced).contains(root.resolve("wal"));
+    }
+
+    @Test
+    void renameFallbackWaitsForAnotherProcessPublishingInTheSameFolder() throws Exception {
+        FileStorage noLinks = FileStorage.open(root, false);
+        assertThat(noLinks.createIfAbsent("wal/000000010000000000000001.zst", stream("first"))).isTrue();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                PublishLockHolder.class.getName(), root.resolve("wal").toString(), "000000010000000000000002.zst")
+                .redirectErrorStream(true).start();
+        try {
+            var fromOther = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream(), UTF_8));
+            assertThat(fromOther.readLine()).isEqualTo("locked");
+            // between the other process's existence check and its rename: ours must wait for it
+            CompletableFuture<Boolean> ours = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return noLinks.createIfAbsent("wal/000000010000000000000002.zst", stream("ours"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // a bounded look for the old behaviour (renaming at once); the new one is still waiting after it
+            assertThat(ours).failsWithin(Duration.ofSeconds(2)).withThrowableOfType(java.util.concurrent.TimeoutException.class);
+            other.getOutputStream().write('\n');
+            other.getOutputStream().flush();
+            assertThat(ours.get(30, TimeUnit.SECONDS)).as("the other process published first").isFalse();
+            assertThat(root.resolve("wal/000000010000000000000002.zst")).hasContent("theirs");
+        } finally {
+            other.destroyForcibly();
+            other.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String posix(Path path) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
     void tempFileIsNeverVisibleUnderItsKey() throws Exception {
         CountDownLatch halfWritten = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);

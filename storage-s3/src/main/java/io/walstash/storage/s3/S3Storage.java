@@ -37,6 +37,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -212,9 +213,50 @@ public final class S3Storage implements Storage, CreatesBucket {
                     noteRefusal("PUT " + key, e);
                     return checkThenPutWhole(key, objectKey, data);
                 }
-                throw errors.translate("PUT " + key, e);
+                throw putFailure("PUT " + key, objectKey, e);
             }
         }
+    }
+
+    /**
+     * Why a PUT failed. A store may refuse a request (an unknown access key, a bad signature: 403)
+     * before reading its body and then drop the connection, so that the client only sees a reset
+     * and would report an unreachable endpoint. After such a reset one small request without a
+     * body (a listing of the key) asks again: when it is refused, the refusal is the answer.
+     */
+    private StorageFailure putFailure(String operation, String objectKey, RuntimeException e) {
+        StorageFailure failure = errors.translate(operation, e);
+        if (failure.reason() != Reason.UNREACHABLE || !endedByReset(e)) {
+            return failure;
+        }
+        try {
+            client.listObjectsV2(b -> b.bucket(location.bucket()).prefix(objectKey).maxKeys(1));
+        } catch (AwsServiceException refused) {
+            StorageFailure answer = errors.translate(operation, refused);
+            if (answer.reason() == Reason.ACCESS_DENIED || answer.reason() == Reason.NO_SUCH_BUCKET) {
+                answer.addSuppressed(failure);
+                return answer;
+            }
+        } catch (SdkException | UncheckedIOException probeFailed) {
+            // no answer either: the endpoint is what failed
+        }
+        return failure;
+    }
+
+    /**
+     * Whether the connection broke after it was made (a reset, a broken pipe, "error writing request
+     * body"): not refused, not an unknown host, not timed out, for which asking again only waits.
+     */
+    private static boolean endedByReset(Throwable e) {
+        boolean io = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.net.UnknownHostException || t instanceof java.net.NoRouteToHostException) {
+                return false;
+            }
+            io |= t instanceof IOException;
+        }
+        return io;
     }
 
     /*
