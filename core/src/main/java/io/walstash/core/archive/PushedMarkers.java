@@ -1,6 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.io.Durable;
+import io.walstash.core.io.OwnerOnly;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +85,7 @@ final class PushedMarkers {
     /** Records that {@code file}, as it was in {@code before}, is stored under {@code key} with {@code content}. */
     void write(Path file, FileState before, String key, ObjectHeader content) throws IOException {
         String name = String.valueOf(file.getFileName());
-        Files.createDirectories(directory);
+        OwnerOnly.createDirectories(directory);
         String text = "storage=" + escape(location) + "\n"
                 + "key=" + escape(key) + "\n"
                 + "size=" + before.size() + "\n"
@@ -92,7 +93,7 @@ final class PushedMarkers {
                 + "sha256=" + content.sha256Hex() + "\n";
         Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
                 out.force(true);
             }

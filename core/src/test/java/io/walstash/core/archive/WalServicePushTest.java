@@ -117,10 +117,15 @@ class WalServicePushTest {
         for (int n = 4; n <= 7; n++) {
             assertThat(marker(n)).exists();
             assertThat(Files.readString(marker(n))).contains("sha256=").contains("size=" + WalSegmentFiles.SEGMENT_SIZE);
+            // owner-only whatever the umask (the test JVM's is the usual 022)
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(marker(n))))
+                    .isEqualTo("rw-------");
             PushResult again = wal.push(pgWal.resolve(name(n)));
             assertThat(again).isEqualTo(new PushResult.AlreadyArchived(key(name(n))));
             assertThat(storage.attempts(key(name(n)))).as("uploads of " + name(n)).isEqualTo(1);
         }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                marker(4).getParent()))).isEqualTo("rwx------");
         assertThat(warnings).isEmpty();
     }
 
