@@ -180,12 +180,12 @@ class AutoDaemonIT {
         AtomicBoolean running = new AtomicBoolean(true);
         CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
             while (running.get()) {
-                List<ProcessHandle> daemons = daemons(runtime);
-                daemons.forEach(watch);
-                // every session of PostgreSQL's processes (each child of the postmaster starts its own)
+                daemons(runtime).forEach(watch);
+                // every session of PostgreSQL's own processes (each child of the postmaster starts its
+                // own; archive_command runs in the archiver's): the server binary, forked, never exec'd
                 for (Path cluster : clusters) {
                     postmaster(cluster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
-                            .filter(p -> !daemons.contains(p)).forEach(p -> {
+                            .filter(p -> p.info().command().orElse("").endsWith("/postgres")).forEach(p -> {
                                 try {
                                     postgresSessions.add(session(p.pid()));
                                 } catch (IOException | RuntimeException e) {
