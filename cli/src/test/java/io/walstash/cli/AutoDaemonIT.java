@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class AutoDaemonIT {
     private static final Duration WAIT = Duration.ofMinutes(3);
+    /** Short, so that the test sees the daemons exit; long enough that one lives through the archiving on a busy machine. */
+    private static final String IDLE = "10s";
     private static final long SYSTEM_ID = 77;
     private static final OsUser SELF = new OsUser(Optional.empty());
 
@@ -142,12 +144,13 @@ class AutoDaemonIT {
         // the daemon was started in a session of its own, never in PostgreSQL's (whose signals it would get)
         assertThat(sessions).doesNotContainAnyElementsOf(postgresSessions);
 
+        // a call works alone while a daemon starts (WALSTASH_DAEMON_WAIT): not every push is the daemon's
         assertThat(logLines(runtime, ": PUSH ").stream().filter(l -> l.contains(" exit 0 ")).count())
-                .as("pushes the auto daemon served").isGreaterThanOrEqualTo(3);
+                .as("pushes the auto daemon served").isGreaterThanOrEqualTo(2);
         assertThat(logLines(runtime, ": FETCH ").stream().filter(l -> l.contains(" exit 0 "))).isNotEmpty();
         // both clusters are stopped: nothing is left once the idle time has passed
         waitFor(() -> daemons(runtime).isEmpty(), Duration.ofSeconds(60), "the auto daemons to exit");
-        assertThat(logLines(runtime, "no request for 3000 ms; stopping")).isNotEmpty();
+        assertThat(logLines(runtime, "no request for 10000 ms; stopping")).isNotEmpty();
         assertThat(sockets(runtime)).isZero();
     }
 
@@ -174,7 +177,7 @@ class AutoDaemonIT {
     private void archiveAndRecover(Path runtime, java.util.function.Consumer<ProcessHandle> watch) throws Exception {
         // the README's lines; only where the daemon keeps its socket and a short idle time are added
         String environment = "WALSTASH_STORAGE=file://" + work.resolve("repository") + " XDG_RUNTIME_DIR=" + runtime
-                + " WALSTASH_DAEMON_IDLE=3s";
+                + " WALSTASH_DAEMON_IDLE=" + IDLE;
         PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
         String launcher = Launcher.path().toString();
         AtomicBoolean running = new AtomicBoolean(true);
