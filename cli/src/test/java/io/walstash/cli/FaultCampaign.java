@@ -761,12 +761,16 @@ public final class FaultCampaign {
                     }
                 }
                 case KILL_WAL_FETCH -> {
-                    if (random.nextInt(2) == 0 && killOne("wal-fetch", Duration.ofSeconds(2))) {
+                    // each kill stops the recovery (PostgreSQL exits when restore_command dies of a
+                    // signal) and costs a restart: two per restore, so that recovery gets somewhere
+                    if (walFetchKills.get() > 0 && killOne("wal-fetch", Duration.ofSeconds(2))) {
+                        walFetchKills.decrementAndGet();
                         count(kind);
                     }
                 }
                 case KILL_PREFETCH_WORKER -> {
-                    if (killOne("wal-prefetch", Duration.ofSeconds(2))) {
+                    if (prefetchKills.get() > 0 && killOne("wal-prefetch", Duration.ofSeconds(2))) {
+                        prefetchKills.decrementAndGet();
                         count(kind);
                     }
                 }
@@ -843,7 +847,7 @@ public final class FaultCampaign {
          */
         private void backupUntilDone(String what, boolean required) throws Exception {
             backupKills.set(1);
-            int attempts = required ? 12 : 3;
+            int attempts = required ? 12 : 2;
             for (int attempt = 1; attempt <= attempts; attempt++) {
                 waitForArchiverSuccess();
                 Map<String, String> env = new LinkedHashMap<>();
@@ -864,11 +868,13 @@ public final class FaultCampaign {
             if (required) {
                 throw new AssertionError("round " + index + ": no backup " + what + " succeeded in 12 attempts");
             }
-            observe("backup under faults given up after 3 attempts");
+            observe("backup under faults given up after 2 attempts");
         }
 
         private final java.util.concurrent.atomic.AtomicInteger backupKills = new java.util.concurrent.atomic.AtomicInteger();
         private final java.util.concurrent.atomic.AtomicInteger restoreKills = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger walFetchKills = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger prefetchKills = new java.util.concurrent.atomic.AtomicInteger();
 
         /** Waits (at most a minute) until PostgreSQL's last archiving success is newer than its last failure. */
         private void waitForArchiverSuccess() throws SQLException, InterruptedException {
@@ -968,6 +974,8 @@ public final class FaultCampaign {
             args.addAll(List.of("--restore-command", restoreCommand));
             boolean restored = false;
             restoreKills.set(1);
+            walFetchKills.set(2);
+            prefetchKills.set(3);
             if (options.kinds().contains(Kind.S3_FLIP_DOWNLOAD)) {
                 backupFlipArmed.set(true);
                 proxy.inject(FaultProxy.Fault.FLIP_BYTE, 1);

@@ -18,7 +18,7 @@ class FaultCampaignIT {
 
     @Test
     void nothingIsLostOrWronglyRestoredUnderFaults() throws Exception {
-        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(20));
+        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(10));
         FaultCampaign.Summary summary = new FaultCampaign(options, System.out).run();
         System.out.print(summary.text());
         assertThat(summary.failures()).as(summary.text()).isEmpty();
