@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.FileTrees;
@@ -20,10 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -114,46 +112,31 @@ public final class BackupFetch {
         List<BackupManifest.Directory> directories = new ArrayList<>(backup.directories());
         directories.sort(Comparator.comparing(BackupManifest.Directory::path));
         for (BackupManifest.Directory d : directories) {
-            Path dir = destination.resolve(d.path());
+            Path dir = target(destination, d.path());
             if (Files.isSymbolicLink(dir)) {
                 continue;
             }
             Files.createDirectories(dir);
         }
         ChainFiles steps = ChainFiles.of(chain);
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "walstash-fetch");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> futures = new ArrayList<>();
+        List<Path> written = new ArrayList<>();
+        try (Tasks tasks = new Tasks(concurrency)) {
             for (BackupManifest.FileEntry entry : backup.files()) {
-                futures.add(pool.submit(() -> {
-                    restoreFile(entry, steps, destination);
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    futures.forEach(other -> other.cancel(true));
-                    Throwable cause = e.getCause();
-                    if (cause instanceof IOException io) {
-                        throw io;
-                    }
-                    if (cause instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw new IOException(String.valueOf(cause), cause);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
+                Path file = target(destination, entry.path());
+                if (entry.path().equals(PG_CONTROL)) {
+                    file = partial(file);
                 }
+                written.add(file);
+                submitFile(tasks, entry, steps.sources(entry.path()), file);
             }
-        } finally {
-            pool.shutdownNow();
+            tasks.awaitAll();
+            // Durable once, at the end: every file is synced after all were written (the first
+            // fsyncs write back what the kernel has not yet, the later ones find little left), as
+            // initdb --sync-only does, instead of one fsync per file as it is written.
+            for (Path file : written) {
+                tasks.submit(() -> syncFile(file));
+            }
+            tasks.awaitAll();
         }
         if (backup.backupLabel() != null) {
             writeSmall(destination.resolve("backup_label"), backup.backupLabel());
@@ -163,7 +146,7 @@ public final class BackupFetch {
         }
         for (int i = directories.size() - 1; i >= 0; i--) {
             BackupManifest.Directory d = directories.get(i);
-            Path dir = destination.resolve(d.path());
+            Path dir = target(destination, d.path());
             if (!Files.isSymbolicLink(dir)) {
                 Files.setPosixFilePermissions(dir, DataDirectoryFiles.permissions(d.mode() | 0700));
                 Durable.syncDirectory(dir);
@@ -199,36 +182,84 @@ public final class BackupFetch {
         return control.resolveSibling("pg_control.walstash-partial");
     }
 
-    private void restoreFile(BackupManifest.FileEntry finalEntry, ChainFiles steps, Path destination) throws IOException {
-        List<BackupManifest.FileEntry> applied = steps.sources(finalEntry.path());
-        Path target = destination.resolve(finalEntry.path());
-        if (finalEntry.path().equals(PG_CONTROL)) {
-            target = partial(target);
+    /**
+     * Where manifest path {@code path} is restored below {@code destination}: the one place where a
+     * path read from the manifest meets the file system.
+     */
+    private static Path target(Path destination, String path) {
+        return destination.resolve(path);
+    }
+
+    /**
+     * Submits the restore of {@code entry} into {@code file} from {@code applied} (the whole object
+     * first, then the deltas): one task when the whole object is one codec stream, otherwise one
+     * task per part (each writes its own range of the file) and, after all of them, one that
+     * applies the deltas and checks the result.
+     */
+    private void submitFile(Tasks tasks, BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file)
+            throws IOException {
+        BackupManifest.FileEntry whole = applied.get(0);
+        List<BackupManifest.FileEntry> deltas = applied.subList(1, applied.size());
+        if (whole.parts() == null) {
+            tasks.submit(() -> {
+                try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                     InputStream in = StoredObjects.open(storage, codecs, whole)) {
+                    copy(in, out, 0);
+                }
+                finish(entry, deltas, file);
+            });
+            return;
         }
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.READ)) {
-            for (BackupManifest.FileEntry entry : applied) {
-                try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
-                    if (entry.delta()) {
-                        DeltaFile.apply(in, out);
-                    } else {
-                        out.truncate(0);
-                        copy(in, out);
-                    }
+        Files.newByteChannel(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING).close();
+        Codec codec = StoredObjects.codecOf(codecs, whole.objectKey());
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        long storedOffset = 0;
+        long plainOffset = 0;
+        for (int i = 0; i < whole.parts().size(); i++) {
+            BackupManifest.Part part = whole.parts().get(i);
+            int index = i;
+            long from = storedOffset;
+            long at = plainOffset;
+            parts.add(tasks.submit(() -> {
+                try (InputStream in = StoredObjects.openPart(storage, codec, whole.objectKey(), index, from, part);
+                     FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    copy(in, out, at);
+                }
+            }));
+            storedOffset += part.storedSize();
+            plainOffset += part.plainSize();
+        }
+        tasks.after(parts, () -> finish(entry, deltas, file));
+    }
+
+    /** Applies {@code deltas} to the whole file just written, checks its length and sets its mode. */
+    private void finish(BackupManifest.FileEntry finalEntry, List<BackupManifest.FileEntry> deltas, Path file)
+            throws IOException {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            for (BackupManifest.FileEntry delta : deltas) {
+                try (InputStream in = StoredObjects.open(storage, codecs, delta)) {
+                    DeltaFile.apply(in, out);
                 }
             }
             if (out.size() != finalEntry.size()) {
                 throw new IOException(finalEntry.path() + " restored to " + out.size() + " bytes, the manifest says "
                         + finalEntry.size());
             }
-            out.force(true);
         }
-        Files.setPosixFilePermissions(target, DataDirectoryFiles.permissions(finalEntry.mode() | 0600));
+        Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(finalEntry.mode() | 0600));
     }
 
-    private static void copy(InputStream in, FileChannel out) throws IOException {
+    private static void syncFile(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** Writes {@code in} to {@code out} from {@code position} on. */
+    private static void copy(InputStream in, FileChannel out, long position) throws IOException {
         byte[] buffer = new byte[256 * 1024];
-        long position = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {
             ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
