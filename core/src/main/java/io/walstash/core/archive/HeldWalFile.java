@@ -22,6 +22,7 @@ import java.util.Optional;
 record HeldWalFile(byte[] bytes, int length) {
     /** Files above this are pushed streaming; WAL segments are 16 MiB unless initdb was told otherwise. */
     static final long MAX_LENGTH = 64L << 20;
+    private static final int READ_STEP = 1 << 20;
 
     /** The file read into a buffer from {@code buffers}, or empty when it is larger than they hold. */
     static Optional<HeldWalFile> read(Path file, Buffers buffers) throws IOException {
@@ -33,7 +34,9 @@ record HeldWalFile(byte[] bytes, int length) {
             byte[] bytes = buffers.take((int) size);
             int length = 0;
             while (length < bytes.length) {
-                int n = channel.read(ByteBuffer.wrap(bytes, length, bytes.length - length));
+                // in steps: NIO reads into a heap array through a temporary direct buffer of the
+                // request's size, which a daemon's short-lived request thread would allocate anew
+                int n = channel.read(ByteBuffer.wrap(bytes, length, Math.min(READ_STEP, bytes.length - length)));
                 if (n < 0) {
                     break;
                 }

@@ -68,7 +68,13 @@ public final class StoredObjects {
 
     /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */
     public static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256) throws IOException {
-        return verified(decoded(storage.read(key), key, codec), key, plainSize, sha256, "");
+        return open(storage, key, codec, plainSize, sha256, Long.MAX_VALUE);
+    }
+
+    /** As above; {@code storedSize} (when known) keeps the read buffer of a small object small. */
+    private static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256,
+                                    long storedSize) throws IOException {
+        return verified(decoded(storage.read(key), key, codec, storedSize), key, plainSize, sha256, "");
     }
 
     /**
@@ -79,7 +85,7 @@ public final class StoredObjects {
     public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
         Codec codec = codecOf(codecs, entry.objectKey());
         if (entry.parts() == null) {
-            return open(storage, entry.objectKey(), codec, entry.plainSize(), entry.sha256());
+            return open(storage, entry.objectKey(), codec, entry.plainSize(), entry.sha256(), entry.storedSize());
         }
         Iterator<BackupManifest.Part> parts = entry.parts().iterator();
         long[] offset = {0};
@@ -116,13 +122,16 @@ public final class StoredObjects {
     public static InputStream openPart(Storage storage, Codec codec, String key, int index, long storedOffset,
                                        BackupManifest.Part part) throws IOException {
         InputStream raw = storage.readRange(key, storedOffset, part.storedSize());
-        return verified(decoded(raw, key, codec), key, part.plainSize(), part.sha256(), " (part " + index + ")");
+        return verified(decoded(raw, key, codec, part.storedSize()), key, part.plainSize(), part.sha256(),
+                " (part " + index + ")");
     }
 
-    private static InputStream decoded(InputStream stored, String key, Codec codec) throws IOException {
+    private static InputStream decoded(InputStream stored, String key, Codec codec, long storedSize) throws IOException {
         Decoding.Source raw = Decoding.source(stored);
         try {
-            return Decoding.decode(new java.io.BufferedInputStream(raw, 256 * 1024), raw, codec, "object " + key);
+            // most files of a data directory are a few KiB: a fresh 256 KiB buffer each costs more than the read
+            int buffer = (int) Math.max(8192, Math.min(256 * 1024, storedSize + 1));
+            return Decoding.decode(new java.io.BufferedInputStream(raw, buffer), raw, codec, "object " + key);
         } catch (IOException e) {
             raw.close();
             throw e;
