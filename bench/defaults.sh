@@ -53,27 +53,32 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# timed LABEL COMMAND...: runs as postgres; appends seconds to $work/LABEL.s and peak RSS (KiB) to $work/LABEL.rss
+# timed LABEL COMMAND...: runs as postgres; appends wall seconds to $work/LABEL.s, CPU seconds (user +
+# system, which load elsewhere on the machine changes far less than wall time) to $work/LABEL.cpu and
+# peak RSS (KiB) to $work/LABEL.rss
 timed() {
   local label=$1 start end; shift
   start=$(date +%s.%N)
-  as_pg /usr/bin/time -f '%M' -o "$work/rss" env "PGHOST=127.0.0.1" "PGPORT=$port" "PGUSER=postgres" \
+  as_pg /usr/bin/time -f '%M %U %S' -o "$work/rss" env "PGHOST=127.0.0.1" "PGPORT=$port" "PGUSER=postgres" \
     "WALSTASH_STORAGE=file://$work/repo" "WALSTASH_JAVA_OPTS=-Xmx256m" "$@" >"$work/out" 2>&1 \
     || { echo "$label failed:" >&2; cat "$work/out" >&2; exit 1; }
   end=$(date +%s.%N)
   echo "$end - $start" | bc >> "$work/$label.s"
-  cat "$work/rss" >> "$work/$label.rss"
+  cut -d' ' -f1 "$work/rss" >> "$work/$label.rss"
+  awk '{print $2 + $3}' "$work/rss" >> "$work/$label.cpu"
 }
 med() { median < "$work/$1.s"; }
+cpu() { median < "$work/$1.cpu"; }
 rss() { sort -n "$work/$1.rss" | tail -n 1 | awk '{printf "%.0f MiB", $1 / 1024}'; }
 row() { # what label pgbr-label
-  local w p
-  w=$(med "$2"); p=$(med "$3")
-  printf '| %s | %.2f s (%s) | %.2f s (%s) | **%s** |\n' "$1" "$w" "$(rss "$2")" "$p" "$(rss "$3")" "$(ratio "$w" "$p")"
+  local w p wc pc
+  w=$(med "$2"); p=$(med "$3"); wc=$(cpu "$2"); pc=$(cpu "$3")
+  printf '| %s | %.2f s, CPU %.2f s (%s) | %.2f s, CPU %.2f s (%s) | **%s** | %s |\n' "$1" "$w" "$wc" "$(rss "$2")" \
+    "$p" "$pc" "$(rss "$3")" "$(ratio "$w" "$p")" "$(ratio "$wc" "$pc")"
 }
 
 for scale in "${scales[@]}"; do
-  rm -rf "$work/data" "$work/repo" "$work/pgbr" "$work"/*.s "$work"/*.rss
+  rm -rf "$work/data" "$work/repo" "$work/pgbr" "$work"/*.s "$work"/*.cpu "$work"/*.rss
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
   # WAL is not what is measured here: archived by a no-op, so no backup waits for an archiver
@@ -114,8 +119,8 @@ for scale in "${scales[@]}"; do
   echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $rounds rounds each, interleaved;" \
     "load average $load_before before, $(load) after"
   echo
-  echo "| what | walstash (peak RSS) | pgBackRest (peak RSS) | ratio |"
-  echo "| --- | --- | --- | --- |"
+  echo "| what (medians) | walstash: wall, CPU (peak RSS) | pgBackRest: wall, CPU (peak RSS) | wall ratio | CPU ratio |"
+  echo "| --- | --- | --- | --- | --- |"
   row "full backup" ws-full pgbr-full
   row "delta / incremental backup (1 run)" ws-delta pgbr-incr
   row "restore full + delta / incremental" ws-restore pgbr-restore
