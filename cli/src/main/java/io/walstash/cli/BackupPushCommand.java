@@ -62,6 +62,11 @@ final class BackupPushCommand implements Callable<Integer> {
         int steps = deltaMaxSteps != null ? deltaMaxSteps : intSetting(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
         int concurrency = intSetting(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
         Duration stopTimeout = Duration.ofSeconds(intSetting(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
+        long partSize = io.walstash.core.config.SettingValues.bytes(settings, "WALSTASH_BACKUP_PART_SIZE",
+                BackupPush.DEFAULT_PART_SIZE);
+        if (partSize < 1) {
+            throw new IllegalArgumentException("WALSTASH_BACKUP_PART_SIZE must be at least 1 byte, not " + partSize);
+        }
         String origin = settings.get("WALSTASH_DELTA_ORIGIN").orElse("LATEST").toUpperCase(java.util.Locale.ROOT);
         if (!origin.equals("LATEST") && !origin.equals("LATEST_FULL")) {
             throw new IllegalArgumentException("WALSTASH_DELTA_ORIGIN must be LATEST or LATEST_FULL, not " + origin);
@@ -71,7 +76,7 @@ final class BackupPushCommand implements Callable<Integer> {
              Connection connection = PostgresConnection.open(settings)) {
             checkRepositoryServes(archive, connection);
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC());
+                    VersionProvider.writer(), err, Clock.systemUTC(), partSize);
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
                     full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
                     origin.equals("LATEST_FULL")));

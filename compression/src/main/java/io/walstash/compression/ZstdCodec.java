@@ -1,5 +1,6 @@
 package io.walstash.compression;
 
+import com.github.luben.zstd.RecyclingBufferPool;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import io.walstash.core.codec.Codec;
@@ -90,7 +91,8 @@ public final class ZstdCodec implements Codec {
      */
     private static final class ZstdJni {
         static OutputStream encoder(OutputStream out, int level) throws IOException {
-            ZstdOutputStreamNoFinalizer encoder = new ZstdOutputStreamNoFinalizer(out, level);
+            // recycled buffers: a restore or backup opens one stream per file, thousands of them
+            ZstdOutputStreamNoFinalizer encoder = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE, level);
             try {
                 encoder.setChecksum(true);
             } catch (IOException | RuntimeException e) {
@@ -105,7 +107,7 @@ public final class ZstdCodec implements Codec {
         }
 
         static InputStream decoder(InputStream source) throws IOException {
-            return new ZstdInputStreamNoFinalizer(source);
+            return new ZstdInputStreamNoFinalizer(source, RecyclingBufferPool.INSTANCE);
         }
     }
 }

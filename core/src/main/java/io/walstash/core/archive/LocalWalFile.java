@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.io.Digests;
 import io.walstash.core.wal.BackupHistoryFile;
 import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.HistoryFileName;
@@ -12,18 +13,22 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Optional;
 
-/** A WAL file on local disk, read once to learn its length, digest and (for segments) page header. */
+/**
+ * A WAL file on local disk and what a push checks before uploading it: its length, digest and
+ * (for segments) page header.
+ */
 record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeader) {
 
+    /** Reads {@code file} once, streaming, to learn its length, digest and page header. */
     static LocalWalFile inspect(Path file, WalFileName name) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new FileSystemException(file.toString(), null, "is a directory, not a WAL file");
-        }
+        refuseDirectory(file);
         ObjectHeader header;
         byte[] first = new byte[WalSegmentHeader.LENGTH];
         int firstLength;
@@ -33,6 +38,26 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
             in.reset();
             header = WalArchive.digestOf(in);
         }
+        return checked(file, name, header, first, firstLength);
+    }
+
+    /** Inspects the {@code length} bytes of {@code file} already read into {@code bytes}. */
+    static LocalWalFile inspect(Path file, WalFileName name, byte[] bytes, int length) throws IOException {
+        MessageDigest digest = Digests.sha256();
+        digest.update(bytes, 0, length);
+        return checked(file, name, new ObjectHeader(length, digest.digest()), bytes,
+                Math.min(length, WalSegmentHeader.LENGTH));
+    }
+
+    static void refuseDirectory(Path file) throws FileSystemException {
+        if (Files.isDirectory(file)) {
+            throw new FileSystemException(file.toString(), null, "is a directory, not a WAL file");
+        }
+    }
+
+    /** {@code first} holds the file's first {@code firstLength} bytes (at most a page header's worth is looked at). */
+    private static LocalWalFile checked(Path file, WalFileName name, ObjectHeader header, byte[] first,
+                                        int firstLength) throws IOException {
         Optional<SegmentFileName> segment = Optional.empty();
         if (name instanceof SegmentFileName s) {
             segment = Optional.of(s);
@@ -48,7 +73,7 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
         }
         WalSegmentHeader pageHeader;
         try {
-            pageHeader = WalSegmentHeader.read(first);
+            pageHeader = WalSegmentHeader.read(ByteBuffer.wrap(first, 0, firstLength));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

@@ -62,6 +62,8 @@ public final class WalArchive implements Closeable {
     private final String writer;
     private final Clock clock;
     private volatile RepositoryMarker confirmedMarker;
+    /** Segment buffers kept between pushes (a daemon pushes many); a few, so memory stays bounded. */
+    private final HeldWalFile.Buffers buffers;
 
     /**
      * @param codec  the codec new objects are written with
@@ -69,6 +71,12 @@ public final class WalArchive implements Closeable {
      * @param writer names this program in the repository marker, such as "walstash 0.1.0"
      */
     public WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock) {
+        this(storage, codec, codecs, writer, clock, HeldWalFile.MAX_LENGTH);
+    }
+
+    /** {@code heldLimit}: files up to this length are read once into memory, larger ones streamed twice. */
+    WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock, long heldLimit) {
+        this.buffers = new HeldWalFile.Buffers(2, heldLimit);
         this.storage = storage;
         this.codec = codec;
         this.codecs = codecs;
@@ -122,7 +130,29 @@ public final class WalArchive implements Closeable {
     PushResult push(Path file, Consumer<Closeable> opened, Consumer<ObjectHeader> inspected) throws IOException {
         String name = String.valueOf(file.getFileName());
         WalFileName walName = WalFileName.parse(name);
+        LocalWalFile.refuseDirectory(file);
+        // One read: a segment is hashed, checked and compressed from memory. Larger files (segment
+        // sizes above the buffer limit) are read twice, streaming: once to hash, once to upload.
+        Optional<HeldWalFile> held = HeldWalFile.read(file, buffers);
+        PushResult result = held.isPresent()
+                ? push(name, held.get().inspect(file, walName), held.get()::open, opened, inspected)
+                : pushStreaming(file, name, walName, opened, inspected);
+        // Only after success: a storage that gave up on an upload might still be reading the buffer.
+        held.ifPresent(h -> buffers.release(h.bytes()));
+        return result;
+    }
+
+    /** Hashes {@code file} in a first pass, then uploads it checked against that hash in a second. */
+    private PushResult pushStreaming(Path file, String name, WalFileName walName, Consumer<Closeable> opened,
+                                     Consumer<ObjectHeader> inspected) throws IOException {
         LocalWalFile local = LocalWalFile.inspect(file, walName);
+        return push(name, local, () -> new VerifyingInputStream(streamed(file), local.header(),
+                (expected, actual) -> new IOException(file + " changed while it was being archived")), opened, inspected);
+    }
+
+    /** {@code plainSource} opens bytes whose length and digest are {@code local}'s header (or fail at their end). */
+    private PushResult push(String name, LocalWalFile local, PlainSource plainSource,
+                            Consumer<Closeable> opened, Consumer<ObjectHeader> inspected) throws IOException {
         inspected.accept(local.header());
         if (local.segmentHeader().isPresent()) {
             confirmRepositoryServes(local.segmentHeader().get(), name);
@@ -134,9 +164,7 @@ public final class WalArchive implements Closeable {
         String key = RepositoryLayout.walKey(name, codec);
         CountingInputStream stored;
         boolean created;
-        try (InputStream plain = new VerifyingInputStream(open(file), local.header(),
-                (expected, actual) -> new IOException(file + " changed while it was being archived")
-        )) {
+        try (InputStream plain = plainSource.open()) {
             stored = new CountingInputStream(new SequenceInputStream(
                     new ByteArrayInputStream(local.header().toBytes()),
                     new CompressingInputStream(plain, codec)));
@@ -150,6 +178,11 @@ public final class WalArchive implements Closeable {
         StoredWal raced = findStored(name, RepositoryLayout.WAL_PREFIX)
                 .orElseThrow(() -> new IOException("storage reported " + key + " as existing, but it is not listed"));
         return compare(raced, local.header());
+    }
+
+    /** Opens the plain bytes to upload. */
+    private interface PlainSource {
+        InputStream open() throws IOException;
     }
 
     /**
@@ -306,7 +339,7 @@ public final class WalArchive implements Closeable {
 
     /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
     public WalArchive withStorage(Storage other) {
-        return new WalArchive(other, codec, codecs, writer, clock);
+        return new WalArchive(other, codec, codecs, writer, clock, buffers.maxLength());
     }
 
     /** Every codec this archive reads, to name stored objects by their extension. */
@@ -417,7 +450,7 @@ public final class WalArchive implements Closeable {
                         .thenComparing(StoredWal::key));
     }
 
-    private static InputStream open(Path file) throws IOException {
+    private static InputStream streamed(Path file) throws IOException {
         return new BufferedInputStream(Files.newInputStream(file), IO_BUFFER);
     }
 

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.walstash.core.io.Digests;
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,7 +53,10 @@ public record BackupManifest(
         List<FileEntry> files,
         String writer) {
 
-    public static final int FORMAT_VERSION = 1;
+    /** The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}. */
+    public static final int FORMAT_VERSION = 2;
+    /** The format of manifests without parts, which walstash before format 2 reads too. */
+    public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -70,20 +76,76 @@ public record BackupManifest(
      * @param modified    its modification time (epoch milliseconds) when read, to detect unchanged files
      * @param delta       whether the object is a {@link DeltaFile} to apply to the file's previous content
      * @param objectKey   the stored object, possibly in an earlier backup (an unchanged file is not stored again)
-     * @param sha256      SHA-256 of the object's plain (decompressed) bytes: the file, or the delta file
+     * @param sha256      SHA-256 of the object's plain (decompressed) bytes: the file, or the delta file;
+     *                    for an object in parts, {@link Part#sha256Of} its parts
      * @param plainSize   length of those plain bytes
      * @param storedSize  length of the stored (compressed) object
      * @param corruptPages block numbers whose PostgreSQL page checksum failed when read, or null
+     * @param parts       null for an object that is one codec stream; for a large file, the
+     *                    independently compressed parts the object is the concatenation of, in order
+     *                    (so that a restore can fetch and decompress them in parallel)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
-                            String sha256, long plainSize, long storedSize, List<Long> corruptPages) {
+                            String sha256, long plainSize, long storedSize, List<Long> corruptPages, List<Part> parts) {
         public FileEntry {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(objectKey, "objectKey");
             corruptPages = corruptPages == null || corruptPages.isEmpty() ? null : List.copyOf(corruptPages);
+            parts = parts == null || parts.isEmpty() ? null : List.copyOf(parts);
+            if (parts != null) {
+                long plain = parts.stream().mapToLong(Part::plainSize).sum();
+                long stored = parts.stream().mapToLong(Part::storedSize).sum();
+                if (plain != plainSize || stored != storedSize) {
+                    throw new IllegalArgumentException("the parts of " + objectKey + " add up to " + plain + " plain and "
+                            + stored + " stored bytes, the entry records " + plainSize + " and " + storedSize);
+                }
+                if (!Part.sha256Of(parts).equals(sha256)) {
+                    throw new IllegalArgumentException("the parts of " + objectKey + " do not match its sha256 " + sha256);
+                }
+            }
         }
+
+        /** The same object for another file entry (an unchanged file pointing at its base's object). */
+        public FileEntry withFile(String path, long size, int mode, long modified) {
+            return new FileEntry(path, size, mode, modified, delta, objectKey, sha256, plainSize, storedSize,
+                    corruptPages, parts);
+        }
+    }
+
+    /**
+     * One independently compressed part of a stored object: a complete codec stream of
+     * {@code plainSize} plain bytes with SHA-256 {@code sha256}, {@code storedSize} bytes long.
+     * A part starts where the previous one ends, in the object and in the file.
+     */
+    public record Part(long plainSize, long storedSize, String sha256) {
+        public Part {
+            Objects.requireNonNull(sha256, "sha256");
+            if (plainSize < 0 || storedSize < 0) {
+                throw new IllegalArgumentException("negative part size: " + plainSize + " plain, " + storedSize + " stored");
+            }
+            if (!sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("part sha256 must be 64 lower-case hex digits, got '" + sha256 + "'");
+            }
+        }
+
+        /**
+         * The SHA-256 of the parts' SHA-256s (32 bytes each, in order): the checksum a file stored
+         * in parts has in its entry, so that each plain byte is hashed once, by its part.
+         */
+        public static String sha256Of(List<Part> parts) {
+            MessageDigest digest = Digests.sha256();
+            for (Part part : parts) {
+                digest.update(HexFormat.of().parseHex(part.sha256()));
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        }
+    }
+
+    /** The format a manifest with {@code files} is written in: the older one when no file has parts. */
+    public static int formatFor(List<FileEntry> files) {
+        return files.stream().anyMatch(f -> f.parts() != null) ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_PARTS;
     }
 
     /** A directory of the data directory (or of a tablespace, under {@code pg_tblspc/<oid>/}). */

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * (anyone who can write to the bucket can forge a manifest), so these are checked on every read.
  */
 final class ManifestChecks {
+    /** A 1 GiB relation segment in parts of 32 MiB has 32; this allows far smaller parts, never an absurd count. */
+    static final int MAX_PARTS = 1 << 16;
     /** Backup names are one key component: WAL-G's {@code base_<segment>[_D_<segment>]}, plus a suffix. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}");
     private static final Pattern OID = Pattern.compile("[1-9][0-9]{0,9}");
@@ -67,6 +69,9 @@ final class ManifestChecks {
             if (!f.delta() && f.size() != f.plainSize()) {
                 throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " is " + f.size()
                         + " bytes but its whole object holds " + f.plainSize());
+            }
+            if (f.parts() != null) {
+                parts(backup, f);
             }
             if (f.sha256() == null || !SHA256.matcher(f.sha256()).matches()) {
                 throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
@@ -145,5 +150,28 @@ final class ManifestChecks {
     /** The backup whose folder holds {@code key} (a key {@link #keyProblem} accepted). */
     static String folderOf(String key) {
         return key.split("/", 3)[1];
+    }
+
+    /** A file stored in parts: a bounded number of parts, each within the file, adding up without overflow. */
+    private static void parts(String backup, BackupManifest.FileEntry f) throws UnsafeManifestException {
+        if (f.parts().size() > MAX_PARTS) {
+            throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path()) + " has "
+                    + f.parts().size() + " parts, more than " + MAX_PARTS);
+        }
+        long plain = 0;
+        long stored = 0;
+        try {
+            for (BackupManifest.Part part : f.parts()) {
+                plain = Math.addExact(plain, part.plainSize());
+                stored = Math.addExact(stored, part.storedSize());
+            }
+        } catch (ArithmeticException e) {
+            throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
+                    + " has parts whose sizes overflow");
+        }
+        if (plain != f.plainSize() || stored != f.storedSize()) {
+            throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
+                    + " has parts that do not add up to its sizes");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.io.BlockInputStream;
 import io.walstash.core.wal.Lsn;
 import java.io.IOException;
 import java.io.InputStream;
@@ -151,20 +152,13 @@ final class PageReader {
     }
 
     /** An input stream over chunks a subclass produces; {@code fill} returns the length, 0 or -1 at the end. */
-    private abstract static class ChunkStream extends InputStream {
+    private abstract static class ChunkStream extends BlockInputStream {
         private byte[] chunk;
         private int length;
         private int position;
         private boolean done;
 
         protected abstract int fill(byte[][] out) throws IOException;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.io.BlockInputStream;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.Decoding;
 import io.walstash.core.archive.ObjectHeader;
@@ -11,11 +12,17 @@ import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.storage.Storage;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * Backup objects: the codec's payload of the plain bytes, nothing else. Unlike WAL objects they
@@ -27,42 +34,116 @@ public final class StoredObjects {
     private StoredObjects() {
     }
 
-    record Stored(long plainSize, String sha256, long storedSize) {
+    /** What was stored: length and SHA-256 of the plain bytes, stored length, and the parts (null for one stream). */
+    record Stored(long plainSize, String sha256, long storedSize, List<BackupManifest.Part> parts) {
     }
 
-    /** Uploads {@code plain} compressed under {@code key}; fails if the key is taken. */
+    /** Uploads {@code plain} compressed under {@code key} as one codec stream; fails if the key is taken. */
     static Stored put(Storage storage, String key, InputStream plain, Codec codec) throws IOException {
-        DigestingInputStream digesting = new DigestingInputStream(plain);
-        try (CountingInputStream stored = new CountingInputStream(new CompressingInputStream(digesting, codec))) {
-            if (!storage.createIfAbsent(key, stored)) {
+        return put(storage, key, plain, codec, Long.MAX_VALUE);
+    }
+
+    /**
+     * Uploads {@code plain} compressed under {@code key}; fails if the key is taken. When it is
+     * longer than {@code partSize}, every {@code partSize} plain bytes are compressed as a codec
+     * stream of their own and the object is their concatenation, so that a restore can fetch and
+     * decompress the parts in parallel (range reads); the parts are recorded in the result.
+     */
+    static Stored put(Storage storage, String key, InputStream plain, Codec codec, long partSize) throws IOException {
+        try (PartsInputStream parts = new PartsInputStream(plain, codec, partSize)) {
+            if (!storage.createIfAbsent(key, parts)) {
                 throw new IOException("object " + key + " already exists in " + storage.location()
                         + "; a backup of that name is being written by someone else");
             }
-            return new Stored(digesting.count(), digesting.hex(), stored.count());
+            List<BackupManifest.Part> written = parts.parts();
+            if (written.size() == 1) {
+                BackupManifest.Part only = written.get(0);
+                return new Stored(only.plainSize(), only.sha256(), only.storedSize(), null);
+            }
+            // each plain byte is hashed once, in its part; the file's checksum is over the parts' checksums
+            return new Stored(written.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
+                    BackupManifest.Part.sha256Of(written), parts.stored(), written);
         }
     }
 
     /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */
     public static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256) throws IOException {
-        Decoding.Source raw = Decoding.source(storage.read(key));
-        InputStream decoded;
+        return open(storage, key, codec, plainSize, sha256, Long.MAX_VALUE);
+    }
+
+    /** As above; {@code storedSize} (when known) keeps the read buffer of a small object small. */
+    private static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256,
+                                    long storedSize) throws IOException {
+        return verified(decoded(storage.read(key), key, codec, storedSize), key, plainSize, sha256, "");
+    }
+
+    /**
+     * Opens {@code entry}'s object, checked against the manifest's length and SHA-256 as it is read
+     * to the end; an object in parts is read part by part, each checked against its own length and
+     * SHA-256 (the entry's SHA-256 is over those, checked when the manifest is read).
+     */
+    public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
+        Codec codec = codecOf(codecs, entry.objectKey());
+        if (entry.parts() == null) {
+            return open(storage, entry.objectKey(), codec, entry.plainSize(), entry.sha256(), entry.storedSize());
+        }
+        Iterator<BackupManifest.Part> parts = entry.parts().iterator();
+        long[] offset = {0};
+        int[] index = {0};
+        Enumeration<InputStream> opened = new Enumeration<>() {
+            @Override
+            public boolean hasMoreElements() {
+                return parts.hasNext();
+            }
+
+            @Override
+            public InputStream nextElement() {
+                BackupManifest.Part part = parts.next();
+                try {
+                    InputStream in = openPart(storage, codec, entry.objectKey(), index[0]++, offset[0], part);
+                    offset[0] += part.storedSize();
+                    return in;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
         try {
-            decoded = Decoding.decode(new java.io.BufferedInputStream(raw, 256 * 1024), raw, codec, "object " + key);
+            return new UncheckedToChecked(new SequenceInputStream(opened));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Opens part {@code index} of object {@code key}, which starts {@code storedOffset} bytes into
+     * the object: its plain bytes, checked against the part's length and SHA-256 as they are read.
+     */
+    public static InputStream openPart(Storage storage, Codec codec, String key, int index, long storedOffset,
+                                       BackupManifest.Part part) throws IOException {
+        InputStream raw = storage.readRange(key, storedOffset, part.storedSize());
+        return verified(decoded(raw, key, codec, part.storedSize()), key, part.plainSize(), part.sha256(),
+                " (part " + index + ")");
+    }
+
+    private static InputStream decoded(InputStream stored, String key, Codec codec, long storedSize) throws IOException {
+        Decoding.Source raw = Decoding.source(stored);
+        try {
+            // most files of a data directory are a few KiB: a fresh 256 KiB buffer each costs more than the read
+            int buffer = (int) Math.max(8192, Math.min(256 * 1024, storedSize + 1));
+            return Decoding.decode(new java.io.BufferedInputStream(raw, buffer), raw, codec, "object " + key);
         } catch (IOException e) {
             raw.close();
             throw e;
         }
-        ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
-        return new VerifyingInputStream(decoded, expected, (recorded, read) ->
-                new CorruptObjectException("object " + key + " fails its checksum: the manifest records "
-                        + recorded.plainLength() + " bytes with sha256 " + recorded.sha256Hex() + ", read "
-                        + read.plainLength() + " bytes that differ"));
     }
 
-
-    /** Opens {@code entry}'s object, checked against the manifest's length and SHA-256 as it is read to the end. */
-    public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
-        return open(storage, entry.objectKey(), codecOf(codecs, entry.objectKey()), entry.plainSize(), entry.sha256());
+    private static InputStream verified(InputStream decoded, String key, long plainSize, String sha256, String which) {
+        ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
+        return new VerifyingInputStream(decoded, expected, (recorded, read) ->
+                new CorruptObjectException("object " + key + which + " fails its checksum: the manifest records "
+                        + recorded.plainLength() + " bytes with sha256 " + recorded.sha256Hex() + ", read "
+                        + read.plainLength() + " bytes that differ"));
     }
 
     /** The codec whose file extension ends {@code key}. */
@@ -71,6 +152,135 @@ public final class StoredObjects {
         return codecs.byExtension(extension).orElseThrow(() ->
                 new IOException("object " + key + " has extension ." + extension + ", which no installed codec writes"
                         + " (installed: " + codecs.names() + ")"));
+    }
+
+    /**
+     * The compressed object, part after part: each part is a codec stream of its own over the next
+     * {@code partSize} plain bytes; a part is started only when plain bytes are left for it.
+     */
+    private static final class PartsInputStream extends BlockInputStream {
+        private final PushbackInputStream source;
+        private final Codec codec;
+        private final long partSize;
+        private final List<BackupManifest.Part> parts = new ArrayList<>();
+        private DigestingInputStream partPlain;
+        private CountingInputStream partStored;
+        private long stored;
+        private boolean done;
+
+        PartsInputStream(InputStream source, Codec codec, long partSize) {
+            if (partSize < 1) {
+                throw new IllegalArgumentException("part size must be positive, got " + partSize);
+            }
+            this.source = new PushbackInputStream(source, 1);
+            this.codec = codec;
+            this.partSize = partSize;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (!done) {
+                if (partStored == null && !startPart()) {
+                    done = true;
+                    break;
+                }
+                int n = partStored.read(b, off, len);
+                if (n > 0) {
+                    stored += n;
+                    return n;
+                }
+                if (n < 0) {
+                    parts.add(new BackupManifest.Part(partPlain.count(), partStored.count(), partPlain.hex()));
+                    partStored.close();
+                    partStored = null;
+                }
+            }
+            return -1;
+        }
+
+        /** Starts the next part; false when the source is exhausted (the first part is always started). */
+        private boolean startPart() throws IOException {
+            if (!parts.isEmpty()) {
+                int next = source.read();
+                if (next < 0) {
+                    return false;
+                }
+                source.unread(next);
+            }
+            partPlain = new DigestingInputStream(new BoundedInputStream(source, partSize));
+            partStored = new CountingInputStream(new CompressingInputStream(partPlain, codec));
+            return true;
+        }
+
+        List<BackupManifest.Part> parts() {
+            return List.copyOf(parts);
+        }
+
+        long stored() {
+            return stored;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (partStored != null) {
+                    partStored.close();
+                }
+            } finally {
+                source.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Parts(" + codec.name() + ", " + partSize + ")";
+        }
+    }
+
+    /** At most {@code limit} bytes of {@code in}; closing it leaves {@code in} open. */
+    private static final class BoundedInputStream extends BlockFilterInputStream {
+        private long left;
+
+        BoundedInputStream(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the next part reads on from the same source
+        }
+    }
+
+    /** Rethrows the {@link UncheckedIOException} a lazily opened part raised as the IOException it wraps. */
+    private static final class UncheckedToChecked extends BlockFilterInputStream {
+        UncheckedToChecked(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     static final class DigestingInputStream extends BlockFilterInputStream {

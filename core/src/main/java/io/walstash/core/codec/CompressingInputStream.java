@@ -1,5 +1,6 @@
 package io.walstash.core.codec;
 
+import io.walstash.core.io.BlockInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +12,7 @@ import java.util.Arrays;
  * so an upload can consume compressed bytes without a second thread or a temporary file, and
  * memory stays bounded by the chunk size and the codec's own window.
  */
-public final class CompressingInputStream extends InputStream {
+public final class CompressingInputStream extends BlockInputStream {
     private static final int CHUNK = 256 * 1024;
 
     private final InputStream source;
@@ -26,13 +27,6 @@ public final class CompressingInputStream extends InputStream {
         this.source = source;
         this.codec = codec;
         this.compressor = codec.compress(sink);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

@@ -338,6 +338,91 @@ class WalArchiveTest {
                 .hasMessageContaining("no/such/dir");
     }
 
+    @Test
+    void segmentIsReadOnceSoAChangeDuringTheUploadDoesNotReachTheObject() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        byte[] asRead = Files.readAllBytes(segment);
+        WalArchive overwriting = new WalArchive(new OverwritingStorage(storage, segment), codec,
+                Codecs.of(List.of(codec, rawCodec)), "walstash test", Clock.systemUTC());
+
+        // the upload starts after the file was read; the header and the payload are of the same bytes
+        assertThat(overwriting.push(segment)).isInstanceOf(PushResult.Archived.class);
+
+        Path destination = restore.resolve("RECOVERYXLOG");
+        assertThat(archive.fetch(SEGMENT, destination)).isInstanceOf(FetchResult.Fetched.class);
+        assertThat(Files.readAllBytes(destination)).isEqualTo(asRead);
+    }
+
+    @Test
+    void aSegmentAboveTheMemoryLimitIsStreamedTwiceAndAChangeFailsThePush() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        WalArchive streaming = new WalArchive(new OverwritingStorage(storage, segment), codec,
+                Codecs.of(List.of(codec, rawCodec)), "walstash test", Clock.systemUTC(), WalSegmentFiles.SEGMENT_SIZE - 1);
+
+        assertThatThrownBy(() -> streaming.push(segment))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("changed while it was being archived");
+        assertThat(storage.keys()).noneMatch(k -> k.startsWith("wal/"));
+    }
+
+    @Test
+    void consecutivePushesReuseOneBufferAndEachObjectHoldsItsOwnSegment() throws IOException {
+        Path first = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        Path second = WalSegmentFiles.segment(pgWal, "000000010000000000000004", SYSTEM, 2);
+        Path history = Files.writeString(pgWal.resolve("00000002.history"), "1\t0/3000000\tno recovery target specified\n");
+
+        archive.push(first);
+        archive.push(history); // small: gets its own array, does not take or displace the segment buffer
+        archive.push(second);
+
+        for (Path pushed : List.of(first, second, history)) {
+            Path destination = restore.resolve(pushed.getFileName() + ".fetched");
+            archive.fetch(String.valueOf(pushed.getFileName()), destination);
+            assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(pushed));
+        }
+    }
+
+    @Test
+    void buffersKeepAFewLargeOnesAndHandThemOnlyToFilesThatFit() {
+        HeldWalFile.Buffers buffers = new HeldWalFile.Buffers(1, 8 << 20);
+        byte[] segment = buffers.take(2 << 20);
+        buffers.release(segment);
+        assertThat(buffers.take(2 << 20)).isSameAs(segment);
+        buffers.release(segment);
+        assertThat(buffers.take(100)).isNotSameAs(segment).hasSize(100); // a history file
+        buffers.release(new byte[2 << 20]);                              // only one is kept
+        assertThat(buffers.kept()).isEqualTo(1);
+        assertThat(buffers.take(4 << 20)).hasSize(4 << 20);               // too small to reuse
+        buffers.release(new byte[100]);                                   // too small to keep
+        assertThat(buffers.take(2 << 20)).isSameAs(segment);
+        assertThat(buffers.kept()).isZero();
+    }
+
+    /** Overwrites the local WAL file with other bytes just before the upload reads its stream. */
+    private static final class OverwritingStorage extends io.walstash.core.storage.ForwardingStorage {
+        private final Path file;
+
+        OverwritingStorage(InMemoryStorage delegate, Path file) {
+            super(delegate);
+            this.file = file;
+        }
+
+        @Override
+        public boolean createIfAbsent(String key, java.io.InputStream content) throws IOException {
+            if (key.startsWith("wal/")) {
+                byte[] bytes = Files.readAllBytes(file);
+                bytes[bytes.length - 1] ^= 1;
+                Files.write(file, bytes);
+            }
+            return delegate.createIfAbsent(key, content);
+        }
+
+        @Override
+        public void close() {
+            // the shared in-memory storage stays open for the test's own archive
+        }
+    }
+
     private void assertNoTemporaryFiles() throws IOException {
         try (Stream<Path> files = Files.list(restore)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".walstash-tmp"));

@@ -47,7 +47,7 @@ class ManifestChecksPropertiesTest {
     }
 
     private static BackupManifest.FileEntry entry(String path, long size, String key) {
-        return new BackupManifest.FileEntry(path, size, 0600, 0, false, key, "ab".repeat(32), size, 1, null);
+        return new BackupManifest.FileEntry(path, size, 0600, 0, false, key, "ab".repeat(32), size, 1, null, null);
     }
 
     private static final String KEY = "backups/base_000000010000000000000002/files/0.zst";
@@ -91,7 +91,7 @@ class ManifestChecksPropertiesTest {
     @Property
     void negativeSizesAreRefused(@ForAll("safePaths") String path, @ForAll long size) {
         BackupManifest.FileEntry bad = new BackupManifest.FileEntry(path, -1 - Math.abs(size % 1000), 0600, 0, true, KEY,
-                "ab".repeat(32), 5, 1, null);
+                "ab".repeat(32), 5, 1, null, null);
         assertThatThrownBy(() -> BackupManifest.parse(manifest(List.of(bad), List.of(), Map.of()).toJson()))
                 .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("negative size");
     }

@@ -1,0 +1,185 @@
+package io.walstash.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.codec.Codecs;
+import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.storage.ForwardingStorage;
+import io.walstash.core.storage.InMemoryStorage;
+import io.walstash.core.storage.Storage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Restoring files stored in parts: each part fetched with a range read, in parallel, checked on its own. */
+class BackupFetchPartsTest {
+    private static final int PART_SIZE = 64 * 1024;
+    private static final String NAME = "base_000000010000000000000002";
+    private static final String BIG = "base/1/16384";
+
+    @TempDir
+    Path destination;
+
+    private final InMemoryStorage storage = new InMemoryStorage();
+    private final Codec codec = new DeflateTestCodec();
+    private final Codecs codecs = Codecs.of(List.of(codec));
+    private final Random random = new Random(42);
+
+    @Test
+    void aFileLargerThanThePartSizeIsRestoredPartByPartInParallel() throws IOException {
+        byte[] big = pageLike(3 * PART_SIZE + 12_345);
+        byte[] small = pageLike(1000);
+        BackupManifest backup = backup(List.of(stored(BIG, big), stored("base/1/16385", small),
+                stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        BackupManifest.FileEntry bigEntry = backup.files().get(0);
+        assertThat(bigEntry.parts()).hasSize(4);
+        assertThat(bigEntry.parts().stream().mapToLong(BackupManifest.Part::plainSize))
+                .containsExactly((long) PART_SIZE, (long) PART_SIZE, (long) PART_SIZE, 12_345L);
+        assertThat(backup.files().get(1).parts()).isNull();
+        assertThat(backup.formatVersion()).isEqualTo(BackupManifest.FORMAT_VERSION);
+
+        // Each range read of the big object waits until a second one is open at the same time:
+        // a restore that fetched the parts one after the other would fail here.
+        Storage rendezvous = new RangesMeet(storage, bigEntry.objectKey(), 2);
+        fetch(rendezvous, backup, 4);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(big);
+        assertThat(Files.readAllBytes(destination.resolve("base/1/16385"))).isEqualTo(small);
+        assertThat(destination.resolve(BackupFetch.PG_CONTROL)).exists();
+    }
+
+    @Test
+    void onePartThatFailsItsChecksumFailsTheRestoreNamingThePartAndLeavesNothing() throws IOException {
+        byte[] big = pageLike(2 * PART_SIZE + 10);
+        BackupManifest backup = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        BackupManifest.FileEntry entry = backup.files().get(0);
+        byte[] object = storage.bytes(entry.objectKey());
+        long secondPartEnd = entry.parts().get(0).storedSize() + entry.parts().get(1).storedSize();
+        object[(int) secondPartEnd - 8] ^= 0x55;
+        storage.corrupt(entry.objectKey(), object);
+
+        assertThatThrownBy(() -> fetch(storage, backup, 2))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(entry.objectKey())
+                .hasMessageContaining("(part 1)");
+        try (Stream<Path> left = Files.list(destination)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void anObjectInPartsReadsWholeThroughOpen() throws IOException {
+        byte[] big = pageLike(5 * PART_SIZE);
+        BackupManifest.FileEntry entry = stored(BIG, big);
+        assertThat(entry.parts()).hasSize(5);
+        try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
+            assertThat(in.readAllBytes()).isEqualTo(big);
+        }
+    }
+
+    @Test
+    void aDeltaAppliesOnTopOfABaseStoredInParts() throws IOException {
+        byte[] big = pageLike(4 * PART_SIZE);
+        BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        storage.createIfAbsent(BackupCatalog.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        byte[] page = pageLike(8192);
+        int block = 17;
+        byte[] changed = big.clone();
+        System.arraycopy(page, 0, changed, block * 8192, 8192);
+        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
+        String deltaKey = BackupCatalog.folder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
+                new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
+        List<BackupManifest.FileEntry> files = new ArrayList<>();
+        files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
+                delta.plainSize(), delta.storedSize(), null, null));
+        files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
+        BackupManifest deltaBackup = manifest(deltaName, NAME, files);
+
+        fetch(storage, deltaBackup, 3);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
+    }
+
+    private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
+        new BackupFetch(from, codecs, new PrintWriter(new StringWriter()))
+                .fetch(backup, new BackupFetch.Options(destination, false, Map.of(), concurrency));
+    }
+
+    private BackupManifest.FileEntry stored(String path, byte[] bytes) throws IOException {
+        String key = BackupCatalog.folder(NAME) + "files/" + path + "." + codec.fileExtension();
+        StoredObjects.Stored stored = StoredObjects.put(storage, key, new ByteArrayInputStream(bytes), codec, PART_SIZE);
+        return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
+                stored.plainSize(), stored.storedSize(), null, stored.parts());
+    }
+
+    private BackupManifest backup(List<BackupManifest.FileEntry> files) {
+        return manifest(NAME, null, files);
+    }
+
+    private static BackupManifest manifest(String name, String base, List<BackupManifest.FileEntry> files) {
+        return new BackupManifest(BackupManifest.formatFor(files), name, "0/2000028", "0/2000100", 1,
+                "000000010000000000000002", "000000010000000000000002", "7301234567890123456", 150004,
+                "2026-12-04T00:00:00Z", "2026-12-04T00:01:00Z", base, "deflate-test", 8192, true, 0, 0, false,
+                "START WAL LOCATION: 0/2000028\n", null, null,
+                List.of(new BackupManifest.Directory("base", 0700), new BackupManifest.Directory("base/1", 0700),
+                        new BackupManifest.Directory("global", 0700)), files, "walstash test");
+    }
+
+    /** Compressible like relation pages: runs of a few byte values. */
+    private byte[] pageLike(int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i += 64) {
+            byte value = (byte) random.nextInt(8);
+            for (int j = i; j < Math.min(length, i + 64); j++) {
+                bytes[j] = value;
+            }
+        }
+        return bytes;
+    }
+
+    /** Range reads of {@code key} block until {@code parties} of them are open at once (bounded). */
+    private static final class RangesMeet extends ForwardingStorage {
+        private final String key;
+        private final CountDownLatch meeting;
+
+        RangesMeet(Storage delegate, String key, int parties) {
+            super(delegate);
+            this.key = key;
+            this.meeting = new CountDownLatch(parties);
+        }
+
+        @Override
+        public InputStream readRange(String rangeKey, long offset, long length) throws IOException {
+            if (rangeKey.equals(key)) {
+                meeting.countDown();
+                try {
+                    if (!meeting.await(20, TimeUnit.SECONDS)) {
+                        throw new IOException("no second range read of " + key + " while one was open: parts are not"
+                                + " fetched in parallel");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException();
+                }
+            }
+            return super.readRange(rangeKey, offset, length);
+        }
+    }
+}
