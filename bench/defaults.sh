@@ -6,8 +6,10 @@
 #              --type=full), then restore of full + delta (walstash backup-fetch LATEST) vs full +
 #              incremental (pgBackRest restore), each timed ROUNDS times, walstash and pgBackRest
 #              alternating, so that load from elsewhere on the machine hits both alike;
-#   archive  - bench/archive.sh's latency and recovery parts (SEGMENTS segments, file:// and s3proxy;
-#              pgBackRest archive-get with archive-async=y is among its rows).
+#   archive  - bench/archive.sh's latency part (median of SEGMENTS distinct segments) and recovery
+#              part, file:// and s3proxy; pgBackRest archive-get with archive-async=y is among its
+#              rows. NOT yet what issue 11 asks: archive.sh recovers the WAL of a 30 s pgbench run
+#              (8-12 segments here), not 48 segments.
 # "Default configuration" means no WALSTASH_DAEMON_SOCKET and no tuning variable set: whatever
 # walstash does out of the box (with the self-starting daemon once that exists, the plain
 # `walstash wal-push %p` / `wal-fetch %f %p` rows pick it up). Only WALSTASH_JAVA_OPTS=-Xmx256m is
@@ -130,7 +132,7 @@ fi
 if wanted archive; then
   for storage in $storages; do
     echo
-    echo "archive_command latency and recovery of $segments segments, $storage (bench/archive.sh; load $(load) before):"
+    echo "archive_command latency (median of $segments segments) and recovery, $storage (bench/archive.sh; load $(load) before):"
     echo "the default rows are walstash wal-push without a daemon and wal-fetch with prefetch 4, no daemon socket"
     PARTS="latency recovery" SEGMENTS=$segments "$here/bench/archive.sh" "$storage"
   done
