@@ -56,8 +56,14 @@ final class Launcher {
                 continue; // exited meanwhile
             }
             if (cwd.startsWith(directory.toRealPath())) {
-                daemon.destroyForcibly();
-                daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                // SIGTERM: the daemon removes its socket on the way out
+                daemon.destroy();
+                try {
+                    daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    daemon.destroyForcibly();
+                    daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
             }
         }
     }
