@@ -95,6 +95,24 @@ class WalCommandsTest {
     }
 
     @Test
+    void archiveRecoveryFromNoRepositoryAtAllStopsInsteadOfEndingAtTheFirstSegment() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data/pg_wal"));
+        Files.createFile(dir.resolve("data/recovery.signal"));
+        Path destination = data.resolve("RECOVERYXLOG");
+        // an unmounted file system or a wrong path lists as empty: that is no verified absence
+        CliRun missing = CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, destination.toString());
+        assertThat(missing.exitCode()).isEqualTo(ExitCode.RECOVERY_STOPPED.code());
+        assertThat(missing.errLines()).singleElement().asString()
+                .contains("recovery stopped", SEGMENT, "walstash-repository.properties");
+        assertThat(destination).doesNotExist();
+        // once the repository exists (its marker written by a push), what it lacks is "not in the archive"
+        assertThat(CliRun.of("wal-push", "--storage", storage(), segment(SEGMENT, 99, 1).toString()).exitCode()).isZero();
+        CliRun end = CliRun.of("wal-fetch", "--storage", storage(), "000000010000000000000003", destination.toString());
+        assertThat(end.exitCode()).as(end.err()).isEqualTo(74);
+        assertThat(destination).doesNotExist();
+    }
+
+    @Test
     void missingSegmentExits74AndPlacesNothing() {
         CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), SEGMENT, dir.resolve("RECOVERYXLOG").toString());
         assertThat(fetch.exitCode()).isEqualTo(74);

@@ -11,6 +11,7 @@ import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.HistoryFileName;
@@ -198,6 +199,25 @@ public final class WalArchive implements Closeable {
         }
         StoredWal stored = found.get();
         return place(stored, storage.read(stored.key()), "object " + stored.key(), false, destination);
+    }
+
+    /**
+     * Fails unless this storage holds a repository: walstash's root marker, or WAL that WAL-G wrote.
+     * Archive recovery asks this before it answers "not in the archive", since an unmounted file
+     * system or a wrong prefix lists as empty and would otherwise end the recovery early.
+     */
+    public void requireRepository() throws IOException {
+        if (storage.stat(RepositoryMarker.KEY).isPresent()) {
+            return;
+        }
+        try (Stream<ObjectInfo> walG = storage.list(RepositoryLayout.WALG_WAL_PREFIX)) {
+            if (walG.findAny().isPresent()) {
+                return;
+            }
+        }
+        throw new StorageFailure(StorageFailure.Reason.NO_SUCH_BUCKET, storage.location() + " holds no "
+                + RepositoryMarker.KEY + " and no WAL-G WAL, so it is no repository (a file system not mounted,"
+                + " a wrong prefix?)");
     }
 
     /** The stored object for WAL file {@code name}, walstash's own before one WAL-G wrote. */

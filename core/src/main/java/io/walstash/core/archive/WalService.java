@@ -258,7 +258,15 @@ public final class WalService implements WalRequests {
     }
 
     private FetchResult fetchFromStorage(String name, Path destination, boolean waitOutOutage) throws IOException {
-        FetchRetry.Attempt<FetchResult> attempt = storage -> archive.withStorage(storage).fetch(name, destination);
+        FetchRetry.Attempt<FetchResult> attempt = storage -> {
+            WalArchive view = archive.withStorage(storage);
+            FetchResult result = view.fetch(name, destination);
+            if (waitOutOutage && result instanceof FetchResult.NotFound) {
+                // "not in the archive" ends archive recovery: only a repository that exists can say it
+                view.requireRepository();
+            }
+            return result;
+        };
         return waitOutOutage ? fetchRetry.callWaitingOutOutage(name, attempt) : fetchRetry.call(name, attempt);
     }
 
