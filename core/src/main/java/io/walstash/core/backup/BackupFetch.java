@@ -3,6 +3,7 @@ package io.walstash.core.backup;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,7 +99,8 @@ public final class BackupFetch {
         List<BackupManifest.Directory> directories = new ArrayList<>(backup.directories());
         directories.sort(Comparator.comparing(BackupManifest.Directory::path));
         for (BackupManifest.Directory d : directories) {
-            Files.createDirectories(layout.resolve(d.path(), false), RestoreLayout.PRIVATE_DIRECTORY);
+            Path directory = layout.resolve(d.path(), false);
+            Files.createDirectories(directory, OwnerOnly.directoryAttributes(directory));
         }
         ChainFiles steps = ChainFiles.of(chain);
         List<Path> written = new ArrayList<>();
@@ -172,7 +174,7 @@ public final class BackupFetch {
                 ? Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ,
                         StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)
                 : Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        return FileChannel.open(file, options, RestoreLayout.PRIVATE_FILE);
+        return FileChannel.open(file, options, OwnerOnly.fileAttributes(file));
     }
 
     /**
@@ -258,7 +260,7 @@ public final class BackupFetch {
 
     private static void writeSmall(Path file, String text) throws IOException {
         try (FileChannel c = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), RestoreLayout.PRIVATE_FILE)) {
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OwnerOnly.fileAttributes(file))) {
             ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 c.write(bytes);

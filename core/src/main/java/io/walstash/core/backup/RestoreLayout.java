@@ -1,13 +1,12 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.io.FileTrees;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +26,6 @@ import java.util.stream.Stream;
  * Everything restore creates is owner-only whatever the umask.
  */
 final class RestoreLayout {
-    static final FileAttribute<?> PRIVATE_DIRECTORY = PosixFilePermissions.asFileAttribute(DataDirectoryFiles.permissions(0700));
-    static final FileAttribute<?> PRIVATE_FILE = PosixFilePermissions.asFileAttribute(DataDirectoryFiles.permissions(0600));
     private static final String TBLSPC = "pg_tblspc";
     private static final String WAL = "pg_wal";
 
@@ -112,11 +109,11 @@ final class RestoreLayout {
 
     /** Creates the links to the locations, and pg_wal (a data directory without it does not start). */
     void link() throws IOException {
-        Files.createDirectories(destination.resolve(TBLSPC), PRIVATE_DIRECTORY);
+        Files.createDirectories(destination.resolve(TBLSPC), OwnerOnly.directoryAttributes(destination));
         for (Location l : locations.values()) {
             Files.createSymbolicLink(destination.resolve(l.prefix()), l.path());
         }
-        Files.createDirectories(resolve(WAL + "/archive_status", false), PRIVATE_DIRECTORY);
+        Files.createDirectories(resolve(WAL + "/archive_status", false), OwnerOnly.directoryAttributes(destination));
     }
 
     /** Removes what the restore wrote: everything in the destination and the locations. */
@@ -209,7 +206,7 @@ final class RestoreLayout {
         if (Files.isDirectory(directory)) {
             clear(directory);
         } else {
-            Files.createDirectories(directory, PRIVATE_DIRECTORY);
+            Files.createDirectories(directory, OwnerOnly.directoryAttributes(directory));
         }
         // explicitly: a directory that existed keeps its mode otherwise
         Files.setPosixFilePermissions(directory, DataDirectoryFiles.permissions(0700));
