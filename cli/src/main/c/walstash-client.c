@@ -434,7 +434,7 @@ static enum answer ask(const struct sockaddr_un *address, const struct buf *fram
     return SERVED;
 }
 
-/* Milliseconds of a duration as Durations.parse reads it (1h30m, 500ms, 3s); -1 when malformed. */
+/* Milliseconds of a duration as a duration setting reads it (120 = seconds, 1h30m, 500ms, 3s, 2min); -1 when malformed. */
 static long long duration_ms(const char *text) {
     size_t n;
     const char *s = strip(text, &n);
@@ -458,8 +458,13 @@ static long long duration_ms(const char *text) {
             i += 2;
             continue;
         }
+        if (i + 3 <= n && strncasecmp(s + i, "min", 3) == 0) {
+            total += v * 60000;
+            i += 3;
+            continue;
+        }
         if (i >= n) {
-            return -1;
+            return digits == (int)n ? v * 1000 : -1; /* a bare number is seconds */
         }
         switch (s[i] | 0x20) {
             case 's': total += v * 1000; break;

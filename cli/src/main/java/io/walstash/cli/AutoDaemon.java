@@ -1,7 +1,9 @@
 package io.walstash.cli;
 
-import io.walstash.core.config.Configuration;
-import io.walstash.core.config.Durations;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingCatalogue;
+import io.walstash.core.config.Settings;
 import io.walstash.core.io.Digests;
 import java.io.File;
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -38,27 +41,25 @@ import java.util.TreeMap;
  * it and lives in a private directory of this OS user.
  */
 final class AutoDaemon {
-    static final String MODE = "WALSTASH_DAEMON";
-    static final String IDLE = "WALSTASH_DAEMON_IDLE";
-    static final String WAIT = "WALSTASH_DAEMON_WAIT";
-    /** Recovery's end and PostgreSQL's shutdown leave a daemon behind for at most this long. */
-    static final Duration DEFAULT_IDLE = Duration.ofMinutes(2);
-    /** How long a call waits for the daemon it started before working alone (README: measured). */
-    static final Duration DEFAULT_WAIT = Duration.ofSeconds(3);
+    static final String MODE = CliSettings.DAEMON.name();
     /** `required` waits longer: failing is worse than a slow first call. */
     static final Duration REQUIRED_WAIT = Duration.ofSeconds(30);
     /** A start marker older than this belongs to a start that failed: the next call may try again. */
     static final Duration STALE_START = Duration.ofSeconds(30);
     static final String CONFIG_DIGEST = "WALSTASH_CONFIG_SHA256";
 
-    /** Setting names whose values the client sends and the digest covers, by prefix. */
-    private static final List<String> PREFIXES = List.of("WALSTASH_", "WALG_", "AWS_", "AZURE_", "GOOGLE_");
-    /** Settings of those prefixes that change neither what is written nor what is answered. */
-    private static final List<String> EXCLUDED = List.of(MODE, IDLE, WAIT, DaemonClient.SOCKET, "WALSTASH_LOG_LEVEL",
-            "WALG_LOG_LEVEL", "WALSTASH_JAVA_OPTS", "WALSTASH_NATIVE_CLIENT", "WALSTASH_CDS", "WALSTASH_LAUNCHER",
-            "WALSTASH_CONFIG", CONFIG_DIGEST);
-    /** Parts of names whose values are secrets: only their SHA-256 leaves the process. */
-    private static final List<String> SECRET_PARTS = List.of("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL",
+    /**
+     * Setting names whose values the client sends and the digest covers, by prefix: undeclared ones
+     * too, because the SDKs read names walstash does not declare (AWS_PROFILE, AZURE_CLIENT_ID …).
+     */
+    static final List<String> PREFIXES = List.of("WALSTASH_", "WALG_", "AWS_", "AZURE_", "GOOGLE_");
+    /**
+     * Parts of names whose values are secrets: only their SHA-256 leaves the process. Declared secrets
+     * are hashed by their declaration; this covers the names nobody declares, and the places that see
+     * no adapter's declarations (the JVM fast path on two jars, the C client): SettingsCatalogueTest
+     * checks that every declared secret of those prefixes matches a part here, so all hash alike.
+     */
+    static final List<String> SECRET_PARTS = List.of("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL",
             "CONNECTION_STRING", "SAS", "SSE_C", "WEBHOOK");
     private static final String SECRET_PREFIX = "sha256:";
 
@@ -108,7 +109,7 @@ final class AutoDaemon {
         }
         if (configFile != null) {
             Path file = Path.of(workingDirectory).resolve(configFile);
-            settings.put("WALSTASH_CONFIG", file.toString());
+            settings.put(CoreSettings.CONFIG_FILE.name(), file.toString());
             settings.put(CONFIG_DIGEST, sha256(Files.readAllBytes(file)));
         }
         return settings;
@@ -123,12 +124,12 @@ final class AutoDaemon {
             return environment;
         }
         Map<String, String> amended = new HashMap<>(environment);
-        for (Map.Entry<String, String> option : Map.of(Configuration.STORAGE, storage == null ? "" : storage,
-                Configuration.COMPRESSION, compression == null ? "" : compression).entrySet()) {
+        for (Map.Entry<String, String> option : Map.of(CoreSettings.STORAGE.name(), storage == null ? "" : storage,
+                CoreSettings.COMPRESSION.name(), compression == null ? "" : compression).entrySet()) {
             if (!option.getValue().isEmpty()) {
                 amended.remove(option.getKey());
-                for (String alias : Configuration.ALIASES.get(option.getKey())) { // a loop: a lambda costs the client milliseconds
-                    amended.remove(alias);
+                for (String alias : SettingCatalogue.current().named(option.getKey()).orElseThrow().names()) {
+                    amended.remove(alias); // a loop: a lambda costs the client milliseconds
                 }
                 amended.put(option.getKey(), option.getValue());
             }
@@ -136,10 +137,20 @@ final class AutoDaemon {
         return amended;
     }
 
+    /**
+     * Whether {@code name} is part of a daemon's configuration: a name of those prefixes that no
+     * declaration marks neutral (the daemon's and launcher's own, the log level: all declared by core
+     * and the CLI, so the fast path, which sees no adapter, agrees). The config file is covered by its
+     * absolute path and content digest instead.
+     */
     static boolean relevant(String name) {
         for (String prefix : PREFIXES) {
             if (name.startsWith(prefix)) {
-                return !EXCLUDED.contains(name);
+                if (name.equals(CONFIG_DIGEST)) {
+                    return false;
+                }
+                Optional<Setting<?>> declared = SettingCatalogue.current().named(name);
+                return declared.isEmpty() || !declared.get().neutral();
             }
         }
         return false;
@@ -150,12 +161,12 @@ final class AutoDaemon {
         if (value.startsWith(SECRET_PREFIX)) {
             return value;
         }
+        Optional<Setting<?>> declared = SettingCatalogue.current().named(name);
+        boolean secret = declared.isPresent() && declared.get().secret();
         for (String part : SECRET_PARTS) {
-            if (name.contains(part)) {
-                return SECRET_PREFIX + sha256(value.getBytes(StandardCharsets.UTF_8));
-            }
+            secret |= name.contains(part);
         }
-        return value;
+        return secret ? SECRET_PREFIX + sha256(value.getBytes(StandardCharsets.UTF_8)) : value;
     }
 
     /** Names the configuration: SHA-256 over a version tag, the working directory, then each {@code name=value}, NUL-ended. */
@@ -304,17 +315,9 @@ final class AutoDaemon {
         }
     }
 
-    /** How long an idle auto daemon lives ({@link #IDLE}); how long a call waits for one it started ({@link #WAIT}). */
-    static Duration duration(Map<String, String> environment, String name, Duration fallback) {
-        String value = environment.get(name);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Durations.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
+    /** How long a call waits for a daemon it started: the environment's {@code WALSTASH_DAEMON_WAIT}, as the C client reads it. */
+    static Duration waitForStart(Map<String, String> environment) {
+        return CliSettings.DAEMON_WAIT.get(Settings.of(environment));
     }
 
     static int uid() throws IOException {

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.backup.BackupFetch;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
@@ -80,7 +81,7 @@ final class BackupFetchCommand implements Callable<Integer> {
                 }
                 map.put(mapping.substring(0, eq), Path.of(mapping.substring(eq + 1)));
             }
-            int concurrency = BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4);
+            int concurrency = CoreSettings.DOWNLOAD_CONCURRENCY.get(configuration.settings());
             return new BackupFetch.Options(destination, force, map, Math.max(1, concurrency), walDirectory,
                     tablespacesFromManifest);
         }

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.archive.ForeignRepositoryException;
 import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
@@ -7,7 +8,6 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
-import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -59,18 +59,11 @@ final class BackupPushCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Configuration configuration = config.load();
         Settings settings = configuration.settings();
-        int steps = deltaMaxSteps != null ? deltaMaxSteps : intSetting(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
-        int concurrency = intSetting(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
-        Duration stopTimeout = Duration.ofSeconds(intSetting(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
-        long partSize = io.walstash.core.config.SettingValues.bytes(settings, "WALSTASH_BACKUP_PART_SIZE",
-                BackupPush.DEFAULT_PART_SIZE);
-        if (partSize < 1) {
-            throw new IllegalArgumentException("WALSTASH_BACKUP_PART_SIZE must be at least 1 byte, not " + partSize);
-        }
-        String origin = settings.get("WALSTASH_DELTA_ORIGIN").orElse("LATEST").toUpperCase(java.util.Locale.ROOT);
-        if (!origin.equals("LATEST") && !origin.equals("LATEST_FULL")) {
-            throw new IllegalArgumentException("WALSTASH_DELTA_ORIGIN must be LATEST or LATEST_FULL, not " + origin);
-        }
+        int steps = deltaMaxSteps != null ? deltaMaxSteps : CoreSettings.DELTA_MAX_STEPS.get(settings);
+        int concurrency = CoreSettings.UPLOAD_CONCURRENCY.get(settings);
+        Duration stopTimeout = CoreSettings.BACKUP_STOP_TIMEOUT.get(settings);
+        long partSize = CoreSettings.BACKUP_PART_SIZE.get(settings);
+        String origin = CoreSettings.DELTA_ORIGIN.get(settings);
         long started = System.nanoTime();
         try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
              Connection connection = PostgresConnection.open(settings)) {
@@ -104,9 +97,5 @@ final class BackupPushCommand implements Callable<Integer> {
                         + ", but the server is system " + system + "; give each cluster its own storage prefix");
             }
         }
-    }
-
-    static int intSetting(Settings settings, String name, int fallback) {
-        return SettingValues.count(settings, name, fallback);
     }
 }

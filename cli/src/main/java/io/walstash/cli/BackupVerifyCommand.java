@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
@@ -77,13 +78,13 @@ final class BackupVerifyCommand implements Callable<Integer> {
                 backups = List.of(catalog.resolve(which == null ? BackupCatalog.LATEST : which.name));
             }
             int concurrency = Math.max(1,
-                    BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4));
+                    CoreSettings.DOWNLOAD_CONCURRENCY.get(configuration.settings()));
             RestoreTest test = null;
             if (restoreTest) {
-                String role = System.getenv().getOrDefault("PGUSER", "postgres");
+                String role = CoreSettings.PGUSER.find(configuration.settings()).orElse("postgres");
                 test = new RestoreTest(storage, Codecs.installed(), new RestoreTest.Settings(
-                        PostgresBinaries.find(System.getenv()), OsUser.current(),
-                        RestoreCommand.walFetchCommand(config, configuration), role.isBlank() ? "postgres" : role,
+                        PostgresBinaries.find(configuration.settings()), OsUser.current(configuration.settings()),
+                        RestoreCommand.walFetchCommand(config, configuration), role,
                         Path.of(System.getProperty("java.io.tmpdir")), timeout, concurrency), err);
             }
             report = new BackupVerifier(storage, Codecs.installed(), concurrency, err).verify(backups, test);

@@ -1,6 +1,7 @@
 package io.walstash.cli;
 
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,13 +29,13 @@ final class ConfigOptions {
     Configuration load(Map<String, String> commandOptions) throws IOException {
         Map<String, String> options = new HashMap<>(commandOptions);
         if (storage != null) {
-            options.put(Configuration.STORAGE, storage);
+            options.put(CoreSettings.STORAGE.name(), storage);
         }
         if (compression != null) {
-            options.put(Configuration.COMPRESSION, compression);
+            options.put(CoreSettings.COMPRESSION.name(), compression);
         }
         if (configFile != null) {
-            options.put(Configuration.CONFIG_FILE, configFile);
+            options.put(CoreSettings.CONFIG_FILE.name(), configFile);
         }
         return Configuration.load(options, System.getenv());
     }

@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
@@ -27,7 +28,7 @@ import java.util.SortedMap;
  * identical re-push.
  */
 final class DaemonClient {
-    static final String SOCKET = "WALSTASH_DAEMON_SOCKET";
+    static final String SOCKET = CliSettings.DAEMON_SOCKET.name();
     static final String SOCKET_OPTION = "--daemon-socket";
     /** Returned when the daemon did not serve the request. */
     static final int NOT_SERVED = -1;
@@ -78,7 +79,8 @@ final class DaemonClient {
             return ExitCode.INVALID_INPUT.code();
         }
         try {
-            String configFile = call.configOption() != null ? call.configOption() : nonBlank(environment.get(Configuration.CONFIG_FILE));
+            String configFile = call.configOption() != null ? call.configOption() : nonBlank(environment.get(CoreSettings.CONFIG_FILE.name()));
+            environment = withConfiguredLogLevel(environment, configFile);
             String socket = socket(call, environment, configFile);
             if (call.socketOption() != null && socket == null) {
                 return NOT_SERVED; // an empty --daemon-socket= turns every daemon off
@@ -141,7 +143,7 @@ final class DaemonClient {
     /** Starts the auto daemon (unless another call is starting it) and asks it, waiting for it a bounded time. */
     private static Answer startAndAsk(AutoDaemon.Mode mode, Path socket, DaemonProtocol.Request request, Call call,
                                       Map<String, String> environment, PrintStream err) throws IOException {
-        String launcher = nonBlank(environment.get("WALSTASH_LAUNCHER"));
+        String launcher = nonBlank(environment.get(CoreSettings.LAUNCHER.name()));
         if (launcher == null) {
             return new Answer(Answer.Kind.FAILED, NOT_SERVED, "no launcher (WALSTASH_LAUNCHER) to start a daemon with");
         }
@@ -155,7 +157,7 @@ final class DaemonClient {
         boolean started = AutoDaemon.start(socket, launcher, options, Path.of(request.workingDirectory()));
         debug(environment, err, started ? "started a daemon for " + socket : "another call is starting the daemon for " + socket);
         Duration wait = mode == AutoDaemon.Mode.REQUIRED ? AutoDaemon.REQUIRED_WAIT
-                : AutoDaemon.duration(environment, AutoDaemon.WAIT, AutoDaemon.DEFAULT_WAIT);
+                : AutoDaemon.waitForStart(environment);
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             boolean starting = Files.exists(AutoDaemon.startMarker(socket));
@@ -271,9 +273,38 @@ final class DaemonClient {
         return value == null || value.isBlank() ? null : value.strip();
     }
 
+    /**
+     * The environment, with the config file's log level added when the environment sets none: the
+     * JVM client's debug lines follow the merged configuration like everything else. (The C client's
+     * follow the environment only: it parses no config file.)
+     */
+    static Map<String, String> withConfiguredLogLevel(Map<String, String> environment, String configFile) throws IOException {
+        if (configFile == null || logLevel(environment) != null) {
+            return environment;
+        }
+        String level = logLevel(ConfigFile.read(Path.of(configFile)));
+        if (level == null) {
+            return environment;
+        }
+        Map<String, String> amended = new HashMap<>(environment);
+        amended.put(CoreSettings.LOG_LEVEL.name(), level);
+        return amended;
+    }
+
+    /** WALSTASH_LOG_LEVEL or its aliases, in the declared order; a loop: a lambda costs the client milliseconds. */
+    private static String logLevel(Map<String, String> values) {
+        for (String name : CoreSettings.LOG_LEVEL.names()) {
+            String level = nonBlank(values.get(name));
+            if (level != null) {
+                return level;
+            }
+        }
+        return null;
+    }
+
     private static void debug(Map<String, String> environment, PrintStream err, String message) {
-        String level = environment.getOrDefault(Configuration.LOG_LEVEL, environment.get("WALG_LOG_LEVEL"));
-        if (level != null && level.strip().equalsIgnoreCase("debug")) {
+        String level = logLevel(environment);
+        if (level != null && level.equalsIgnoreCase("debug")) {
             err.println("walstash: debug: " + message);
         }
     }

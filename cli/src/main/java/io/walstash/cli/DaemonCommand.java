@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -55,7 +56,7 @@ final class DaemonCommand implements Callable<Integer> {
         if (auto) {
             return serveAuto(configuration);
         }
-        Path path = socket != null ? socket : configuration.settings().get(DaemonClient.SOCKET).map(Path::of)
+        Path path = socket != null ? socket : CliSettings.DAEMON_SOCKET.find(configuration.settings()).map(Path::of)
                 .orElseThrow(() -> new IllegalArgumentException("no socket: pass --socket or set " + DaemonClient.SOCKET));
         WalService wal = WalService.open(configuration, VersionProvider.writer(), WalService.Mode.DAEMON);
         serve(DaemonServer.start(path, wal, configuration, threads, System.err), wal, configuration);
@@ -71,11 +72,11 @@ final class DaemonCommand implements Callable<Integer> {
         Map<String, String> environment = System.getenv();
         String workingDirectory = System.getProperty("user.dir");
         String configFile = config.configFile != null ? config.configFile
-                : Optional.ofNullable(environment.get(Configuration.CONFIG_FILE)).filter(s -> !s.isBlank()).map(String::strip).orElse(null);
+                : Optional.ofNullable(environment.get(CoreSettings.CONFIG_FILE.name())).filter(s -> !s.isBlank()).map(String::strip).orElse(null);
         SortedMap<String, String> settings = AutoDaemon.settings(
                 AutoDaemon.withOptions(environment, config.storage, config.compression), configFile, workingDirectory);
         Path path = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
-        Duration idle = AutoDaemon.duration(environment, AutoDaemon.IDLE, AutoDaemon.DEFAULT_IDLE);
+        Duration idle = CliSettings.DAEMON_IDLE.get(configuration.settings());
         try (FileChannel lockFile = FileChannel.open(AutoDaemon.lock(path), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
              FileLock lock = lockFile.tryLock()) {

@@ -3,6 +3,9 @@ package io.walstash.cli;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingCatalogue;
 import io.walstash.core.storage.StorageLocation;
 import java.io.Closeable;
 import java.io.IOException;
@@ -296,7 +299,7 @@ final class DaemonServer implements Closeable {
         }
         try {
             Configuration client = Configuration.load(Map.of(), clientSettings);
-            if (client.settings().get(Configuration.STORAGE).isPresent()) {
+            if (client.settings().get(CoreSettings.STORAGE.name()).isPresent()) {
                 StorageLocation theirs = client.storage();
                 StorageLocation ours = configuration.storage();
                 if (!theirs.equals(ours)) {
@@ -309,14 +312,14 @@ final class DaemonServer implements Closeable {
                 return "the client's compression " + theirCodec + " is not the daemon's " + ourCodec;
             }
             Set<String> given = new TreeSet<>(clientSettings.keySet());
-            Optional<String> file = client.settings().get(Configuration.CONFIG_FILE);
+            Optional<String> file = client.settings().get(CoreSettings.CONFIG_FILE.name());
             if (file.isPresent()) {
                 given.addAll(ConfigFile.read(Path.of(file.get())).keySet());
             }
             for (String name : given) {
                 String canonical = canonical(name);
-                if (!AutoDaemon.relevant(canonical) || canonical.equals(Configuration.STORAGE)
-                        || canonical.equals(Configuration.COMPRESSION)) {
+                if (!AutoDaemon.relevant(canonical) || canonical.equals(CoreSettings.STORAGE.name())
+                        || canonical.equals(CoreSettings.COMPRESSION.name())) {
                     continue;
                 }
                 Optional<String> theirs = client.settings().get(canonical).map(v -> AutoDaemon.wire(canonical, v));
@@ -333,12 +336,7 @@ final class DaemonServer implements Closeable {
 
     /** walstash's name for {@code name}, which may be one of WAL-G's aliases. */
     private static String canonical(String name) {
-        for (Map.Entry<String, List<String>> aliases : Configuration.ALIASES.entrySet()) {
-            if (aliases.getValue().contains(name)) {
-                return aliases.getKey();
-            }
-        }
-        return name;
+        return SettingCatalogue.current().named(name).map(Setting::name).orElse(name);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

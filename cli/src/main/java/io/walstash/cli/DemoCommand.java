@@ -1,5 +1,9 @@
 package io.walstash.cli;
 
+import java.util.Optional;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Settings;
 import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
@@ -53,8 +57,9 @@ final class DemoCommand implements Callable<Integer> {
         if (scale < 1 || transactions < 1) {
             throw new IllegalArgumentException("--scale and --transactions must be at least 1");
         }
-        PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
-        OsUser user = OsUser.current();
+        Settings settings = Configuration.load(Map.of(), System.getenv()).settings();
+        PostgresBinaries binaries = PostgresBinaries.find(settings);
+        OsUser user = OsUser.current(settings);
         Path work = Files.createTempDirectory("walstash-demo-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
         user.own(work);
@@ -79,8 +84,9 @@ final class DemoCommand implements Callable<Integer> {
             source.switchWalAndWaitForArchive(WAIT);
             step("initdb, start a source cluster with archive_command = walstash wal-push, archive one segment", t);
 
-            Map<String, String> backupEnv = Map.of("WALSTASH_STORAGE", storage, "PGHOST", "127.0.0.1",
-                    "PGPORT", Integer.toString(source.port()), "PGUSER", "postgres", "PGDATABASE", "postgres");
+            Map<String, String> backupEnv = Map.of(CoreSettings.STORAGE.name(), storage, CoreSettings.PGHOST.name(), "127.0.0.1",
+                    CoreSettings.PGPORT.name(), Integer.toString(source.port()), CoreSettings.PGUSER.name(), "postgres",
+                    CoreSettings.PGDATABASE.name(), "postgres");
             t = System.nanoTime();
             source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
             String full = backupName(shell(user, backupEnv, walstash + " backup-push --full " + source.dataDirectory()));
@@ -120,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
             source.stop();
 
             t = System.nanoTime();
-            shell(user, Map.of("WALSTASH_STORAGE", storage), walstash + " restore " + restored.dataDirectory()
+            shell(user, Map.of(CoreSettings.STORAGE.name(), storage), walstash + " restore " + restored.dataDirectory()
                     + " --target-time '" + target + "' --target-action promote");
             restored.configure(Map.of("archive_mode", "off"));
             restored.start();
@@ -192,9 +198,9 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The walstash command PostgreSQL runs: this very launcher, or this JVM's class path when run from a build. */
     static String launcher() {
-        String launcher = System.getenv("WALSTASH_LAUNCHER");
-        if (launcher != null && !launcher.isBlank()) {
-            return shellQuote(launcher);
+        Optional<String> launcher = CoreSettings.LAUNCHER.find(Settings.of(System.getenv()));
+        if (launcher.isPresent()) {
+            return shellQuote(launcher.get());
         }
         return javaCommand(System.getProperty("java.class.path"));
     }

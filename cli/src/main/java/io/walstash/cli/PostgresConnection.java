@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,20 +13,20 @@ final class PostgresConnection {
     }
 
     static Connection open(Settings settings) throws SQLException {
-        String host = settings.get("PGHOST").orElse("localhost");
+        String host = CoreSettings.PGHOST.get(settings);
         if (host.startsWith("/")) {
             throw new IllegalArgumentException("PGHOST=" + host + " is a Unix socket directory, which PgJDBC can't use;"
                     + " set PGHOST to a TCP host such as 127.0.0.1");
         }
-        String port = settings.get("PGPORT").orElse("5432");
+        String port = CoreSettings.PGPORT.get(settings);
         if (!port.matches("\\d{1,5}")) {
             throw new IllegalArgumentException("PGPORT must be a port number, not " + port);
         }
-        String user = settings.get("PGUSER").orElse(System.getProperty("user.name"));
-        String database = settings.get("PGDATABASE").orElse(user);
+        String user = CoreSettings.PGUSER.find(settings).orElse(System.getProperty("user.name"));
+        String database = CoreSettings.PGDATABASE.find(settings).orElse(user);
         Properties properties = new Properties();
         properties.setProperty("user", user);
-        settings.get("PGPASSWORD").ifPresent(p -> properties.setProperty("password", p));
+        CoreSettings.PGPASSWORD.find(settings).ifPresent(p -> properties.setProperty("password", p));
         properties.setProperty("ApplicationName", "walstash");
         properties.setProperty("connectTimeout", "30");
         return DriverManager.getConnection(url(host, port, database), properties);

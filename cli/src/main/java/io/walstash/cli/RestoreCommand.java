@@ -6,6 +6,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.RecoveryTarget;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
@@ -122,7 +123,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (config.configFile != null) {
             command.append(" --config ").append(shellQuote(Path.of(config.configFile).toAbsolutePath().toString()));
         } else {
-            configuration.settings().get(Configuration.CONFIG_FILE).ifPresent(f ->
+            configuration.settings().get(CoreSettings.CONFIG_FILE.name()).ifPresent(f ->
                     command.append(" --config ").append(shellQuote(Path.of(f).toAbsolutePath().toString())));
         }
         return command.append(" %f %p").toString();

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
@@ -31,7 +32,6 @@ import picocli.CommandLine.Spec;
                 + " when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver. With --max-backup-age or"
                 + " --max-archive-lag it exits 8 when a threshold is crossed, one line on stderr per threshold.")
 final class StatusCommand implements Callable<Integer> {
-    static final String SPOOL = "WALSTASH_SPOOL";
 
     @Spec
     CommandSpec spec;
@@ -70,7 +70,7 @@ final class StatusCommand implements Callable<Integer> {
                 duration("--max-archive-lag", maxArchiveLag));
         Configuration configuration = config.load();
         Settings settings = configuration.settings();
-        Optional<Path> spoolDirectory = Optional.ofNullable(spool).or(() -> settings.get(SPOOL).map(Path::of));
+        Optional<Path> spoolDirectory = Optional.ofNullable(spool).or(() -> CoreSettings.SPOOL.find(settings).map(Path::of));
         Optional<SpoolBacklog> backlog = spoolDirectory.isPresent()
                 ? Optional.of(SpoolBacklog.read(spoolDirectory.get())) : Optional.empty();
         Optional<PgArchiver> archiver = archiver(settings);
@@ -107,7 +107,7 @@ final class StatusCommand implements Callable<Integer> {
      * reported, not fatal: the repository's own facts are still worth showing.
      */
     private static Optional<PgArchiver> archiver(Settings settings) {
-        if (settings.get("PGHOST").isEmpty() && settings.get("PGPORT").isEmpty()) {
+        if (CoreSettings.PGHOST.find(settings).isEmpty() && CoreSettings.PGPORT.find(settings).isEmpty()) {
             return Optional.empty();
         }
         try (Connection connection = PostgresConnection.open(settings)) {

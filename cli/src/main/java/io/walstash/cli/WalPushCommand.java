@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.spool.Spool;
@@ -44,7 +45,7 @@ final class WalPushCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long started = System.nanoTime();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, String> options = spool == null ? Map.of() : Map.of(Spool.DIRECTORY, spool.toString());
+        Map<String, String> options = spool == null ? Map.of() : Map.of(CoreSettings.SPOOL.name(), spool.toString());
         try (WalRequests wal = WalService.open(config.load(options), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
                 err::println)) {
             WalOutcome outcome = WalOutcome.push(wal, path, started);

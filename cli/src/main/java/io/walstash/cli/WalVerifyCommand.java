@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
@@ -51,7 +52,7 @@ final class WalVerifyCommand implements Callable<Integer> {
         Configuration configuration = config.load();
         WalChainReport report;
         try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
-            int concurrency = BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4);
+            int concurrency = CoreSettings.DOWNLOAD_CONCURRENCY.get(configuration.settings());
             report = new WalChainVerifier(storage, Codecs.installed(), Clock.systemUTC())
                     .verify(window, deep, Math.max(1, concurrency));
         }

@@ -1,6 +1,12 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.SettingCatalogue;
+import io.walstash.core.config.Settings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,49 +20,7 @@ import picocli.CommandLine.Spec;
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
                 BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class,
                 DaemonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
-        footerHeading = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n",
-        footer = {
-                "  WALSTASH_STORAGE      repository URI, e.g. file:///var/lib/walstash",
-                "                        WAL-G aliases: WALG_FILE_PREFIX (a path),",
-                "                        WALG_S3_PREFIX, WALG_GS_PREFIX, WALG_AZ_PREFIX",
-                "  WALSTASH_COMPRESSION  zstd (default), lz4, gzip, xz, lzma, brotli, none",
-                "                        WAL-G alias: WALG_COMPRESSION_METHOD",
-                "  WALSTASH_DELTA_MAX_STEPS       deltas after a full backup, 0 = always full (WALG_DELTA_MAX_STEPS)",
-                "  WALSTASH_DELTA_ORIGIN          LATEST (default) or LATEST_FULL: what a delta is taken against",
-                "  WALSTASH_UPLOAD_CONCURRENCY    files read and stored at once by backup-push and wal-push, default 4",
-                "  WALSTASH_LOOKAHEAD             ready segments one wal-push uploads ahead, default 32, 0 = off",
-                "  WALSTASH_SPOOL                 wal-push: local directory for WAL while storage is unreachable",
-                "  WALSTASH_SPOOL_MAX_SIZE        the spool's limit, default 1GiB (sizes like 512MiB)",
-                "  WALSTASH_RETRIES               retries of a failed storage request, default 3 (backoff from",
-                "                                 WALSTASH_RETRY_BASE, default 1s, doubling, with jitter)",
-                "  WALSTASH_REQUEST_TIMEOUT       the most one storage request may take, default 120s",
-                "  WALSTASH_DOWNLOAD_CONCURRENCY  files fetched at once by backup-fetch and restore, and WAL",
-                "                                 segments wal-fetch prefetches ahead (0 = none), default 4",
-                "  WALSTASH_FETCH_ATTEMPTS        tries of each wal-fetch download (transient failures), default 3",
-                "  WALSTASH_FETCH_TIMEOUT         seconds one try may take before it is cut off, default 60",
-                "  WALSTASH_BACKUP_STOP_TIMEOUT   seconds pg_backup_stop may wait for archiving, default 600",
-                "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults);",
-                "                        status reads pg_stat_archiver when PGHOST or PGPORT is set",
-                "  WALSTASH_NOTIFY_WEBHOOK  URL (a secret, never printed) sent a JSON message when",
-                "                        wal-push, backup-push, wal-verify or backup-verify fails,",
-                "                        or status finds a threshold crossed",
-                "  WALSTASH_NOTIFY_TIMEOUT  bound on the webhook's connect and answer, default 3s",
-                "  WALSTASH_CONFIG       a NAME=value file; a WAL-G .env works unchanged",
-                "  WALSTASH_LOG_LEVEL    debug adds stack traces to errors (WALG_LOG_LEVEL)",
-                "  WALSTASH_DAEMON       auto (default): wal-push/wal-fetch ask the daemon of their",
-                "                        configuration, starting it when none answers; off; required",
-                "  WALSTASH_DAEMON_IDLE  an auto daemon exits after this long without a request, default 2m",
-                "  WALSTASH_DAEMON_WAIT  how long the call that starts it waits for it, default 3s",
-                "  WALSTASH_DAEMON_SOCKET  wal-push/wal-fetch ask the daemon listening here first",
-                "                        (walstash daemon); without an answer they work alone",
-                "  WALSTASH_JAVA_OPTS    extra JVM options for the launcher",
-                "  WALSTASH_NATIVE_CLIENT  off: reach the daemon through the JVM, not bin/walstash-client",
-                "  WALSTASH_CDS          off: no class-data sharing archive in ~/.cache/walstash",
-                "  PG_BIN                PostgreSQL binaries for demo",
-                "",
-                "PostgreSQL:",
-                "  archive_command = '/path/to/walstash/bin/walstash wal-push %%p'",
-                "  restore_command = '/path/to/walstash/bin/walstash wal-fetch %%f %%p'"})
+        footerHeading = SettingsHelp.HEADING)
 final class WalstashCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -86,11 +50,12 @@ final class WalstashCommand implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new WalstashCommand());
+        commandLine.getCommandSpec().usageMessage().footer(SettingsHelp.lines(SettingCatalogue.current()).toArray(String[]::new));
         applyExitCodeHelp(commandLine);
         commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println(WalOutcome.failure(failure).message());
-            if (isDebug()) {
+            if (isDebug(cmd)) {
                 failure.printStackTrace(err);
             }
             err.flush();
@@ -113,11 +78,19 @@ final class WalstashCommand implements Runnable {
         commandLine.getSubcommands().values().forEach(WalstashCommand::applyExitCodeHelp);
     }
 
-    private static boolean isDebug() {
-        String level = System.getenv("WALSTASH_LOG_LEVEL");
-        if (level == null) {
-            level = System.getenv("WALG_LOG_LEVEL");
+    /**
+     * WALSTASH_LOG_LEVEL as the environment and the config file (--config, else WALSTASH_CONFIG) set
+     * it; the environment alone when that file can't be read.
+     */
+    private static boolean isDebug(CommandLine cmd) {
+        String configOption = cmd.getParseResult() == null ? null : cmd.getParseResult().matchedOptionValue("--config", null);
+        Settings settings;
+        try {
+            settings = Configuration.load(configOption == null ? Map.of() : Map.of(CoreSettings.CONFIG_FILE.name(), configOption),
+                    System.getenv()).settings();
+        } catch (IOException | RuntimeException e) {
+            settings = Settings.of(System.getenv());
         }
-        return level != null && level.strip().equalsIgnoreCase("debug");
+        return CoreSettings.LOG_LEVEL.find(settings).filter(level -> level.equalsIgnoreCase("debug")).isPresent();
     }
 }

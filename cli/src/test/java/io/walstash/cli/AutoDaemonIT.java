@@ -252,9 +252,9 @@ class AutoDaemonIT {
         environment.put("WALSTASH_STORAGE", "file://" + repository);
         environment.put("XDG_RUNTIME_DIR", runtime.toString());
         environment.put(AutoDaemon.MODE, "auto");
-        environment.put(AutoDaemon.IDLE, "2m");
+        environment.put(CliSettings.DAEMON_IDLE.name(), "2m");
         // counting the requests a daemon served needs the first call to wait for it, however busy the machine
-        environment.put(AutoDaemon.WAIT, "2m");
+        environment.put(CliSettings.DAEMON_WAIT.name(), "2m");
         for (int i = 0; i < more.length; i += 2) {
             environment.put(more[i], more[i + 1]);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.testing.WalSegmentFiles;
 import io.walstash.core.testing.WebhookReceiver;
 import java.io.ByteArrayInputStream;
@@ -91,7 +92,7 @@ class DaemonTest {
         try (WebhookReceiver receiver = WebhookReceiver.start(200)) {
             String secretPath = "/services/T000/B000/daemon-secret-token";
             Path socket = dir.resolve("n.sock");
-            daemon(socket, Map.of(Configuration.STORAGE, storage("notified"),
+            daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("notified"),
                     "WALSTASH_NOTIFY_WEBHOOK", receiver.url(secretPath)));
             Map<String, String> environment = Map.of(DaemonClient.SOCKET, socket.toString());
             Path first = WalSegmentFiles.segment(Files.createDirectories(dir.resolve("a")), "000000010000000000000002", SYSTEM_ID, 1);
@@ -113,7 +114,7 @@ class DaemonTest {
     @Test
     void daemonAnswersExactlyAsTheCommandLine() throws IOException {
         Path socket = dir.resolve("d.sock");
-        daemon(socket, Map.of(Configuration.STORAGE, storage("by-daemon")));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("by-daemon")));
         Map<String, String> environment = Map.of(DaemonClient.SOCKET, socket.toString());
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
         Path first = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1);
@@ -156,7 +157,7 @@ class DaemonTest {
     void aFetchThatMustStopArchiveRecoveryIsAnsweredFatallyByDaemonAndCommandLineAlike() throws IOException {
         Path socket = dir.resolve("d.sock");
         String repository = storage("repo");
-        daemon(socket, Map.of(Configuration.STORAGE, repository));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), repository));
         Path source = Files.createDirectories(dir.resolve("source"));
         Path segment = WalSegmentFiles.segment(source, "000000010000000000000002", SYSTEM_ID, 1);
         assertThat(CliRun.of("wal-push", "--storage", repository, segment.toString()).exitCode()).isZero();
@@ -196,7 +197,7 @@ class DaemonTest {
     @Test
     void relativePathsMeanTheClientsWorkingDirectory() throws IOException {
         Path socket = dir.resolve("d.sock");
-        daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("repo")));
         Path cwd = Path.of(System.getProperty("user.dir"));
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
         WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1);
@@ -208,7 +209,7 @@ class DaemonTest {
 
     @Test
     void aDaemonByHandDeclinesEverySettingTheClientGivesThatDiffersSecretsComparedByDigest() throws IOException {
-        DaemonServer server = daemon(dir.resolve("d.sock"), Map.of(Configuration.STORAGE, storage("repo"),
+        DaemonServer server = daemon(dir.resolve("d.sock"), Map.of(CoreSettings.STORAGE.name(), storage("repo"),
                 "WALSTASH_LOOKAHEAD", "8", "AWS_SECRET_ACCESS_KEY", "s3cr3t"));
         assertThat(server.mismatch(Map.of("WALSTASH_LOOKAHEAD", "8"))).isNull();
         assertThat(server.mismatch(Map.of("WALSTASH_LOOKAHEAD", "0"))).isEqualTo("the client's WALSTASH_LOOKAHEAD is not the daemon's");
@@ -219,15 +220,15 @@ class DaemonTest {
         assertThat(server.mismatch(Map.of("AWS_SECRET_ACCESS_KEY", AutoDaemon.wire("AWS_SECRET_ACCESS_KEY", "other"))))
                 .isEqualTo("the client's AWS_SECRET_ACCESS_KEY is not the daemon's");
         // settings that change nothing written are not compared
-        assertThat(server.mismatch(Map.of("WALSTASH_LOG_LEVEL", "debug", AutoDaemon.IDLE, "1s"))).isNull();
+        assertThat(server.mismatch(Map.of("WALSTASH_LOG_LEVEL", "debug", CliSettings.DAEMON_IDLE.name(), "1s"))).isNull();
     }
 
     @Test
     void anAutoDaemonServesExactlyItsOwnConfigurationAndNamesOnlyWhatDiffers() throws IOException {
-        Map<String, String> environment = Map.of(Configuration.STORAGE, storage("repo"), "WALSTASH_LOOKAHEAD", "8",
-                "AWS_SECRET_ACCESS_KEY", "s3cr3t", "PATH", "/bin", AutoDaemon.IDLE, "1m");
+        Map<String, String> environment = Map.of(CoreSettings.STORAGE.name(), storage("repo"), "WALSTASH_LOOKAHEAD", "8",
+                "AWS_SECRET_ACCESS_KEY", "s3cr3t", "PATH", "/bin", CliSettings.DAEMON_IDLE.name(), "1m");
         java.util.SortedMap<String, String> own = AutoDaemon.settings(environment, null, dir.toString());
-        assertThat(own).containsOnlyKeys(Configuration.STORAGE, "WALSTASH_LOOKAHEAD", "AWS_SECRET_ACCESS_KEY");
+        assertThat(own).containsOnlyKeys(CoreSettings.STORAGE.name(), "WALSTASH_LOOKAHEAD", "AWS_SECRET_ACCESS_KEY");
         assertThat(own.get("AWS_SECRET_ACCESS_KEY")).startsWith("sha256:").doesNotContain("s3cr3t");
         Configuration configuration = Configuration.of(environment);
         DaemonServer server = DaemonServer.start(dir.resolve("auto.sock"),
@@ -249,20 +250,20 @@ class DaemonTest {
     @Test
     void aClientWhoseSettingsNameAnotherRepositoryOrCodecIsDeclined() throws IOException {
         Path socket = dir.resolve("d.sock");
-        DaemonServer server = daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));
+        DaemonServer server = daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("repo")));
         assertThat(server.mismatch(Map.of())).isNull();
-        assertThat(server.mismatch(Map.of(Configuration.STORAGE, storage("repo")))).isNull();
+        assertThat(server.mismatch(Map.of(CoreSettings.STORAGE.name(), storage("repo")))).isNull();
         assertThat(server.mismatch(Map.of("WALG_FILE_PREFIX", dir.resolve("repo").toString()))).isNull();
-        assertThat(server.mismatch(Map.of(Configuration.STORAGE, storage("elsewhere"))))
+        assertThat(server.mismatch(Map.of(CoreSettings.STORAGE.name(), storage("elsewhere"))))
                 .contains("storage " + storage("elsewhere")).contains("not the daemon's");
         assertThat(server.mismatch(Map.of("WALG_COMPRESSION_METHOD", "lz4"))).contains("compression lz4");
         Path config = Files.writeString(dir.resolve("walstash.env"), "WALSTASH_STORAGE=" + storage("elsewhere") + "\n");
-        assertThat(server.mismatch(Map.of(Configuration.CONFIG_FILE, config.toString()))).contains("elsewhere");
+        assertThat(server.mismatch(Map.of(CoreSettings.CONFIG_FILE.name(), config.toString()))).contains("elsewhere");
 
         // declined: the client leaves the request to the full command line
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
         Path segment = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1);
-        Answer declined = client(Map.of(DaemonClient.SOCKET, socket.toString(), Configuration.STORAGE, storage("elsewhere")),
+        Answer declined = client(Map.of(DaemonClient.SOCKET, socket.toString(), CoreSettings.STORAGE.name(), storage("elsewhere")),
                 "wal-push", segment.toString());
         assertThat(declined.exitCode()).isEqualTo(DaemonClient.NOT_SERVED);
         assertThat(dir.resolve("repo/wal")).doesNotExist();
@@ -317,7 +318,7 @@ class DaemonTest {
     @Test
     void theDaemonDeclinesAClientOfAnotherVersionInItsOwn() throws IOException {
         Path socket = dir.resolve("d.sock");
-        daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("repo")));
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             DataOutputStream out = new DataOutputStream(Channels.newOutputStream(channel));
@@ -334,7 +335,7 @@ class DaemonTest {
     @Test
     void socketIsPrivateAndAStaleOneIsReplacedButNeverALiveOneOrAFile() throws Exception {
         Path socket = dir.resolve("d.sock");
-        Map<String, String> settings = Map.of(Configuration.STORAGE, storage("repo"));
+        Map<String, String> settings = Map.of(CoreSettings.STORAGE.name(), storage("repo"));
         DaemonServer first = daemon(socket, settings);
         assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         try (Stream<Path> entries = Files.list(dir)) {
@@ -361,7 +362,7 @@ class DaemonTest {
     @Test
     void aConnectionThatSendsNothingCannotHoldTheDaemon() throws Exception {
         Path socket = dir.resolve("d.sock");
-        daemon(socket, Map.of(Configuration.STORAGE, storage("repo")), 1, Duration.ofMillis(200));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("repo")), 1, Duration.ofMillis(200));
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
         String segment = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1).toString();
         try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -407,11 +408,11 @@ class DaemonTest {
     @Test
     void socketMayComeFromTheConfigFileAndTheOptionWins() throws IOException {
         Path socket = dir.resolve("d.sock");
-        daemon(socket, Map.of(Configuration.STORAGE, storage("repo")));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("repo")));
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
         String segment = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1).toString();
         Path config = Files.writeString(dir.resolve("walstash.env"), "export WALSTASH_DAEMON_SOCKET='" + socket + "'\n");
-        assertThat(client(Map.of(Configuration.CONFIG_FILE, config.toString()), "wal-push", segment).exitCode()).isZero();
+        assertThat(client(Map.of(CoreSettings.CONFIG_FILE.name(), config.toString()), "wal-push", segment).exitCode()).isZero();
         assertThat(client(Map.of(), "wal-push", "--config", config.toString(), segment).exitCode()).isZero();
         // an empty option turns the daemon off whatever the environment says
         assertThat(client(Map.of(DaemonClient.SOCKET, socket.toString()), "wal-push", "--daemon-socket=", segment).exitCode())

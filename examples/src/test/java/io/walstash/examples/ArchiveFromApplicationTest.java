@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.testing.WalSegmentFiles;
 import io.walstash.examples.embedded.ArchiveFromApplication;
 import io.walstash.examples.plugin.MemoryStorageProvider;
@@ -36,8 +37,8 @@ class ArchiveFromApplicationTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         // mem:// is served only by the example plugin, so this open proves ServiceLoader found it
-        Configuration configuration = Configuration.of(Map.of(Configuration.STORAGE, "mem://app-test",
-                Configuration.COMPRESSION, "lz4"));
+        Configuration configuration = Configuration.of(Map.of(CoreSettings.STORAGE.name(), "mem://app-test",
+                CoreSettings.COMPRESSION.name(), "lz4"));
         try (WalArchive archive = WalArchive.open(configuration, "example test");
              PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
             assertThat(new ArchiveFromApplication(archive, out).archiveAndCheck(files)).isTrue();
@@ -53,7 +54,7 @@ class ArchiveFromApplicationTest {
     void aConflictIsReportedNotOverwritten() throws Exception {
         Path first = WalSegmentFiles.segment(pgWal, "000000010000000000000001", 77, 1);
         Path other = WalSegmentFiles.segment(Files.createDirectory(pgWal.resolve("other")), "000000010000000000000001", 77, 9);
-        Configuration configuration = Configuration.of(Map.of(Configuration.STORAGE, "mem://app-test"));
+        Configuration configuration = Configuration.of(Map.of(CoreSettings.STORAGE.name(), "mem://app-test"));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (WalArchive archive = WalArchive.open(configuration, "example test");
              PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {

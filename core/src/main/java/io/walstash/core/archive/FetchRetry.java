@@ -1,6 +1,6 @@
 package io.walstash.core.archive;
 
-import io.walstash.core.config.SettingValues;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -34,12 +34,9 @@ import java.util.stream.Stream;
  * (temporary files) runs before the next attempt starts, so no late attempt can place a file.
  */
 public final class FetchRetry implements Closeable {
-    public static final String ATTEMPTS = "WALSTASH_FETCH_ATTEMPTS";
-    public static final String TIMEOUT = "WALSTASH_FETCH_TIMEOUT";
-    public static final String OUTAGE_WAIT = "WALSTASH_FETCH_OUTAGE_WAIT";
-    public static final int DEFAULT_ATTEMPTS = 3;
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-    public static final Duration DEFAULT_OUTAGE_WAIT = Duration.ofMinutes(5);
+    public static final int DEFAULT_ATTEMPTS = CoreSettings.FETCH_ATTEMPTS.defaultValue();
+    public static final Duration DEFAULT_TIMEOUT = CoreSettings.FETCH_TIMEOUT.defaultValue();
+    public static final Duration DEFAULT_OUTAGE_WAIT = CoreSettings.FETCH_OUTAGE_WAIT.defaultValue();
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
     /** The longest pause between two tries while waiting out an outage: storage that is back is seen soon. */
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
@@ -80,7 +77,7 @@ public final class FetchRetry implements Closeable {
             throw new IllegalArgumentException("the time limit per attempt must be positive, not " + timeout);
         }
         if (outageWait.isNegative()) {
-            throw new IllegalArgumentException(OUTAGE_WAIT + " must not be negative, not " + outageWait);
+            throw new IllegalArgumentException(CoreSettings.FETCH_OUTAGE_WAIT.name() + " must not be negative, not " + outageWait);
         }
         this.storage = storage;
         this.attempts = attempts;
@@ -96,17 +93,17 @@ public final class FetchRetry implements Closeable {
     }
 
     /**
-     * {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60);
-     * while waiting out an outage, tries go on for {@value #OUTAGE_WAIT} (default 5 minutes).
+     * {@code WALSTASH_FETCH_ATTEMPTS} tries (default 3) of at most {@code WALSTASH_FETCH_TIMEOUT} each (default 60s);
+     * while waiting out an outage, tries go on for {@code WALSTASH_FETCH_OUTAGE_WAIT} (default 5 minutes).
      */
     public static FetchRetry configured(Storage storage, Settings settings, Consumer<String> warnings) {
-        int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
-        Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
-        Duration outageWait = SettingValues.duration(settings, OUTAGE_WAIT, DEFAULT_OUTAGE_WAIT);
+        int attempts = CoreSettings.FETCH_ATTEMPTS.get(settings);
+        Duration timeout = CoreSettings.FETCH_TIMEOUT.get(settings);
+        Duration outageWait = CoreSettings.FETCH_OUTAGE_WAIT.get(settings);
         return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF, outageWait, warnings);
     }
 
-    /** The configured outage wait ({@value #OUTAGE_WAIT}). */
+    /** The configured outage wait ({@code WALSTASH_FETCH_OUTAGE_WAIT}). */
     public Duration outageWait() {
         return outageWait;
     }
@@ -165,7 +162,7 @@ public final class FetchRetry implements Closeable {
             if (waiting || !patience.isZero()) {
                 warnings.accept("walstash: warning: " + what + ": " + firstLine(failure) + "; try " + (tried + 1)
                         + " in " + pause.toMillis() + " ms" + (!patience.isZero()
-                        ? " (waiting up to " + patience.toSeconds() + " s for storage, " + OUTAGE_WAIT + ")" : ""));
+                        ? " (waiting up to " + patience.toSeconds() + " s for storage, " + CoreSettings.FETCH_OUTAGE_WAIT.name() + ")" : ""));
             }
             try {
                 Thread.sleep(pause.toMillis());

@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -49,10 +50,7 @@ import org.slf4j.LoggerFactory;
  * nothing, so the end of the archive is answered as quickly as without prefetch.
  */
 public final class WalPrefetch implements Closeable {
-    public static final String CONCURRENCY = "WALSTASH_DOWNLOAD_CONCURRENCY";
-    public static final int DEFAULT_CONCURRENCY = 4;
-    /** Set by the launcher script to its own path; without it a one-shot fetch does not prefetch. */
-    public static final String LAUNCHER = "WALSTASH_LAUNCHER";
+    public static final int DEFAULT_CONCURRENCY = CoreSettings.DOWNLOAD_CONCURRENCY.defaultValue();
     /** The hidden command the launcher runs as the worker process. */
     public static final String WORKER_COMMAND = "wal-prefetch";
     /** A worker process lives at most this long, then leaves the rest to the next one started. */
@@ -111,7 +109,7 @@ public final class WalPrefetch implements Closeable {
     public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock,
                        Consumer<String> warnings) {
         if (concurrency < 0) {
-            throw new IllegalArgumentException(CONCURRENCY + " must not be negative, not " + concurrency);
+            throw new IllegalArgumentException(CoreSettings.DOWNLOAD_CONCURRENCY.name() + " must not be negative, not " + concurrency);
         }
         this.archive = archive;
         this.retry = retry;
@@ -128,9 +126,9 @@ public final class WalPrefetch implements Closeable {
                 : null;
     }
 
-    /** {@value #CONCURRENCY} (WAL-G's WALG_DOWNLOAD_CONCURRENCY), default {@value #DEFAULT_CONCURRENCY}. */
+    /** {@code WALSTASH_DOWNLOAD_CONCURRENCY} (WAL-G's WALG_DOWNLOAD_CONCURRENCY), default 4. */
     public static int concurrency(Settings settings) {
-        return settings.integer(CONCURRENCY, DEFAULT_CONCURRENCY, 0);
+        return CoreSettings.DOWNLOAD_CONCURRENCY.get(settings);
     }
 
     public boolean enabled() {

@@ -1,7 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.config.Configuration;
-import io.walstash.core.config.SettingValues;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.postgres.RecoveryMode;
 import io.walstash.core.spool.Spool;
@@ -24,10 +24,8 @@ import java.util.function.Consumer;
  * (as they are added) look-ahead, spool, prefetch and retries. The CLI and the daemon both open it.
  */
 public final class WalService implements WalRequests {
-    public static final String UPLOAD_CONCURRENCY = "WALSTASH_UPLOAD_CONCURRENCY";
-    public static final String LOOKAHEAD = "WALSTASH_LOOKAHEAD";
-    public static final int DEFAULT_UPLOAD_CONCURRENCY = 4;
-    public static final int DEFAULT_LOOKAHEAD = 32;
+    public static final int DEFAULT_UPLOAD_CONCURRENCY = CoreSettings.UPLOAD_CONCURRENCY.defaultValue();
+    public static final int DEFAULT_LOOKAHEAD = CoreSettings.LOOKAHEAD.defaultValue();
 
     /** How long the process serving requests lives: it decides what may run in the background. */
     public enum Mode {
@@ -47,14 +45,14 @@ public final class WalService implements WalRequests {
     public record PushOptions(int concurrency, int lookAhead, RetryPolicy retry, Optional<Spool> spool) {
         public PushOptions {
             if (concurrency < 1) {
-                throw new IllegalArgumentException(UPLOAD_CONCURRENCY + " must be at least 1, not " + concurrency);
+                throw new IllegalArgumentException(CoreSettings.UPLOAD_CONCURRENCY.name() + " must be at least 1, not " + concurrency);
             }
         }
 
         /** From the settings: {@code WALSTASH_UPLOAD_CONCURRENCY}, {@code WALSTASH_LOOKAHEAD}, retries, spool. */
         public static PushOptions from(Settings settings) {
-            return new PushOptions(SettingValues.count(settings, UPLOAD_CONCURRENCY, DEFAULT_UPLOAD_CONCURRENCY),
-                    SettingValues.count(settings, LOOKAHEAD, DEFAULT_LOOKAHEAD), RetryPolicy.from(settings),
+            return new PushOptions(CoreSettings.UPLOAD_CONCURRENCY.get(settings),
+                    CoreSettings.LOOKAHEAD.get(settings), RetryPolicy.from(settings),
                     Spool.from(settings));
         }
     }
@@ -108,9 +106,9 @@ public final class WalService implements WalRequests {
         WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
-        workerEnvironment.put(Configuration.STORAGE, configuration.storage().uri().toString());
-        configuration.settings().get(Configuration.CONFIG_FILE)
-                .ifPresent(file -> workerEnvironment.put(Configuration.CONFIG_FILE, file));
+        workerEnvironment.put(CoreSettings.STORAGE.name(), configuration.storage().uri().toString());
+        configuration.settings().get(CoreSettings.CONFIG_FILE.name())
+                .ifPresent(file -> workerEnvironment.put(CoreSettings.CONFIG_FILE.name(), file));
         return over(archive, mode, configuration.settings(), workerEnvironment, warnings);
     }
 
@@ -122,7 +120,7 @@ public final class WalService implements WalRequests {
     /**
      * Serves requests with {@code archive}, which the service then owns. In {@link Mode#DAEMON} prefetch
      * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process through
-     * the launcher that {@link WalPrefetch#LAUNCHER} names, passing it {@code workerEnvironment}, and
+     * the launcher that {@code WALSTASH_LAUNCHER} names, passing it {@code workerEnvironment}, and
      * is off when no launcher is named.
      */
     public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
@@ -134,7 +132,7 @@ public final class WalService implements WalRequests {
         if (mode == Mode.DAEMON) {
             background = new WalPrefetch.InProcess();
         } else {
-            Optional<String> launcher = settings.get(WalPrefetch.LAUNCHER);
+            Optional<String> launcher = CoreSettings.LAUNCHER.find(settings);
             background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")), workerEnvironment);
             if (launcher.isEmpty()) {
                 concurrency = 0;

@@ -11,27 +11,12 @@ import java.util.Optional;
 
 /**
  * walstash's configuration, merged from command-line options, then environment variables, then
- * an optional config file ({@code --config} or {@code WALSTASH_CONFIG}). WAL-G's variable names
- * are accepted as aliases so that an existing WAL-G {@code .env} works unchanged; within one
- * source, walstash's own name wins over an alias.
+ * an optional config file ({@code --config} or {@code WALSTASH_CONFIG}). The other names a
+ * {@link Setting} declares (WAL-G's, so that an existing WAL-G {@code .env} works unchanged) are
+ * resolved source by source from the {@link SettingCatalogue}; within one source, walstash's own
+ * name wins over an alias.
  */
 public final class Configuration {
-    public static final String STORAGE = "WALSTASH_STORAGE";
-    public static final String COMPRESSION = "WALSTASH_COMPRESSION";
-    public static final String CONFIG_FILE = "WALSTASH_CONFIG";
-    public static final String LOG_LEVEL = "WALSTASH_LOG_LEVEL";
-    public static final String DEFAULT_COMPRESSION = "zstd";
-
-    /** walstash names and the WAL-G names accepted for them, in the order they are consulted. */
-    public static final Map<String, List<String>> ALIASES = Map.of(
-            STORAGE, List.of("WALG_S3_PREFIX", "WALG_GS_PREFIX", "WALG_AZ_PREFIX", "WALG_FILE_PREFIX"),
-            COMPRESSION, List.of("WALG_COMPRESSION_METHOD"),
-            LOG_LEVEL, List.of("WALG_LOG_LEVEL"),
-            "WALSTASH_UPLOAD_CONCURRENCY", List.of("WALG_UPLOAD_CONCURRENCY"),
-            "WALSTASH_DOWNLOAD_CONCURRENCY", List.of("WALG_DOWNLOAD_CONCURRENCY"),
-            "WALSTASH_DELTA_MAX_STEPS", List.of("WALG_DELTA_MAX_STEPS"),
-            "WALSTASH_DELTA_ORIGIN", List.of("WALG_DELTA_ORIGIN"));
-
     private record Source(String description, Map<String, String> values) {
         Optional<String> get(String name) {
             return Optional.ofNullable(values.get(name)).map(String::strip).filter(v -> !v.isEmpty());
@@ -39,9 +24,11 @@ public final class Configuration {
     }
 
     private final List<Source> sources;
+    private final SettingCatalogue catalogue;
 
     private Configuration(List<Source> sources) {
         this.sources = List.copyOf(sources);
+        this.catalogue = SettingCatalogue.current();
     }
 
     /**
@@ -53,7 +40,7 @@ public final class Configuration {
         sources.add(new Source("command line", Map.copyOf(options)));
         sources.add(new Source("environment", Map.copyOf(environment)));
         Configuration withoutFile = new Configuration(sources);
-        Optional<String> file = withoutFile.settings().get(CONFIG_FILE);
+        Optional<String> file = CoreSettings.CONFIG_FILE.find(withoutFile.settings());
         if (file.isPresent()) {
             sources.add(new Source("config file " + file.get(), ConfigFile.read(Path.of(file.get()))));
         }
@@ -64,21 +51,44 @@ public final class Configuration {
         return new Configuration(List.of(new Source("given values", new LinkedHashMap<>(values))));
     }
 
-    /** Every setting by its walstash name, aliases resolved; also passes through any other name (AWS_REGION …). */
+    /**
+     * Every setting by its name, a declared setting's aliases resolved source by source; also passes
+     * through any other name (AWS_PROFILE …) as it is set.
+     */
     public Settings settings() {
-        return this::lookup;
+        return new Settings() {
+            @Override
+            public Optional<String> get(String name) {
+                return lookup(name);
+            }
+
+            @Override
+            public Optional<Given> given(Setting<?> setting) {
+                return Configuration.this.given(setting);
+            }
+        };
     }
 
     private Optional<String> lookup(String name) {
+        Optional<Setting<?>> declared = catalogue.named(name);
+        if (declared.isPresent() && declared.get().name().equals(name)) {
+            return given(declared.get()).map(Settings.Given::value);
+        }
         for (Source source : sources) {
             Optional<String> value = source.get(name);
             if (value.isPresent()) {
                 return value;
             }
-            for (String alias : ALIASES.getOrDefault(name, List.of())) {
-                Optional<String> aliased = source.get(alias);
-                if (aliased.isPresent()) {
-                    return aliased;
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Settings.Given> given(Setting<?> setting) {
+        for (Source source : sources) {
+            for (String name : setting.names()) {
+                Optional<String> value = source.get(name);
+                if (value.isPresent()) {
+                    return Optional.of(new Settings.Given(name, value.get()));
                 }
             }
         }
@@ -89,9 +99,8 @@ public final class Configuration {
     public StorageLocation storage() {
         for (Source source : sources) {
             Map<String, String> given = new LinkedHashMap<>();
-            source.get(STORAGE).ifPresent(v -> given.put(STORAGE, v));
-            for (String alias : ALIASES.get(STORAGE)) {
-                source.get(alias).ifPresent(v -> given.put(alias, v));
+            for (String name : CoreSettings.STORAGE.names()) {
+                source.get(name).ifPresent(v -> given.put(name, v));
             }
             if (given.size() > 1 && given.values().stream().distinct().count() > 1) {
                 throw new IllegalArgumentException("the " + source.description() + " sets several storages ("
@@ -107,12 +116,13 @@ public final class Configuration {
                 }
             }
         }
-        throw new IllegalArgumentException("no storage configured: pass --storage or set " + STORAGE
-                + " (or WAL-G's " + String.join(", ", ALIASES.get(STORAGE)) + ")");
+        List<String> names = CoreSettings.STORAGE.names();
+        throw new IllegalArgumentException("no storage configured: pass --storage or set " + names.get(0)
+                + " (or WAL-G's " + String.join(", ", names.subList(1, names.size())) + ")");
     }
 
     /** The codec name new objects are written with. */
     public String compression() {
-        return lookup(COMPRESSION).orElse(DEFAULT_COMPRESSION);
+        return CoreSettings.COMPRESSION.get(settings());
     }
 }

@@ -8,12 +8,12 @@ import java.util.regex.Pattern;
 
 /**
  * Durations as operators write them: a number and a unit, possibly several ({@code 26h}, {@code 15m},
- * {@code 7d}, {@code 1h30m}, {@code 90s}). Units: {@code ms}, {@code s}, {@code m}, {@code h},
+ * {@code 7d}, {@code 1h30m}, {@code 90s}). Units: {@code ms}, {@code s}, {@code m} (or {@code min}), {@code h},
  * {@code d} (24 hours), {@code w} (7 days); case does not matter. A bare number is refused because
  * it could mean seconds or minutes.
  */
 public final class Durations {
-    private static final Pattern PART = Pattern.compile("(\\d{1,12})(ms|[smhdw])");
+    private static final Pattern PART = Pattern.compile("(\\d{1,12})(ms|min|[smhdw])");
 
     private Durations() {
     }
@@ -40,7 +40,7 @@ public final class Durations {
             Duration part = switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
+                case "m", "min" -> Duration.ofMinutes(n);
                 case "h" -> Duration.ofHours(n);
                 case "d" -> Duration.ofDays(n);
                 default -> Duration.ofDays(Math.multiplyExact(n, 7L));

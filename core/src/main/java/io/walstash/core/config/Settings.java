@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * Named configuration values, already merged from their sources (options, environment, file).
  * Names are the environment-variable spellings, such as {@code WALSTASH_STORAGE} or
- * {@code AWS_REGION}. Values may be secrets: never log them.
+ * {@code AWS_REGION}. Values may be secrets: never log them. Typed values are read through their
+ * declaration: {@code ArchiveSettings.LOOKAHEAD.get(settings)} (see {@link Setting}).
  */
 @FunctionalInterface
 public interface Settings {
@@ -14,24 +15,26 @@ public interface Settings {
     Optional<String> get(String name);
 
     /**
-     * The whole number {@code name} is set to, or {@code fallback} when it is not set; fails with a
-     * one-line message naming the setting when the value is not a number of at least {@code minimum}.
+     * The value given for {@code setting} and the name it was given under: its own name first, then
+     * each alias. {@link Configuration} answers source by source, so the environment's alias wins over
+     * the config file's name.
      */
-    default int integer(String name, int fallback, int minimum) {
-        Optional<String> value = get(name);
-        if (value.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(value.get());
-            if (n >= minimum) {
-                return n;
+    default Optional<Given> given(Setting<?> setting) {
+        for (String name : setting.names()) {
+            Optional<String> value = get(name);
+            if (value.isPresent() && !value.get().isBlank()) {
+                return Optional.of(new Given(name, value.get().strip()));
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
-        throw new IllegalArgumentException(name + " must be " + (minimum == 0 ? "a non-negative number"
-                : minimum == 1 ? "a positive number" : "a number of at least " + minimum) + ", not " + value.get());
+        return Optional.empty();
+    }
+
+    /** A value and the name it was set under (a setting's own or an alias), for messages. */
+    record Given(String name, String value) {
+        @Override
+        public String toString() {
+            return name; // the value may be a secret
+        }
     }
 
     static Settings of(Map<String, String> values) {

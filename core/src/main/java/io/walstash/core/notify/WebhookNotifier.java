@@ -1,7 +1,7 @@
 package io.walstash.core.notify;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Durations;
-import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import java.net.ConnectException;
 import java.net.URI;
@@ -28,9 +28,9 @@ import java.util.function.Consumer;
  * notification must never change what the command that sends it reports or block archiving.
  */
 public final class WebhookNotifier {
-    public static final String WEBHOOK = "WALSTASH_NOTIFY_WEBHOOK";
-    public static final String TIMEOUT = "WALSTASH_NOTIFY_TIMEOUT";
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
+    private static final String WEBHOOK = CoreSettings.NOTIFY_WEBHOOK.name();
+    private static final String TIMEOUT = CoreSettings.NOTIFY_TIMEOUT.name();
+    public static final Duration DEFAULT_TIMEOUT = CoreSettings.NOTIFY_TIMEOUT.defaultValue();
 
     private final URI url;
     private final Duration timeout;
@@ -41,12 +41,12 @@ public final class WebhookNotifier {
     }
 
     /**
-     * The notifier {@code settings} configure, or empty when {@link #WEBHOOK} is not set. A bad
+     * The notifier {@code settings} configure, or empty when {@code WALSTASH_NOTIFY_WEBHOOK} is not set. A bad
      * setting is reported through {@code warn} (without its value) and turns notifications off or
      * uses the default timeout.
      */
     public static Optional<WebhookNotifier> configured(Settings settings, Consumer<String> warn) {
-        Optional<String> webhook = settings.get(WEBHOOK);
+        Optional<String> webhook = CoreSettings.NOTIFY_WEBHOOK.find(settings);
         if (webhook.isEmpty()) {
             return Optional.empty();
         }
@@ -64,10 +64,7 @@ public final class WebhookNotifier {
         }
         Duration timeout;
         try {
-            timeout = SettingValues.duration(settings, TIMEOUT, DEFAULT_TIMEOUT);
-            if (timeout.isZero() || timeout.isNegative()) {
-                throw new IllegalArgumentException("not positive");
-            }
+            timeout = CoreSettings.NOTIFY_TIMEOUT.get(settings);
         } catch (IllegalArgumentException e) {
             warn.accept("walstash: warning: " + TIMEOUT + " must be a duration such as 3s or 1500ms; using "
                     + Durations.format(DEFAULT_TIMEOUT));

@@ -1,11 +1,16 @@
 package io.walstash.core.postgres;
 
+import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Settings;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,13 +20,22 @@ import java.util.Optional;
  */
 public record OsUser(Optional<String> runAs) {
 
+    /** As {@link #current(Settings)}, with the settings of the environment and its config file ({@code WALSTASH_CONFIG}). */
     public static OsUser current() {
+        try {
+            return current(Configuration.load(Map.of(), System.getenv()).settings());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This process's user, or when it is root the one {@code WALSTASH_PG_OS_USER} names (default postgres). */
+    public static OsUser current(Settings settings) {
         boolean root = "root".equals(System.getProperty("user.name"));
         if (!root) {
             return new OsUser(Optional.empty());
         }
-        String user = Optional.ofNullable(System.getenv("WALSTASH_PG_OS_USER")).filter(s -> !s.isBlank()).orElse("postgres");
-        return new OsUser(Optional.of(user));
+        return new OsUser(Optional.of(CoreSettings.PG_OS_USER.get(settings)));
     }
 
     /** {@code command} as it must be started to run as this user. */

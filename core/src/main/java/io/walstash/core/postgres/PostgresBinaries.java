@@ -1,5 +1,7 @@
 package io.walstash.core.postgres;
 
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +15,13 @@ public record PostgresBinaries(Path directory) {
 
     /** {@code PG_BIN} when set, else the newest {@code /usr/lib/postgresql/<major>/bin} with initdb in it. */
     public static PostgresBinaries find(Map<String, String> environment) throws IOException {
-        String configured = environment.get("PG_BIN");
-        if (configured != null && !configured.isBlank()) {
+        return find(Settings.of(environment));
+    }
+
+    /** {@code PG_BIN} as {@code settings} have it, else the newest {@code /usr/lib/postgresql/<major>/bin} with initdb in it. */
+    public static PostgresBinaries find(Settings settings) throws IOException {
+        String configured = CoreSettings.PG_BIN.find(settings).orElse(null);
+        if (configured != null) {
             PostgresBinaries binaries = new PostgresBinaries(Path.of(configured));
             if (!Files.isExecutable(binaries.tool("initdb"))) {
                 throw new IOException("PG_BIN=" + configured + " has no executable initdb");

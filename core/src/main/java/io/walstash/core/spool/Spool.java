@@ -1,7 +1,7 @@
 package io.walstash.core.spool;
 
 import io.walstash.core.archive.PushResult;
-import io.walstash.core.config.SettingValues;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
@@ -31,9 +31,7 @@ import java.util.UUID;
  * pg_wal for it to protect against more than an outage of storage.
  */
 public final class Spool {
-    public static final String DIRECTORY = "WALSTASH_SPOOL";
-    public static final String MAX_SIZE = "WALSTASH_SPOOL_MAX_SIZE";
-    public static final long DEFAULT_MAX_SIZE = 1L << 30;
+    public static final long DEFAULT_MAX_SIZE = CoreSettings.SPOOL_MAX_SIZE.defaultValue();
     private static final String LOCK = ".drain.lock";
     /** Lock files of the spools a drain of this JVM holds: the in-JVM half of the drain lock. */
     private static final Set<String> DRAINING = ConcurrentHashMap.newKeySet();
@@ -83,8 +81,8 @@ public final class Spool {
 
     /** The spool {@code WALSTASH_SPOOL} names, limited by {@code WALSTASH_SPOOL_MAX_SIZE} (default 1 GiB); none if unset. */
     public static Optional<Spool> from(Settings settings) {
-        return settings.get(DIRECTORY).map(dir -> new Spool(Path.of(dir),
-                SettingValues.bytes(settings, MAX_SIZE, DEFAULT_MAX_SIZE)));
+        return CoreSettings.SPOOL.find(settings).map(dir -> new Spool(Path.of(dir),
+                CoreSettings.SPOOL_MAX_SIZE.get(settings)));
     }
 
     public Path directory() {
@@ -119,7 +117,7 @@ public final class Spool {
         if (backlog.bytes() + size > maxBytes) {
             throw new SpoolFullException("cannot archive " + name + ": storage failed (" + firstLine(cause)
                     + ") and spool " + directory + " is full (" + backlog.count() + " files, " + backlog.bytes()
-                    + " bytes; adding " + size + " would pass " + MAX_SIZE + "=" + maxBytes + ")", cause);
+                    + " bytes; adding " + size + " would pass " + CoreSettings.SPOOL_MAX_SIZE.name() + "=" + maxBytes + ")", cause);
         }
         Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
         try {

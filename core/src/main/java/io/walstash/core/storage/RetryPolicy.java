@@ -1,6 +1,6 @@
 package io.walstash.core.storage;
 
-import io.walstash.core.config.SettingValues;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import java.io.Closeable;
 import java.io.IOException;
@@ -32,13 +32,10 @@ import java.util.concurrent.TimeoutException;
  * @param timeout  the most one attempt may take
  */
 public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duration timeout) {
-    public static final String RETRIES = "WALSTASH_RETRIES";
-    public static final String RETRY_BASE = "WALSTASH_RETRY_BASE";
-    public static final String REQUEST_TIMEOUT = "WALSTASH_REQUEST_TIMEOUT";
-    public static final int DEFAULT_RETRIES = 3;
-    public static final Duration DEFAULT_BASE = Duration.ofSeconds(1);
+    public static final int DEFAULT_RETRIES = CoreSettings.RETRIES.defaultValue();
+    public static final Duration DEFAULT_BASE = CoreSettings.RETRY_BASE.defaultValue();
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration DEFAULT_TIMEOUT = CoreSettings.REQUEST_TIMEOUT.defaultValue();
 
     public RetryPolicy {
         if (retries < 0) {
@@ -51,12 +48,8 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
 
     /** {@code WALSTASH_RETRIES} (default 3), {@code WALSTASH_RETRY_BASE} (1s), {@code WALSTASH_REQUEST_TIMEOUT} (120s). */
     public static RetryPolicy from(Settings settings) {
-        Duration timeout = SettingValues.duration(settings, REQUEST_TIMEOUT, DEFAULT_TIMEOUT);
-        if (timeout.isZero()) {
-            throw new IllegalArgumentException(REQUEST_TIMEOUT + " must be positive");
-        }
-        return new RetryPolicy(SettingValues.count(settings, RETRIES, DEFAULT_RETRIES),
-                SettingValues.duration(settings, RETRY_BASE, DEFAULT_BASE), DEFAULT_MAX_DELAY, timeout);
+        return new RetryPolicy(CoreSettings.RETRIES.get(settings), CoreSettings.RETRY_BASE.get(settings), DEFAULT_MAX_DELAY,
+                CoreSettings.REQUEST_TIMEOUT.get(settings));
     }
 
     /** One storage request, run once per attempt. */
@@ -146,7 +139,7 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
             abandon.abandon();
             task.cancel(true);
             throw new StorageFailure(StorageFailure.Reason.UNREACHABLE, what + ": no answer within "
-                    + describe(timeout) + " (" + REQUEST_TIMEOUT + ")");
+                    + describe(timeout) + " (" + CoreSettings.REQUEST_TIMEOUT.name() + ")");
         } catch (InterruptedException e) {
             abandon.abandon();
             task.cancel(true);

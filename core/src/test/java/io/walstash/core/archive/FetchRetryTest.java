@@ -3,6 +3,7 @@ package io.walstash.core.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.StorageFailure;
 import java.io.IOException;
@@ -44,7 +45,7 @@ class FetchRetryTest {
         assertThat(tries).hasValue(7);
         assertThat(warnings).hasSize(6).allSatisfy(line -> assertThat(line)
                 .startsWith("walstash: warning: 000000010000000000000007: endpoint unreachable: connection refused; try ")
-                .contains("waiting up to 30 s for storage, " + FetchRetry.OUTAGE_WAIT));
+                .contains("waiting up to 30 s for storage, " + CoreSettings.FETCH_OUTAGE_WAIT.name()));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.walstash.core.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
@@ -81,7 +82,7 @@ class WalPrefetchTest {
     }
 
     private WalService daemon(int concurrency) {
-        return daemon(Map.of(WalPrefetch.CONCURRENCY, Integer.toString(concurrency)));
+        return daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), Integer.toString(concurrency)));
     }
 
     private WalService daemon(Map<String, String> settings) {
@@ -323,7 +324,7 @@ class WalPrefetchTest {
         WalArchive lazyArchive = new WalArchive(lazy, codec, Codecs.of(List.of(codec)), "walstash test", Clock.systemUTC());
         // a launcher that starts no worker: this test is about the fetch itself
         try (WalService oneShot = WalService.over(lazyArchive, WalService.Mode.ONE_SHOT,
-                Settings.of(Map.of(WalPrefetch.LAUNCHER, "/bin/true")), Map.of())) {
+                Settings.of(Map.of(CoreSettings.LAUNCHER.name(), "/bin/true")), Map.of())) {
             FetchResult result = oneShot.fetch(segments.get(1).fileName(), destination());
             assertThat(result).isInstanceOfSatisfying(FetchResult.Fetched.class, f -> assertThat(f.prefetched()).isTrue());
             assertThat(Files.readAllBytes(destination())).isEqualTo(Files.readAllBytes(source.resolve(segments.get(1).fileName())));
@@ -380,7 +381,7 @@ class WalPrefetchTest {
 
     @Test
     void transientFailureIsRetriedAndTheFetchSucceeds() throws Exception {
-        WalService wal = daemon(Map.of(WalPrefetch.CONCURRENCY, "0", FetchRetry.ATTEMPTS, "3"));
+        WalService wal = daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "0", CoreSettings.FETCH_ATTEMPTS.name(), "3"));
         storage.failNextRead(key(segments.get(0)),
                 () -> new StorageFailure(StorageFailure.Reason.UNREACHABLE, "connection reset"));
 
@@ -392,7 +393,7 @@ class WalPrefetchTest {
 
     @Test
     void failureMidwayThroughTheObjectIsRetried() throws Exception {
-        WalService wal = daemon(Map.of(WalPrefetch.CONCURRENCY, "0"));
+        WalService wal = daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "0"));
         storage.breakNextStream(key(segments.get(0)), 1000);
 
         fetchAndCheck(wal, segments.get(0));
@@ -402,7 +403,7 @@ class WalPrefetchTest {
 
     @Test
     void permanentFailureIsNotRetried() throws Exception {
-        WalService wal = daemon(Map.of(WalPrefetch.CONCURRENCY, "0", FetchRetry.ATTEMPTS, "5"));
+        WalService wal = daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "0", CoreSettings.FETCH_ATTEMPTS.name(), "5"));
         storage.failNextRead(key(segments.get(0)),
                 () -> new StorageFailure(StorageFailure.Reason.ACCESS_DENIED, "bucket policy"));
 
@@ -414,7 +415,7 @@ class WalPrefetchTest {
 
     @Test
     void tryThatHangsIsCutOffAfterTheTimeLimitAndRetried() throws Exception {
-        WalService wal = daemon(Map.of(WalPrefetch.CONCURRENCY, "0", FetchRetry.TIMEOUT, "1"));
+        WalService wal = daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "0", CoreSettings.FETCH_TIMEOUT.name(), "1"));
         CountDownLatch closed = storage.hangNextStream(key(segments.get(0)));
         long started = System.nanoTime();
 
@@ -427,7 +428,7 @@ class WalPrefetchTest {
 
     @Test
     void triesThatAllHangFailWithOneLineNamingTheTimeLimit() throws Exception {
-        WalService wal = daemon(Map.of(WalPrefetch.CONCURRENCY, "0", FetchRetry.TIMEOUT, "1", FetchRetry.ATTEMPTS, "2"));
+        WalService wal = daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "0", CoreSettings.FETCH_TIMEOUT.name(), "1", CoreSettings.FETCH_ATTEMPTS.name(), "2"));
         storage.hangNextStream(key(segments.get(0)));
         storage.hangNextStream(key(segments.get(0)));
 
@@ -440,10 +441,10 @@ class WalPrefetchTest {
 
     @Test
     void invalidSettingsAreRefusedWithTheirName() {
-        assertThatThrownBy(() -> daemon(Map.of(WalPrefetch.CONCURRENCY, "-1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(WalPrefetch.CONCURRENCY);
-        assertThatThrownBy(() -> daemon(Map.of(FetchRetry.TIMEOUT, "0")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(FetchRetry.TIMEOUT);
+        assertThatThrownBy(() -> daemon(Map.of(CoreSettings.DOWNLOAD_CONCURRENCY.name(), "-1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(CoreSettings.DOWNLOAD_CONCURRENCY.name());
+        assertThatThrownBy(() -> daemon(Map.of(CoreSettings.FETCH_TIMEOUT.name(), "0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(CoreSettings.FETCH_TIMEOUT.name());
     }
 
     /** Storage that counts reads and listings and fails chosen reads once, at an exact point. */

@@ -20,9 +20,9 @@ class ConfigurationTest {
         Path file = Files.writeString(dir.resolve("walstash.env"),
                 "WALSTASH_STORAGE=file:///from/file\nWALSTASH_COMPRESSION=lz4\nAWS_REGION=eu-west-1\n");
         Configuration config = Configuration.load(
-                Map.of(Configuration.STORAGE, "file:///from/option"),
-                Map.of(Configuration.STORAGE, "file:///from/env", Configuration.COMPRESSION, "gzip",
-                        Configuration.CONFIG_FILE, file.toString()));
+                Map.of(CoreSettings.STORAGE.name(), "file:///from/option"),
+                Map.of(CoreSettings.STORAGE.name(), "file:///from/env", CoreSettings.COMPRESSION.name(), "gzip",
+                        CoreSettings.CONFIG_FILE.name(), file.toString()));
 
         assertThat(config.storage().uri().toString()).isEqualTo("file:///from/option");
         assertThat(config.compression()).isEqualTo("gzip");
@@ -79,7 +79,7 @@ class ConfigurationTest {
     @Test
     void badConfigFileLineNamesTheLineButNotTheValue() throws IOException {
         Path file = Files.writeString(dir.resolve("bad.env"), "AWS_SECRET_ACCESS_KEY=ok\nthis is hunter2\n");
-        assertThatThrownBy(() -> Configuration.load(Map.of(Configuration.CONFIG_FILE, file.toString()), Map.of()))
+        assertThatThrownBy(() -> Configuration.load(Map.of(CoreSettings.CONFIG_FILE.name(), file.toString()), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("line 2")
                 .hasMessageNotContaining("hunter2");
@@ -87,7 +87,7 @@ class ConfigurationTest {
 
     @Test
     void missingConfigFileIsNamed() {
-        assertThatThrownBy(() -> Configuration.load(Map.of(), Map.of(Configuration.CONFIG_FILE, "/no/such/walstash.env")))
+        assertThatThrownBy(() -> Configuration.load(Map.of(), Map.of(CoreSettings.CONFIG_FILE.name(), "/no/such/walstash.env")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("/no/such/walstash.env");
     }

@@ -2,6 +2,7 @@ package io.walstash.core.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.config.CoreSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walstash.core.config.Settings;
@@ -37,8 +38,8 @@ class WebhookNotifierTest {
     }
 
     private WebhookNotifier notifier(String url, String timeout) {
-        Map<String, String> values = timeout == null ? Map.of(WebhookNotifier.WEBHOOK, url)
-                : Map.of(WebhookNotifier.WEBHOOK, url, WebhookNotifier.TIMEOUT, timeout);
+        Map<String, String> values = timeout == null ? Map.of(CoreSettings.NOTIFY_WEBHOOK.name(), url)
+                : Map.of(CoreSettings.NOTIFY_WEBHOOK.name(), url, CoreSettings.NOTIFY_TIMEOUT.name(), timeout);
         return WebhookNotifier.configured(Settings.of(values), warnings::add).orElseThrow();
     }
 
@@ -103,12 +104,12 @@ class WebhookNotifierTest {
     @Test
     void settingsOffBadOrDefault() {
         assertThat(WebhookNotifier.configured(Settings.empty(), warnings::add)).isEmpty();
-        assertThat(WebhookNotifier.configured(Settings.of(Map.of(WebhookNotifier.WEBHOOK, "ftp://x" + SECRET_PATH)), warnings::add))
+        assertThat(WebhookNotifier.configured(Settings.of(Map.of(CoreSettings.NOTIFY_WEBHOOK.name(), "ftp://x" + SECRET_PATH)), warnings::add))
                 .isEmpty();
-        assertThat(WebhookNotifier.configured(Settings.of(Map.of(WebhookNotifier.WEBHOOK, "not a url " + SECRET_PATH)), warnings::add))
+        assertThat(WebhookNotifier.configured(Settings.of(Map.of(CoreSettings.NOTIFY_WEBHOOK.name(), "not a url " + SECRET_PATH)), warnings::add))
                 .isEmpty();
-        WebhookNotifier withBadTimeout = WebhookNotifier.configured(Settings.of(Map.of(WebhookNotifier.WEBHOOK,
-                "https://hooks.slack.com" + SECRET_PATH, WebhookNotifier.TIMEOUT, "soon")), warnings::add).orElseThrow();
+        WebhookNotifier withBadTimeout = WebhookNotifier.configured(Settings.of(Map.of(CoreSettings.NOTIFY_WEBHOOK.name(),
+                "https://hooks.slack.com" + SECRET_PATH, CoreSettings.NOTIFY_TIMEOUT.name(), "soon")), warnings::add).orElseThrow();
         assertThat(withBadTimeout.timeout()).isEqualTo(WebhookNotifier.DEFAULT_TIMEOUT);
         assertThat(withBadTimeout.host()).isEqualTo("hooks.slack.com");
         assertThat(withBadTimeout.toString()).doesNotContain("secret");

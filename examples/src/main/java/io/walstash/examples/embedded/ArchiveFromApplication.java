@@ -4,6 +4,7 @@ import io.walstash.core.archive.FetchResult;
 import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public final class ArchiveFromApplication {
             System.exit(2);
         }
         // Configuration comes from wherever the application keeps it; here, one value.
-        Configuration configuration = Configuration.of(Map.of(Configuration.STORAGE, args[0]));
+        Configuration configuration = Configuration.of(Map.of(CoreSettings.STORAGE.name(), args[0]));
         try (WalArchive archive = WalArchive.open(configuration, "archive-from-application example")) {
             boolean allGood = new ArchiveFromApplication(archive, System.out)
                     .archiveAndCheck(List.of(args).subList(1, args.length).stream().map(Path::of).toList());

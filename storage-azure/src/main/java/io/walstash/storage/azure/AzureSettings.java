@@ -1,15 +1,16 @@
 package io.walstash.storage.azure;
 
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingType;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -21,28 +22,46 @@ import java.util.regex.Pattern;
  * <p>Holds secrets: {@link #toString()} names the kind of credential, never its value.
  */
 final class AzureSettings {
-    static final String CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING";
-    static final String ACCOUNT = "AZURE_STORAGE_ACCOUNT";
-    static final String ACCESS_KEY = "AZURE_STORAGE_ACCESS_KEY";
-    /** The Azure CLI's name for the account key, accepted too. */
-    static final String ACCESS_KEY_CLI = "AZURE_STORAGE_KEY";
-    static final String SAS_TOKEN = "AZURE_STORAGE_SAS_TOKEN";
-    static final String ENDPOINT = "WALSTASH_AZURE_ENDPOINT";
-    static final String ENDPOINT_SUFFIX = "AZURE_ENDPOINT_SUFFIX";
-    static final String ENVIRONMENT_NAME = "AZURE_ENVIRONMENT_NAME";
-    static final String BLOCK_SIZE = "WALSTASH_AZURE_BLOCK_SIZE";
-    static final String MAX_BUFFERS = "WALSTASH_AZURE_MAX_BUFFERS";
-    static final String MAX_RETRIES = "WALSTASH_AZURE_MAX_RETRIES";
-    static final String TRY_TIMEOUT = "WALSTASH_AZURE_TRY_TIMEOUT";
-    /** WAL-G's per-try timeout, in minutes. */
-    static final String WALG_TRY_TIMEOUT = "AZURE_TRY_TIMEOUT";
+    static final String GROUP = "azure";
+    static final Setting<String> CONNECTION_STRING = Setting.of(GROUP, "AZURE_STORAGE_CONNECTION_STRING", SettingType.text())
+            .asSecret().doc("connection string: account, key or SAS, and endpoints in one");
+    static final Setting<String> ACCOUNT = Setting.of(GROUP, "AZURE_STORAGE_ACCOUNT", SettingType.text())
+            .doc("storage account; alone: DefaultAzureCredential (managed identity, CLI login, ...)");
+    /** AZURE_STORAGE_KEY is the Azure CLI's name for the account key. */
+    static final Setting<String> ACCESS_KEY = Setting.of(GROUP, "AZURE_STORAGE_ACCESS_KEY", SettingType.text())
+            .alias("AZURE_STORAGE_KEY").asSecret().doc("the account's shared key");
+    static final Setting<String> SAS_TOKEN = Setting.of(GROUP, "AZURE_STORAGE_SAS_TOKEN", SettingType.text()).asSecret()
+            .doc("a SAS token for the account");
+    static final Setting<URI> ENDPOINT = Setting.of(GROUP, "WALSTASH_AZURE_ENDPOINT", SettingType.url())
+            .doc("blob endpoint, e.g. Azurite's; else https://<account>.blob.<AZURE_ENDPOINT_SUFFIX>");
+    static final Setting<String> ENDPOINT_SUFFIX = Setting.of(GROUP, "AZURE_ENDPOINT_SUFFIX", SettingType.text())
+            .doc("DNS suffix of the blob endpoint (default core.windows.net, or per AZURE_ENVIRONMENT_NAME)");
+    static final Setting<String> ENVIRONMENT_NAME = Setting.of(GROUP, "AZURE_ENVIRONMENT_NAME", SettingType.text())
+            .doc("AzureUSGovernmentCloud, AzureChinaCloud or AzureGermanCloud; else the public cloud");
+    static final Setting<Long> BLOCK_SIZE = Setting.of(GROUP, "WALSTASH_AZURE_BLOCK_SIZE", SettingType.size(1L << 10, 256L << 20))
+            .alias("WALG_AZURE_BUFFER_SIZE", "AZURE_BUFFER_SIZE").defaults(8L << 20)
+            .doc("size of a staged block, and of the largest object uploaded in one request");
+    static final Setting<Integer> MAX_BUFFERS = Setting.of(GROUP, "WALSTASH_AZURE_MAX_BUFFERS", SettingType.count(1, 64))
+            .alias("WALG_AZURE_MAX_BUFFERS", "AZURE_MAX_BUFFERS").defaults(4).doc("blocks of one object uploaded at once");
+    static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_AZURE_MAX_RETRIES", SettingType.count(0, 100))
+            .defaults(3).doc("the SDK's retries of a failed try");
+    static final Setting<Duration> TRY_TIMEOUT = Setting.of(GROUP, "WALSTASH_AZURE_TRY_TIMEOUT",
+                    SettingType.duration(Duration.ofMillis(1), Duration.ofMillis(Long.MAX_VALUE)))
+            .defaults(Duration.ofMinutes(5)).doc("the longest time for one try of one request");
+    /** WAL-G's per-try timeout: a bare number means minutes here, so it cannot be an alias of TRY_TIMEOUT. */
+    static final Setting<Integer> WALG_TRY_TIMEOUT = Setting.of(GROUP, "AZURE_TRY_TIMEOUT", SettingType.count(1, 24 * 60))
+            .doc("WAL-G's per-try timeout in minutes; WALSTASH_AZURE_TRY_TIMEOUT wins");
 
-    static final int DEFAULT_BLOCK_SIZE = 8 << 20;
+    /** Every Azure setting, for the catalogue ({@link AzureStorageProvider#settings()}). */
+    static final List<Setting<?>> DECLARED = List.of(CONNECTION_STRING, ACCOUNT, ACCESS_KEY, SAS_TOKEN, ENDPOINT,
+            ENDPOINT_SUFFIX, ENVIRONMENT_NAME, BLOCK_SIZE, MAX_BUFFERS, MAX_RETRIES, TRY_TIMEOUT, WALG_TRY_TIMEOUT);
+
+    static final int DEFAULT_BLOCK_SIZE = (int) (long) BLOCK_SIZE.defaultValue();
     static final int MIN_BLOCK_SIZE = 1 << 10;
     static final int MAX_BLOCK_SIZE = 256 << 20;
-    static final int DEFAULT_MAX_BUFFERS = 4;
-    static final int DEFAULT_MAX_RETRIES = 3;
-    static final Duration DEFAULT_TRY_TIMEOUT = Duration.ofMinutes(5);
+    static final int DEFAULT_MAX_BUFFERS = MAX_BUFFERS.defaultValue();
+    static final int DEFAULT_MAX_RETRIES = MAX_RETRIES.defaultValue();
+    static final Duration DEFAULT_TRY_TIMEOUT = TRY_TIMEOUT.defaultValue();
     static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
     static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
     /** Azure's largest page of a blob listing. */
@@ -50,8 +69,6 @@ final class AzureSettings {
 
     private static final String DEFAULT_ENDPOINT_SUFFIX = "core.windows.net";
     private static final Pattern ACCOUNT_NAME = Pattern.compile("[a-z0-9]{3,24}");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*([kmg]?)(?:i?b)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|min|h)?", Pattern.CASE_INSENSITIVE);
 
     /** How requests are signed, in the order the settings are consulted. */
     enum Auth {
@@ -96,17 +113,17 @@ final class AzureSettings {
      * Neither message carries a secret.
      */
     static AzureSettings from(Settings settings) throws StorageFailure {
-        int blockSize = size(settings, BLOCK_SIZE, DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE,
-                "WALG_AZURE_BUFFER_SIZE", "AZURE_BUFFER_SIZE");
-        int maxBuffers = integer(settings, MAX_BUFFERS, DEFAULT_MAX_BUFFERS, 1, 64, "WALG_AZURE_MAX_BUFFERS", "AZURE_MAX_BUFFERS");
-        int maxRetries = integer(settings, MAX_RETRIES, DEFAULT_MAX_RETRIES, 0, 100);
-        Duration tryTimeout = tryTimeout(settings);
-        String explicitEndpoint = settings.get(ENDPOINT).map(String::strip).map(AzureSettings::checkEndpoint).orElse(null);
+        int blockSize = (int) (long) BLOCK_SIZE.get(settings);
+        int maxBuffers = MAX_BUFFERS.get(settings);
+        int maxRetries = MAX_RETRIES.get(settings);
+        Duration tryTimeout = TRY_TIMEOUT.find(settings)
+                .orElseGet(() -> WALG_TRY_TIMEOUT.find(settings).map(Duration::ofMinutes).orElse(DEFAULT_TRY_TIMEOUT));
+        String explicitEndpoint = ENDPOINT.find(settings).map(AzureSettings::checkEndpoint).orElse(null);
 
-        Optional<String> connectionString = settings.get(CONNECTION_STRING).map(String::strip);
-        Optional<String> account = settings.get(ACCOUNT).map(String::strip);
-        Optional<String> key = settings.get(ACCESS_KEY).or(() -> settings.get(ACCESS_KEY_CLI)).map(String::strip);
-        Optional<String> sas = settings.get(SAS_TOKEN).map(String::strip);
+        Optional<String> connectionString = CONNECTION_STRING.find(settings);
+        Optional<String> account = ACCOUNT.find(settings);
+        Optional<String> key = ACCESS_KEY.find(settings);
+        Optional<String> sas = SAS_TOKEN.find(settings);
 
         Auth auth;
         String secret;
@@ -228,28 +245,18 @@ final class AzureSettings {
 
     // ---- parsing ----
 
-    private static String checkEndpoint(String text) {
-        URI uri;
-        try {
-            uri = new URI(text);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(ENDPOINT + " is not a URI: " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if ((!scheme.equals("http") && !scheme.equals("https")) || uri.getHost() == null) {
-            throw new IllegalArgumentException(ENDPOINT + " must be an http(s) URL such as https://account.blob.core.windows.net"
-                    + " or http://127.0.0.1:10000/devstoreaccount1");
-        }
-        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+    /** Beyond a URL: no query or fragment (a SAS goes in its own setting), no trailing '/'. */
+    private static String checkEndpoint(URI uri) {
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             // Said without the value: a SAS pasted here would be a secret.
             throw new IllegalArgumentException(ENDPOINT + " must have no user info, query or fragment; pass a SAS token in "
                     + SAS_TOKEN);
         }
-        return text.replaceAll("/+$", "");
+        return uri.toString().replaceAll("/+$", "");
     }
 
     private static String endpointSuffix(Settings settings) {
-        Optional<String> suffix = settings.get(ENDPOINT_SUFFIX).map(String::strip).map(s -> s.replaceAll("^\\.+", ""));
+        Optional<String> suffix = ENDPOINT_SUFFIX.find(settings).map(s -> s.replaceAll("^\\.+", ""));
         if (suffix.isPresent()) {
             if (!suffix.get().matches("[A-Za-z0-9.-]+")) {
                 throw new IllegalArgumentException(ENDPOINT_SUFFIX + " '" + suffix.get() + "' is not a DNS suffix such as core.windows.net");
@@ -257,7 +264,7 @@ final class AzureSettings {
             return suffix.get();
         }
         // WAL-G's environment names; anything else means the public cloud, as in WAL-G.
-        return switch (settings.get(ENVIRONMENT_NAME).map(String::strip).orElse("")) {
+        return switch (ENVIRONMENT_NAME.find(settings).orElse("")) {
             case "AzureUSGovernmentCloud" -> "core.usgovcloudapi.net";
             case "AzureChinaCloud" -> "core.chinacloudapi.cn";
             case "AzureGermanCloud" -> "core.cloudapi.de";
@@ -273,87 +280,4 @@ final class AzureSettings {
         }
     }
 
-    private static Optional<NamedValue> first(Settings settings, String name, String... aliases) {
-        Optional<String> value = settings.get(name);
-        if (value.isPresent()) {
-            return Optional.of(new NamedValue(name, value.get().strip()));
-        }
-        for (String alias : aliases) {
-            Optional<String> aliased = settings.get(alias);
-            if (aliased.isPresent()) {
-                return Optional.of(new NamedValue(alias, aliased.get().strip()));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private record NamedValue(String name, String value) {
-    }
-
-    /** Bytes, optionally with a binary unit: 8388608, 8M, 8MiB, 512k. */
-    static int size(Settings settings, String name, int defaultValue, int min, int max, String... aliases) {
-        Optional<NamedValue> given = first(settings, name, aliases);
-        if (given.isEmpty()) {
-            return defaultValue;
-        }
-        Matcher m = SIZE.matcher(given.get().value());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(given.get().name() + " must be a size in bytes such as 8388608 or 8MiB, got '"
-                    + given.get().value() + "'");
-        }
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
-        long value = Long.parseLong(m.group(1)) << shift;
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(given.get().name() + " must be between " + min + " and " + max + " bytes, got '"
-                    + given.get().value() + "'");
-        }
-        return (int) value;
-    }
-
-    static int integer(Settings settings, String name, int defaultValue, int min, int max, String... aliases) {
-        Optional<NamedValue> given = first(settings, name, aliases);
-        if (given.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            int value = Integer.parseInt(given.get().value());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw new IllegalArgumentException(given.get().name() + " must be a whole number from " + min + " to " + max + ", got '"
-                + given.get().value() + "'");
-    }
-
-    private static Duration tryTimeout(Settings settings) {
-        Optional<String> own = settings.get(TRY_TIMEOUT).map(String::strip);
-        if (own.isPresent()) {
-            Matcher m = DURATION.matcher(own.get());
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-                Duration d = switch (unit) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "m", "min" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofSeconds(n);
-                };
-                if (!d.isZero()) {
-                    return d;
-                }
-            }
-            throw new IllegalArgumentException(TRY_TIMEOUT + " must be a positive duration such as 300 (seconds), 90s or 5m, got '"
-                    + own.get() + "'");
-        }
-        return settings.get(WALG_TRY_TIMEOUT).isPresent()
-                ? Duration.ofMinutes(integer(settings, WALG_TRY_TIMEOUT, 5, 1, 24 * 60))
-                : DEFAULT_TRY_TIMEOUT;
-    }
 }

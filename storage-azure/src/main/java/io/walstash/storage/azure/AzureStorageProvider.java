@@ -1,10 +1,13 @@
 package io.walstash.storage.azure;
 
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingDeclarations;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageProvider;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 
 /**
  * Opens {@code azure://container/prefix} storages in Azure Blob Storage (or Azurite).
@@ -19,7 +22,7 @@ import java.net.URI;
  * {@code WALSTASH_AZURE_MAX_RETRIES} and {@code WALSTASH_AZURE_TRY_TIMEOUT} (WAL-G's
  * {@code AZURE_TRY_TIMEOUT}, in minutes) tune uploads and retries.
  */
-public final class AzureStorageProvider implements StorageProvider {
+public final class AzureStorageProvider implements StorageProvider, SettingDeclarations {
 
     /** Does nothing: ServiceLoader instantiates every provider whenever any storage is opened. */
     public AzureStorageProvider() {
@@ -34,6 +37,12 @@ public final class AzureStorageProvider implements StorageProvider {
     @Override
     public Storage open(URI location, Settings settings) throws IOException {
         return AzureStorage.open(AzureLocation.of(location), AzureSettings.from(settings));
+    }
+
+    /** The Azure settings (a second service of this class: the catalogue's). */
+    @Override
+    public List<Setting<?>> settings() {
+        return AzureSettings.DECLARED;
     }
 
     @Override

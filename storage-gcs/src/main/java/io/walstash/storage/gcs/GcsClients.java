@@ -85,7 +85,7 @@ final class GcsClients {
     }
 
     private static Credentials fromFile(Path file) throws IOException {
-        String name = GcsStorageProvider.CREDENTIALS;
+        String name = GcsStorageProvider.CREDENTIALS.name();
         try (InputStream in = Files.newInputStream(file)) {
             return GoogleCredentials.fromStream(in);
         } catch (NoSuchFileException e) {

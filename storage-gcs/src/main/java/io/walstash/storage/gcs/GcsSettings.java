@@ -36,10 +36,8 @@ record GcsSettings(
 
     /** GCS wants resumable chunks in multiples of 256 KiB. */
     static final int CHUNK_GRANULARITY = 256 * 1024;
-    static final int DEFAULT_CHUNK_SIZE = 8 << 20;
-    static final int MAX_CHUNK_SIZE = 256 << 20;
-    static final int DEFAULT_MAX_RETRIES = 5;
-    static final int MAX_MAX_RETRIES = 20;
+    static final int DEFAULT_CHUNK_SIZE = (int) (long) GcsStorageProvider.CHUNK_SIZE.defaultValue();
+    static final int DEFAULT_MAX_RETRIES = GcsStorageProvider.MAX_RETRIES.defaultValue();
 
     GcsSettings {
         Objects.requireNonNull(credentialsFile, "credentialsFile");
@@ -58,18 +56,11 @@ record GcsSettings(
     }
 
     static GcsSettings from(Settings settings) {
-        Optional<Path> credentials = settings.get(GcsStorageProvider.CREDENTIALS).map(String::strip).map(Path::of);
-        Optional<URI> endpoint = settings.get(GcsStorageProvider.ENDPOINT)
-                .map(v -> endpoint(GcsStorageProvider.ENDPOINT, v))
-                .or(() -> settings.get(GcsStorageProvider.EMULATOR_HOST)
-                        .map(v -> endpoint(GcsStorageProvider.EMULATOR_HOST, v)));
-        Optional<String> project = settings.get(GcsStorageProvider.PROJECT)
-                .or(() -> settings.get(GcsStorageProvider.GOOGLE_CLOUD_PROJECT))
-                .map(String::strip);
-        int chunkSize = settings.get(GcsStorageProvider.CHUNK_SIZE)
-                .map(GcsSettings::chunkSize).orElse(DEFAULT_CHUNK_SIZE);
-        int maxRetries = settings.get(GcsStorageProvider.MAX_RETRIES)
-                .map(GcsSettings::maxRetries).orElse(DEFAULT_MAX_RETRIES);
+        Optional<Path> credentials = GcsStorageProvider.CREDENTIALS.find(settings).map(Path::of);
+        Optional<URI> endpoint = settings.given(GcsStorageProvider.ENDPOINT).map(g -> endpoint(g.name(), g.value()));
+        Optional<String> project = GcsStorageProvider.PROJECT.find(settings);
+        int chunkSize = roundUp(GcsStorageProvider.CHUNK_SIZE.get(settings));
+        int maxRetries = GcsStorageProvider.MAX_RETRIES.get(settings);
         return new GcsSettings(credentials, endpoint, project, chunkSize, maxRetries,
                 Duration.ofMillis(500), Duration.ofSeconds(16), Duration.ofSeconds(20), Duration.ofSeconds(60));
     }
@@ -123,43 +114,12 @@ record GcsSettings(
         return uri;
     }
 
-    /** Bytes, or with a KiB/MiB suffix (K/M/KB/MB taken as binary too); rounded up to a multiple of 256 KiB. */
+    /** A chunk size as the setting reads it, rounded up to a multiple of 256 KiB. */
     static int chunkSize(String value) {
-        String text = value.strip().toUpperCase(Locale.ROOT).replace(" ", "");
-        long unit = 1;
-        for (String[] suffix : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"},
-                {"K", "1024"}, {"M", "1048576"}}) {
-            if (text.endsWith(suffix[0])) {
-                text = text.substring(0, text.length() - suffix[0].length());
-                unit = Long.parseLong(suffix[1]);
-                break;
-            }
-        }
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(Long.parseLong(text), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException(GcsStorageProvider.CHUNK_SIZE + ": '" + value
-                    + "' is not a size (bytes, or with KiB/MiB, e.g. 8MiB)");
-        }
-        if (bytes <= 0 || bytes > MAX_CHUNK_SIZE) {
-            throw new IllegalArgumentException(GcsStorageProvider.CHUNK_SIZE + ": '" + value
-                    + "' is out of range (256KiB to 256MiB)");
-        }
-        return (int) ((bytes + CHUNK_GRANULARITY - 1) / CHUNK_GRANULARITY * CHUNK_GRANULARITY);
+        return roundUp(GcsStorageProvider.CHUNK_SIZE.parse(new Settings.Given(GcsStorageProvider.CHUNK_SIZE.name(), value.strip())));
     }
 
-    static int maxRetries(String value) {
-        int retries;
-        try {
-            retries = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(GcsStorageProvider.MAX_RETRIES + ": '" + value + "' is not a whole number");
-        }
-        if (retries < 0 || retries > MAX_MAX_RETRIES) {
-            throw new IllegalArgumentException(GcsStorageProvider.MAX_RETRIES + ": " + retries
-                    + " is out of range (0 to " + MAX_MAX_RETRIES + ")");
-        }
-        return retries;
+    private static int roundUp(long bytes) {
+        return (int) ((bytes + CHUNK_GRANULARITY - 1) / CHUNK_GRANULARITY * CHUNK_GRANULARITY);
     }
 }

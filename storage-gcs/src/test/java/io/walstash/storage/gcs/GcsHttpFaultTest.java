@@ -58,8 +58,8 @@ class GcsHttpFaultTest {
     /** Retries with 10 ms backoff, so that tests of retries stay quick. */
     private GcsStorage open(String uri, int maxRetries, int chunkSize, Map<String, String> more) throws IOException {
         Map<String, String> values = new HashMap<>(more);
-        values.putIfAbsent(GcsStorageProvider.ENDPOINT, server.endpoint().toString());
-        values.put(GcsStorageProvider.CHUNK_SIZE, Integer.toString(chunkSize));
+        values.putIfAbsent(GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString());
+        values.put(GcsStorageProvider.CHUNK_SIZE.name(), Integer.toString(chunkSize));
         GcsSettings settings = GcsSettings.from(Settings.of(values))
                 .withRetries(maxRetries, Duration.ofMillis(10), Duration.ofMillis(50))
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(20));
@@ -209,7 +209,7 @@ class GcsHttpFaultTest {
     void unreachableEndpoint() throws IOException {
         URI closed = server.endpoint();
         server.stop();
-        GcsStorage storage = open("gs://" + BUCKET + "/repo", 1, CHUNK, Map.of(GcsStorageProvider.ENDPOINT, closed.toString()));
+        GcsStorage storage = open("gs://" + BUCKET + "/repo", 1, CHUNK, Map.of(GcsStorageProvider.ENDPOINT.name(), closed.toString()));
 
         assertThatThrownBy(() -> storage.stat("k"))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
@@ -232,7 +232,7 @@ class GcsHttpFaultTest {
             answering.setDaemon(true);
             answering.start();
             String https = "https://127.0.0.1:" + plain.getLocalPort();
-            GcsStorage storage = open("gs://" + BUCKET + "/repo", 0, CHUNK, Map.of(GcsStorageProvider.ENDPOINT, https));
+            GcsStorage storage = open("gs://" + BUCKET + "/repo", 0, CHUNK, Map.of(GcsStorageProvider.ENDPOINT.name(), https));
 
             assertThatThrownBy(() -> storage.stat("k"))
                     .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS))
@@ -256,8 +256,8 @@ class GcsHttpFaultTest {
             }, "silent-server");
             accepting.setDaemon(true);
             accepting.start();
-            Map<String, String> values = Map.of(GcsStorageProvider.ENDPOINT, "http://127.0.0.1:" + silent.getLocalPort(),
-                    GcsStorageProvider.CHUNK_SIZE, Integer.toString(CHUNK));
+            Map<String, String> values = Map.of(GcsStorageProvider.ENDPOINT.name(), "http://127.0.0.1:" + silent.getLocalPort(),
+                    GcsStorageProvider.CHUNK_SIZE.name(), Integer.toString(CHUNK));
             GcsSettings settings = GcsSettings.from(Settings.of(values))
                     .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10))
                     .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300));
@@ -378,7 +378,7 @@ class GcsHttpFaultTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cannot create bucket 'new-bucket': no project given; set WALSTASH_GCS_PROJECT or GOOGLE_CLOUD_PROJECT");
 
-        GcsStorage storage = open("gs://new-bucket/repo", 2, CHUNK, Map.of(GcsStorageProvider.GOOGLE_CLOUD_PROJECT, "my-project"));
+        GcsStorage storage = open("gs://new-bucket/repo", 2, CHUNK, Map.of("GOOGLE_CLOUD_PROJECT", "my-project"));
         assertThat(storage.createBucketIfMissing()).isTrue();
         assertThat(storage.createBucketIfMissing()).isFalse();
         assertThat(server.requests()).anyMatch(r -> r.equals("POST /storage/v1/b?project=my-project")

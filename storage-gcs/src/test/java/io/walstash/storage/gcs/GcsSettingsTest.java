@@ -71,12 +71,12 @@ class GcsSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            WALSTASH_GCS_CHUNK_SIZE  | lots      | WALSTASH_GCS_CHUNK_SIZE: 'lots' is not a size (bytes, or with KiB/MiB, e.g. 8MiB)
-            WALSTASH_GCS_CHUNK_SIZE  | 0         | WALSTASH_GCS_CHUNK_SIZE: '0' is out of range (256KiB to 256MiB)
-            WALSTASH_GCS_CHUNK_SIZE  | 1GiB      | WALSTASH_GCS_CHUNK_SIZE: '1GiB' is not a size (bytes, or with KiB/MiB, e.g. 8MiB)
-            WALSTASH_GCS_CHUNK_SIZE  | 257MiB    | WALSTASH_GCS_CHUNK_SIZE: '257MiB' is out of range (256KiB to 256MiB)
-            WALSTASH_GCS_MAX_RETRIES | -1        | WALSTASH_GCS_MAX_RETRIES: -1 is out of range (0 to 20)
-            WALSTASH_GCS_MAX_RETRIES | many      | WALSTASH_GCS_MAX_RETRIES: 'many' is not a whole number
+            WALSTASH_GCS_CHUNK_SIZE  | lots      | WALSTASH_GCS_CHUNK_SIZE must be a size such as
+            WALSTASH_GCS_CHUNK_SIZE  | 0         | WALSTASH_GCS_CHUNK_SIZE must be a size such as 1073741824, 512MiB or 1GiB, from 1 to 256MiB, not 0
+            WALSTASH_GCS_CHUNK_SIZE  | 1GiB      | WALSTASH_GCS_CHUNK_SIZE must be a size such as 1073741824, 512MiB or 1GiB, from 1 to 256MiB, not 1GiB
+            WALSTASH_GCS_CHUNK_SIZE  | 257MiB    | WALSTASH_GCS_CHUNK_SIZE must be a size such as 1073741824, 512MiB or 1GiB, from 1 to 256MiB, not 257MiB
+            WALSTASH_GCS_MAX_RETRIES | -1        | WALSTASH_GCS_MAX_RETRIES must be a whole number from 0 to 20, not -1
+            WALSTASH_GCS_MAX_RETRIES | many      | WALSTASH_GCS_MAX_RETRIES must be a whole number from 0 to 20, not many
             WALSTASH_GCS_ENDPOINT    | ftp://x   | WALSTASH_GCS_ENDPOINT: endpoint 'ftp://x' must be http:// or https://
             WALSTASH_GCS_ENDPOINT    | http://u:p@h:1 | WALSTASH_GCS_ENDPOINT: the endpoint must not carry credentials
             WALSTASH_GCS_ENDPOINT    | http://h/?a=b  | WALSTASH_GCS_ENDPOINT: endpoint 'http://h/?a=b' must not have a query or fragment

@@ -1,18 +1,17 @@
 package io.walstash.storage.s3;
 
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingType;
 import io.walstash.core.config.Settings;
+import io.walstash.core.config.Settings.Given;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The S3 adapter's settings, read once from {@link Settings}. walstash's own names come first;
@@ -36,28 +35,52 @@ record S3Config(
         ConditionalCreate conditionalCreate,
         int listPageSize) {
 
-    static final List<String> ACCESS_KEY_ID = List.of("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY");
-    static final List<String> SECRET_ACCESS_KEY = List.of("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY");
-    static final List<String> SESSION_TOKEN = List.of("AWS_SESSION_TOKEN");
-    static final List<String> REGION = List.of("AWS_REGION", "AWS_DEFAULT_REGION");
-    static final List<String> ENDPOINT = List.of("AWS_ENDPOINT");
-    static final List<String> FORCE_PATH_STYLE = List.of("AWS_S3_FORCE_PATH_STYLE");
-    static final List<String> PART_SIZE = List.of("WALSTASH_S3_PART_SIZE", "WALG_S3_MAX_PART_SIZE", "S3_MAX_PART_SIZE");
-    static final List<String> SSE = List.of("WALSTASH_S3_SSE", "WALG_S3_SSE", "S3_SSE");
-    static final List<String> SSE_KMS_KEY_ID = List.of("WALSTASH_S3_SSE_KMS_KEY_ID", "WALG_S3_SSE_KMS_ID", "S3_SSE_KMS_ID");
-    static final List<String> SSE_C = List.of("WALG_S3_SSE_C", "S3_SSE_C");
-    static final List<String> STORAGE_CLASS = List.of("WALSTASH_S3_STORAGE_CLASS", "WALG_S3_STORAGE_CLASS", "S3_STORAGE_CLASS");
-    static final List<String> CA_FILE = List.of("WALSTASH_S3_CA_FILE", "WALG_S3_CA_CERT_FILE", "S3_CA_CERT_FILE");
-    static final List<String> MAX_RETRIES = List.of("WALSTASH_S3_MAX_RETRIES", "WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES");
-    static final List<String> REQUEST_TIMEOUT = List.of("WALSTASH_S3_REQUEST_TIMEOUT");
-    static final List<String> CONDITIONAL_CREATE = List.of("WALSTASH_S3_CONDITIONAL_CREATE");
+    static final String GROUP = "s3";
+    static final Setting<String> ACCESS_KEY_ID = Setting.of(GROUP, "AWS_ACCESS_KEY_ID", SettingType.text()).alias("AWS_ACCESS_KEY")
+            .doc("access key id; with AWS_SECRET_ACCESS_KEY, else the AWS default credential chain");
+    static final Setting<String> SECRET_ACCESS_KEY = Setting.of(GROUP, "AWS_SECRET_ACCESS_KEY", SettingType.text())
+            .alias("AWS_SECRET_KEY").asSecret().doc("secret access key");
+    static final Setting<String> SESSION_TOKEN = Setting.of(GROUP, "AWS_SESSION_TOKEN", SettingType.text()).asSecret()
+            .doc("session token of temporary credentials");
+    static final Setting<String> REGION = Setting.of(GROUP, "AWS_REGION", SettingType.text()).alias("AWS_DEFAULT_REGION")
+            .doc("region to sign for (us-east-1 when an endpoint is set, else the SDK's region chain)");
+    static final Setting<URI> ENDPOINT = Setting.of(GROUP, "AWS_ENDPOINT", SettingType.url())
+            .doc("an S3-compatible endpoint such as http://minio:9000");
+    static final Setting<Boolean> FORCE_PATH_STYLE = Setting.of(GROUP, "AWS_S3_FORCE_PATH_STYLE", SettingType.bool())
+            .defaults(false).doc("path-style requests (MinIO, s3proxy)");
+    static final Setting<Long> PART_SIZE = Setting.of(GROUP, "WALSTASH_S3_PART_SIZE", SettingType.size(5L << 20, 1L << 30))
+            .alias("WALG_S3_MAX_PART_SIZE", "S3_MAX_PART_SIZE").defaults(16L << 20)
+            .doc("multipart part size; each part is held in memory");
+    static final Setting<String> SSE = Setting.of(GROUP, "WALSTASH_S3_SSE", SettingType.choice("AES256", "aws:kms", "aws:kms:dsse"))
+            .alias("WALG_S3_SSE", "S3_SSE").doc("server-side encryption");
+    static final Setting<String> SSE_KMS_KEY_ID = Setting.of(GROUP, "WALSTASH_S3_SSE_KMS_KEY_ID", SettingType.text())
+            .alias("WALG_S3_SSE_KMS_ID", "S3_SSE_KMS_ID").doc("the KMS key of WALSTASH_S3_SSE=aws:kms");
+    static final Setting<String> SSE_C = Setting.of(GROUP, "WALG_S3_SSE_C", SettingType.text()).alias("S3_SSE_C").asSecret()
+            .doc("refused: SSE-C (customer-provided keys) is not supported");
+    static final Setting<String> STORAGE_CLASS = Setting.of(GROUP, "WALSTASH_S3_STORAGE_CLASS", SettingType.text())
+            .alias("WALG_S3_STORAGE_CLASS", "S3_STORAGE_CLASS").doc("storage class of new objects, such as STANDARD_IA");
+    static final Setting<String> CA_FILE = Setting.of(GROUP, "WALSTASH_S3_CA_FILE", SettingType.text())
+            .alias("WALG_S3_CA_CERT_FILE", "S3_CA_CERT_FILE").doc("a PEM file of CA certificates to trust too");
+    static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_S3_MAX_RETRIES", SettingType.count(0, 100))
+            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(5).doc("the SDK's retries of a failed request");
+    static final Setting<Duration> REQUEST_TIMEOUT = Setting.of(GROUP, "WALSTASH_S3_REQUEST_TIMEOUT",
+                    SettingType.duration(Duration.ofSeconds(1), Duration.ofHours(24)))
+            .defaults(Duration.ofMinutes(2)).doc("the most one attempt of one request may take");
+    static final Setting<String> CONDITIONAL_CREATE = Setting.of(GROUP, "WALSTASH_S3_CONDITIONAL_CREATE",
+                    SettingType.choice("auto", "if-none-match", "check-then-put"))
+            .defaults("auto").doc("how creates keep from overwriting: If-None-Match, or check-then-put for stores that ignore it");
+
+    /** Every S3 setting, for the catalogue ({@link S3StorageProvider#settings()}). */
+    static final List<Setting<?>> DECLARED = List.of(ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, REGION, ENDPOINT,
+            FORCE_PATH_STYLE, PART_SIZE, SSE, SSE_KMS_KEY_ID, SSE_C, STORAGE_CLASS, CA_FILE, MAX_RETRIES, REQUEST_TIMEOUT,
+            CONDITIONAL_CREATE);
 
     static final int MIN_PART_SIZE = 5 << 20;
-    static final int DEFAULT_PART_SIZE = 16 << 20;
+    static final int DEFAULT_PART_SIZE = (int) (long) PART_SIZE.defaultValue();
     /** Parts are buffered in one array each; S3 itself would take up to 5 GiB. */
     static final int MAX_PART_SIZE = 1 << 30;
-    static final int DEFAULT_MAX_RETRIES = 5;
-    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(2);
+    static final int DEFAULT_MAX_RETRIES = MAX_RETRIES.defaultValue();
+    static final Duration DEFAULT_REQUEST_TIMEOUT = REQUEST_TIMEOUT.defaultValue();
     static final String DEFAULT_ENDPOINT_REGION = "us-east-1";
 
     /** How {@code createIfAbsent} keeps from overwriting. */
@@ -98,54 +121,54 @@ record S3Config(
 
     /** Reads every S3 setting; fails with a one-line message naming the setting, never a secret value. */
     static S3Config from(Settings settings) {
-        Optional<Setting> accessKey = first(settings, ACCESS_KEY_ID);
-        Optional<Setting> secretKey = first(settings, SECRET_ACCESS_KEY);
+        Optional<Given> accessKey = settings.given(ACCESS_KEY_ID);
+        Optional<Given> secretKey = settings.given(SECRET_ACCESS_KEY);
         if (accessKey.isPresent() != secretKey.isPresent()) {
-            String given = accessKey.map(Setting::name).orElseGet(() -> secretKey.get().name());
-            String missing = accessKey.isPresent() ? SECRET_ACCESS_KEY.get(0) : ACCESS_KEY_ID.get(0);
+            String given = accessKey.map(Given::name).orElseGet(() -> secretKey.get().name());
+            String missing = accessKey.isPresent() ? SECRET_ACCESS_KEY.name() : ACCESS_KEY_ID.name();
             throw new IllegalArgumentException(given + " is set but " + missing + " is not; set both, or neither to use the AWS default credential chain");
         }
-        Optional<Setting> token = first(settings, SESSION_TOKEN);
+        Optional<Given> token = settings.given(SESSION_TOKEN);
         if (token.isPresent() && accessKey.isEmpty()) {
-            throw new IllegalArgumentException("AWS_SESSION_TOKEN is set without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+            throw new IllegalArgumentException(SESSION_TOKEN.name() + " is set without " + ACCESS_KEY_ID.name() + " and "
+                    + SECRET_ACCESS_KEY.name());
         }
 
-        Optional<URI> endpoint = first(settings, ENDPOINT).map(S3Config::endpoint);
-        Optional<String> region = first(settings, REGION).map(s -> {
+        Optional<URI> endpoint = ENDPOINT.find(settings);
+        Optional<String> region = settings.given(REGION).map(s -> {
             if (!s.value().matches("[a-z0-9-]+")) {
                 throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not a region name such as us-east-1");
             }
             return s.value();
         });
-        boolean pathStyle = first(settings, FORCE_PATH_STYLE).map(S3Config::bool).orElse(false);
+        boolean pathStyle = FORCE_PATH_STYLE.get(settings);
+        int partSize = (int) (long) PART_SIZE.get(settings);
 
-        int partSize = first(settings, PART_SIZE).map(S3Config::partSize).orElse(DEFAULT_PART_SIZE);
-
-        Optional<Setting> sseC = first(settings, SSE_C);
+        Optional<Given> sseC = settings.given(SSE_C);
         if (sseC.isPresent()) {
             throw new IllegalArgumentException(sseC.get().name() + " (SSE-C, customer-provided keys) is not supported by walstash; use "
-                    + SSE.get(0) + "=aws:kms or client-side encryption");
+                    + SSE.name() + "=aws:kms or client-side encryption");
         }
-        Optional<String> sse = first(settings, SSE).map(S3Config::sse);
-        Optional<String> kmsKeyId = first(settings, SSE_KMS_KEY_ID).map(s -> {
+        Optional<String> sse = SSE.find(settings);
+        Optional<String> kmsKeyId = settings.given(SSE_KMS_KEY_ID).map(s -> {
             if (sse.isEmpty() || !sse.get().startsWith("aws:kms")) {
-                throw new IllegalArgumentException(s.name() + " is set but " + SSE.get(0) + " is not aws:kms");
+                throw new IllegalArgumentException(s.name() + " is set but " + SSE.name() + " is not aws:kms");
             }
             return s.value();
         });
-        Optional<String> storageClass = first(settings, STORAGE_CLASS).map(s -> {
+        Optional<String> storageClass = settings.given(STORAGE_CLASS).map(s -> {
             String value = s.value().toUpperCase(Locale.ROOT);
             if (!value.matches("[A-Z][A-Z_]*")) {
                 throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not a storage class such as STANDARD or STANDARD_IA");
             }
             return value;
         });
-        Optional<Path> caFile = first(settings, CA_FILE).map(s -> Path.of(s.value()));
-        int maxRetries = first(settings, MAX_RETRIES).map(s -> intIn(s, 0, 100)).orElse(DEFAULT_MAX_RETRIES);
-        Duration requestTimeout = first(settings, REQUEST_TIMEOUT).map(S3Config::duration).orElse(DEFAULT_REQUEST_TIMEOUT);
-        ConditionalCreate conditional = first(settings, CONDITIONAL_CREATE).map(S3Config::conditional).orElse(ConditionalCreate.AUTO);
+        Optional<Path> caFile = CA_FILE.find(settings).map(Path::of);
+        int maxRetries = MAX_RETRIES.get(settings);
+        Duration requestTimeout = REQUEST_TIMEOUT.get(settings);
+        ConditionalCreate conditional = conditional(CONDITIONAL_CREATE.get(settings));
 
-        return new S3Config(accessKey.map(Setting::value), secretKey.map(Setting::value), token.map(Setting::value),
+        return new S3Config(accessKey.map(Given::value), secretKey.map(Given::value), token.map(Given::value),
                 region, endpoint, pathStyle, partSize, sse, kmsKeyId, storageClass, caFile, maxRetries, requestTimeout,
                 conditional, 1000);
     }
@@ -191,130 +214,13 @@ record S3Config(
         return keyId.length() <= 4 ? "****" : keyId.substring(0, 4) + "****";
     }
 
-    // ---- parsing ----
-
-    private record Setting(String name, String value) {
-        @Override
-        public String toString() {
-            return name; // values may be secrets
-        }
-    }
-
-    private static Optional<Setting> first(Settings settings, List<String> names) {
-        for (String name : names) {
-            Optional<String> value = settings.get(name).map(String::strip).filter(v -> !v.isEmpty());
-            if (value.isPresent()) {
-                return Optional.of(new Setting(name, value.get()));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static URI endpoint(Setting s) {
-        URI uri;
-        try {
-            uri = new URI(s.value());
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(s.name() + " is not a URL: " + e.getReason());
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException(s.name() + " must not carry credentials; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException(s.name() + " '" + s.value() + "' must be an http:// or https:// URL such as http://minio:9000");
-        }
-        return uri;
-    }
-
-    private static boolean bool(Setting s) {
-        switch (s.value().toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes", "on":
-                return true;
-            case "false", "0", "no", "off":
-                return false;
-            default:
-                throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is neither true nor false");
-        }
-    }
-
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?)?", Pattern.CASE_INSENSITIVE);
-
-    /** Bytes, or a number with a binary unit: 16MiB, 16M, 16MB all mean 16 × 2^20. */
-    private static int partSize(Setting s) {
-        Matcher m = SIZE.matcher(s.value());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not a size such as 16777216 or 16MiB");
-        }
-        long value;
-        try {
-            value = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is too large");
-        }
-        String unit = m.group(2) == null ? "" : m.group(2).substring(0, 1).toLowerCase(Locale.ROOT);
-        int shift = switch (unit) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
-        if (value > (Long.MAX_VALUE >> shift) || (value << shift) < MIN_PART_SIZE || (value << shift) > MAX_PART_SIZE) {
-            throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is outside 5MiB..1GiB (S3 parts are at least 5 MiB; each part is held in memory)");
-        }
-        return (int) (value << shift);
-    }
-
-    private static String sse(Setting s) {
-        String value = s.value();
-        if (value.equalsIgnoreCase("AES256")) {
-            return "AES256";
-        }
-        if (value.equalsIgnoreCase("aws:kms") || value.equalsIgnoreCase("aws:kms:dsse")) {
-            return value.toLowerCase(Locale.ROOT);
-        }
-        throw new IllegalArgumentException(s.name() + " '" + value + "' is not one of AES256, aws:kms, aws:kms:dsse");
-    }
-
-    private static int intIn(Setting s, int min, int max) {
-        try {
-            int value = Integer.parseInt(s.value());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not a whole number in " + min + ".." + max);
-    }
-
-    /** Seconds ("90"), or with a unit ("90s", "2m"), or ISO-8601 ("PT90S"). */
-    private static Duration duration(Setting s) {
-        String value = s.value().toLowerCase(Locale.ROOT);
-        Duration d = null;
-        try {
-            if (value.startsWith("pt")) {
-                d = Duration.parse(value);
-            } else if (value.matches("\\d+s?")) {
-                d = Duration.ofSeconds(Long.parseLong(value.replace("s", "")));
-            } else if (value.matches("\\d+m")) {
-                d = Duration.ofMinutes(Long.parseLong(value.replace("m", "")));
-            }
-        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
-            d = null;
-        }
-        if (d == null || d.isNegative() || d.isZero() || d.compareTo(Duration.ofHours(24)) > 0) {
-            throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not a duration between 1s and 24h such as 120 or 2m");
-        }
-        return d;
-    }
-
-    private static ConditionalCreate conditional(Setting s) {
+    /** The declared choice as the enum (CONDITIONAL_CREATE's choices are the enum's settings). */
+    private static ConditionalCreate conditional(String setting) {
         for (ConditionalCreate c : ConditionalCreate.values()) {
-            if (c.setting.equalsIgnoreCase(s.value())) {
+            if (c.setting.equals(setting)) {
                 return c;
             }
         }
-        throw new IllegalArgumentException(s.name() + " '" + s.value() + "' is not one of auto, if-none-match, check-then-put");
+        throw new IllegalStateException(setting);
     }
 }

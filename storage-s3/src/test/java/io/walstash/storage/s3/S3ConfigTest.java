@@ -117,19 +117,19 @@ class S3ConfigTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            WALSTASH_S3_PART_SIZE          | 4MiB                 | outside 5MiB..1GiB
-            WALSTASH_S3_PART_SIZE          | 5242879              | outside 5MiB..1GiB
-            WALSTASH_S3_PART_SIZE          | 2GiB                 | outside 5MiB..1GiB
-            WALSTASH_S3_PART_SIZE          | 99999999999999999999 | too large
-            WALSTASH_S3_PART_SIZE          | lots                 | not a size
-            WALSTASH_S3_SSE                | aes-256              | not one of AES256, aws:kms
+            WALSTASH_S3_PART_SIZE          | 4MiB                 | from 5MiB to 1GiB
+            WALSTASH_S3_PART_SIZE          | 5242879              | from 5MiB to 1GiB
+            WALSTASH_S3_PART_SIZE          | 2GiB                 | from 5MiB to 1GiB
+            WALSTASH_S3_PART_SIZE          | 99999999999999999999 | must be a size
+            WALSTASH_S3_PART_SIZE          | lots                 | must be a size
+            WALSTASH_S3_SSE                | aes-256              | must be AES256, aws:kms or aws:kms:dsse
             WALSTASH_S3_STORAGE_CLASS      | standard ia          | not a storage class
-            WALSTASH_S3_MAX_RETRIES        | -1                   | not a whole number in 0..100
-            WALSTASH_S3_MAX_RETRIES        | many                 | not a whole number in 0..100
-            WALSTASH_S3_REQUEST_TIMEOUT    | 0                    | not a duration
-            WALSTASH_S3_REQUEST_TIMEOUT    | soon                 | not a duration
-            WALSTASH_S3_CONDITIONAL_CREATE | maybe                | not one of auto, if-none-match, check-then-put
-            AWS_S3_FORCE_PATH_STYLE        | perhaps              | neither true nor false
+            WALSTASH_S3_MAX_RETRIES        | -1                   | must be a whole number from 0 to 100
+            WALSTASH_S3_MAX_RETRIES        | many                 | must be a whole number from 0 to 100
+            WALSTASH_S3_REQUEST_TIMEOUT    | 0                    | must be a duration
+            WALSTASH_S3_REQUEST_TIMEOUT    | soon                 | must be a duration
+            WALSTASH_S3_CONDITIONAL_CREATE | maybe                | must be auto, if-none-match or check-then-put
+            AWS_S3_FORCE_PATH_STYLE        | perhaps              | must be true or false
             AWS_ENDPOINT                   | minio:9000           | must be an http:// or https:// URL
             AWS_ENDPOINT                   | ftp://minio          | must be an http:// or https:// URL
             AWS_ENDPOINT                   | http://a b           | is not a URL

@@ -10,28 +10,32 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class SettingValuesTest {
+class SettingTest {
+    private static final Setting<Long> S = Setting.of("test", "S", SettingType.size(0, Long.MAX_VALUE)).defaults(7L);
+    private static final Setting<Duration> D = Setting.of("test", "D", SettingType.duration(Duration.ZERO,
+            Duration.ofMillis(Long.MAX_VALUE))).defaults(Duration.ZERO);
+
     private static Settings of(String name, String value) {
         return Settings.of(Map.of(name, value));
     }
 
     @Test
     void sizesTakeBinaryUnits() {
-        assertThat(SettingValues.bytes(of("S", "512MiB"), "S", 0)).isEqualTo(512L << 20);
-        assertThat(SettingValues.bytes(of("S", "1GiB"), "S", 0)).isEqualTo(1L << 30);
-        assertThat(SettingValues.bytes(of("S", "10g"), "S", 0)).isEqualTo(10L << 30);
-        assertThat(SettingValues.bytes(of("S", "4096"), "S", 0)).isEqualTo(4096);
-        assertThat(SettingValues.bytes(Settings.empty(), "S", 7)).isEqualTo(7);
-        assertThatThrownBy(() -> SettingValues.bytes(of("S", "lots"), "S", 0))
+        assertThat(S.get(of("S", "512MiB"))).isEqualTo(512L << 20);
+        assertThat(S.get(of("S", "1GiB"))).isEqualTo(1L << 30);
+        assertThat(S.get(of("S", "10g"))).isEqualTo(10L << 30);
+        assertThat(S.get(of("S", "4096"))).isEqualTo(4096);
+        assertThat(S.get(Settings.empty())).isEqualTo(7);
+        assertThatThrownBy(() -> S.get(of("S", "lots")))
                 .hasMessage("S must be a size such as 1073741824, 512MiB or 1GiB, not lots");
     }
 
     @Test
     void durationsDefaultToSeconds() {
-        assertThat(SettingValues.duration(of("D", "120"), "D", Duration.ZERO)).isEqualTo(Duration.ofSeconds(120));
-        assertThat(SettingValues.duration(of("D", "500ms"), "D", Duration.ZERO)).isEqualTo(Duration.ofMillis(500));
-        assertThat(SettingValues.duration(of("D", "2m"), "D", Duration.ZERO)).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> SettingValues.duration(of("D", "-1"), "D", Duration.ZERO)).hasMessageContaining("D must be a duration");
+        assertThat(D.get(of("D", "120"))).isEqualTo(Duration.ofSeconds(120));
+        assertThat(D.get(of("D", "500ms"))).isEqualTo(Duration.ofMillis(500));
+        assertThat(D.get(of("D", "2m"))).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> D.get(of("D", "-1"))).hasMessageContaining("D must be a duration");
     }
 
     @Test

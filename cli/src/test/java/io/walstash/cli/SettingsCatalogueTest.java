@@ -1,0 +1,181 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Setting;
+import io.walstash.core.config.SettingCatalogue;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The catalogue of declared settings (core's, the CLI's and every adapter's: the CLI's class path
+ * has them all) against what is derived from it or written beside it: --help, README.md's settings
+ * tables, the C client's tables, and the auto daemon's digest.
+ */
+class SettingsCatalogueTest {
+    private static final Path MODULE = Path.of(System.getProperty("user.dir"));
+    private static final Pattern NAME = Pattern.compile("`([A-Z][A-Z0-9_]*_[A-Z0-9_]+|PG[A-Z]+)`");
+
+    private static List<Setting<?>> declared() {
+        return SettingCatalogue.current().settings();
+    }
+
+    private static Set<String> declaredNames() {
+        Set<String> names = new TreeSet<>();
+        for (Setting<?> setting : declared()) {
+            names.addAll(setting.names());
+        }
+        return names;
+    }
+
+    @Test
+    void everyModuleDeclaresItsSettings() {
+        Set<String> groups = new TreeSet<>();
+        declared().forEach(s -> groups.add(s.group()));
+        assertThat(groups).contains("repository", "archiving", "fetching", "daemon", "s3", "gcs", "azure");
+        for (Setting<?> setting : declared()) {
+            assertThat(setting.doc()).as(setting.name()).isNotBlank();
+        }
+    }
+
+    @Test
+    void helpListsEverySettingAndAlias() {
+        String help = CliRun.of("--help").out();
+        for (String name : declaredNames()) {
+            assertThat(help).as("--help names " + name).containsPattern("\\b" + name + "\\b");
+        }
+        for (Setting<?> setting : declared()) {
+            if (setting.environmentOnly() != null) {
+                assertThat(help).contains(setting.name() + " ").contains("environment only");
+            }
+        }
+    }
+
+    @Test
+    void readmeTablesListEveryDeclaredSettingAndNoOther() throws IOException {
+        Set<String> documented = readmeSettingNames(Files.readAllLines(MODULE.resolveSibling("README.md")));
+        assertThat(documented).as("README's setting and alias columns").containsAll(declaredNames());
+        assertThat(declaredNames()).as("settings README documents that nothing declares").containsAll(documented);
+    }
+
+    /** Names in the setting and alias columns of every table whose first column is "setting". */
+    static Set<String> readmeSettingNames(List<String> lines) {
+        Set<String> names = new TreeSet<>();
+        List<Integer> columns = null;
+        for (String line : lines) {
+            if (!line.startsWith("|")) {
+                columns = null;
+                continue;
+            }
+            String[] cells = line.split("(?<!\\\\)\\|", -1);
+            if (columns == null) {
+                if (cells.length > 1 && cells[1].strip().equals("setting")) {
+                    columns = new ArrayList<>();
+                    for (int i = 1; i < cells.length; i++) {
+                        String heading = cells[i].strip();
+                        if (heading.equals("setting") || heading.contains("alias")) {
+                            columns.add(i);
+                        }
+                    }
+                } else {
+                    columns = List.of();
+                }
+                continue;
+            }
+            for (int column : columns) {
+                if (column < cells.length) {
+                    Matcher m = NAME.matcher(cells[column]);
+                    while (m.find()) {
+                        names.add(m.group(1));
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void theCClientsTablesAreTheCatalogues() throws IOException {
+        String source = Files.readString(MODULE.resolve("src/main/c/walstash-client.c"));
+        assertThat(cArray(source, "PREFIXES")).isEqualTo(AutoDaemon.PREFIXES);
+        assertThat(cArray(source, "SECRET_PARTS")).isEqualTo(AutoDaemon.SECRET_PARTS);
+        assertThat(cArray(source, "STORAGE_NAMES")).isEqualTo(CoreSettings.STORAGE.names());
+        assertThat(cArray(source, "COMPRESSION_NAMES")).isEqualTo(CoreSettings.COMPRESSION.names());
+
+        Set<String> excluded = new TreeSet<>(List.of(AutoDaemon.CONFIG_DIGEST));
+        for (Setting<?> setting : declared()) {
+            for (String name : setting.names()) {
+                if (setting.neutral() && prefixed(name)) {
+                    excluded.add(name);
+                }
+            }
+        }
+        assertThat(new TreeSet<>(cArray(source, "EXCLUDED"))).isEqualTo(excluded);
+
+        Matcher getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)").matcher(source);
+        Set<String> read = new TreeSet<>();
+        while (getenv.find()) {
+            read.add(getenv.group(1));
+        }
+        read.remove("XDG_RUNTIME_DIR"); // where the runtime directory is, not a walstash setting
+        assertThat(declaredNames()).containsAll(read);
+        assertThat(read).containsAll(CoreSettings.LOG_LEVEL.names());
+    }
+
+    /** The strings of {@code static const char *const NAME[] = {...};}. */
+    private static List<String> cArray(String source, String name) {
+        Matcher m = Pattern.compile("static const char \\*const " + name + "\\[\\] = \\{([^}]*)\\};").matcher(source);
+        assertThat(m.find()).as("the C client declares " + name).isTrue();
+        List<String> values = new ArrayList<>();
+        Matcher string = Pattern.compile("\"([^\"]*)\"").matcher(m.group(1));
+        while (string.find()) {
+            values.add(string.group(1));
+        }
+        return values;
+    }
+
+    private static boolean prefixed(String name) {
+        for (String prefix : AutoDaemon.PREFIXES) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The JVM fast path runs on core's and the CLI's jars only, and the C client knows no declaration:
+     * both hash a value by the name parts alone, and leave out only core's and the CLI's neutral
+     * settings. So every declared secret must match a part, and only core and the CLI may declare a
+     * neutral setting; then every client names the same socket for one configuration.
+     */
+    @Test
+    void theDaemonDigestIsTheSameWhereverItIsComputed() {
+        Set<Setting<?>> visibleToTheFastPath = new LinkedHashSet<>(new CoreSettings().settings());
+        visibleToTheFastPath.addAll(new CliSettings().settings());
+        for (Setting<?> setting : declared()) {
+            for (String name : setting.names()) {
+                if (setting.secret() && prefixed(name)) {
+                    assertThat(AutoDaemon.SECRET_PARTS.stream().anyMatch(name::contains)).as(name + " is hashed by its name").isTrue();
+                    assertThat(AutoDaemon.wire(name, "s3cr3t")).startsWith("sha256:");
+                }
+                if (setting.neutral()) {
+                    assertThat(visibleToTheFastPath).as(name + " is neutral where the fast path can see it").contains(setting);
+                }
+                assertThat(AutoDaemon.relevant(name)).as(name).isEqualTo(prefixed(name) && !setting.neutral());
+            }
+        }
+        assertThat(AutoDaemon.relevant("AWS_PROFILE")).as("undeclared names the SDKs read still count").isTrue();
+        assertThat(AutoDaemon.relevant(AutoDaemon.CONFIG_DIGEST)).isFalse();
+    }
+}
