@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingCatalogue;
 import java.util.ArrayList;
@@ -11,24 +12,41 @@ import java.util.Map;
 final class SettingsHelp {
     static final String HEADING = "%nConfiguration (options, then environment, then --config/WALSTASH_CONFIG file):%n";
     private static final int NAME_WIDTH = 32;
+    /** picocli's usage width: longer footer lines would be wrapped to column 0. */
+    private static final int WIDTH = 80;
 
     private SettingsHelp() {
     }
 
-    /** One block per concern, one line per setting, and a line of its default and other names where it has them. */
+    /**
+     * One block per concern (core's first, then the CLI's, then each adapter's), each setting's name
+     * beside its description, then its default and other names where it has them.
+     */
     static List<String> lines(SettingCatalogue catalogue) {
-        Map<String, List<Setting<?>>> groups = new LinkedHashMap<>();
+        List<Setting<?>> ordered = new ArrayList<>(new CoreSettings().settings());
+        ordered.addAll(new CliSettings().settings());
         for (Setting<?> setting : catalogue.settings()) {
+            if (!ordered.contains(setting)) {
+                ordered.add(setting);
+            }
+        }
+        Map<String, List<Setting<?>>> groups = new LinkedHashMap<>();
+        for (Setting<?> setting : ordered) {
             groups.computeIfAbsent(setting.group(), g -> new ArrayList<>()).add(setting);
         }
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, List<Setting<?>>> group : groups.entrySet()) {
             lines.add(" " + group.getKey() + ":");
             for (Setting<?> setting : group.getValue()) {
-                lines.add(escape(pad("  " + setting.name()) + setting.doc()));
+                String name = "  " + setting.name();
+                if (name.length() >= NAME_WIDTH) {
+                    lines.add(name);
+                    name = "";
+                }
+                wrap(lines, name, setting.doc());
                 String details = details(setting);
                 if (!details.isEmpty()) {
-                    lines.add(escape(" ".repeat(NAME_WIDTH) + details));
+                    wrap(lines, "", details);
                 }
             }
         }
@@ -41,6 +59,9 @@ final class SettingsHelp {
 
     private static String details(Setting<?> setting) {
         List<String> parts = new ArrayList<>();
+        if (!setting.type().choices().isEmpty()) {
+            parts.add(setting.type().forms());
+        }
         setting.defaultText().ifPresent(d -> parts.add("default " + d));
         List<String> also = new ArrayList<>();
         for (Setting.Alias alias : setting.aliases()) {
@@ -58,8 +79,21 @@ final class SettingsHelp {
         return String.join("; ", parts);
     }
 
-    private static String pad(String text) {
-        return text.length() < NAME_WIDTH ? text + " ".repeat(NAME_WIDTH - text.length()) : text + " ";
+    /** {@code text} in lines of at most {@link #WIDTH}, the first after {@code name}, all from column {@link #NAME_WIDTH}. */
+    private static void wrap(List<String> lines, String name, String text) {
+        StringBuilder line = new StringBuilder(name).append(" ".repeat(NAME_WIDTH - name.length()));
+        int empty = NAME_WIDTH;
+        for (String word : text.split(" ")) {
+            if (line.length() > empty && line.length() + 1 + word.length() >= WIDTH) {
+                lines.add(escape(line.toString()));
+                line = new StringBuilder(" ".repeat(NAME_WIDTH));
+            }
+            if (line.length() > empty) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        lines.add(escape(line.toString()));
     }
 
     /** picocli formats footers: a literal '%' is '%%'. */
