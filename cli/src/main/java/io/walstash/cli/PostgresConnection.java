@@ -15,12 +15,12 @@ final class PostgresConnection {
     static Connection open(Settings settings) throws SQLException {
         String host = CoreSettings.PGHOST.get(settings);
         if (host.startsWith("/")) {
-            throw new IllegalArgumentException("PGHOST=" + host + " is a Unix socket directory, which PgJDBC can't use;"
-                    + " set PGHOST to a TCP host such as 127.0.0.1");
+            throw new IllegalArgumentException(CoreSettings.PGHOST + "=" + host + " is a Unix socket directory, which PgJDBC can't use;"
+                    + " set " + CoreSettings.PGHOST + " to a TCP host such as 127.0.0.1");
         }
         String port = CoreSettings.PGPORT.get(settings);
         if (!port.matches("\\d{1,5}")) {
-            throw new IllegalArgumentException("PGPORT must be a port number, not " + port);
+            throw new IllegalArgumentException(CoreSettings.PGPORT + " must be a port number, not " + port);
         }
         String user = CoreSettings.PGUSER.find(settings).orElse(System.getProperty("user.name"));
         String database = CoreSettings.PGDATABASE.find(settings).orElse(user);
@@ -39,7 +39,7 @@ final class PostgresConnection {
      */
     static String url(String host, String port, String database) {
         if (!host.matches("[A-Za-z0-9._:-]+|\\[[0-9A-Fa-f:.%]+\\]")) {
-            throw new IllegalArgumentException("PGHOST must be a host name or address, not " + host);
+            throw new IllegalArgumentException(CoreSettings.PGHOST + " must be a host name or address, not " + host);
         }
         String bracketed = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return "jdbc:postgresql://" + bracketed + ":" + port + "/"

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingCatalogue;
+import io.walstash.core.config.SettingType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,19 @@ class SettingsCatalogueTest {
     }
 
     /** README.md's tables, and storage-s3/README.md's, which README.md links to for the S3 settings. */
+    @Test
+    void helpSaysWhichOtherNamesAreDeprecatedAndKeepsLinesWithinEightyColumns() {
+        Setting<Integer> attempts = Setting.of("fetching", "WALSTASH_NEW_ATTEMPTS", SettingType.count(1, 9)).defaults(3)
+                .deprecatedAlias("WALSTASH_OLD_ATTEMPTS", "use WALSTASH_NEW_ATTEMPTS")
+                .doc("tries of each download, a description long enough to need a second line in eighty columns");
+        List<String> lines = SettingsHelp.lines(SettingCatalogue.of(List.of(attempts)));
+        assertThat(String.join(" ", lines).replaceAll("\\s+", " ")).contains("WALSTASH_OLD_ATTEMPTS (deprecated: use WALSTASH_NEW_ATTEMPTS)")
+                .contains("default 3");
+        assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThan(80));
+        assertThat(attempts.get(io.walstash.core.config.Settings.of(java.util.Map.of("WALSTASH_OLD_ATTEMPTS", "5"))))
+                .as("a deprecated name is still read").isEqualTo(5);
+    }
+
     @Test
     void readmeTablesListEveryDeclaredSettingAndNoOther() throws IOException {
         Set<String> documented = readmeSettingNames(Files.readAllLines(MODULE.resolveSibling("README.md")));

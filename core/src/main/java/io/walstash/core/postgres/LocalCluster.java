@@ -1,5 +1,6 @@
 package io.walstash.core.postgres;
 
+import io.walstash.core.config.CoreSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -131,8 +132,8 @@ public final class LocalCluster implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(binaries.tool(tool).toString());
         command.addAll(List.of(arguments));
-        return Processes.run(user.wrap(command), Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(port),
-                "PGUSER", "postgres"), TOOL_TIMEOUT);
+        return Processes.run(user.wrap(command), Map.of(CoreSettings.PGHOST.name(), "127.0.0.1",
+                CoreSettings.PGPORT.name(), Integer.toString(port), CoreSettings.PGUSER.name(), "postgres"), TOOL_TIMEOUT);
     }
 
     public Connection connect() throws SQLException {
