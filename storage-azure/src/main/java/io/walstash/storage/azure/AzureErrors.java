@@ -102,8 +102,8 @@ final class AzureErrors {
             // By name: azure-identity is loaded only when the default credential is used.
             if (type.equals("com.azure.identity.CredentialUnavailableException")) {
                 return new StorageFailure(Reason.NO_CREDENTIALS, "no Azure credentials found to " + action + " in container '"
-                        + container + "' at " + endpoint + ": set " + AzureSettings.ACCESS_KEY + ", " + AzureSettings.SAS_TOKEN
-                        + " or " + AzureSettings.CONNECTION_STRING + ", or provide an Azure AD identity (AZURE_CLIENT_ID with"
+                        + container + "' at " + endpoint + ": set " + AzureDeclarations.ACCESS_KEY + ", " + AzureDeclarations.SAS_TOKEN
+                        + " or " + AzureDeclarations.CONNECTION_STRING + ", or provide an Azure AD identity (AZURE_CLIENT_ID with"
                         + " AZURE_TENANT_ID and a secret or certificate, a managed or workload identity, or az login)", e);
             }
             if (type.equals("com.azure.core.exception.ClientAuthenticationException")

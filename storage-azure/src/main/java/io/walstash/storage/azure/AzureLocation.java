@@ -52,7 +52,7 @@ record AzureLocation(String container, String prefix) {
         }
         if (uri.getPort() != -1 || authority.contains(":")) {
             throw new IllegalArgumentException("Azure storage URI '" + uri + "' has a port; the endpoint is set with "
-                    + AzureSettings.ENDPOINT + ", the URI names only azure://container/prefix");
+                    + AzureDeclarations.ENDPOINT + ", the URI names only azure://container/prefix");
         }
         String container = authority;
         if (!CONTAINER.matcher(container).matches()) {

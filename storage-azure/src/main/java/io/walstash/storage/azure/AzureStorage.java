@@ -143,7 +143,7 @@ public final class AzureStorage implements Storage, CreatesBucket {
                         builder.connectionString(settings.secret());
                     } catch (RuntimeException e) {
                         // No cause: the SDK's message may quote the string.
-                        throw new StorageFailure(Reason.NO_CREDENTIALS, AzureSettings.CONNECTION_STRING
+                        throw new StorageFailure(Reason.NO_CREDENTIALS, AzureDeclarations.CONNECTION_STRING
                                 + " is malformed; expected AccountName=...;AccountKey=... or BlobEndpoint=...;SharedAccessSignature=...");
                     }
                 }
@@ -240,7 +240,7 @@ public final class AzureStorage implements Storage, CreatesBucket {
             while (true) {
                 if (ids.size() == MAX_BLOCKS) {
                     throw new IOException("cannot create '" + key + "' in container '" + location.container() + "': it is larger than "
-                            + MAX_BLOCKS + " blocks of " + blockSize + " bytes; raise " + AzureSettings.BLOCK_SIZE);
+                            + MAX_BLOCKS + " blocks of " + blockSize + " bytes; raise " + AzureDeclarations.BLOCK_SIZE);
                 }
                 String id = blockId(uploadId, ids.size());
                 ids.add(id);

@@ -1,13 +1,10 @@
 package io.walstash.storage.azure;
 
-import io.walstash.core.config.Setting;
-import io.walstash.core.config.SettingDeclarations;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageProvider;
 import java.io.IOException;
 import java.net.URI;
-import java.util.List;
 
 /**
  * Opens {@code azure://container/prefix} storages in Azure Blob Storage (or Azurite).
@@ -22,7 +19,7 @@ import java.util.List;
  * {@code WALSTASH_AZURE_MAX_RETRIES} and {@code WALSTASH_AZURE_TRY_TIMEOUT} (WAL-G's
  * {@code AZURE_TRY_TIMEOUT}, in minutes) tune uploads and retries.
  */
-public final class AzureStorageProvider implements StorageProvider, SettingDeclarations {
+public final class AzureStorageProvider implements StorageProvider {
 
     /** Does nothing: ServiceLoader instantiates every provider whenever any storage is opened. */
     public AzureStorageProvider() {
@@ -37,12 +34,6 @@ public final class AzureStorageProvider implements StorageProvider, SettingDecla
     @Override
     public Storage open(URI location, Settings settings) throws IOException {
         return AzureStorage.open(AzureLocation.of(location), AzureSettings.from(settings));
-    }
-
-    /** The Azure settings (a second service of this class: the catalogue's). */
-    @Override
-    public List<Setting<?>> settings() {
-        return AzureSettings.DECLARED;
     }
 
     @Override

@@ -25,7 +25,7 @@ class AzureStorageContractTest extends StorageContractTest {
     @Override
     protected Storage newStorage() throws Exception {
         Map<String, String> values = new HashMap<>(AZURITE.settings());
-        values.put(AzureSettings.BLOCK_SIZE.name(), "256KiB");
+        values.put(AzureDeclarations.BLOCK_SIZE.name(), "256KiB");
         AzureSettings settings = AzureSettings.from(Settings.of(values)).withListPageSize(LIST_PAGE);
         URI uri = URI.create("azure://contract-" + CONTAINERS.incrementAndGet() + "/repo/pg-main");
         AzureStorage storage = AzureStorage.open(AzureLocation.of(uri), settings);

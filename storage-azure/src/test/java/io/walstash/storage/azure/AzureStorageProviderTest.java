@@ -92,7 +92,7 @@ class AzureStorageProviderTest {
             """)
     void rejectsBadLocations(String uri, String why) {
         assertThatThrownBy(() -> new AzureStorageProvider().open(URI.create(uri), Settings.of(Map.of(
-                AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY))))
+                AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(why)
                 .hasMessageNotContaining("\n");
@@ -115,54 +115,54 @@ class AzureStorageProviderTest {
     @Test
     void credentialsAreChosenInWalgOrder() throws StorageFailure {
         String sas = "sv=2024-08-04&sr=c&sp=rl&sig=c2lnbmF0dXJl";
-        assertThat(settings(Map.of(AzureSettings.CONNECTION_STRING.name(), "AccountName=a;AccountKey=" + KEY,
-                AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY)).auth())
+        assertThat(settings(Map.of(AzureDeclarations.CONNECTION_STRING.name(), "AccountName=a;AccountKey=" + KEY,
+                AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY)).auth())
                 .isEqualTo(AzureSettings.Auth.CONNECTION_STRING);
-        assertThat(settings(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY, AzureSettings.SAS_TOKEN.name(), sas)).auth())
+        assertThat(settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY, AzureDeclarations.SAS_TOKEN.name(), sas)).auth())
                 .isEqualTo(AzureSettings.Auth.SHARED_KEY);
-        assertThat(settings(Map.of(AzureSettings.ACCOUNT.name(), "acct", "AZURE_STORAGE_KEY", KEY)).auth())
+        assertThat(settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", "AZURE_STORAGE_KEY", KEY)).auth())
                 .isEqualTo(AzureSettings.Auth.SHARED_KEY);
-        AzureSettings withSas = settings(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.SAS_TOKEN.name(), "?" + sas));
+        AzureSettings withSas = settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.SAS_TOKEN.name(), "?" + sas));
         assertThat(withSas.auth()).isEqualTo(AzureSettings.Auth.SAS_TOKEN);
         assertThat(withSas.secret()).as("the leading '?' is dropped").isEqualTo(sas);
-        AzureSettings onlyAccount = settings(Map.of(AzureSettings.ACCOUNT.name(), "acct"));
+        AzureSettings onlyAccount = settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct"));
         assertThat(onlyAccount.auth()).isEqualTo(AzureSettings.Auth.DEFAULT_CREDENTIAL);
         assertThat(onlyAccount.endpoint()).contains("https://acct.blob.core.windows.net");
     }
 
     @Test
     void endpointComesFromTheOverrideOrTheCloud() throws StorageFailure {
-        Map<String, String> base = Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY);
+        Map<String, String> base = Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY);
         assertThat(settings(base).endpoint()).contains("https://acct.blob.core.windows.net");
-        assertThat(settings(with(base, AzureSettings.ENDPOINT.name(), "http://127.0.0.1:10000/devstoreaccount1/")).endpoint())
+        assertThat(settings(with(base, AzureDeclarations.ENDPOINT.name(), "http://127.0.0.1:10000/devstoreaccount1/")).endpoint())
                 .contains("http://127.0.0.1:10000/devstoreaccount1");
-        assertThat(settings(with(base, AzureSettings.ENDPOINT_SUFFIX.name(), "core.chinacloudapi.cn")).endpoint())
+        assertThat(settings(with(base, AzureDeclarations.ENDPOINT_SUFFIX.name(), "core.chinacloudapi.cn")).endpoint())
                 .contains("https://acct.blob.core.chinacloudapi.cn");
-        assertThat(settings(with(base, AzureSettings.ENVIRONMENT_NAME.name(), "AzureUSGovernmentCloud")).endpoint())
+        assertThat(settings(with(base, AzureDeclarations.ENVIRONMENT_NAME.name(), "AzureUSGovernmentCloud")).endpoint())
                 .contains("https://acct.blob.core.usgovcloudapi.net");
-        assertThat(settings(with(base, AzureSettings.ENVIRONMENT_NAME.name(), "SomethingElse")).endpoint())
+        assertThat(settings(with(base, AzureDeclarations.ENVIRONMENT_NAME.name(), "SomethingElse")).endpoint())
                 .contains("https://acct.blob.core.windows.net");
-        assertThat(settings(Map.of(AzureSettings.CONNECTION_STRING.name(), "AccountName=a;AccountKey=" + KEY)).endpoint())
+        assertThat(settings(Map.of(AzureDeclarations.CONNECTION_STRING.name(), "AccountName=a;AccountKey=" + KEY)).endpoint())
                 .as("the connection string names it").isEmpty();
     }
 
     @Test
     void tuningSettingsAndTheirWalgNames() throws StorageFailure {
-        Map<String, String> base = Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY);
+        Map<String, String> base = Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY);
         AzureSettings defaults = settings(base);
         assertThat(defaults.blockSize()).isEqualTo(8 << 20);
         assertThat(defaults.maxBuffers()).isEqualTo(4);
         assertThat(defaults.maxRetries()).isEqualTo(3);
         assertThat(defaults.tryTimeout()).isEqualTo(Duration.ofMinutes(5));
 
-        assertThat(settings(with(base, AzureSettings.BLOCK_SIZE.name(), "4MiB")).blockSize()).isEqualTo(4 << 20);
-        assertThat(settings(with(base, AzureSettings.BLOCK_SIZE.name(), "512k")).blockSize()).isEqualTo(512 << 10);
+        assertThat(settings(with(base, AzureDeclarations.BLOCK_SIZE.name(), "4MiB")).blockSize()).isEqualTo(4 << 20);
+        assertThat(settings(with(base, AzureDeclarations.BLOCK_SIZE.name(), "512k")).blockSize()).isEqualTo(512 << 10);
         assertThat(settings(with(base, "WALG_AZURE_BUFFER_SIZE", "33554432")).blockSize()).isEqualTo(32 << 20);
         assertThat(settings(with(base, "WALG_AZURE_MAX_BUFFERS", "5")).maxBuffers()).isEqualTo(5);
-        assertThat(settings(with(base, AzureSettings.MAX_RETRIES.name(), "0")).maxRetries()).isZero();
-        assertThat(settings(with(base, AzureSettings.TRY_TIMEOUT.name(), "90s")).tryTimeout()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(settings(with(base, AzureSettings.TRY_TIMEOUT.name(), "120")).tryTimeout()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(settings(with(base, AzureSettings.WALG_TRY_TIMEOUT.name(), "2")).tryTimeout()).as("WAL-G's is in minutes")
+        assertThat(settings(with(base, AzureDeclarations.MAX_RETRIES.name(), "0")).maxRetries()).isZero();
+        assertThat(settings(with(base, AzureDeclarations.TRY_TIMEOUT.name(), "90s")).tryTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(settings(with(base, AzureDeclarations.TRY_TIMEOUT.name(), "120")).tryTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settings(with(base, AzureDeclarations.WALG_TRY_TIMEOUT.name(), "2")).tryTimeout()).as("WAL-G's is in minutes")
                 .isEqualTo(Duration.ofMinutes(2));
     }
 
@@ -178,7 +178,7 @@ class AzureStorageProviderTest {
             AZURE_ENDPOINT_SUFFIX       | a/b   | is not a DNS suffix
             """)
     void malformedSettingsNameThemselves(String name, String value, String message) {
-        assertThatThrownBy(() -> settings(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY, name, value)))
+        assertThatThrownBy(() -> settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY, name, value)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
@@ -187,16 +187,16 @@ class AzureStorageProviderTest {
     void missingOrMalformedCredentialsSayWhatToSetWithoutSecrets() {
         String sasWithoutSig = "sv=2024-08-04&sp=rl&secretish=abcdef123";
         assertNoCredentials(Map.of(), "no Azure storage account configured: set AZURE_STORAGE_ACCOUNT");
-        assertNoCredentials(Map.of(AzureSettings.ACCESS_KEY.name(), KEY), "AZURE_STORAGE_ACCESS_KEY is set but AZURE_STORAGE_ACCOUNT is not");
-        assertNoCredentials(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), "not base64!secret"),
+        assertNoCredentials(Map.of(AzureDeclarations.ACCESS_KEY.name(), KEY), "AZURE_STORAGE_ACCESS_KEY is set but AZURE_STORAGE_ACCOUNT is not");
+        assertNoCredentials(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), "not base64!secret"),
                 "AZURE_STORAGE_ACCESS_KEY for account 'acct' is not a base64 account key", "not base64!secret");
-        assertNoCredentials(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.SAS_TOKEN.name(), sasWithoutSig),
+        assertNoCredentials(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.SAS_TOKEN.name(), sasWithoutSig),
                 "AZURE_STORAGE_SAS_TOKEN for account 'acct' is not a SAS token", sasWithoutSig);
-        assertNoCredentials(Map.of(AzureSettings.ACCOUNT.name(), "Bad_Name", AzureSettings.ACCESS_KEY.name(), KEY),
+        assertNoCredentials(Map.of(AzureDeclarations.ACCOUNT.name(), "Bad_Name", AzureDeclarations.ACCESS_KEY.name(), KEY),
                 "is not an Azure storage account name", KEY);
-        assertNoCredentials(Map.of(AzureSettings.ACCOUNT.name(), "devstoreaccount1", AzureSettings.ENDPOINT.name(), "http://127.0.0.1:1/devstoreaccount1"),
+        assertNoCredentials(Map.of(AzureDeclarations.ACCOUNT.name(), "devstoreaccount1", AzureDeclarations.ENDPOINT.name(), "http://127.0.0.1:1/devstoreaccount1"),
                 "Azure AD credentials need an https endpoint");
-        assertThatThrownBy(() -> settings(Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ENDPOINT.name(),
+        assertThatThrownBy(() -> settings(Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ENDPOINT.name(),
                 "https://acct.blob.core.windows.net/?sv=1&sig=topsecret")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining("topsecret");
@@ -207,9 +207,9 @@ class AzureStorageProviderTest {
         String sas = "sv=2024-08-04&sr=c&sp=rl&sig=c2lnbmF0dXJlLXNlY3JldA";
         String connectionString = "AccountName=acct;AccountKey=" + KEY;
         for (Map<String, String> values : java.util.List.of(
-                Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.ACCESS_KEY.name(), KEY),
-                Map.of(AzureSettings.ACCOUNT.name(), "acct", AzureSettings.SAS_TOKEN.name(), sas),
-                Map.of(AzureSettings.CONNECTION_STRING.name(), connectionString))) {
+                Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.ACCESS_KEY.name(), KEY),
+                Map.of(AzureDeclarations.ACCOUNT.name(), "acct", AzureDeclarations.SAS_TOKEN.name(), sas),
+                Map.of(AzureDeclarations.CONNECTION_STRING.name(), connectionString))) {
             AzureSettings settings = settings(values);
             assertThat(settings.toString()).doesNotContain(KEY).doesNotContain("c2lnbmF0dXJlLXNlY3JldA")
                     .doesNotContain(connectionString).contains(settings.auth().name());
@@ -220,7 +220,7 @@ class AzureStorageProviderTest {
     void defaultCredentialIsBuiltWithoutARequest() throws IOException {
         // Only the account: azure-identity's chain, asked for a token on the first request, not on open.
         try (Storage storage = new AzureStorageProvider().open(URI.create("azure://container/x"),
-                Settings.of(Map.of(AzureSettings.ACCOUNT.name(), "acct")))) {
+                Settings.of(Map.of(AzureDeclarations.ACCOUNT.name(), "acct")))) {
             assertThat(storage).hasToString("AzureStorage[azure://container/x/ at https://acct.blob.core.windows.net]");
         }
     }
@@ -229,9 +229,9 @@ class AzureStorageProviderTest {
     void openingMakesNoRequest() throws IOException {
         // Port 1 on loopback answers nothing: opening must not try.
         try (Storage storage = new AzureStorageProvider().open(URI.create("azure://container/x"), Settings.of(Map.of(
-                AzureSettings.ENDPOINT.name(), "http://127.0.0.1:1/devstoreaccount1",
-                AzureSettings.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureSettings.ACCESS_KEY.name(), KEY,
-                AzureSettings.MAX_RETRIES.name(), "0")))) {
+                AzureDeclarations.ENDPOINT.name(), "http://127.0.0.1:1/devstoreaccount1",
+                AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureDeclarations.ACCESS_KEY.name(), KEY,
+                AzureDeclarations.MAX_RETRIES.name(), "0")))) {
             assertThat(storage.location()).isEqualTo(URI.create("azure://container/x/"));
             assertThatThrownBy(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})))
                     .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE));

@@ -72,8 +72,8 @@ class AzureStorageTest {
 
     @Test
     void largeObjectIsStagedAsBlocksAndCommittedWithItsMd5() throws Exception {
-        AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK),
-                AzureSettings.MAX_BUFFERS.name(), "3"));
+        AzureStorage storage = open(newContainer(), Map.of(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK),
+                AzureDeclarations.MAX_BUFFERS.name(), "3"));
         byte[] content = random(16 * BLOCK + 17, 1);
 
         assertThat(storage.createIfAbsent("big", new ByteArrayInputStream(content))).isTrue();
@@ -90,8 +90,8 @@ class AzureStorageTest {
 
     @Test
     void sizesAroundTheBlockSizeRoundTrip() throws Exception {
-        AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK),
-                AzureSettings.MAX_BUFFERS.name(), "1"));
+        AzureStorage storage = open(newContainer(), Map.of(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK),
+                AzureDeclarations.MAX_BUFFERS.name(), "1"));
         for (int size : new int[] {0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, 2 * BLOCK + 1}) {
             byte[] content = random(size, size);
             assertThat(storage.createIfAbsent("size-" + size, new ByteArrayInputStream(content))).as("size %d", size).isTrue();
@@ -108,8 +108,8 @@ class AzureStorageTest {
 
     @Test
     void failingStreamMidUploadLeavesNoBlobAndTheKeyFree() throws Exception {
-        AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK),
-                AzureSettings.MAX_BUFFERS.name(), "2"));
+        AzureStorage storage = open(newContainer(), Map.of(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK),
+                AzureDeclarations.MAX_BUFFERS.name(), "2"));
         IOException failure = new IOException("disk read failed");
         InputStream failing = new StorageContractTest.FailingInputStream(new ByteArrayInputStream(random(10 * BLOCK, 3)), 5 * BLOCK + 100, failure);
 
@@ -134,7 +134,7 @@ class AzureStorageTest {
 
     @Test
     void racingStagedCreatorsHaveOneWinnerWhoseContentIsStoredWhole() throws Exception {
-        AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
+        AzureStorage storage = open(newContainer(), Map.of(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
         int creators = 4;
         for (int round = 0; round < 3; round++) {
             String key = "race/" + round;
@@ -186,7 +186,7 @@ class AzureStorageTest {
     @Test
     void readsAcrossSeveralChunks() throws IOException {
         // Reads are fetched in chunks of the block size.
-        AzureStorage storage = open(newContainer(), Map.of(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
+        AzureStorage storage = open(newContainer(), Map.of(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
         byte[] content = random(5 * BLOCK + 3, 9);
         storage.createIfAbsent("chunked", new ByteArrayInputStream(content));
 
@@ -246,7 +246,7 @@ class AzureStorageTest {
     void wrongAccountKeyIsAccessDeniedWithoutTheKey() throws IOException {
         String container = newContainer();
         String wrongKey = Base64.getEncoder().encodeToString(random(64, 77));
-        AzureStorage storage = open(container, Map.of(AzureSettings.ACCESS_KEY.name(), wrongKey));
+        AzureStorage storage = open(container, Map.of(AzureDeclarations.ACCESS_KEY.name(), wrongKey));
 
         for (Operation operation : operations()) {
             assertThatThrownBy(() -> operation.run(storage)).as(operation.name())
@@ -264,17 +264,17 @@ class AzureStorageTest {
         String container = newContainer();
         String wrongKey = Base64.getEncoder().encodeToString(random(64, 78));
         String connectionString = AZURITE.connectionString().replace(AzuriteServer.ACCOUNT_KEY, wrongKey);
-        AzureStorage storage = openWith(container, Map.of(AzureSettings.CONNECTION_STRING.name(), connectionString));
+        AzureStorage storage = openWith(container, Map.of(AzureDeclarations.CONNECTION_STRING.name(), connectionString));
 
         assertThatThrownBy(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED);
                     assertNoSecretIn(e, wrongKey, connectionString);
                 });
-        assertThatThrownBy(() -> openWith(container, Map.of(AzureSettings.CONNECTION_STRING.name(), "AccountKey=" + wrongKey + ";nonsense")))
+        assertThatThrownBy(() -> openWith(container, Map.of(AzureDeclarations.CONNECTION_STRING.name(), "AccountKey=" + wrongKey + ";nonsense")))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.NO_CREDENTIALS);
-                    assertThat(e).hasMessageContaining(AzureSettings.CONNECTION_STRING.name()).hasNoCause();
+                    assertThat(e).hasMessageContaining(AzureDeclarations.CONNECTION_STRING.name()).hasNoCause();
                     assertNoSecretIn(e, wrongKey);
                 });
     }
@@ -305,9 +305,9 @@ class AzureStorageTest {
             closedPort = socket.getLocalPort();
         }
         String endpoint = "http://127.0.0.1:" + closedPort + "/" + AzuriteServer.ACCOUNT;
-        AzureStorage storage = openWith(newContainer(), Map.of(AzureSettings.ENDPOINT.name(), endpoint,
-                AzureSettings.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureSettings.ACCESS_KEY.name(), AzuriteServer.ACCOUNT_KEY,
-                AzureSettings.MAX_RETRIES.name(), "2"));
+        AzureStorage storage = openWith(newContainer(), Map.of(AzureDeclarations.ENDPOINT.name(), endpoint,
+                AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureDeclarations.ACCESS_KEY.name(), AzuriteServer.ACCOUNT_KEY,
+                AzureDeclarations.MAX_RETRIES.name(), "2"));
 
         long start = System.nanoTime();
         assertThatThrownBy(() -> storage.stat("k"))
@@ -321,9 +321,9 @@ class AzureStorageTest {
     @Test
     void tlsToAPlainHttpServerIsATlsFailure() throws IOException {
         String endpoint = "https://127.0.0.1:" + AZURITE.port() + "/" + AzuriteServer.ACCOUNT;
-        AzureStorage storage = openWith(newContainer(), Map.of(AzureSettings.ENDPOINT.name(), endpoint,
-                AzureSettings.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureSettings.ACCESS_KEY.name(), AzuriteServer.ACCOUNT_KEY,
-                AzureSettings.MAX_RETRIES.name(), "0"));
+        AzureStorage storage = openWith(newContainer(), Map.of(AzureDeclarations.ENDPOINT.name(), endpoint,
+                AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureDeclarations.ACCESS_KEY.name(), AzuriteServer.ACCOUNT_KEY,
+                AzureDeclarations.MAX_RETRIES.name(), "0"));
 
         assertThatThrownBy(() -> storage.stat("k"))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS))
@@ -337,11 +337,11 @@ class AzureStorageTest {
         AzureStorage direct = open(container, Map.of());
         try (CuttableProxy proxy = new CuttableProxy(AZURITE.port())) {
             Map<String, String> settings = new HashMap<>(AZURITE.settings());
-            settings.put(AzureSettings.ENDPOINT.name(), "http://127.0.0.1:" + proxy.port() + "/" + AzuriteServer.ACCOUNT);
-            settings.put(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK));
-            settings.put(AzureSettings.MAX_RETRIES.name(), "1");
+            settings.put(AzureDeclarations.ENDPOINT.name(), "http://127.0.0.1:" + proxy.port() + "/" + AzuriteServer.ACCOUNT);
+            settings.put(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK));
+            settings.put(AzureDeclarations.MAX_RETRIES.name(), "1");
             // One block at a time: the four blocks read before the pause are staged when it comes.
-            settings.put(AzureSettings.MAX_BUFFERS.name(), "1");
+            settings.put(AzureDeclarations.MAX_BUFFERS.name(), "1");
             AzureStorage storage = openWith(container, settings);
             CountDownLatch halfway = new CountDownLatch(1);
             CountDownLatch proceed = new CountDownLatch(1);
@@ -373,8 +373,8 @@ class AzureStorageTest {
     void azuriteStoppedMidPushFailsThePush() throws Exception {
         try (AzuriteServer own = new AzuriteServer().start()) {
             Map<String, String> settings = new HashMap<>(own.settings());
-            settings.put(AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK));
-            settings.put(AzureSettings.MAX_RETRIES.name(), "1");
+            settings.put(AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK));
+            settings.put(AzureDeclarations.MAX_RETRIES.name(), "1");
             String container = newContainer();
             AzureStorage storage = openWith(container, settings);
             assertThat(storage.createBucketIfMissing()).isTrue();
@@ -411,16 +411,16 @@ class AzureStorageTest {
         String sas = admin.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
                 new BlobContainerSasPermission().setReadPermission(true).setWritePermission(true).setCreatePermission(true)
                         .setDeletePermission(true).setListPermission(true)));
-        AzureStorage storage = openWith(container, Map.of(AzureSettings.ACCOUNT.name(), AzuriteServer.ACCOUNT,
-                AzureSettings.SAS_TOKEN.name(), "?" + sas, AzureSettings.ENDPOINT.name(), AZURITE.blobEndpoint(),
-                AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
+        AzureStorage storage = openWith(container, Map.of(AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT,
+                AzureDeclarations.SAS_TOKEN.name(), "?" + sas, AzureDeclarations.ENDPOINT.name(), AZURITE.blobEndpoint(),
+                AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
 
         exerciseReadWrite(storage);
 
         String readOnly = admin.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(1),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        AzureStorage reader = openWith(container, Map.of(AzureSettings.ACCOUNT.name(), AzuriteServer.ACCOUNT,
-                AzureSettings.SAS_TOKEN.name(), readOnly, AzureSettings.ENDPOINT.name(), AZURITE.blobEndpoint()));
+        AzureStorage reader = openWith(container, Map.of(AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT,
+                AzureDeclarations.SAS_TOKEN.name(), readOnly, AzureDeclarations.ENDPOINT.name(), AZURITE.blobEndpoint()));
         assertThat(reader.stat("kept")).isPresent();
         assertThatThrownBy(() -> reader.createIfAbsent("new", new ByteArrayInputStream(new byte[] {1})))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> {
@@ -433,8 +433,8 @@ class AzureStorageTest {
     void connectionStringConfigurationWorks() throws IOException {
         String container = newContainer();
         admin(container).create();
-        AzureStorage storage = openWith(container, Map.of(AzureSettings.CONNECTION_STRING.name(), AZURITE.connectionString(),
-                AzureSettings.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
+        AzureStorage storage = openWith(container, Map.of(AzureDeclarations.CONNECTION_STRING.name(), AZURITE.connectionString(),
+                AzureDeclarations.BLOCK_SIZE.name(), String.valueOf(BLOCK)));
 
         exerciseReadWrite(storage);
         assertThat(storage.toString()).isEqualTo("AzureStorage[azure://" + container + "/repo/ at " + AZURITE.blobEndpoint() + "]");
@@ -449,7 +449,7 @@ class AzureStorageTest {
                 new BlobContainerSasPermission().setReadPermission(true).setWritePermission(true).setCreatePermission(true)
                         .setDeletePermission(true).setListPermission(true)));
         String connectionString = "BlobEndpoint=" + AZURITE.blobEndpoint() + ";SharedAccessSignature=" + sas;
-        AzureStorage storage = openWith(container, Map.of(AzureSettings.CONNECTION_STRING.name(), connectionString));
+        AzureStorage storage = openWith(container, Map.of(AzureDeclarations.CONNECTION_STRING.name(), connectionString));
 
         exerciseReadWrite(storage);
     }
@@ -546,7 +546,7 @@ class AzureStorageTest {
         Map<String, String> values = new HashMap<>(AZURITE.settings());
         values.putAll(extra);
         AzureStorage storage = openWith(container, values);
-        if (!extra.containsKey(AzureSettings.ACCESS_KEY.name())) {
+        if (!extra.containsKey(AzureDeclarations.ACCESS_KEY.name())) {
             storage.createBucketIfMissing();
         }
         return storage;

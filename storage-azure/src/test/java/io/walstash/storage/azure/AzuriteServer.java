@@ -179,9 +179,9 @@ public final class AzuriteServer implements BeforeAllCallback, AfterAllCallback,
     /** walstash settings that reach this server with the account key. */
     public Map<String, String> settings() {
         return Map.of(
-                AzureSettings.ENDPOINT.name(), blobEndpoint(),
-                AzureSettings.ACCOUNT.name(), ACCOUNT,
-                AzureSettings.ACCESS_KEY.name(), ACCOUNT_KEY);
+                AzureDeclarations.ENDPOINT.name(), blobEndpoint(),
+                AzureDeclarations.ACCOUNT.name(), ACCOUNT,
+                AzureDeclarations.ACCESS_KEY.name(), ACCOUNT_KEY);
     }
 
     @Override

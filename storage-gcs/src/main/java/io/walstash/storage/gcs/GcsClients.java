@@ -79,13 +79,13 @@ final class GcsClients {
         } catch (IOException e) {
             // The library's message names where it looked; it holds no secret, but keep it one line.
             throw new StorageFailure(Reason.NO_CREDENTIALS, "no Google credentials for " + location + ": set "
-                    + GcsStorageProvider.CREDENTIALS + " to a service-account JSON file, or provide application-default"
+                    + GcsDeclarations.CREDENTIALS + " to a service-account JSON file, or provide application-default"
                     + " credentials (gcloud auth application-default login, or run on Google Cloud)");
         }
     }
 
     private static Credentials fromFile(Path file) throws IOException {
-        String name = GcsStorageProvider.CREDENTIALS.name();
+        String name = GcsDeclarations.CREDENTIALS.name();
         try (InputStream in = Files.newInputStream(file)) {
             return GoogleCredentials.fromStream(in);
         } catch (NoSuchFileException e) {

@@ -36,8 +36,8 @@ record GcsSettings(
 
     /** GCS wants resumable chunks in multiples of 256 KiB. */
     static final int CHUNK_GRANULARITY = 256 * 1024;
-    static final int DEFAULT_CHUNK_SIZE = (int) (long) GcsStorageProvider.CHUNK_SIZE.defaultValue();
-    static final int DEFAULT_MAX_RETRIES = GcsStorageProvider.MAX_RETRIES.defaultValue();
+    static final int DEFAULT_CHUNK_SIZE = (int) (long) GcsDeclarations.CHUNK_SIZE.defaultValue();
+    static final int DEFAULT_MAX_RETRIES = GcsDeclarations.MAX_RETRIES.defaultValue();
 
     GcsSettings {
         Objects.requireNonNull(credentialsFile, "credentialsFile");
@@ -56,11 +56,11 @@ record GcsSettings(
     }
 
     static GcsSettings from(Settings settings) {
-        Optional<Path> credentials = GcsStorageProvider.CREDENTIALS.find(settings).map(Path::of);
-        Optional<URI> endpoint = settings.given(GcsStorageProvider.ENDPOINT).map(g -> endpoint(g.name(), g.value()));
-        Optional<String> project = GcsStorageProvider.PROJECT.find(settings);
-        int chunkSize = roundUp(GcsStorageProvider.CHUNK_SIZE.get(settings));
-        int maxRetries = GcsStorageProvider.MAX_RETRIES.get(settings);
+        Optional<Path> credentials = GcsDeclarations.CREDENTIALS.find(settings).map(Path::of);
+        Optional<URI> endpoint = settings.given(GcsDeclarations.ENDPOINT).map(g -> endpoint(g.name(), g.value()));
+        Optional<String> project = GcsDeclarations.PROJECT.find(settings);
+        int chunkSize = roundUp(GcsDeclarations.CHUNK_SIZE.get(settings));
+        int maxRetries = GcsDeclarations.MAX_RETRIES.get(settings);
         return new GcsSettings(credentials, endpoint, project, chunkSize, maxRetries,
                 Duration.ofMillis(500), Duration.ofSeconds(16), Duration.ofSeconds(20), Duration.ofSeconds(60));
     }
@@ -116,7 +116,7 @@ record GcsSettings(
 
     /** A chunk size as the setting reads it, rounded up to a multiple of 256 KiB. */
     static int chunkSize(String value) {
-        return roundUp(GcsStorageProvider.CHUNK_SIZE.parse(new Settings.Given(GcsStorageProvider.CHUNK_SIZE.name(), value.strip())));
+        return roundUp(GcsDeclarations.CHUNK_SIZE.parse(new Settings.Given(GcsDeclarations.CHUNK_SIZE.name(), value.strip())));
     }
 
     private static int roundUp(long bytes) {

@@ -486,7 +486,7 @@ public final class GcsStorage implements Storage, CreatesBucket {
         }
         if (project.isEmpty()) {
             throw new IllegalArgumentException("cannot create bucket '" + location.bucket() + "': no project given; set "
-                    + GcsStorageProvider.PROJECT + " or " + GcsStorageProvider.PROJECT.aliases().get(0).name());
+                    + GcsDeclarations.PROJECT + " or " + GcsDeclarations.PROJECT.aliases().get(0).name());
         }
         try {
             client.create(BucketInfo.of(location.bucket()));

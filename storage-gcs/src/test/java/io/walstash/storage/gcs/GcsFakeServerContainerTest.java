@@ -48,8 +48,8 @@ class GcsFakeServerContainerTest extends StorageContractTest {
     protected Storage newStorage() throws Exception {
         String bucket = "walstash-" + UUID.randomUUID().toString().substring(0, 8);
         Storage storage = new GcsStorageProvider().open(URI.create("gs://" + bucket + "/repo"), Settings.of(Map.of(
-                GcsStorageProvider.ENDPOINT.name(), "http://127.0.0.1:" + PORT,
-                GcsStorageProvider.PROJECT.name(), "test-project")));
+                GcsDeclarations.ENDPOINT.name(), "http://127.0.0.1:" + PORT,
+                GcsDeclarations.PROJECT.name(), "test-project")));
         ((CreatesBucket) storage).createBucketIfMissing();
         return storage;
     }

@@ -37,8 +37,8 @@ class GcsHttpContractTest extends StorageContractTest {
     @Override
     protected Storage newStorage() throws IOException {
         Settings settings = Settings.of(Map.of(
-                GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString(),
-                GcsStorageProvider.CHUNK_SIZE.name(), "256KiB"));
+                GcsDeclarations.ENDPOINT.name(), server.endpoint().toString(),
+                GcsDeclarations.CHUNK_SIZE.name(), "256KiB"));
         return new GcsStorageProvider().open(URI.create("gs://" + BUCKET + "/test-" + PREFIXES.incrementAndGet()), settings);
     }
 

@@ -58,8 +58,8 @@ class GcsHttpFaultTest {
     /** Retries with 10 ms backoff, so that tests of retries stay quick. */
     private GcsStorage open(String uri, int maxRetries, int chunkSize, Map<String, String> more) throws IOException {
         Map<String, String> values = new HashMap<>(more);
-        values.putIfAbsent(GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString());
-        values.put(GcsStorageProvider.CHUNK_SIZE.name(), Integer.toString(chunkSize));
+        values.putIfAbsent(GcsDeclarations.ENDPOINT.name(), server.endpoint().toString());
+        values.put(GcsDeclarations.CHUNK_SIZE.name(), Integer.toString(chunkSize));
         GcsSettings settings = GcsSettings.from(Settings.of(values))
                 .withRetries(maxRetries, Duration.ofMillis(10), Duration.ofMillis(50))
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(20));
@@ -209,7 +209,7 @@ class GcsHttpFaultTest {
     void unreachableEndpoint() throws IOException {
         URI closed = server.endpoint();
         server.stop();
-        GcsStorage storage = open("gs://" + BUCKET + "/repo", 1, CHUNK, Map.of(GcsStorageProvider.ENDPOINT.name(), closed.toString()));
+        GcsStorage storage = open("gs://" + BUCKET + "/repo", 1, CHUNK, Map.of(GcsDeclarations.ENDPOINT.name(), closed.toString()));
 
         assertThatThrownBy(() -> storage.stat("k"))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
@@ -232,7 +232,7 @@ class GcsHttpFaultTest {
             answering.setDaemon(true);
             answering.start();
             String https = "https://127.0.0.1:" + plain.getLocalPort();
-            GcsStorage storage = open("gs://" + BUCKET + "/repo", 0, CHUNK, Map.of(GcsStorageProvider.ENDPOINT.name(), https));
+            GcsStorage storage = open("gs://" + BUCKET + "/repo", 0, CHUNK, Map.of(GcsDeclarations.ENDPOINT.name(), https));
 
             assertThatThrownBy(() -> storage.stat("k"))
                     .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS))
@@ -256,8 +256,8 @@ class GcsHttpFaultTest {
             }, "silent-server");
             accepting.setDaemon(true);
             accepting.start();
-            Map<String, String> values = Map.of(GcsStorageProvider.ENDPOINT.name(), "http://127.0.0.1:" + silent.getLocalPort(),
-                    GcsStorageProvider.CHUNK_SIZE.name(), Integer.toString(CHUNK));
+            Map<String, String> values = Map.of(GcsDeclarations.ENDPOINT.name(), "http://127.0.0.1:" + silent.getLocalPort(),
+                    GcsDeclarations.CHUNK_SIZE.name(), Integer.toString(CHUNK));
             GcsSettings settings = GcsSettings.from(Settings.of(values))
                     .withRetries(1, Duration.ofMillis(10), Duration.ofMillis(10))
                     .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300));

@@ -59,7 +59,7 @@ class GcsStorageProviderTest {
 
     @Test
     void opensThroughStoragesAtACustomEndpoint() throws IOException {
-        Settings settings = Settings.of(Map.of(GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString()));
+        Settings settings = Settings.of(Map.of(GcsDeclarations.ENDPOINT.name(), server.endpoint().toString()));
         try (Storage storage = Storages.open(StorageLocation.parse("gs://bucket/repo"), settings)) {
             assertThat(storage).isInstanceOf(GcsStorage.class).hasToString("GcsStorage[gs://bucket/repo/]");
             assertThat(storage.location()).hasToString("gs://bucket/repo/");
@@ -82,7 +82,7 @@ class GcsStorageProviderTest {
 
     @Test
     void openingSendsNoRequest() throws IOException {
-        Settings settings = Settings.of(Map.of(GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString()));
+        Settings settings = Settings.of(Map.of(GcsDeclarations.ENDPOINT.name(), server.endpoint().toString()));
         new GcsStorageProvider().open(URI.create("gs://no-such-bucket/x"), settings).close();
         assertThat(server.requests()).isEmpty();
     }
@@ -91,8 +91,8 @@ class GcsStorageProviderTest {
     void serviceAccountKeyFileIsUsedAndNamesTheProject() throws Exception {
         Path key = serviceAccountKey("sa-project", server.endpoint() + "/token");
         Settings settings = Settings.of(Map.of(
-                GcsStorageProvider.CREDENTIALS.name(), key.toString(),
-                GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString()));
+                GcsDeclarations.CREDENTIALS.name(), key.toString(),
+                GcsDeclarations.ENDPOINT.name(), server.endpoint().toString()));
         try (Storage storage = new GcsStorageProvider().open(URI.create("gs://made-by-sa/repo"), settings)) {
             assertThat(((GcsStorage) storage).createBucketIfMissing()).isTrue();
             assertThat(storage.createIfAbsent("k", bytes("v"))).isTrue();
@@ -106,9 +106,9 @@ class GcsStorageProviderTest {
         Path key = serviceAccountKey("sa-project", server.endpoint() + "/token");
         server.refuseTokens();
         Settings settings = Settings.of(Map.of(
-                GcsStorageProvider.CREDENTIALS.name(), key.toString(),
-                GcsStorageProvider.ENDPOINT.name(), server.endpoint().toString(),
-                GcsStorageProvider.MAX_RETRIES.name(), "0"));
+                GcsDeclarations.CREDENTIALS.name(), key.toString(),
+                GcsDeclarations.ENDPOINT.name(), server.endpoint().toString(),
+                GcsDeclarations.MAX_RETRIES.name(), "0"));
         try (Storage storage = new GcsStorageProvider().open(URI.create("gs://bucket/repo"), settings)) {
             assertThatThrownBy(() -> storage.stat("k"))
                     .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED))
@@ -120,7 +120,7 @@ class GcsStorageProviderTest {
     void missingCredentialsFileIsNamed() {
         Path missing = tempDir.resolve("nope.json");
         assertThatThrownBy(() -> new GcsStorageProvider().open(URI.create("gs://bucket/x"),
-                Settings.of(Map.of(GcsStorageProvider.CREDENTIALS.name(), missing.toString()))))
+                Settings.of(Map.of(GcsDeclarations.CREDENTIALS.name(), missing.toString()))))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.NO_CREDENTIALS))
                 .hasMessage("no credentials: GOOGLE_APPLICATION_CREDENTIALS names " + missing + ", which does not exist");
     }
@@ -130,7 +130,7 @@ class GcsStorageProviderTest {
         Path bad = Files.writeString(tempDir.resolve("bad.json"),
                 "{\"type\": \"service_account\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nSECRET-MATERIAL\\n\"}");
         assertThatThrownBy(() -> new GcsStorageProvider().open(URI.create("gs://bucket/x"),
-                Settings.of(Map.of(GcsStorageProvider.CREDENTIALS.name(), bad.toString()))))
+                Settings.of(Map.of(GcsDeclarations.CREDENTIALS.name(), bad.toString()))))
                 .isInstanceOfSatisfying(StorageFailure.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.NO_CREDENTIALS);
                     assertThat(e.getCause()).isNull();
@@ -157,7 +157,7 @@ class GcsStorageProviderTest {
         assertThatThrownBy(() -> new GcsStorageProvider().open(URI.create("s3://bucket/x"), Settings.empty()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a 'gs' URI");
         assertThatThrownBy(() -> new GcsStorageProvider().open(URI.create("gs://bucket/x"),
-                Settings.of(Map.of(GcsStorageProvider.CHUNK_SIZE.name(), "huge"))))
+                Settings.of(Map.of(GcsDeclarations.CHUNK_SIZE.name(), "huge"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("WALSTASH_GCS_CHUNK_SIZE");
     }
 

@@ -1,7 +1,21 @@
 package io.walstash.storage.s3;
 
-import io.walstash.core.config.Setting;
-import io.walstash.core.config.SettingType;
+import static io.walstash.storage.s3.S3Declarations.ACCESS_KEY_ID;
+import static io.walstash.storage.s3.S3Declarations.CA_FILE;
+import static io.walstash.storage.s3.S3Declarations.CONDITIONAL_CREATE;
+import static io.walstash.storage.s3.S3Declarations.ENDPOINT;
+import static io.walstash.storage.s3.S3Declarations.FORCE_PATH_STYLE;
+import static io.walstash.storage.s3.S3Declarations.MAX_RETRIES;
+import static io.walstash.storage.s3.S3Declarations.PART_SIZE;
+import static io.walstash.storage.s3.S3Declarations.REGION;
+import static io.walstash.storage.s3.S3Declarations.REQUEST_TIMEOUT;
+import static io.walstash.storage.s3.S3Declarations.SECRET_ACCESS_KEY;
+import static io.walstash.storage.s3.S3Declarations.SESSION_TOKEN;
+import static io.walstash.storage.s3.S3Declarations.SSE;
+import static io.walstash.storage.s3.S3Declarations.SSE_C;
+import static io.walstash.storage.s3.S3Declarations.SSE_KMS_KEY_ID;
+import static io.walstash.storage.s3.S3Declarations.STORAGE_CLASS;
+
 import io.walstash.core.config.Settings;
 import io.walstash.core.config.Settings.Given;
 import java.net.URI;
@@ -34,46 +48,6 @@ record S3Config(
         Duration requestTimeout,
         ConditionalCreate conditionalCreate,
         int listPageSize) {
-
-    static final String GROUP = "s3";
-    static final Setting<String> ACCESS_KEY_ID = Setting.of(GROUP, "AWS_ACCESS_KEY_ID", SettingType.text()).alias("AWS_ACCESS_KEY")
-            .doc("access key id; with AWS_SECRET_ACCESS_KEY, else the AWS default credential chain");
-    static final Setting<String> SECRET_ACCESS_KEY = Setting.of(GROUP, "AWS_SECRET_ACCESS_KEY", SettingType.text())
-            .alias("AWS_SECRET_KEY").asSecret().doc("secret access key");
-    static final Setting<String> SESSION_TOKEN = Setting.of(GROUP, "AWS_SESSION_TOKEN", SettingType.text()).asSecret()
-            .doc("session token of temporary credentials");
-    static final Setting<String> REGION = Setting.of(GROUP, "AWS_REGION", SettingType.text()).alias("AWS_DEFAULT_REGION")
-            .doc("region to sign for (us-east-1 when an endpoint is set, else the SDK's region chain)");
-    static final Setting<URI> ENDPOINT = Setting.of(GROUP, "AWS_ENDPOINT", SettingType.url())
-            .doc("an S3-compatible endpoint such as http://minio:9000");
-    static final Setting<Boolean> FORCE_PATH_STYLE = Setting.of(GROUP, "AWS_S3_FORCE_PATH_STYLE", SettingType.bool())
-            .defaults(false).doc("path-style requests (MinIO, s3proxy)");
-    static final Setting<Long> PART_SIZE = Setting.of(GROUP, "WALSTASH_S3_PART_SIZE", SettingType.size(5L << 20, 1L << 30))
-            .alias("WALG_S3_MAX_PART_SIZE", "S3_MAX_PART_SIZE").defaults(16L << 20)
-            .doc("multipart part size; each part is held in memory");
-    static final Setting<String> SSE = Setting.of(GROUP, "WALSTASH_S3_SSE", SettingType.choice("AES256", "aws:kms", "aws:kms:dsse"))
-            .alias("WALG_S3_SSE", "S3_SSE").doc("server-side encryption");
-    static final Setting<String> SSE_KMS_KEY_ID = Setting.of(GROUP, "WALSTASH_S3_SSE_KMS_KEY_ID", SettingType.text())
-            .alias("WALG_S3_SSE_KMS_ID", "S3_SSE_KMS_ID").doc("the KMS key of WALSTASH_S3_SSE=aws:kms");
-    static final Setting<String> SSE_C = Setting.of(GROUP, "WALG_S3_SSE_C", SettingType.text()).alias("S3_SSE_C").asSecret()
-            .doc("refused: SSE-C (customer-provided keys) is not supported");
-    static final Setting<String> STORAGE_CLASS = Setting.of(GROUP, "WALSTASH_S3_STORAGE_CLASS", SettingType.text())
-            .alias("WALG_S3_STORAGE_CLASS", "S3_STORAGE_CLASS").doc("storage class of new objects, such as STANDARD_IA");
-    static final Setting<String> CA_FILE = Setting.of(GROUP, "WALSTASH_S3_CA_FILE", SettingType.text())
-            .alias("WALG_S3_CA_CERT_FILE", "S3_CA_CERT_FILE").doc("a PEM file of CA certificates to trust too");
-    static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_S3_MAX_RETRIES", SettingType.count(0, 100))
-            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(5).doc("the SDK's retries of a failed request");
-    static final Setting<Duration> REQUEST_TIMEOUT = Setting.of(GROUP, "WALSTASH_S3_REQUEST_TIMEOUT",
-                    SettingType.duration(Duration.ofSeconds(1), Duration.ofHours(24)))
-            .defaults(Duration.ofMinutes(2)).doc("the most one attempt of one request may take");
-    static final Setting<String> CONDITIONAL_CREATE = Setting.of(GROUP, "WALSTASH_S3_CONDITIONAL_CREATE",
-                    SettingType.choice("auto", "if-none-match", "check-then-put"))
-            .defaults("auto").doc("how creates keep from overwriting: If-None-Match, or check-then-put for stores that ignore it");
-
-    /** Every S3 setting, for the catalogue ({@link S3StorageProvider#settings()}). */
-    static final List<Setting<?>> DECLARED = List.of(ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, REGION, ENDPOINT,
-            FORCE_PATH_STYLE, PART_SIZE, SSE, SSE_KMS_KEY_ID, SSE_C, STORAGE_CLASS, CA_FILE, MAX_RETRIES, REQUEST_TIMEOUT,
-            CONDITIONAL_CREATE);
 
     static final int MIN_PART_SIZE = 5 << 20;
     static final int DEFAULT_PART_SIZE = (int) (long) PART_SIZE.defaultValue();

@@ -113,7 +113,7 @@ public final class S3Storage implements Storage, CreatesBucket {
                 .connectionTimeout(Duration.ofSeconds(10))
                 .socketTimeout(Duration.ofSeconds(60));
         if (config.caFile().isPresent()) {
-            TrustManager[] trust = PemTrust.trustManagers(config.caFile().get(), S3Config.CA_FILE.name());
+            TrustManager[] trust = PemTrust.trustManagers(config.caFile().get(), S3Declarations.CA_FILE.name());
             http.tlsTrustManagersProvider(() -> trust);
         }
         S3ClientBuilder builder = S3Client.builder()
@@ -352,7 +352,7 @@ public final class S3Storage implements Storage, CreatesBucket {
                 }
                 if (partNumber == MAX_PARTS) {
                     throw new IOException("content for " + key + " is larger than " + MAX_PARTS + " parts of " + config.partSize()
-                            + " bytes; raise " + S3Config.PART_SIZE.name());
+                            + " bytes; raise " + S3Declarations.PART_SIZE.name());
                 }
                 buffer[0] = (byte) next;
                 length = 1 + content.readNBytes(buffer, 1, buffer.length - 1);
@@ -478,7 +478,7 @@ public final class S3Storage implements Storage, CreatesBucket {
             LOG.warn("{} at {} does not support If-None-Match ({}); using check-then-put for bucket '{}' from now on,"
                             + " which cannot fully exclude a concurrent writer (set {}=check-then-put to skip this probe)",
                     operation, config.describeEndpoint(), S3Errors.errorCode(e) != null ? S3Errors.errorCode(e) : "HTTP " + S3Errors.status(e),
-                    location.bucket(), S3Config.CONDITIONAL_CREATE.name());
+                    location.bucket(), S3Declarations.CONDITIONAL_CREATE.name());
         }
     }
 

@@ -1,20 +1,17 @@
 package io.walstash.storage.s3;
 
-import io.walstash.core.config.Setting;
-import io.walstash.core.config.SettingDeclarations;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageProvider;
 import java.io.IOException;
 import java.net.URI;
-import java.util.List;
 
 /**
  * Opens {@code s3://bucket/prefix} storages on AWS S3 or an S3-compatible store. Reads
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT,
  * AWS_S3_FORCE_PATH_STYLE and the WALSTASH_S3_* settings (with WAL-G's names as aliases).
  */
-public final class S3StorageProvider implements StorageProvider, SettingDeclarations {
+public final class S3StorageProvider implements StorageProvider {
 
     /** Does nothing: ServiceLoader instantiates every provider whenever any storage is opened, and the SDK loads only in {@link #open}. */
     public S3StorageProvider() {
@@ -31,12 +28,6 @@ public final class S3StorageProvider implements StorageProvider, SettingDeclarat
         S3Location parsed = S3Location.of(location);
         S3Config config = S3Config.from(settings);
         return S3Storage.open(parsed, config, builder -> { });
-    }
-
-    /** The S3 settings (a second service of this class: the catalogue's). */
-    @Override
-    public List<Setting<?>> settings() {
-        return S3Config.DECLARED;
     }
 
     @Override
