@@ -1,10 +1,12 @@
 package io.walstash.cli;
 
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingDeclarations;
 import io.walstash.core.config.SettingType;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The CLI's own settings: the daemon and the launcher. None changes what is written or answered,
@@ -28,7 +30,7 @@ public final class CliSettings implements SettingDeclarations {
             .defaults(Duration.ofSeconds(3)).asNeutral().environmentOnly("the daemon clients read it before any config file")
             .doc("how long the call that starts an auto daemon waits for it (required: 30s)");
     static final Setting<String> DAEMON_SOCKET = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_SOCKET", SettingType.text()).asNeutral()
-            .doc("a daemon started by hand: wal-push/wal-fetch ask it first, and work alone without an answer (--daemon-socket)");
+            .doc("a daemon started by hand: wal-push/wal-fetch ask it first, and work alone without an answer");
     static final Setting<String> JAVA_OPTS = Setting.of(LAUNCHER_GROUP, "WALSTASH_JAVA_OPTS", SettingType.text()).asNeutral()
             .environmentOnly("bin/walstash reads it to start the JVM").doc("extra JVM options for the launcher");
     static final Setting<String> NATIVE_CLIENT = Setting.of(LAUNCHER_GROUP, "WALSTASH_NATIVE_CLIENT", SettingType.choice("on", "off"))
@@ -37,6 +39,15 @@ public final class CliSettings implements SettingDeclarations {
     static final Setting<String> CDS = Setting.of(LAUNCHER_GROUP, "WALSTASH_CDS", SettingType.choice("on", "off"))
             .defaults("on").asNeutral().environmentOnly("bin/walstash reads it before any JVM starts")
             .doc("off: no class-data sharing archive in ~/.cache/walstash");
+
+    /**
+     * The command-line options that set a setting, by its name (core's declarations name no CLI flag;
+     * names, not the records, because the fast path loads this class and a record's hashCode costs a bootstrap).
+     */
+    static final Map<String, String> OPTIONS = Map.of(CoreSettings.STORAGE.name(), "--storage",
+            CoreSettings.COMPRESSION.name(), "--compression", CoreSettings.CONFIG_FILE.name(), "--config",
+            CoreSettings.SPOOL.name(), "--spool (wal-push, status)", CoreSettings.DELTA_MAX_STEPS.name(),
+            "--delta-max-steps (backup-push)", DAEMON_SOCKET.name(), "--daemon-socket (wal-push, wal-fetch), --socket (daemon)");
 
     private static final List<Setting<?>> ALL = List.of(DAEMON, DAEMON_IDLE, DAEMON_WAIT, DAEMON_SOCKET, JAVA_OPTS, NATIVE_CLIENT, CDS);
 

@@ -63,6 +63,10 @@ final class SettingsHelp {
             parts.add(setting.type().forms());
         }
         setting.defaultText().ifPresent(d -> parts.add("default " + d));
+        String option = CliSettings.OPTIONS.get(setting.name());
+        if (option != null) {
+            parts.add("option " + option);
+        }
         List<String> also = new ArrayList<>();
         for (Setting.Alias alias : setting.aliases()) {
             also.add(alias.deprecated() ? alias.name() + " (deprecated: " + alias.deprecation() + ")" : alias.name());

@@ -55,6 +55,8 @@ class SettingsCatalogueTest {
         for (String name : declaredNames()) {
             assertThat(help).as("--help names " + name).containsPattern("\\b" + name + "\\b");
         }
+        assertThat(declaredNames()).as("options name declared settings").containsAll(CliSettings.OPTIONS.keySet());
+        assertThat(help.replaceAll("\\s+", " ")).contains("option --storage", "option --daemon-socket (wal-push, wal-fetch)");
         for (Setting<?> setting : declared()) {
             if (setting.environmentOnly() != null) {
                 assertThat(help).contains(setting.name() + " ").contains("environment only");

@@ -16,12 +16,12 @@ public final class CoreSettings implements SettingDeclarations {
     public static final String REPOSITORY = "repository";
     public static final Setting<String> STORAGE = Setting.of(REPOSITORY, "WALSTASH_STORAGE", SettingType.text())
             .alias("WALG_S3_PREFIX", "WALG_GS_PREFIX", "WALG_AZ_PREFIX", "WALG_FILE_PREFIX")
-            .doc("repository URI, e.g. file:///var/lib/walstash (--storage); WALG_FILE_PREFIX is a plain path");
+            .doc("repository URI, e.g. file:///var/lib/walstash; WALG_FILE_PREFIX is a plain path");
     public static final Setting<String> COMPRESSION = Setting.of(REPOSITORY, "WALSTASH_COMPRESSION", SettingType.text())
             .alias("WALG_COMPRESSION_METHOD").defaults("zstd")
-            .doc("codec of new objects: zstd, lz4, gzip, xz, lzma, brotli, none (--compression)");
+            .doc("codec of new objects: zstd, lz4, gzip, xz, lzma, brotli, none");
     public static final Setting<String> CONFIG_FILE = Setting.of(REPOSITORY, "WALSTASH_CONFIG", SettingType.text()).asNeutral()
-            .doc("a NAME=value file read after options and environment; a WAL-G .env works unchanged (--config)");
+            .doc("a NAME=value file read after options and environment; a WAL-G .env works unchanged");
 
     // ---- storage requests ----
     public static final String REQUESTS = "storage requests";
@@ -43,7 +43,7 @@ public final class CoreSettings implements SettingDeclarations {
     public static final Setting<Integer> LOOKAHEAD = Setting.of(ARCHIVE, "WALSTASH_LOOKAHEAD", SettingType.count(0, ANY))
             .defaults(32).doc("ready segments one wal-push uploads ahead, 0 = off");
     public static final Setting<String> SPOOL = Setting.of(ARCHIVE, "WALSTASH_SPOOL", SettingType.text())
-            .doc("wal-push: local directory for WAL while storage is unreachable (--spool); status reports its backlog");
+            .doc("wal-push: local directory for WAL while storage is unreachable; status reports its backlog");
     public static final Setting<Long> SPOOL_MAX_SIZE = Setting.of(ARCHIVE, "WALSTASH_SPOOL_MAX_SIZE",
                     SettingType.size(0, Long.MAX_VALUE))
             .defaults(1L << 30).doc("the spool's limit; past it the push fails again");
@@ -70,7 +70,7 @@ public final class CoreSettings implements SettingDeclarations {
     // ---- base backups ----
     public static final String BACKUP = "base backups";
     public static final Setting<Integer> DELTA_MAX_STEPS = Setting.of(BACKUP, "WALSTASH_DELTA_MAX_STEPS", SettingType.count(0, ANY))
-            .alias("WALG_DELTA_MAX_STEPS").defaults(0).doc("deltas after a full backup, 0 = always full (--delta-max-steps)");
+            .alias("WALG_DELTA_MAX_STEPS").defaults(0).doc("deltas after a full backup, 0 = always full");
     public static final Setting<String> DELTA_ORIGIN = Setting.of(BACKUP, "WALSTASH_DELTA_ORIGIN",
                     SettingType.choice("LATEST", "LATEST_FULL"))
             .alias("WALG_DELTA_ORIGIN").defaults("LATEST").doc("what a delta is taken against: the latest backup or the latest full one");
@@ -88,15 +88,15 @@ public final class CoreSettings implements SettingDeclarations {
     public static final Setting<String> PGPORT = Setting.of(POSTGRES, "PGPORT", SettingType.text()).defaults("5432")
             .doc("backup-push's connection: port");
     public static final Setting<String> PGUSER = Setting.of(POSTGRES, "PGUSER", SettingType.text())
-            .doc("backup-push's role (default: the OS user); backup-verify --restore-test's role (default: postgres)");
+            .doc("backup-push's role (default: the OS user); a restore test's role (default: postgres)");
     public static final Setting<String> PGPASSWORD = Setting.of(POSTGRES, "PGPASSWORD", SettingType.text()).asSecret()
             .doc("backup-push's password");
     public static final Setting<String> PGDATABASE = Setting.of(POSTGRES, "PGDATABASE", SettingType.text())
             .doc("backup-push's database (default: the role's name)");
     public static final Setting<String> PG_OS_USER = Setting.of(POSTGRES, "WALSTASH_PG_OS_USER", SettingType.text())
-            .defaults("postgres").doc("run as root: the OS user PostgreSQL's tools run as (demo, --restore-test)");
+            .defaults("postgres").doc("run as root: the OS user PostgreSQL's tools run as (demo, restore tests)");
     public static final Setting<String> PG_BIN = Setting.of(POSTGRES, "PG_BIN", SettingType.text())
-            .doc("PostgreSQL binaries for demo and --restore-test (default: the newest /usr/lib/postgresql/*/bin)");
+            .doc("PostgreSQL binaries for demo and restore tests (default: the newest /usr/lib/postgresql/*/bin)");
 
     // ---- notifications ----
     public static final String NOTIFY = "notifications";
