@@ -115,7 +115,12 @@ public final class BackupCatalog {
             if (json.length > MAX_MANIFEST_BYTES) {
                 throw new UnsafeManifestException("backup " + name + ": manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
             }
-            manifest = BackupManifest.parse(json);
+            try {
+                manifest = BackupManifest.parse(json);
+            } catch (UnsafeManifestException e) {
+                // name the object: a flipped byte in a stored manifest must be found by its key
+                throw new UnsafeManifestException("backup " + name + ": " + manifestKey(name) + ": " + e.getMessage());
+            }
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }

@@ -214,6 +214,24 @@ class HostileManifestRestoreTest {
         assertThat(destination).doesNotExist();
     }
 
+    /** A byte flipped in a stored manifest: one line naming the backup and the object, nothing written. */
+    @Test
+    void aDamagedManifestIsNamedByItsKey() throws IOException {
+        BackupManifest honest = BackupFixtures.restorable(storage, CODEC, NAME, dataDirectory(), directories(), Map.of());
+        String key = BackupCatalog.manifestKey(NAME);
+        String text = new String(honest.toJson(), StandardCharsets.UTF_8);
+        int colon = text.indexOf("\":", text.indexOf("\"files\"")) + 1;
+        byte[] json = (text.substring(0, colon) + ';' + text.substring(colon + 1)).getBytes(StandardCharsets.UTF_8);
+        storage.delete(key);
+        storage.createIfAbsent(key, new java.io.ByteArrayInputStream(json));
+
+        assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, false, Map.of(), 1)))
+                .isInstanceOf(UnsafeManifestException.class)
+                .hasMessageStartingWith("backup " + NAME + ": " + key + ": a backup manifest is not valid")
+                .hasMessageNotContaining("\n");
+        assertThat(destination).doesNotExist();
+    }
+
     @Test
     void restoredFilesAndDirectoriesAreOwnerOnlyWhateverTheManifestSays() throws IOException {
         Path tablespace = work.resolve("ts");
