@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupFetch;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
@@ -42,7 +43,7 @@ final class BackupFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), spec.commandLine().getErr());
             BackupManifest manifest = fetcher.fetch(name, fetch.options(destination, configuration));
             spec.commandLine().getErr().printf("walstash: restored %s into %s%n", manifest.name(), destination);

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.backup.BackupCatalog;
@@ -38,7 +39,7 @@ final class BackupListCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             List<BackupCatalog.Backup> backups = new BackupCatalog(storage).list();
             List<Map<String, Object>> rows = new ArrayList<>();
             for (BackupCatalog.Backup b : backups) {

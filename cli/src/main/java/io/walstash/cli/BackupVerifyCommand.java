@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
@@ -65,7 +66,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
         java.time.Duration timeout = WalVerifyCommand.parseDuration(restoreTimeout);
         Configuration configuration = config.load();
         BackupReport report;
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             BackupCatalog catalog = new BackupCatalog(storage);
             List<BackupManifest> backups;
             if (which != null && which.all) {

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
@@ -46,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         Configuration configuration = config.load();
-        out.printf("storage: %s%n", configuration.storage());
+        out.printf("storage: %s%n", StorageLocation.configured(configuration));
         try (WalArchive archive = timed("open", () -> WalArchive.open(configuration, VersionProvider.writer()))) {
             out.printf("codec: %s%n", configuration.compression());
             Storage storage = archive.storage();

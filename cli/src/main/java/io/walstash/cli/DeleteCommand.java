@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.backup.BackupCatalog;
@@ -71,7 +72,7 @@ final class DeleteCommand implements Runnable {
 
         int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
-            try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+            try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
                 return run(spec.commandLine().getOut(), storage, planner);
             }
         }

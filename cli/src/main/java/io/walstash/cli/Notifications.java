@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.notify.Notification;
 import io.walstash.core.notify.WebhookNotifier;
@@ -97,7 +98,7 @@ final class Notifications {
         }
         Optional<String> storage;
         try {
-            storage = Optional.of(RepositoryStatus.safeUri(configuration.storage().uri()));
+            storage = Optional.of(RepositoryStatus.safeUri(StorageLocation.configured(configuration).uri()));
         } catch (IllegalArgumentException noOrBadStorage) {
             storage = Optional.empty();
         }

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
@@ -75,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
                 ? Optional.of(SpoolBacklog.read(spoolDirectory.get())) : Optional.empty();
         Optional<PgArchiver> archiver = archiver(settings);
         RepositoryStatus status;
-        try (Storage storage = Storages.open(configuration.storage(), settings)) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), settings)) {
             status = RepositoryStatus.gather(storage, backlog, archiver, Clock.systemUTC());
         }
         StatusReport report = StatusReport.of(status, thresholds);

@@ -1,7 +1,7 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.PushResult;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.postgres.RecoveryMode;
 import java.io.IOException;

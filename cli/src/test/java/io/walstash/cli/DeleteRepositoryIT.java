@@ -1,11 +1,12 @@
 package io.walstash.cli;
 
+import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.archive.PushResult;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
@@ -69,7 +70,7 @@ class DeleteRepositoryIT {
     record Repository(String configFile, Map<String, String> settings) {
         Storage open() throws IOException {
             Configuration c = Configuration.of(settings);
-            return Storages.open(c.storage(), c.settings());
+            return Storages.open(StorageLocation.configured(c), c.settings());
         }
 
         Set<String> keys() throws IOException {

@@ -1,5 +1,7 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.storage.StorageLocation;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
@@ -92,7 +94,7 @@ public final class WalArchive implements Closeable {
     public static WalArchive open(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        Storage storage = Storages.open(configuration.storage(), configuration.settings());
+        Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
@@ -104,8 +106,8 @@ public final class WalArchive implements Closeable {
     public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        Storage storage = new StorageOnFirstUse(configuration.storage(),
-                () -> Storages.open(configuration.storage(), configuration.settings()));
+        Storage storage = new StorageOnFirstUse(StorageLocation.configured(configuration),
+                () -> Storages.open(StorageLocation.configured(configuration), configuration.settings()));
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 

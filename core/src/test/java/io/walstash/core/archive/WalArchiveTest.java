@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.spool.PushResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

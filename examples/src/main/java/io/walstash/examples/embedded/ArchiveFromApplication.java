@@ -1,7 +1,7 @@
 package io.walstash.examples.embedded;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.PushResult;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
 import java.io.IOException;

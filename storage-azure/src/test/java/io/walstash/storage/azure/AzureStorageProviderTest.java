@@ -1,5 +1,6 @@
 package io.walstash.storage.azure;
 
+import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class AzureStorageProviderTest {
                 "AZURE_STORAGE_ACCESS_KEY", KEY));
 
         // Opening makes no request, so no server is needed to see what was opened.
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             assertThat(storage).isInstanceOf(AzureStorage.class)
                     .hasToString("AzureStorage[azure://walg-container/some/folder/ at https://myaccount.blob.core.windows.net]");
             assertThat(storage.location()).isEqualTo(URI.create("azure://walg-container/some/folder/"));
