@@ -1,11 +1,11 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupFetch;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.nio.file.Path;
 import java.util.HashMap;

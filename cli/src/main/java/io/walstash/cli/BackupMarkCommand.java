@@ -1,9 +1,9 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.util.List;

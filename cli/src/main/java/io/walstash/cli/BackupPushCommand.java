@@ -1,7 +1,6 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.ForeignRepositoryException;
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
@@ -9,6 +8,7 @@ import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
+import io.walstash.core.repository.RepositoryMarker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,10 +20,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "backup-push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Take a base backup of the running cluster whose data directory is PGDATA.",

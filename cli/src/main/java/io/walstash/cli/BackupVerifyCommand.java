@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
@@ -8,6 +7,7 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.BackupReport;
 import io.walstash.core.verify.BackupVerifier;

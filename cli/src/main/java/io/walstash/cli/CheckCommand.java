@@ -1,12 +1,12 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

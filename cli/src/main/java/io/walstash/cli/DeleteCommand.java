@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.backup.BackupCatalog;
@@ -14,6 +13,7 @@ import io.walstash.core.retention.RetentionPolicy;
 import io.walstash.core.retention.WalObject;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,10 +1,10 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.notify.Notification;
 import io.walstash.core.notify.WebhookNotifier;
 import io.walstash.core.status.RepositoryStatus;
+import io.walstash.core.storage.StorageLocation;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.ArrayList;
@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * The one place a finished command turns into a webhook notification: a non-zero exit of a command

@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupFetch;
 import io.walstash.core.backup.BackupManifest;
@@ -8,6 +7,7 @@ import io.walstash.core.backup.RecoveryTarget;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;

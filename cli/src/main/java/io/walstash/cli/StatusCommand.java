@@ -1,6 +1,5 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
@@ -10,6 +9,7 @@ import io.walstash.core.status.PgArchiver;
 import io.walstash.core.status.RepositoryStatus;
 import io.walstash.core.status.StatusReport;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.CorruptObject;
 import io.walstash.core.verify.Verdict;

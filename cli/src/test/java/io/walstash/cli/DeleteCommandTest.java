@@ -1,11 +1,11 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.wal.WalSegmentSize;

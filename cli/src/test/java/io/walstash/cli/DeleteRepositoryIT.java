@@ -1,25 +1,26 @@
 package io.walstash.cli;
 
-import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.spool.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
 import io.walstash.core.retention.RetentionPlanner;
 import io.walstash.core.retention.RetentionPolicy;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.DeleteLimitedStorage;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.testing.WalSegmentFiles;
@@ -268,7 +269,7 @@ class DeleteRepositoryIT {
         Repository repository = repository(backend);
         try (Storage storage = repository.open()) {
             storage.createIfAbsent("backups/base_000000010000000000000030/files/base/1/1.zst", new ByteArrayInputStream(new byte[10]));
-            storage.createIfAbsent(BackupCatalog.deletedKey(OLD.get(1)), new ByteArrayInputStream(new byte[0]));
+            storage.createIfAbsent(RepositoryLayout.deletedKey(OLD.get(1)), new ByteArrayInputStream(new byte[0]));
         }
         CliRun dry = repository.cli("delete", "garbage");
         assertThat(dry.exitCode()).as(dry.err()).isZero();

@@ -1,13 +1,13 @@
 package io.walstash.core.archive;
 
-import io.walstash.core.storage.StorageLocation;
-import io.walstash.core.spool.PushResult;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import io.walstash.core.postgres.RecoveryMode;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package io.walstash.core.config;
 
-import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package io.walstash.storage.azure;
 
-import io.walstash.core.storage.StorageLocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.storage.StorageFailure;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.StorageProvider;
 import io.walstash.core.storage.Storages;
 import java.io.ByteArrayInputStream;
