@@ -5,6 +5,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -42,7 +43,7 @@ final class BackupFetchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), spec.commandLine().getErr());
             BackupManifest manifest = fetcher.fetch(name, fetch.options(destination, configuration));
             spec.commandLine().getErr().printf("walstash: restored %s into %s%n", manifest.name(), destination);

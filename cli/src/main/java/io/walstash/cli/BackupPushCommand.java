@@ -1,7 +1,6 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.ForeignRepositoryException;
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
@@ -9,6 +8,7 @@ import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
+import io.walstash.core.repository.RepositoryMarker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -7,6 +7,7 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.BackupReport;
 import io.walstash.core.verify.BackupVerifier;
@@ -65,7 +66,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
         java.time.Duration timeout = WalVerifyCommand.parseDuration(restoreTimeout);
         Configuration configuration = config.load();
         BackupReport report;
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             BackupCatalog catalog = new BackupCatalog(storage);
             List<BackupManifest> backups;
             if (which != null && which.all) {

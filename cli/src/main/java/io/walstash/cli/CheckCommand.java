@@ -1,11 +1,12 @@
 package io.walstash.cli;
 
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         Configuration configuration = config.load();
-        out.printf("storage: %s%n", configuration.storage());
+        out.printf("storage: %s%n", StorageLocation.configured(configuration));
         try (WalArchive archive = timed("open", () -> WalArchive.open(configuration, VersionProvider.writer()))) {
             out.printf("codec: %s%n", configuration.compression());
             Storage storage = archive.storage();

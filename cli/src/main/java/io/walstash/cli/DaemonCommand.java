@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -124,7 +125,7 @@ final class DaemonCommand implements Callable<Integer> {
                     System.err.println("walstash daemon: " + WalOutcome.failure(e).message());
                 }
             }, "walstash-daemon-stop"));
-            System.err.println("walstash daemon: serving " + configuration.storage() + " on " + server.socket()
+            System.err.println("walstash daemon: serving " + StorageLocation.configured(configuration) + " on " + server.socket()
                     + " with " + threads + " threads");
             server.serve();
         } finally {

@@ -297,8 +297,8 @@ final class DaemonServer implements Closeable {
         try {
             Configuration client = Configuration.load(Map.of(), clientSettings);
             if (client.settings().get(Configuration.STORAGE).isPresent()) {
-                StorageLocation theirs = client.storage();
-                StorageLocation ours = configuration.storage();
+                StorageLocation theirs = StorageLocation.configured(client);
+                StorageLocation ours = StorageLocation.configured(configuration);
                 if (!theirs.equals(ours)) {
                     return "the client's storage " + theirs + " is not the daemon's " + ours;
                 }

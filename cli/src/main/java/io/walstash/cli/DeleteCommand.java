@@ -13,6 +13,7 @@ import io.walstash.core.retention.RetentionPolicy;
 import io.walstash.core.retention.WalObject;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -71,7 +72,7 @@ final class DeleteCommand implements Runnable {
 
         int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
-            try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+            try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
                 return run(spec.commandLine().getOut(), storage, planner);
             }
         }

@@ -4,6 +4,7 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.notify.Notification;
 import io.walstash.core.notify.WebhookNotifier;
 import io.walstash.core.status.RepositoryStatus;
+import io.walstash.core.storage.StorageLocation;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.ArrayList;
@@ -97,7 +98,7 @@ final class Notifications {
         }
         Optional<String> storage;
         try {
-            storage = Optional.of(RepositoryStatus.safeUri(configuration.storage().uri()));
+            storage = Optional.of(RepositoryStatus.safeUri(StorageLocation.configured(configuration).uri()));
         } catch (IllegalArgumentException noOrBadStorage) {
             storage = Optional.empty();
         }

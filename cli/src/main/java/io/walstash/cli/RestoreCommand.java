@@ -7,6 +7,7 @@ import io.walstash.core.backup.RecoveryTarget;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ final class RestoreCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RecoveryTarget recovery = recoveryTarget();
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             BackupCatalog catalog = new BackupCatalog(storage);
             BackupManifest backup;
             if (name != null) {
@@ -118,7 +119,7 @@ final class RestoreCommand implements Callable<Integer> {
     /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
     static String walFetchCommand(ConfigOptions config, Configuration configuration) {
         StringBuilder command = new StringBuilder(DemoCommand.launcher()).append(" wal-fetch");
-        command.append(" --storage ").append(shellQuote(configuration.storage().uri().toString()));
+        command.append(" --storage ").append(shellQuote(StorageLocation.configured(configuration).uri().toString()));
         if (config.configFile != null) {
             command.append(" --config ").append(shellQuote(Path.of(config.configFile).toAbsolutePath().toString()));
         } else {

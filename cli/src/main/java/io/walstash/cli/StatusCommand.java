@@ -9,6 +9,7 @@ import io.walstash.core.status.PgArchiver;
 import io.walstash.core.status.RepositoryStatus;
 import io.walstash.core.status.StatusReport;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ final class StatusCommand implements Callable<Integer> {
                 ? Optional.of(SpoolBacklog.read(spoolDirectory.get())) : Optional.empty();
         Optional<PgArchiver> archiver = archiver(settings);
         RepositoryStatus status;
-        try (Storage storage = Storages.open(configuration.storage(), settings)) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), settings)) {
             status = RepositoryStatus.gather(storage, backlog, archiver, Clock.systemUTC());
         }
         StatusReport report = StatusReport.of(status, thresholds);

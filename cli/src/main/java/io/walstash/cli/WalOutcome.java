@@ -1,9 +1,9 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.postgres.RecoveryMode;
+import io.walstash.core.spool.PushResult;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;

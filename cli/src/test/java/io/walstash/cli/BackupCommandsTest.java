@@ -6,6 +6,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import java.nio.charset.StandardCharsets;
@@ -107,7 +108,7 @@ class BackupCommandsTest {
     private String writeBackup(String path, String directory, Map<String, String> tablespaces) throws Exception {
         String name = "base_000000010000000000000002";
         Configuration c = Configuration.of(Map.of("WALSTASH_STORAGE", storage()));
-        try (Storage s = Storages.open(c.storage(), c.settings())) {
+        try (Storage s = Storages.open(StorageLocation.configured(c), c.settings())) {
             BackupFixtures.restorable(s, Codecs.installed().byName("zstd"), name, List.of(
                     new BackupFixtures.FixtureFile("global/pg_control", new byte[8192], 0600),
                     new BackupFixtures.FixtureFile(path, "far".getBytes(StandardCharsets.UTF_8), 0600)),

@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.walstash.core.archive;
 
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
@@ -155,7 +156,7 @@ public final class WalPrefetch implements Closeable {
         String fileName = file.get().getFileName().toString();
         String extension = fileName.substring(fileName.indexOf('.') + 1);
         Optional<WalArchive.StoredWal> stored = archive.codecs().byExtension(extension)
-                .map(codec -> new WalArchive.StoredWal(RepositoryLayout.WAL_PREFIX + fileName, codec));
+                .map(codec -> new WalArchive.StoredWal(RepositoryLayout.walKey(segment.fileName(), codec), codec));
         if (stored.isEmpty()) {
             Files.deleteIfExists(file.get());
             return Optional.empty();

@@ -4,8 +4,10 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.config.SettingValues;
 import io.walstash.core.config.Settings;
 import io.walstash.core.postgres.RecoveryMode;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
@@ -108,7 +110,7 @@ public final class WalService implements WalRequests {
         WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
-        workerEnvironment.put(Configuration.STORAGE, configuration.storage().uri().toString());
+        workerEnvironment.put(Configuration.STORAGE, StorageLocation.configured(configuration).uri().toString());
         configuration.settings().get(Configuration.CONFIG_FILE)
                 .ifPresent(file -> workerEnvironment.put(Configuration.CONFIG_FILE, file));
         return over(archive, mode, configuration.settings(), workerEnvironment, warnings);

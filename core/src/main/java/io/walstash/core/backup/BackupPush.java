@@ -1,13 +1,12 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.codec.Codec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
@@ -161,7 +160,7 @@ public final class BackupPush {
             base.files().forEach(f -> baseFiles.put(f.path(), f));
         }
         Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
-        String folder = BackupCatalog.folder(name) + "files/";
+        String folder = RepositoryLayout.backupFolder(name);
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
             Thread t = new Thread(r, "walstash-backup");
@@ -172,7 +171,7 @@ public final class BackupPush {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
                 futures.add(pool.submit(() -> {
-                    BackupManifest.FileEntry entry = backUp(file, folder, baseFiles.get(file.path()), deltaThreshold,
+                    BackupManifest.FileEntry entry = backUp(file, name, baseFiles.get(file.path()), deltaThreshold,
                             startLsn, server);
                     if (entry != null) {
                         entries.add(entry);
@@ -223,9 +222,9 @@ public final class BackupPush {
                     + " pages fail their PostgreSQL checksum: " + String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
         }
         if (options.permanent()) {
-            storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
+            storage.createIfAbsent(RepositoryLayout.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
-        if (!storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
             throw new IOException("manifest of " + name + " already exists: another backup of that name finished first");
         }
         if (options.permanent() && base != null) {
@@ -332,7 +331,7 @@ public final class BackupPush {
     }
 
     /** Stores one file whole or as a delta, or reuses its base's object when unchanged; null when it vanished. */
-    private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String folder,
+    private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String backup,
                                             BackupManifest.FileEntry baseEntry, Lsn deltaThreshold, Lsn startLsn,
                                             Server server) throws IOException {
         boolean relation = DataDirectoryFiles.isRelationFile(file.path());
@@ -350,12 +349,12 @@ public final class BackupPush {
                 long length = channel.size() / blockSize * blockSize;
                 long baseBlocks = baseEntry.size() / blockSize;
                 int[] blocks = pages.changedBlocks(length, deltaThreshold, baseBlocks);
-                String key = folder + file.path() + ".delta." + codec.fileExtension();
+                String key = RepositoryLayout.backupFileKey(backup, file.path(), true, codec);
                 StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.delta(length, blocks), codec);
                 return new BackupManifest.FileEntry(file.path(), length, file.mode(), file.modified(), true, key,
                         stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
             }
-            String key = folder + file.path() + "." + codec.fileExtension();
+            String key = RepositoryLayout.backupFileKey(backup, file.path(), false, codec);
             StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.whole(), codec, partSize);
             return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
                     stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());

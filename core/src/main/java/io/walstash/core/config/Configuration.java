@@ -1,6 +1,5 @@
 package io.walstash.core.config;
 
-import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +84,16 @@ public final class Configuration {
         return Optional.empty();
     }
 
-    /** Where the repository is; fails with a one-line message naming the settings when none is set. */
-    public StorageLocation storage() {
+    /** The setting that names the repository, by the name it was given under (walstash's or a WAL-G alias). */
+    public record StorageSetting(String name, String value) {
+    }
+
+    /**
+     * The one setting that names the repository, whichever name it came under; fails with a one-line
+     * message naming the settings when none or several different ones are set. Turning it into a
+     * location is storage's ({@code StorageLocation.configured}), so config does not depend on storage.
+     */
+    public StorageSetting storageSetting() {
         for (Source source : sources) {
             Map<String, String> given = new LinkedHashMap<>();
             source.get(STORAGE).ifPresent(v -> given.put(STORAGE, v));
@@ -99,12 +106,7 @@ public final class Configuration {
             }
             if (!given.isEmpty()) {
                 Map.Entry<String, String> chosen = given.entrySet().iterator().next();
-                // WAL-G's WALG_FILE_PREFIX is a plain path; the other prefixes are URIs.
-                try {
-                    return StorageLocation.parse(chosen.getValue());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(chosen.getKey() + ": " + e.getMessage(), e);
-                }
+                return new StorageSetting(chosen.getKey(), chosen.getValue());
             }
         }
         throw new IllegalArgumentException("no storage configured: pass --storage or set " + STORAGE

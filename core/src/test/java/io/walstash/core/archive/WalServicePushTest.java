@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.spool.SpoolBacklog;
 import io.walstash.core.storage.RetryPolicy;

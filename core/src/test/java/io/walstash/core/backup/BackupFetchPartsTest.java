@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.Storage;
@@ -97,13 +98,13 @@ class BackupFetchPartsTest {
     void aDeltaAppliesOnTopOfABaseStoredInParts() throws IOException {
         byte[] big = pageLike(4 * PART_SIZE);
         BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        storage.createIfAbsent(BackupCatalog.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
         byte[] page = pageLike(8192);
         int block = 17;
         byte[] changed = big.clone();
         System.arraycopy(page, 0, changed, block * 8192, 8192);
         String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
-        String deltaKey = BackupCatalog.folder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
         StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
                 new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
         List<BackupManifest.FileEntry> files = new ArrayList<>();
@@ -123,7 +124,7 @@ class BackupFetchPartsTest {
     }
 
     private BackupManifest.FileEntry stored(String path, byte[] bytes) throws IOException {
-        String key = BackupCatalog.folder(NAME) + "files/" + path + "." + codec.fileExtension();
+        String key = RepositoryLayout.backupFolder(NAME) + "files/" + path + "." + codec.fileExtension();
         StoredObjects.Stored stored = StoredObjects.put(storage, key, new ByteArrayInputStream(bytes), codec, PART_SIZE);
         return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
                 stored.plainSize(), stored.storedSize(), null, stored.parts());

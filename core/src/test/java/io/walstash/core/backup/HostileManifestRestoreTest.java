@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.testing.BackupFixtures.FixtureFile;
@@ -208,7 +209,7 @@ class HostileManifestRestoreTest {
                 honest.startWalFile(), honest.stopWalFile(), honest.systemIdentifier(), honest.postgresVersion(),
                 honest.startTime(), honest.stopTime(), null, honest.codec(), 8192, true, 0, 0, false, null, null, null,
                 honest.directories(), files, "forger");
-        storage.createIfAbsent(BackupCatalog.manifestKey(forged.name()), new java.io.ByteArrayInputStream(forged.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(forged.name()), new java.io.ByteArrayInputStream(forged.toJson()));
         assertThatThrownBy(() -> fetcher().fetch(forged.name(), new BackupFetch.Options(destination, false, Map.of(), 1)))
                 .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("outside the folders of its delta chain");
         assertThat(destination).doesNotExist();

@@ -8,6 +8,7 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.StorageProvider;
 import io.walstash.core.storage.Storages;
 import java.io.ByteArrayInputStream;
@@ -45,7 +46,7 @@ class AzureStorageProviderTest {
                 "AZURE_STORAGE_ACCESS_KEY", KEY));
 
         // Opening makes no request, so no server is needed to see what was opened.
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             assertThat(storage).isInstanceOf(AzureStorage.class)
                     .hasToString("AzureStorage[azure://walg-container/some/folder/ at https://myaccount.blob.core.windows.net]");
             assertThat(storage.location()).isEqualTo(URI.create("azure://walg-container/some/folder/"));

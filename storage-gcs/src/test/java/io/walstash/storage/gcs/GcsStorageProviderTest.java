@@ -74,7 +74,7 @@ class GcsStorageProviderTest {
         Configuration configuration = Configuration.load(Map.of(), Map.of(
                 "WALG_GS_PREFIX", "gs://bucket/walg",
                 "STORAGE_EMULATOR_HOST", "127.0.0.1:" + server.endpoint().getPort()));
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
             assertThat(storage.createIfAbsent("k", bytes("v"))).isTrue();
         }
         assertThat(server.objectNames("bucket")).containsExactly("walg/k");
