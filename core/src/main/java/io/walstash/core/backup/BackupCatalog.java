@@ -78,7 +78,7 @@ public final class BackupCatalog {
                 manifest = BackupManifest.parse(json);
             } catch (UnsafeManifestException e) {
                 // name the object: a flipped byte in a stored manifest must be found by its key
-                throw new UnsafeManifestException("backup " + name + ": " + manifestKey(name) + ": " + e.getMessage());
+                throw new UnsafeManifestException("backup " + name + ": " + RepositoryLayout.manifestKey(name) + ": " + e.getMessage());
             }
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());

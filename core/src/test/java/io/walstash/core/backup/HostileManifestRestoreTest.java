@@ -219,7 +219,7 @@ class HostileManifestRestoreTest {
     @Test
     void aDamagedManifestIsNamedByItsKey() throws IOException {
         BackupManifest honest = BackupFixtures.restorable(storage, CODEC, NAME, dataDirectory(), directories(), Map.of());
-        String key = BackupCatalog.manifestKey(NAME);
+        String key = RepositoryLayout.manifestKey(NAME);
         String text = new String(honest.toJson(), StandardCharsets.UTF_8);
         int colon = text.indexOf("\":", text.indexOf("\"files\"")) + 1;
         byte[] json = (text.substring(0, colon) + ';' + text.substring(colon + 1)).getBytes(StandardCharsets.UTF_8);
