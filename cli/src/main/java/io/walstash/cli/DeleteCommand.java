@@ -9,24 +9,21 @@ import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
 import io.walstash.core.retention.RetentionPlanner;
+import io.walstash.core.retention.RetentionPolicies;
 import io.walstash.core.retention.RetentionPolicy;
 import io.walstash.core.retention.WalObject;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -71,7 +68,7 @@ final class DeleteCommand implements Runnable {
 
         int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
-            try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+            try (Storage storage = config.open(configuration)) {
                 return run(spec.commandLine().getOut(), storage, planner);
             }
         }
@@ -233,32 +230,20 @@ final class DeleteCommand implements Runnable {
         }
 
         RetentionPolicy policy() {
-            RetentionPolicy.Scope scope = RetentionPolicy.Scope.ALL;
-            List<String> rest = new ArrayList<>(args);
-            if (!rest.isEmpty() && rest.get(0).matches("(?i)full|all")) {
-                scope = RetentionPolicy.Scope.valueOf(rest.remove(0).toUpperCase(Locale.ROOT));
+            RetentionPolicies.Reading reading = RetentionPolicies.retain(args, Optional.ofNullable(window));
+            if (reading instanceof RetentionPolicies.Read read) {
+                return read.policy();
             }
-            if (rest.size() > 1 || (rest.isEmpty() && args.size() == 1)) {
-                throw new ParameterException(spec.commandLine(), "expected retain [FULL|ALL] N [--window DURATION], not retain "
-                        + String.join(" ", args));
+            RetentionPolicies.Malformed malformed = (RetentionPolicies.Malformed) reading;
+            switch (malformed.problem()) {
+                case NOT_SCOPE_AND_COUNT -> throw new ParameterException(spec.commandLine(),
+                        "expected retain [FULL|ALL] N [--window DURATION], not retain " + malformed.value());
+                case COUNT_NOT_A_NUMBER -> throw new IllegalArgumentException("retain needs a number of backups, not '"
+                        + malformed.value() + "'");
+                case COUNT_BELOW_ONE -> throw new IllegalArgumentException("retain needs a number of backups of at least 1, not "
+                        + Integer.parseInt(malformed.value()) + " (delete everything deletes all)");
+                default -> throw new ParameterException(spec.commandLine(), "retain needs a number of backups N, a --window, or both");
             }
-            int count = 0;
-            if (!rest.isEmpty()) {
-                try {
-                    count = Integer.parseInt(rest.get(0));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("retain needs a number of backups, not '" + rest.get(0) + "'");
-                }
-                if (count < 1) {
-                    throw new IllegalArgumentException("retain needs a number of backups of at least 1, not " + count
-                            + " (delete everything deletes all)");
-                }
-            }
-            Duration duration = window == null ? null : Durations.parse(window);
-            if (count == 0 && duration == null) {
-                throw new ParameterException(spec.commandLine(), "retain needs a number of backups N, a --window, or both");
-            }
-            return new RetentionPolicy.Retain(scope, count, duration);
         }
     }
 
@@ -278,28 +263,8 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            RetentionPolicy policy = policy(target);
+            RetentionPolicy policy = RetentionPolicies.before(target);
             return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
-        }
-
-        static RetentionPolicy policy(String target) {
-            if (target.isEmpty() || !Character.isDigit(target.charAt(0))) {
-                return new RetentionPolicy.BeforeBackup(target);
-            }
-            return new RetentionPolicy.BeforeTime(parseTime(target));
-        }
-
-        static Instant parseTime(String text) {
-            try {
-                return OffsetDateTime.parse(text).toInstant();
-            } catch (DateTimeParseException notAnInstant) {
-                try {
-                    return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
-                } catch (DateTimeParseException notADate) {
-                    throw new IllegalArgumentException("malformed time '" + text
-                            + "': expected an ISO-8601 instant such as 2026-11-20T08:00:00Z or a date such as 2026-11-20");
-                }
-            }
         }
     }
 

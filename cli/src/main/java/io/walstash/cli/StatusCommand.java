@@ -9,7 +9,6 @@ import io.walstash.core.status.PgArchiver;
 import io.walstash.core.status.RepositoryStatus;
 import io.walstash.core.status.StatusReport;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,7 +74,7 @@ final class StatusCommand implements Callable<Integer> {
                 ? Optional.of(SpoolBacklog.read(spoolDirectory.get())) : Optional.empty();
         Optional<PgArchiver> archiver = archiver(settings);
         RepositoryStatus status;
-        try (Storage storage = Storages.open(configuration.storage(), settings)) {
+        try (Storage storage = config.open(configuration)) {
             status = RepositoryStatus.gather(storage, backlog, archiver, Clock.systemUTC());
         }
         StatusReport report = StatusReport.of(status, thresholds);
