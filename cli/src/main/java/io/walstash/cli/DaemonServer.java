@@ -267,8 +267,9 @@ final class DaemonServer implements Closeable {
             // as the command line does after a failed wal-push; on its own thread, so that a slow
             // webhook never delays the answer PostgreSQL waits for
             WalOutcome failed = outcome;
-            notifier.execute(() -> Notifications.send(configuration, "wal-push", failed.exitCode(),
-                    Notifications.problemOf(failed.message()).stream().toList(), log::println));
+            notifier.execute(() -> Notifications.send(configuration, new CommandOutcome("wal-push", failed.exitCode(),
+                    failed.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList()),
+                    log::println));
         }
         return DaemonProtocol.Response.result(outcome.exitCode(), outcome.message());
     }
