@@ -72,7 +72,7 @@ final class BackupPushCommand implements Callable<Integer> {
              Connection connection = PostgresConnection.open(settings)) {
             RepositoryIdentity.requireServes(archive, connection);
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC(), partSize);
+                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR");
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
                     full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
                     origin.equals("LATEST_FULL")));

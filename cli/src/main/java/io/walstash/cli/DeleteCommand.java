@@ -66,17 +66,19 @@ final class DeleteCommand implements Runnable {
         @Option(names = "--json", description = "Print the plan (and with --confirm, the result) as JSON, every key included")
         boolean json;
 
-        int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
+        /** Plans with {@code planner} and prints (or carries out) the plan; {@code policy} is how this command line wrote it. */
+        int run(CommandSpec spec, String policy, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
             try (Storage storage = config.open(configuration)) {
-                return run(spec.commandLine().getOut(), storage, planner);
+                return run(spec.commandLine().getOut(), storage, policy, planner);
             }
         }
 
-        private int run(PrintWriter out, Storage storage, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
+        private int run(PrintWriter out, Storage storage, String policy, Function<RepositoryListing, RetentionPlan> planner)
+                throws IOException {
             RetentionPlan plan = planner.apply(RepositoryListing.scan(storage));
             if (json) {
-                Map<String, Object> document = planJson(plan);
+                Map<String, Object> document = planJson(policy, plan);
                 if (confirm) {
                     RetentionExecutor.Result result = new RetentionExecutor(storage).execute(plan, RetentionExecutor.Progress.NONE);
                     document.put("result", Map.of("deleted_backup_folders", result.deletedFolders(),
@@ -86,7 +88,7 @@ final class DeleteCommand implements Runnable {
                 out.flush();
                 return ExitCode.OK.code();
             }
-            printPlan(out, plan);
+            printPlan(out, policy, plan);
             if (!confirm) {
                 out.printf("dry run: nothing was deleted; add --confirm to delete%n");
                 out.flush();
@@ -109,8 +111,8 @@ final class DeleteCommand implements Runnable {
             return ExitCode.OK.code();
         }
 
-        private void printPlan(PrintWriter out, RetentionPlan plan) {
-            out.printf("delete %s%n", plan.policy());
+        private void printPlan(PrintWriter out, String policy, RetentionPlan plan) {
+            out.printf("delete %s%n", policy);
             for (RetentionPlan.Kept k : plan.kept()) {
                 out.printf("  keep    %-60s %-5s finished %s: %s%n", k.backup().name(), k.backup().isDelta() ? "delta" : "full",
                         k.backup().stopTime(), k.reason());
@@ -141,9 +143,9 @@ final class DeleteCommand implements Runnable {
                     bytes(plan.backupBytes()), plan.wal().size(), bytes(plan.walBytes()));
         }
 
-        private Map<String, Object> planJson(RetentionPlan plan) {
+        private Map<String, Object> planJson(String policy, RetentionPlan plan) {
             Map<String, Object> document = new LinkedHashMap<>();
-            document.put("policy", plan.policy());
+            document.put("policy", policy);
             document.put("dry_run", !confirm);
             List<Map<String, Object>> kept = new ArrayList<>();
             for (RetentionPlan.Kept k : plan.kept()) {
@@ -195,6 +197,15 @@ final class DeleteCommand implements Runnable {
         return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
+    /** {@code policy} as this command line writes it, such as {@code retain FULL 2 --window 7d}. */
+    static String words(RetentionPolicy policy) {
+        if (policy instanceof RetentionPolicy.Retain r) {
+            return "retain" + (r.count() > 0 ? " " + r.scope() + " " + r.count() : "")
+                    + (r.window() != null ? " --window " + Durations.format(r.window()) : "");
+        }
+        return policy.describe();
+    }
+
     /** Planning throws NoSuchBackupException, checked; the planner function carries it out unchecked. */
     private static RetentionPlan plan(RetentionPolicy policy, RepositoryListing listing, Instant now) {
         try {
@@ -226,7 +237,7 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RetentionPolicy policy = policy();
-            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
 
         RetentionPolicy policy() {
@@ -264,7 +275,7 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RetentionPolicy policy = RetentionPolicies.before(target);
-            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
     }
 
@@ -280,7 +291,8 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return shared.run(spec, listing -> plan(new RetentionPolicy.Everything(), listing, Instant.now()));
+            RetentionPolicy policy = new RetentionPolicy.Everything();
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
     }
 
@@ -303,7 +315,8 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Duration duration = Durations.parse(grace);
-            return shared.run(spec, listing -> RetentionPlanner.garbage(listing, Instant.now(), duration));
+            return shared.run(spec, "garbage --grace " + Durations.format(duration),
+                    listing -> RetentionPlanner.garbage(listing, Instant.now(), duration));
         }
     }
 }

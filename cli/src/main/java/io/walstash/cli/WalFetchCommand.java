@@ -5,6 +5,7 @@ import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +44,7 @@ final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporti
         PrintWriter err = spec.commandLine().getErr();
         WalOutcome outcome;
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
-                err::println)) {
+                Optional.of(Launchers::prefetchWorker), err::println)) {
             outcome = WalOutcome.fetch(wal, name, destination);
         } catch (Exception e) {
             // a bad setting or a repository that cannot be opened must stop a recovery too

@@ -8,6 +8,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
@@ -24,7 +25,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -56,11 +56,7 @@ class RestoreFromApplicationIT {
 
     @AfterEach
     void tearDown() throws IOException {
-        try (Stream<Path> all = Files.walk(work)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        FileTrees.delete(work);
     }
 
     @Test

@@ -65,6 +65,8 @@ public final class BackupPush {
     private final Clock clock;
     private final long partSize;
 
+    private final String walDirectoryHint;
+
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
         this(storage, codec, writer, log, clock, DEFAULT_PART_SIZE);
     }
@@ -74,6 +76,16 @@ public final class BackupPush {
      *                 compressed on its own, so that a restore decompresses them in parallel
      */
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize) {
+        this(storage, codec, writer, log, clock, partSize, "unless given a WAL directory");
+    }
+
+    /**
+     * @param walDirectoryHint how a restore is told to put pg_wal elsewhere, in the front end's terms
+     *                         (the log line about a pg_wal that is a link ends with it)
+     */
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
+                      String walDirectoryHint) {
+        this.walDirectoryHint = walDirectoryHint;
         if (partSize < 1) {
             throw new IllegalArgumentException("part size must be positive, got " + partSize);
         }
@@ -153,8 +165,8 @@ public final class BackupPush {
             log.printf("walstash: WARNING: not backed up: %s%n", skipped);
         }
         if (java.nio.file.Files.isSymbolicLink(options.dataDirectory().resolve("pg_wal"))) {
-            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST"
-                    + " unless given --waldir DIR");
+            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST "
+                    + walDirectoryHint);
         }
         Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
         if (base != null) {
@@ -259,8 +271,7 @@ public final class BackupPush {
             }
             String archiveMode = rs.getString(5);
             if (!archiveMode.equals("on") && !archiveMode.equals("always")) {
-                throw new IllegalArgumentException("archive_mode is " + archiveMode + ": a backup is useless without"
-                        + " its WAL; set archive_mode = on and archive_command = 'walstash wal-push %p'");
+                throw new ArchivingOffException(archiveMode);
             }
             if (rs.getBoolean(9)) {
                 throw new IOException("WAL archiving is failing (pg_stat_archiver: last failure on " + rs.getString(8)
