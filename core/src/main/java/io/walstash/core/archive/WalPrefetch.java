@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -30,7 +31,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -130,11 +130,7 @@ public final class WalPrefetch implements Closeable {
         this.clock = clock;
         this.warnings = warnings;
         this.pool = background instanceof InProcess && concurrency > 0
-                ? Executors.newFixedThreadPool(concurrency, r -> {
-                    Thread thread = new Thread(r, "walstash-prefetch");
-                    thread.setDaemon(true);
-                    return thread;
-                })
+                ? ThreadPools.fixed("walstash-prefetch", concurrency)
                 : null;
     }
 

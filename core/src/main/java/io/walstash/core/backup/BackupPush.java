@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -175,11 +175,7 @@ public final class BackupPush {
         Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
         String folder = BackupCatalog.folder(name) + "files/";
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
-            Thread t = new Thread(r, "walstash-backup");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = ThreadPools.fixed("walstash-backup", options.concurrency());
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
