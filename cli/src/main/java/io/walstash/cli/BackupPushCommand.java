@@ -1,6 +1,6 @@
 package io.walstash.cli;
 
-import io.walstash.core.archive.ForeignRepositoryException;
+import io.walstash.core.archive.RepositoryIdentity;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
@@ -12,11 +12,8 @@ import io.walstash.core.repository.RepositoryMarker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,10 +56,10 @@ final class BackupPushCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Configuration configuration = config.load();
         Settings settings = configuration.settings();
-        int steps = deltaMaxSteps != null ? deltaMaxSteps : intSetting(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
-        int concurrency = intSetting(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
-        Duration stopTimeout = Duration.ofSeconds(intSetting(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
-        long partSize = io.walstash.core.config.SettingValues.bytes(settings, "WALSTASH_BACKUP_PART_SIZE",
+        int steps = deltaMaxSteps != null ? deltaMaxSteps : SettingValues.count(settings, "WALSTASH_DELTA_MAX_STEPS", 0);
+        int concurrency = SettingValues.count(settings, "WALSTASH_UPLOAD_CONCURRENCY", 4);
+        Duration stopTimeout = Duration.ofSeconds(SettingValues.count(settings, "WALSTASH_BACKUP_STOP_TIMEOUT", 600));
+        long partSize = SettingValues.bytes(settings, "WALSTASH_BACKUP_PART_SIZE",
                 BackupPush.DEFAULT_PART_SIZE);
         if (partSize < 1) {
             throw new IllegalArgumentException("WALSTASH_BACKUP_PART_SIZE must be at least 1 byte, not " + partSize);
@@ -74,9 +71,9 @@ final class BackupPushCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
              Connection connection = PostgresConnection.open(settings)) {
-            checkRepositoryServes(archive, connection);
+            RepositoryIdentity.requireServes(archive, connection);
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC(), partSize);
+                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR");
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
                     full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
                     origin.equals("LATEST_FULL")));
@@ -87,26 +84,5 @@ final class BackupPushCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(manifest.name());
             return ExitCode.OK.code();
         }
-    }
-
-    private static void checkRepositoryServes(WalArchive archive, Connection connection) throws Exception {
-        Optional<RepositoryMarker> marker = archive.readMarker();
-        if (marker.isEmpty()) {
-            return;
-        }
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
-            rs.next();
-            String system = rs.getString(1);
-            if (!Long.toUnsignedString(marker.get().systemIdentifier()).equals(system)) {
-                throw new ForeignRepositoryException("repository " + archive.storage().location()
-                        + " belongs to PostgreSQL system " + Long.toUnsignedString(marker.get().systemIdentifier())
-                        + ", but the server is system " + system + "; give each cluster its own storage prefix");
-            }
-        }
-    }
-
-    static int intSetting(Settings settings, String name, int fallback) {
-        return SettingValues.count(settings, name, fallback);
     }
 }

@@ -4,11 +4,10 @@ import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.SettingValues;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.StorageLocation;
-import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.BackupReport;
 import io.walstash.core.verify.BackupVerifier;
 import io.walstash.core.verify.CorruptObject;
@@ -66,7 +65,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
         java.time.Duration timeout = WalVerifyCommand.parseDuration(restoreTimeout);
         Configuration configuration = config.load();
         BackupReport report;
-        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
+        try (Storage storage = config.open(configuration)) {
             BackupCatalog catalog = new BackupCatalog(storage);
             List<BackupManifest> backups;
             if (which != null && which.all) {
@@ -78,13 +77,13 @@ final class BackupVerifyCommand implements Callable<Integer> {
                 backups = List.of(catalog.resolve(which == null ? BackupCatalog.LATEST : which.name));
             }
             int concurrency = Math.max(1,
-                    BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4));
+                    SettingValues.count(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4));
             RestoreTest test = null;
             if (restoreTest) {
                 String role = System.getenv().getOrDefault("PGUSER", "postgres");
                 test = new RestoreTest(storage, Codecs.installed(), new RestoreTest.Settings(
                         PostgresBinaries.find(System.getenv()), OsUser.current(),
-                        RestoreCommand.walFetchCommand(config, configuration), role.isBlank() ? "postgres" : role,
+                        Launchers.walFetchCommand(config, configuration), role.isBlank() ? "postgres" : role,
                         Path.of(System.getProperty("java.io.tmpdir")), timeout, concurrency), err);
             }
             report = new BackupVerifier(storage, Codecs.installed(), concurrency, err).verify(backups, test);

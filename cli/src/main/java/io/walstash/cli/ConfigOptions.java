@@ -1,6 +1,9 @@
 package io.walstash.cli;
 
 import io.walstash.core.config.Configuration;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
+import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,5 +40,10 @@ final class ConfigOptions {
             options.put(Configuration.CONFIG_FILE, configFile);
         }
         return Configuration.load(options, System.getenv());
+    }
+
+    /** The one place a command opens the storage its configuration names; the caller closes it. */
+    Storage open(Configuration configuration) throws IOException {
+        return Storages.open(StorageLocation.configured(configuration), configuration.settings());
     }
 }

@@ -2,9 +2,8 @@ package io.walstash.cli;
 
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.SettingValues;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.StorageLocation;
-import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.CorruptObject;
 import io.walstash.core.verify.Verdict;
 import io.walstash.core.verify.WalChainReport;
@@ -51,8 +50,8 @@ final class WalVerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Configuration configuration = config.load();
         WalChainReport report;
-        try (Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings())) {
-            int concurrency = BackupPushCommand.intSetting(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4);
+        try (Storage storage = config.open(configuration)) {
+            int concurrency = SettingValues.count(configuration.settings(), "WALSTASH_DOWNLOAD_CONCURRENCY", 4);
             report = new WalChainVerifier(storage, Codecs.installed(), Clock.systemUTC())
                     .verify(window, deep, Math.max(1, concurrency));
         }

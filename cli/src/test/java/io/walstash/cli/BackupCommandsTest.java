@@ -49,7 +49,12 @@ class BackupCommandsTest {
     void recoveryTargetsAreCheckedBeforeAnythingIsFetched() {
         CliRun action = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-action", "explode");
         assertThat(action.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
-        assertThat(action.err()).contains("promote, pause or shutdown");
+        assertThat(action.err()).contains("promote, pause or shutdown")
+                .contains("walstash: error: --target-action must be promote, pause or shutdown, not explode");
+        CliRun timeline = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-timeline", "x");
+        assertThat(timeline.err()).contains("walstash: error: --target-timeline must be latest, current or a number, not x");
+        CliRun xid = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-xid", "abc");
+        assertThat(xid.err()).contains("walstash: error: --target-xid must be a transaction id (a number), not abc");
         CliRun time = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-time", "yesterday");
         assertThat(time.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
         assertThat(time.err()).contains("--target-time yesterday");

@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.repository.RepositoryLayout;
@@ -26,11 +27,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * Restore prefetch: after PostgreSQL fetched segment S, the next {@code WALSTASH_DOWNLOAD_CONCURRENCY}
  * segments of its timeline are downloaded in the background into a {@link PrefetchDirectory}, so
  * that the restore_command calls for them only decode a local file. A daemon downloads on its own
- * threads; a one-shot command line starts a detached worker process ({@code walstash wal-prefetch})
+ * threads; a one-shot command line starts a detached worker process (the command the front end words)
  * through the launcher, since nothing of the restore_command itself may outlive the call.
  *
  * <p>A prefetched file is used only when complete, fresh and intact: a file that fails its checksum
@@ -54,8 +55,6 @@ public final class WalPrefetch implements Closeable {
     public static final int DEFAULT_CONCURRENCY = 4;
     /** Set by the launcher script to its own path; without it a one-shot fetch does not prefetch. */
     public static final String LAUNCHER = "WALSTASH_LAUNCHER";
-    /** The hidden command the launcher runs as the worker process. */
-    public static final String WORKER_COMMAND = "wal-prefetch";
     /** A worker process lives at most this long, then leaves the rest to the next one started. */
     public static final Duration WORKER_LIFETIME = Duration.ofMinutes(10);
     /** A worker with nothing to do waits this long for PostgreSQL's next fetch before exiting. */
@@ -71,11 +70,22 @@ public final class WalPrefetch implements Closeable {
     }
 
     /**
-     * Starts the worker process {@code launcher wal-prefetch --dir <root>} with {@code environment}
-     * added to this process's (it names the repository the same way this process was told).
+     * The command line of the worker process that fills the prefetch directory under {@code root},
+     * started through {@code launcher}: the front end that owns the launcher words it (its verb and
+     * options), so that core names none.
      */
-    public record Detached(Path launcher, Map<String, String> environment) implements Background {
+    @FunctionalInterface
+    public interface WorkerCommand {
+        List<String> of(Path launcher, Path root);
+    }
+
+    /**
+     * Starts the worker process {@code command} words with {@code environment} added to this
+     * process's (it names the repository the same way this process was told).
+     */
+    public record Detached(Path launcher, WorkerCommand command, Map<String, String> environment) implements Background {
         public Detached {
+            Objects.requireNonNull(command);
             environment = Map.copyOf(environment);
         }
     }
@@ -121,11 +131,7 @@ public final class WalPrefetch implements Closeable {
         this.clock = clock;
         this.warnings = warnings;
         this.pool = background instanceof InProcess && concurrency > 0
-                ? Executors.newFixedThreadPool(concurrency, r -> {
-                    Thread thread = new Thread(r, "walstash-prefetch");
-                    thread.setDaemon(true);
-                    return thread;
-                })
+                ? ThreadPools.fixed("walstash-prefetch", concurrency)
                 : null;
     }
 
@@ -238,8 +244,7 @@ public final class WalPrefetch implements Closeable {
             return; // a worker is running; it reads the wanted list we just wrote
         }
         lock.get().close();
-        ProcessBuilder builder = new ProcessBuilder(detached.launcher().toString(), WORKER_COMMAND,
-                "--dir", directory.root().toString());
+        ProcessBuilder builder = new ProcessBuilder(detached.command().of(detached.launcher(), directory.root()));
         builder.environment().putAll(detached.environment());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.redirectErrorStream(true);

@@ -107,27 +107,43 @@ public final class WalService implements WalRequests {
      */
     public static WalService open(Configuration configuration, String writer, Mode mode, Consumer<String> warnings)
             throws IOException {
+        return open(configuration, writer, mode, Optional.empty(), warnings);
+    }
+
+    /**
+     * As {@link #open(Configuration, String, Mode, Consumer)}; a one-shot fetch prefetches through the
+     * worker process {@code worker} words (without one it does not prefetch).
+     */
+    public static WalService open(Configuration configuration, String writer, Mode mode,
+                                  Optional<WalPrefetch.WorkerCommand> worker, Consumer<String> warnings) throws IOException {
         WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
         workerEnvironment.put(Configuration.STORAGE, StorageLocation.configured(configuration).uri().toString());
         configuration.settings().get(Configuration.CONFIG_FILE)
                 .ifPresent(file -> workerEnvironment.put(Configuration.CONFIG_FILE, file));
-        return over(archive, mode, configuration.settings(), workerEnvironment, warnings);
+        return over(archive, mode, configuration.settings(), worker, workerEnvironment, warnings);
     }
 
     /** As below, with warnings on stderr. */
     public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment) {
-        return over(archive, mode, settings, workerEnvironment, System.err::println);
+        return over(archive, mode, settings, Optional.empty(), workerEnvironment, System.err::println);
+    }
+
+    /** As below, with no worker process: a one-shot fetch does not prefetch. */
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+                                  Consumer<String> warnings) {
+        return over(archive, mode, settings, Optional.empty(), workerEnvironment, warnings);
     }
 
     /**
      * Serves requests with {@code archive}, which the service then owns. In {@link Mode#DAEMON} prefetch
-     * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process through
-     * the launcher that {@link WalPrefetch#LAUNCHER} names, passing it {@code workerEnvironment}, and
-     * is off when no launcher is named.
+     * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process {@code worker}
+     * words, through the launcher that {@link WalPrefetch#LAUNCHER} names, passing it
+     * {@code workerEnvironment}, and is off when no launcher is named or no worker given.
      */
-    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+    public static WalService over(WalArchive archive, Mode mode, Settings settings,
+                                  Optional<WalPrefetch.WorkerCommand> worker, Map<String, String> workerEnvironment,
                                   Consumer<String> warnings) {
         PushOptions push = PushOptions.from(settings);
         FetchRetry retry = FetchRetry.configured(archive.storage(), settings, warnings);
@@ -137,8 +153,9 @@ public final class WalService implements WalRequests {
             background = new WalPrefetch.InProcess();
         } else {
             Optional<String> launcher = settings.get(WalPrefetch.LAUNCHER);
-            background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")), workerEnvironment);
-            if (launcher.isEmpty()) {
+            background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")),
+                    worker.orElse((unused, root) -> List.of()), workerEnvironment);
+            if (launcher.isEmpty() || worker.isEmpty()) {
                 concurrency = 0;
             }
         }
@@ -147,7 +164,7 @@ public final class WalService implements WalRequests {
     }
 
     /**
-     * The body of the prefetch worker process ({@code walstash wal-prefetch --dir ROOT}): fills the
+     * The body of the prefetch worker process ({@link WalPrefetch.WorkerCommand}): fills the
      * prefetch directory of this service's repository under {@code root} while fetches want segments.
      */
     public static void runPrefetchWorker(Configuration configuration, String writer, Path root) throws IOException {

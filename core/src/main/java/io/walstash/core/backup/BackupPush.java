@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -64,6 +64,8 @@ public final class BackupPush {
     private final Clock clock;
     private final long partSize;
 
+    private final String walDirectoryHint;
+
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
         this(storage, codec, writer, log, clock, DEFAULT_PART_SIZE);
     }
@@ -73,6 +75,16 @@ public final class BackupPush {
      *                 compressed on its own, so that a restore decompresses them in parallel
      */
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize) {
+        this(storage, codec, writer, log, clock, partSize, "unless given a WAL directory");
+    }
+
+    /**
+     * @param walDirectoryHint how a restore is told to put pg_wal elsewhere, in the front end's terms
+     *                         (the log line about a pg_wal that is a link ends with it)
+     */
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
+                      String walDirectoryHint) {
+        this.walDirectoryHint = walDirectoryHint;
         if (partSize < 1) {
             throw new IllegalArgumentException("part size must be positive, got " + partSize);
         }
@@ -152,8 +164,8 @@ public final class BackupPush {
             log.printf("walstash: WARNING: not backed up: %s%n", skipped);
         }
         if (java.nio.file.Files.isSymbolicLink(options.dataDirectory().resolve("pg_wal"))) {
-            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST"
-                    + " unless given --waldir DIR");
+            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST "
+                    + walDirectoryHint);
         }
         Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
         if (base != null) {
@@ -162,11 +174,7 @@ public final class BackupPush {
         Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
         String folder = RepositoryLayout.backupFolder(name);
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
-            Thread t = new Thread(r, "walstash-backup");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = ThreadPools.fixed("walstash-backup", options.concurrency());
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
@@ -258,8 +266,7 @@ public final class BackupPush {
             }
             String archiveMode = rs.getString(5);
             if (!archiveMode.equals("on") && !archiveMode.equals("always")) {
-                throw new IllegalArgumentException("archive_mode is " + archiveMode + ": a backup is useless without"
-                        + " its WAL; set archive_mode = on and archive_command = 'walstash wal-push %p'");
+                throw new ArchivingOffException(archiveMode);
             }
             if (rs.getBoolean(9)) {
                 throw new IOException("WAL archiving is failing (pg_stat_archiver: last failure on " + rs.getString(8)

@@ -109,8 +109,7 @@ public final class Configuration {
                 return new StorageSetting(chosen.getKey(), chosen.getValue());
             }
         }
-        throw new IllegalArgumentException("no storage configured: pass --storage or set " + STORAGE
-                + " (or WAL-G's " + String.join(", ", ALIASES.get(STORAGE)) + ")");
+        throw new NoStorageConfiguredException("set " + STORAGE + " (or WAL-G's " + String.join(", ", ALIASES.get(STORAGE)) + ")");
     }
 
     /** The codec name new objects are written with. */
