@@ -104,6 +104,20 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
         void sleep(Duration pause) throws InterruptedException;
     }
 
+    /** Told of each retry before its pause: warnings, such as archive recovery's line per try. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener QUIET = (what, failure, nextTry, pause) -> { };
+
+        void retrying(String what, IOException failure, int nextTry, Duration pause);
+
+        /** One line per retry: "walstash: warning: WHAT: FAILURE; try N in P ms". */
+        static Listener lines(Consumer<String> out) {
+            return (what, failure, nextTry, pause) -> out.accept("walstash: warning: " + what + ": "
+                    + firstLine(failure.getMessage()) + "; try " + nextTry + " in " + pause.toMillis() + " ms");
+        }
+    }
+
     /** One storage request, run once per attempt. */
     @FunctionalInterface
     public interface Attempt<T> {
@@ -154,13 +168,13 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
      */
     public final class Budget {
         private final Timing timing;
-        private final Consumer<String> warnings;
+        private final Listener listener;
         private final long started;
         private int failures;
 
-        private Budget(Timing timing, Consumer<String> warnings) {
+        private Budget(Timing timing, Listener listener) {
             this.timing = timing;
-            this.warnings = warnings;
+            this.listener = listener;
             this.started = timing.nanoTime();
         }
 
@@ -191,9 +205,7 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
             if (beyondRetries && pause.toNanos() > left) {
                 pause = Duration.ofNanos(left);
             }
-            warnings.accept("walstash: warning: " + what + ": " + firstLine(failure.getMessage()) + "; try "
-                    + (failures + 1) + " in " + pause.toMillis() + " ms" + (budget.isZero() ? ""
-                    : " (waiting up to " + budget.toSeconds() + " s for storage)"));
+            listener.retrying(what, failure, failures + 1, pause);
             try {
                 timing.sleep(pause);
             } catch (InterruptedException e) {
@@ -208,9 +220,9 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
         }
     }
 
-    /** A fresh budget for one logical request; {@code warnings} gets one line per retry. */
-    public Budget budget(Timing timing, Consumer<String> warnings) {
-        return new Budget(timing, warnings);
+    /** A fresh budget for one logical request; {@code listener} is told of each retry. */
+    public Budget budget(Timing timing, Listener listener) {
+        return new Budget(timing, listener);
     }
 
     /**
@@ -220,7 +232,7 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
      * @param what names the request in messages, such as "push 000000010000000000000003"
      */
     public <T> T call(String what, Attempt<T> attempt) throws IOException {
-        return call(what, attempt, budget(Timing.SYSTEM, line -> { }));
+        return call(what, attempt, budget(Timing.SYSTEM, Listener.QUIET));
     }
 
     private <T> T call(String what, Attempt<T> attempt, Budget budget) throws IOException {

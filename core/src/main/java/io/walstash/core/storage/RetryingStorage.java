@@ -12,7 +12,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -34,18 +33,18 @@ import java.util.stream.Stream;
  * <li>Stat, list (its opening), delete and batch delete are retried whole; they are idempotent.</li>
  * </ul>
  */
-public final class RetryingStorage implements Storage {
+public class RetryingStorage implements Storage {
     private final Storage delegate;
     private final RetryPolicy policy;
     private final RetryPolicy.Timing timing;
-    private final Consumer<String> warnings;
+    private final RetryPolicy.Listener warnings;
     private final boolean owner;
 
-    public RetryingStorage(Storage delegate, RetryPolicy policy, RetryPolicy.Timing timing, Consumer<String> warnings) {
+    public RetryingStorage(Storage delegate, RetryPolicy policy, RetryPolicy.Timing timing, RetryPolicy.Listener warnings) {
         this(delegate, policy, timing, warnings, true);
     }
 
-    private RetryingStorage(Storage delegate, RetryPolicy policy, RetryPolicy.Timing timing, Consumer<String> warnings,
+    private RetryingStorage(Storage delegate, RetryPolicy policy, RetryPolicy.Timing timing, RetryPolicy.Listener warnings,
                             boolean owner) {
         this.delegate = delegate;
         this.policy = policy;
@@ -54,12 +53,35 @@ public final class RetryingStorage implements Storage {
         this.owner = owner;
     }
 
-    /** {@code storage} under {@code policy}, quietly; storage already retrying keeps its layer (no doubling). */
+    /**
+     * {@code storage} under {@code policy}, quietly; storage already retrying keeps its layer (no
+     * doubling). A storage that can create its bucket still can (retried as well).
+     */
     public static Storage wrap(Storage storage, RetryPolicy policy) {
         if (storage instanceof RetryingStorage retrying) {
             return retrying;
         }
-        return new RetryingStorage(storage, policy, RetryPolicy.Timing.SYSTEM, line -> { });
+        if (storage instanceof CreatesBucket) {
+            return new WithBucket(storage, policy);
+        }
+        return new RetryingStorage(storage, policy, RetryPolicy.Timing.SYSTEM, RetryPolicy.Listener.QUIET);
+    }
+
+    /** Keeps {@link CreatesBucket} visible through the layer, for {@code check --create-bucket}. */
+    private static final class WithBucket extends RetryingStorage implements CreatesBucket {
+        WithBucket(Storage storage, RetryPolicy policy) {
+            super(storage, policy, RetryPolicy.Timing.SYSTEM, RetryPolicy.Listener.QUIET);
+        }
+
+        @Override
+        public boolean createBucketIfMissing() throws IOException {
+            CreatesBucket creates = (CreatesBucket) delegate();
+            return budget().call("create bucket", abandon -> creates.createBucketIfMissing());
+        }
+    }
+
+    Storage delegate() {
+        return delegate;
     }
 
     /**
@@ -67,7 +89,7 @@ public final class RetryingStorage implements Storage {
      * none for a caller that limits its own attempts), reporting each retry to {@code warnings}.
      * Closing the view leaves the storage open.
      */
-    public static Storage withPolicy(Storage storage, RetryPolicy policy, Consumer<String> warnings) {
+    public static Storage withPolicy(Storage storage, RetryPolicy policy, RetryPolicy.Listener warnings) {
         Storage raw = storage instanceof RetryingStorage retrying ? retrying.delegate : storage;
         RetryPolicy.Timing timing = storage instanceof RetryingStorage retrying ? retrying.timing : RetryPolicy.Timing.SYSTEM;
         return new RetryingStorage(raw, policy, timing, warnings, false);
@@ -205,7 +227,7 @@ public final class RetryingStorage implements Storage {
         return "Retrying(" + delegate + ")";
     }
 
-    private RetryPolicy.Budget budget() {
+    RetryPolicy.Budget budget() {
         return policy.budget(timing, warnings);
     }
 

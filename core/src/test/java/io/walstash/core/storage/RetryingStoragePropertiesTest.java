@@ -96,7 +96,7 @@ class RetryingStoragePropertiesTest {
         ScriptedFaults faults = new ScriptedFaults(memory, Kind.CREATE, script);
         FakeTiming timing = new FakeTiming();
         RetryPolicy policy = policy(retries);
-        Storage storage = new RetryingStorage(faults, policy, timing, line -> { });
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.QUIET);
         byte[] content = {1, 2, 3};
 
         // MIDWAY stores the object and loses the answer: a failure, the retry must find its own object
@@ -132,7 +132,7 @@ class RetryingStoragePropertiesTest {
             script.add(Outcome.TRANSIENT);
         }
         Storage storage = new RetryingStorage(new ScriptedFaults(memory, Kind.CREATE, script), policy(4),
-                new FakeTiming(), line -> { });
+                new FakeTiming(), RetryPolicy.Listener.QUIET);
         assertThat(storage.createIfAbsent(KEY, () -> new ByteArrayInputStream(new byte[] {1, 2, 3}))).isFalse();
     }
 
@@ -149,7 +149,7 @@ class RetryingStoragePropertiesTest {
         ScriptedFaults faults = new ScriptedFaults(memory, Kind.READ, script);
         FakeTiming timing = new FakeTiming();
         RetryPolicy policy = policy(retries);
-        Storage storage = new RetryingStorage(faults, policy, timing, line -> { });
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.QUIET);
 
         byte[] read = null;
         IOException failure = null;
@@ -183,7 +183,7 @@ class RetryingStoragePropertiesTest {
         ScriptedFaults faults = new ScriptedFaults(memory, kind, script);
         FakeTiming timing = new FakeTiming();
         RetryPolicy policy = policy(retries);
-        Storage storage = new RetryingStorage(faults, policy, timing, line -> { });
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.QUIET);
 
         IOException failure = null;
         try {
@@ -230,7 +230,7 @@ class RetryingStoragePropertiesTest {
                 Duration.ofSeconds(10), false, Duration.ofSeconds(budgetSeconds));
         ScriptedFaults faults = new ScriptedFaults(new InMemoryStorage(), Kind.STAT,
                 java.util.Collections.nCopies(100_000, Outcome.TRANSIENT));
-        Storage storage = new RetryingStorage(faults, policy, timing, lines::add);
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.lines(lines::add));
 
         assertThatThrownBy(() -> storage.stat(KEY)).isInstanceOf(StorageFailure.class);
 

@@ -25,7 +25,7 @@ class RetryingStorageTest {
         memory.createIfAbsent(KEY, new ByteArrayInputStream(new byte[] {1}));
         ScriptedFaults faults = new ScriptedFaults(memory, Kind.STAT, List.of(Outcome.SLOW));
         RetryPolicy policy = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofMillis(50));
-        Storage storage = new RetryingStorage(faults, policy, timing, line -> { });
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.QUIET);
 
         long started = System.nanoTime();
         assertThat(storage.stat(KEY)).isPresent();
@@ -39,7 +39,7 @@ class RetryingStorageTest {
     void everyAttemptSlowEndsAsUnreachableNamingTheTimeout() {
         ScriptedFaults faults = new ScriptedFaults(new InMemoryStorage(), Kind.LIST, List.of(Outcome.SLOW, Outcome.SLOW));
         RetryPolicy policy = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofMillis(30));
-        Storage storage = new RetryingStorage(faults, policy, timing, line -> { });
+        Storage storage = new RetryingStorage(faults, policy, timing, RetryPolicy.Listener.QUIET);
 
         assertThatThrownBy(() -> storage.list("x/")).isInstanceOfSatisfying(StorageFailure.class, f -> {
             assertThat(f.reason()).isEqualTo(StorageFailure.Reason.UNREACHABLE);
@@ -53,14 +53,14 @@ class RetryingStorageTest {
         InMemoryStorage memory = new InMemoryStorage();
         RetryPolicy policy = new RetryPolicy(3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10));
         Storage refusedFirst = new RetryingStorage(new ScriptedFaults(memory, Kind.CREATE, List.of(Outcome.TRANSIENT)),
-                policy, timing, line -> { });
+                policy, timing, RetryPolicy.Listener.QUIET);
         // not a ByteArrayInputStream: a stream that can be read once only
         InputStream once = new SequenceInputStream(new ByteArrayInputStream(new byte[] {1, 2}), InputStream.nullInputStream());
         assertThat(refusedFirst.createIfAbsent(KEY, once)).isTrue();
         assertThat(memory.read(KEY).readAllBytes()).containsExactly(1, 2);
 
         Storage resetAfterSending = new RetryingStorage(new ScriptedFaults(memory, Kind.CREATE, List.of(Outcome.MIDWAY)),
-                policy, timing, line -> { });
+                policy, timing, RetryPolicy.Listener.QUIET);
         InputStream other = new SequenceInputStream(new ByteArrayInputStream(new byte[] {3}), InputStream.nullInputStream());
         assertThatThrownBy(() -> resetAfterSending.createIfAbsent("other", other))
                 .hasMessageContaining("not tried again");
@@ -71,7 +71,7 @@ class RetryingStorageTest {
         InMemoryStorage memory = new InMemoryStorage();
         ScriptedFaults faults = new ScriptedFaults(memory, Kind.CREATE, List.of(Outcome.MIDWAY));
         Storage storage = new RetryingStorage(faults, new RetryPolicy(2, Duration.ZERO, Duration.ZERO,
-                Duration.ofSeconds(10)), timing, line -> { });
+                Duration.ofSeconds(10)), timing, RetryPolicy.Listener.QUIET);
 
         // as BackupPush stores its manifest: the retry finds the manifest its first attempt stored
         assertThat(storage.createIfAbsent("basebackups_005/b1/manifest.json", new ByteArrayInputStream(new byte[] {5})))
@@ -93,7 +93,7 @@ class RetryingStorageTest {
         assertThat(RetryingStorage.wrap(storage, policy)).isSameAs(storage);
         assertThat(((RetryingStorage) storage).policy().retries()).isEqualTo(5);
 
-        Storage view = RetryingStorage.withPolicy(storage, policy.withBudget(Duration.ofMinutes(5)), line -> { });
+        Storage view = RetryingStorage.withPolicy(storage, policy.withBudget(Duration.ofMinutes(5)), RetryPolicy.Listener.QUIET);
         assertThat(((RetryingStorage) view).policy().budget()).isEqualTo(Duration.ofMinutes(5));
         view.close();
         assertThat(closed[0]).isFalse();
