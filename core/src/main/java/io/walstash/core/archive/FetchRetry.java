@@ -36,7 +36,9 @@ import java.util.stream.Stream;
  * (temporary files) runs before the next attempt starts, so no late attempt can place a file.
  */
 public final class FetchRetry implements Closeable {
+    /** Deprecated: an alias that overrides {@code WALSTASH_RETRIES} + 1 for fetches. */
     public static final String ATTEMPTS = "WALSTASH_FETCH_ATTEMPTS";
+    /** Deprecated: an alias (whole seconds) that overrides {@code WALSTASH_REQUEST_TIMEOUT} for fetches. */
     public static final String TIMEOUT = "WALSTASH_FETCH_TIMEOUT";
     public static final String OUTAGE_WAIT = "WALSTASH_FETCH_OUTAGE_WAIT";
     public static final int DEFAULT_ATTEMPTS = 3;
@@ -99,12 +101,17 @@ public final class FetchRetry implements Closeable {
     }
 
     /**
-     * {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60);
-     * while waiting out an outage, tries go on for {@value #OUTAGE_WAIT} (default 5 minutes).
+     * The one retry policy ({@code WALSTASH_RETRIES}, {@code WALSTASH_REQUEST_TIMEOUT}): retries + 1
+     * tries of at most the request timeout each. {@value #ATTEMPTS} and {@value #TIMEOUT} (seconds)
+     * are deprecated aliases that still win when set. While waiting out an outage, tries go on for
+     * {@value #OUTAGE_WAIT} (default 5 minutes).
      */
     public static FetchRetry configured(Storage storage, Settings settings, Consumer<String> warnings) {
-        int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
-        Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
+        RetryPolicy policy = RetryPolicy.from(settings);
+        int attempts = settings.get(ATTEMPTS).isPresent() ? settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1)
+                : policy.retries() + 1;
+        Duration timeout = settings.get(TIMEOUT).isPresent()
+                ? Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1)) : policy.timeout();
         Duration outageWait = SettingValues.duration(settings, OUTAGE_WAIT, DEFAULT_OUTAGE_WAIT);
         return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF, outageWait, warnings);
     }

@@ -16,11 +16,11 @@ import java.util.stream.Stream;
  * Storage that answers the calls of one kind (create, read, list, stat, delete) as a script says,
  * in order, then normally: for property tests of {@link RetryingStorage}.
  */
-final class ScriptedFaults extends ForwardingStorage {
-    enum Kind { CREATE, READ, LIST, STAT, DELETE }
+public final class ScriptedFaults extends ForwardingStorage {
+    public enum Kind { CREATE, READ, LIST, STAT, DELETE }
 
     /** What one call meets. */
-    enum Outcome {
+    public enum Outcome {
         OK,
         /** Fails as unreachable storage. */
         TRANSIENT,
@@ -34,10 +34,10 @@ final class ScriptedFaults extends ForwardingStorage {
 
     private final Kind kind;
     private final Deque<Outcome> script;
-    final AtomicInteger calls = new AtomicInteger();
+    public final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger interrupted = new AtomicInteger();
 
-    ScriptedFaults(Storage delegate, Kind kind, List<Outcome> script) {
+    public ScriptedFaults(Storage delegate, Kind kind, List<Outcome> script) {
         super(delegate);
         this.kind = kind;
         this.script = new ArrayDeque<>(script);
