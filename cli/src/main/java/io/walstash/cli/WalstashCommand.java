@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
                 "  WALSTASH_FETCH_ATTEMPTS        deprecated: wal-fetch tries; use WALSTASH_RETRIES (+1)",
                 "  WALSTASH_FETCH_TIMEOUT         deprecated: wal-fetch seconds per try; use WALSTASH_REQUEST_TIMEOUT",
                 "  WALSTASH_S3_MAX_RETRIES, WALSTASH_GCS_MAX_RETRIES, WALSTASH_AZURE_MAX_RETRIES",
-                "                                 deprecated: SDK retries that multiply WALSTASH_RETRIES",
+                "                                 the SDK's own retries inside each try (5, 5, 3); 0 = one layer",
                 "  WALSTASH_BACKUP_STOP_TIMEOUT   seconds pg_backup_stop may wait for archiving, default 600",
                 "  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE  backup-push's connection (libpq defaults);",
                 "                        status reads pg_stat_archiver when PGHOST or PGPORT is set",
