@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -34,6 +35,9 @@ import java.util.stream.Stream;
  * </ul>
  */
 public class RetryingStorage implements Storage {
+    /** Keys per attempt of {@link #deleteAll}: S3's batch limit is 1000; far fewer single deletes fit a timeout. */
+    static final int DELETE_BATCH = 250;
+    private static final Duration UNLIMITED = Duration.ofNanos(Long.MAX_VALUE);
     private final Storage delegate;
     private final RetryPolicy policy;
     private final RetryPolicy.Timing timing;
@@ -111,10 +115,12 @@ public class RetryingStorage implements Storage {
             byte[] all = bytes.readAllBytes();
             return createIfAbsent(key, () -> new ByteArrayInputStream(all));
         }
-        // read once only: an attempt after bytes were taken would upload a tail as the whole object
+        // read once only: an attempt after bytes were taken would upload a tail as the whole object.
+        // Such content is a backup's file of any size, so its upload has no time limit (as before
+        // the layer): only a failure before anything was sent is retried.
         CountingInputStream counted = new CountingInputStream(content);
         AtomicInteger attempts = new AtomicInteger();
-        return budget().call("create " + key, abandon -> {
+        return policy.withTimeout(UNLIMITED).budget(timing, warnings).call("create " + key, abandon -> {
             if (attempts.incrementAndGet() > 1 && counted.count() > 0) {
                 throw new IOException("create " + key + ": not tried again, " + counted.count()
                         + " bytes of its content were already sent and cannot be read twice");
@@ -208,11 +214,16 @@ public class RetryingStorage implements Storage {
 
     @Override
     public void deleteAll(Collection<String> keys) throws IOException {
-        List<String> copy = List.copyOf(keys);
-        budget().call("delete " + copy.size() + " objects", abandon -> {
-            delegate.deleteAll(copy);
-            return null;
-        });
+        // in batches, each one attempt: a backend without a batch API deletes one by one, and a
+        // retention run of thousands of objects must not be one request under one timeout
+        List<String> all = List.copyOf(keys);
+        for (int from = 0; from < all.size(); from += DELETE_BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + DELETE_BATCH));
+            budget().call("delete " + batch.size() + " objects", abandon -> {
+                delegate.deleteAll(batch);
+                return null;
+            });
+        }
     }
 
     @Override
