@@ -88,6 +88,11 @@ public class RetryingStorage implements Storage {
         return delegate;
     }
 
+    /** The adapter's storage under the layer (what a provider opened). */
+    public Storage underlying() {
+        return delegate;
+    }
+
     /**
      * A view of the same storage under another policy (archive recovery's longer outage budget, or
      * none for a caller that limits its own attempts), reporting each retry to {@code warnings}.
@@ -235,7 +240,7 @@ public class RetryingStorage implements Storage {
 
     @Override
     public String toString() {
-        return "Retrying(" + delegate + ")";
+        return delegate.toString(); // messages name the storage, not the layer
     }
 
     RetryPolicy.Budget budget() {
