@@ -5,6 +5,8 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import java.io.Closeable;
@@ -34,7 +36,9 @@ import java.util.stream.Stream;
  * (temporary files) runs before the next attempt starts, so no late attempt can place a file.
  */
 public final class FetchRetry implements Closeable {
+    /** Deprecated: an alias that overrides {@code WALSTASH_RETRIES} + 1 for fetches. */
     public static final String ATTEMPTS = "WALSTASH_FETCH_ATTEMPTS";
+    /** Deprecated: an alias (whole seconds) that overrides {@code WALSTASH_REQUEST_TIMEOUT} for fetches. */
     public static final String TIMEOUT = "WALSTASH_FETCH_TIMEOUT";
     public static final String OUTAGE_WAIT = "WALSTASH_FETCH_OUTAGE_WAIT";
     public static final int DEFAULT_ATTEMPTS = 3;
@@ -51,9 +55,9 @@ public final class FetchRetry implements Closeable {
     }
 
     private final Storage storage;
-    private final int attempts;
+    /** The tries and backoff, as the one retry policy; {@link #callWaitingOutOutage} adds a total budget. */
+    private final RetryPolicy policy;
     private final Duration timeout;
-    private final Duration firstBackoff;
     private final Duration outageWait;
     private final Consumer<String> warnings;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -82,10 +86,11 @@ public final class FetchRetry implements Closeable {
         if (outageWait.isNegative()) {
             throw new IllegalArgumentException(OUTAGE_WAIT + " must not be negative, not " + outageWait);
         }
-        this.storage = storage;
-        this.attempts = attempts;
+        this.policy = new RetryPolicy(attempts - 1, firstBackoff, MAX_BACKOFF, timeout, false, Duration.ZERO);
+        // the storage's own retry layer would multiply these tries: under a fetch it only times calls
+        this.storage = RetryingStorage.withPolicy(storage, new RetryPolicy(0, Duration.ZERO, Duration.ZERO, timeout),
+                RetryPolicy.Listener.QUIET);
         this.timeout = timeout;
-        this.firstBackoff = firstBackoff;
         this.outageWait = outageWait;
         this.warnings = warnings;
     }
@@ -96,12 +101,17 @@ public final class FetchRetry implements Closeable {
     }
 
     /**
-     * {@value #ATTEMPTS} tries (default 3) of at most {@value #TIMEOUT} seconds each (default 60);
-     * while waiting out an outage, tries go on for {@value #OUTAGE_WAIT} (default 5 minutes).
+     * The one retry policy ({@code WALSTASH_RETRIES}, {@code WALSTASH_REQUEST_TIMEOUT}): retries + 1
+     * tries of at most the request timeout each. {@value #ATTEMPTS} and {@value #TIMEOUT} (seconds)
+     * are deprecated aliases that still win when set. While waiting out an outage, tries go on for
+     * {@value #OUTAGE_WAIT} (default 5 minutes).
      */
     public static FetchRetry configured(Storage storage, Settings settings, Consumer<String> warnings) {
-        int attempts = settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1);
-        Duration timeout = Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1));
+        RetryPolicy policy = RetryPolicy.from(settings);
+        int attempts = settings.get(ATTEMPTS).isPresent() ? settings.integer(ATTEMPTS, DEFAULT_ATTEMPTS, 1)
+                : policy.retries() + 1;
+        Duration timeout = settings.get(TIMEOUT).isPresent()
+                ? Duration.ofSeconds(settings.integer(TIMEOUT, (int) DEFAULT_TIMEOUT.toSeconds(), 1)) : policy.timeout();
         Duration outageWait = SettingValues.duration(settings, OUTAGE_WAIT, DEFAULT_OUTAGE_WAIT);
         return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF, outageWait, warnings);
     }
@@ -132,10 +142,15 @@ public final class FetchRetry implements Closeable {
     }
 
     private <T> T call(String what, Duration patience, Attempt<T> attempt) throws IOException {
-        Duration backoff = firstBackoff;
-        long giveUpAt = System.nanoTime() + patience.toNanos();
+        // the one retry policy decides (classification, backoff, budget); this loop only adds the
+        // deadline on the caller's thread, so an attempt's cleanup runs before the next one starts
+        RetryPolicy.Budget budget = policy.withBudget(patience).budget(RetryPolicy.Timing.SYSTEM,
+                patience.isZero() ? RetryPolicy.Listener.QUIET : (tried, failure, nextTry, pause) -> warnings.accept(
+                        "walstash: warning: " + what + ": " + firstLine(failure) + "; try " + nextTry + " in "
+                                + pause.toMillis() + " ms (waiting up to " + patience.toSeconds() + " s for storage, "
+                                + OUTAGE_WAIT + ")"));
         boolean fetchedAgain = false;
-        for (int tried = 1; ; tried++) {
+        while (true) {
             Deadline deadline = new Deadline(Thread.currentThread());
             ScheduledFuture<?> alarm = watchdog.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
             IOException failure;
@@ -153,32 +168,8 @@ public final class FetchRetry implements Closeable {
                 fetchedAgain = true;
                 continue;
             }
-            if (!isTransient(failure)) {
-                throw failure;
-            }
-            long left = giveUpAt - System.nanoTime();
-            boolean waiting = tried >= attempts;
-            if (waiting && left <= 0) {
-                throw failure;
-            }
-            Duration pause = waiting ? min(backoff, Duration.ofNanos(left)) : backoff;
-            if (waiting || !patience.isZero()) {
-                warnings.accept("walstash: warning: " + what + ": " + firstLine(failure) + "; try " + (tried + 1)
-                        + " in " + pause.toMillis() + " ms" + (!patience.isZero()
-                        ? " (waiting up to " + patience.toSeconds() + " s for storage, " + OUTAGE_WAIT + ")" : ""));
-            }
-            try {
-                Thread.sleep(pause.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting to retry " + what);
-            }
-            backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
+            budget.retryOrThrow(what, failure);
         }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static String firstLine(IOException failure) {
@@ -189,12 +180,6 @@ public final class FetchRetry implements Closeable {
     /** A failure one fresh download may cure: damaged bytes in transit, or an object replaced meanwhile. */
     static boolean isWorthOneMoreDownload(IOException failure) {
         return failure instanceof CorruptObjectException || failure instanceof NoSuchObjectException;
-    }
-
-    /** Storage that may answer differently on the next try: unreachable, a service error, or too slow. */
-    static boolean isTransient(IOException failure) {
-        return failure instanceof StorageFailure f && (f.reason() == StorageFailure.Reason.UNREACHABLE
-                || f.reason() == StorageFailure.Reason.SERVICE_ERROR);
     }
 
     @Override

@@ -14,6 +14,8 @@ import io.walstash.core.repository.WalFolder;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.repository.WalKey;
 import io.walstash.core.spool.PushResult;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageLocation;
@@ -46,6 +48,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -107,8 +110,11 @@ public final class WalArchive implements Closeable {
     public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        Storage storage = new StorageOnFirstUse(StorageLocation.configured(configuration),
-                () -> Storages.open(StorageLocation.configured(configuration), configuration.settings()));
+        // the retry layer sits over the lazy opener, so that services can take views of it (no doubling)
+        StorageLocation location = StorageLocation.configured(configuration);
+        Storage storage = RetryingStorage.wrap(new StorageOnFirstUse(location,
+                () -> Storages.provider(location.uri().getScheme()).open(location.uri(), configuration.settings())),
+                RetryPolicy.from(configuration.settings()));
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
@@ -166,17 +172,19 @@ public final class WalArchive implements Closeable {
             return compare(existing.get(), local.header());
         }
         String key = RepositoryLayout.walKey(name, codec);
-        CountingInputStream stored;
-        boolean created;
-        try (InputStream plain = plainSource.open()) {
-            stored = new CountingInputStream(new SequenceInputStream(
+        // opened afresh for each attempt of the retry layer; the last one opened is the one stored
+        AtomicReference<CountingInputStream> stored = new AtomicReference<>();
+        boolean created = storage.createIfAbsent(key, () -> {
+            InputStream plain = plainSource.open();
+            opened.accept(plain);
+            CountingInputStream counted = new CountingInputStream(new SequenceInputStream(
                     new ByteArrayInputStream(local.header().toBytes()),
                     new CompressingInputStream(plain, codec)));
-            opened.accept(plain);
-            created = storage.createIfAbsent(key, stored);
-        }
+            stored.set(counted);
+            return counted;
+        });
         if (created) {
-            return new PushResult.Archived(key, local.header().plainLength(), stored.count());
+            return new PushResult.Archived(key, local.header().plainLength(), stored.get().count());
         }
         // Another pusher won the race for this key: judge its content like any existing object.
         StoredWal raced = findStored(name, WalFolder.WALSTASH)

@@ -7,6 +7,7 @@ import io.walstash.core.postgres.RecoveryMode;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
@@ -64,7 +65,7 @@ public final class WalService implements WalRequests {
     private final WalArchive archive;
     private final Mode mode;
     private final PushOptions push;
-    /** Every storage request of a push goes through this. */
+    /** The policy of the storage's retry layer: how long a push may take at worst. */
     private final RetryPolicy retry;
     private final LookAhead lookAhead;
     private final FetchRetry fetchRetry;
@@ -74,12 +75,15 @@ public final class WalService implements WalRequests {
 
     private WalService(WalArchive archive, Mode mode, PushOptions push, FetchRetry fetchRetry, WalPrefetch prefetch,
                        Consumer<String> warnings) {
-        this.archive = archive;
+        // every storage call of a push runs under the one retry layer (already there when the archive
+        // was opened from a configuration; tests hand in bare storage and a policy)
+        this.archive = archive.storage() instanceof RetryingStorage ? archive
+                : archive.withStorage(RetryingStorage.wrap(archive.storage(), push.retry()));
         this.mode = mode;
         this.push = push;
         this.retry = push.retry();
         this.warnings = warnings;
-        this.lookAhead = new LookAhead(this::pushWithRetries, archive.storage().location().toString(),
+        this.lookAhead = new LookAhead(this::pushOnce, archive.storage().location().toString(),
                 push.lookAhead(), push.concurrency(), warnings);
         this.fetchRetry = fetchRetry;
         this.prefetch = prefetch;
@@ -202,7 +206,7 @@ public final class WalService implements WalRequests {
         List<CompletableFuture<PushResult>> started = lookAhead.start(file);
         boolean failed = true;
         try {
-            PushResult result = pushWithRetries(file, header -> { });
+            PushResult result = pushOnce(file, header -> { });
             failed = false;
             return result;
         } catch (IOException e) {
@@ -228,7 +232,7 @@ public final class WalService implements WalRequests {
             return new Spool.Drain(List.of(), Optional.empty(), Optional.empty(), false, 0);
         }
         Spool spool = push.spool().get();
-        Spool.Drain drain = spool.drain(spooled -> pushWithRetries(spooled, header -> { }));
+        Spool.Drain drain = spool.drain(spooled -> pushOnce(spooled, header -> { }));
         drain.conflict().ifPresent(conflict -> warnings.accept("walstash: warning: spooled " + conflict.key().substring(
                 conflict.key().lastIndexOf('/') + 1) + " is already archived with DIFFERENT content; kept in "
                 + spool.directory() + ", draining stopped with " + drain.left() + " file(s) waiting ("
@@ -244,9 +248,9 @@ public final class WalService implements WalRequests {
         return new PushResult.Spooled(String.valueOf(file.getFileName()), spooled, reason);
     }
 
-    private PushResult pushWithRetries(Path file, Consumer<ObjectHeader> inspected) throws IOException {
-        return retry.call("push " + file.getFileName(),
-                abandon -> archive.push(file, abandon::register, inspected));
+    /** One push; its storage calls are retried (and time-limited) by the storage's retry layer. */
+    private PushResult pushOnce(Path file, Consumer<ObjectHeader> inspected) throws IOException {
+        return archive.push(file, opened -> { }, inspected);
     }
 
     /**

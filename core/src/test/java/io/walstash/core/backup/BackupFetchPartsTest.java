@@ -9,6 +9,9 @@ import io.walstash.core.codec.DeflateTestCodec;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
+import io.walstash.core.storage.ScriptedFaults;
 import io.walstash.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +67,22 @@ class BackupFetchPartsTest {
         assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(big);
         assertThat(Files.readAllBytes(destination.resolve("base/1/16385"))).isEqualTo(small);
         assertThat(destination.resolve(BackupFetch.PG_CONTROL)).exists();
+    }
+
+    @Test
+    void downloadsCutShortOrRefusedAreRetriedByTheStorageLayerAndTheRestoreIsWhole() throws IOException {
+        // backup-fetch had no retry of its own: the one retry layer under every command now covers it
+        byte[] big = pageLike(3 * PART_SIZE + 77);
+        BackupManifest backup = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        ScriptedFaults faults = new ScriptedFaults(storage, ScriptedFaults.Kind.READ, List.of(
+                ScriptedFaults.Outcome.MIDWAY, ScriptedFaults.Outcome.TRANSIENT, ScriptedFaults.Outcome.MIDWAY));
+        Storage retrying = new RetryingStorage(faults, new RetryPolicy(3, Duration.ZERO, Duration.ZERO,
+                Duration.ofSeconds(20)), RetryPolicy.Timing.SYSTEM, RetryPolicy.Listener.QUIET);
+
+        fetch(retrying, backup, 1);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(big);
+        assertThat(faults.calls.get()).isGreaterThan(3);
     }
 
     @Test
