@@ -74,12 +74,8 @@ public final class BackupCatalog {
             if (json.length > MAX_MANIFEST_BYTES) {
                 throw new UnsafeManifestException("backup " + name + ": manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
             }
-            try {
-                manifest = BackupManifest.parse(json);
-            } catch (UnsafeManifestException e) {
-                // name the object: a flipped byte in a stored manifest must be found by its key
-                throw new UnsafeManifestException("backup " + name + ": " + RepositoryLayout.manifestKey(name) + ": " + e.getMessage());
-            }
+            // name the object: a flipped byte in a stored manifest must be found by its key
+            manifest = BackupManifest.parse(json, "backup " + name + ": " + RepositoryLayout.manifestKey(name));
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }

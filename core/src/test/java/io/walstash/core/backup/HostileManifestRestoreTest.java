@@ -228,7 +228,7 @@ class HostileManifestRestoreTest {
 
         assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, false, Map.of(), 1)))
                 .isInstanceOf(UnsafeManifestException.class)
-                .hasMessageStartingWith("backup " + NAME + ": " + key + ": a backup manifest is not valid")
+                .hasMessageStartingWith("backup " + NAME + ": " + key + " is not valid: ")
                 .hasMessageNotContaining("\n");
         assertThat(destination).doesNotExist();
     }
