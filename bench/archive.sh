@@ -8,7 +8,12 @@
 #      segments archived per second and the largest number of .ready files waiting, walstash
 #      (daemon + look-ahead) vs pgBackRest async archive-push;
 #   3. recovery speed (segments replayed per second from storage): walstash without and with
-#      prefetch, through the daemon, pgBackRest archive-get sync and async.
+#      prefetch, through the daemon, pgBackRest archive-get sync and async;
+#   4. (PARTS=inserts) sustained archiving with walstash's DEFAULTS (the README's archive_command,
+#      nothing else: the auto daemon, look-ahead, default concurrency) under two clients running
+#      bulk inserts for LOAD_SECONDS, vs pgBackRest archive-push async with process-max=2: largest
+#      .ready backlog, segments/s from the load's start until caught up, seconds to catch up after
+#      the load, and CPU seconds used by each archiver.
 # Results are medians (1) or single runs (2, 3) and ratios, as a Markdown table.
 #
 #   bench/archive.sh [file|s3]     (default file; s3 = an s3proxy over https in its own JVM)
@@ -21,7 +26,7 @@ kind=${1:-file}
 segments=${SEGMENTS:-20}
 load_seconds=${LOAD_SECONDS:-60}
 bulk_scale=${BULK_SCALE:-100}
-parts=${PARTS:-latency throughput recovery}
+parts=${PARTS:-latency throughput recovery inserts}
 wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
@@ -47,8 +52,18 @@ clusters=()
 cleanup() {
   for d in "${clusters[@]}"; do as_pg "$pg_bin/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # auto daemons started by the inserts part live in $work/xdg: stop them too
+  for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
+}
+# auto_daemons: the pids of walstash daemons started with this run's XDG_RUNTIME_DIR
+auto_daemons() {
+  local p
+  for p in $(pgrep -f 'daemon --auto' 2>/dev/null); do
+    tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$work/xdg" && echo "$p"
+  done
+  return 0
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -299,6 +314,73 @@ archive-get-queue-max=256MiB
 process-max=4"; rec[pgbr-async]=$rec_secs
 
 fi
+# --- 4. sustained archiving with the defaults under bulk inserts ----------------------------------
+if wanted inserts; then
+as_pg mkdir -p "$work/xdg"; chmod 700 "$work/xdg"
+printf "INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g;\n" > "$work/insert.sql"
+chmod 644 "$work/insert.sql"
+# cpu_ticks PID: user+system time of PID and of its children it has waited for, in clock ticks
+cpu_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# detached_pids NAME: the archiver processes that leave PostgreSQL's process tree (walstash's
+# auto daemon; pgBackRest's async archive-push and its local workers)
+detached_pids() {
+  case $1 in
+    walstash) auto_daemons ;;
+    pgbackrest) pgrep -f "pgbr-ins.conf.*archive-push:async|pgbr-ins.conf.*archive-push:local" 2>/dev/null || true ;;
+  esac
+}
+# insert_run NAME ARCHIVE_COMMAND [setup]: sets ins_rate ins_ready ins_segments ins_secs ins_catchup ins_cpu ins_failed
+insert_run() {
+  local name=$1 dir="$work/ins-$1" start load_end end before after sampler archiver ticks
+  new_cluster "$dir" "$2" "synchronous_commit = off
+checkpoint_timeout = 30s
+shared_buffers = 256MB"
+  local p=$port
+  [ -n "${3:-}" ] && eval "$3"
+  psql_at "$p" "CREATE TABLE big (id int, payload text)"
+  wait_archived "$p"
+  archiver=$(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$p" -U postgres -qAtc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'archiver'" postgres)
+  ticks=$(cpu_ticks "$archiver")
+  before=$(psql_at "$p" "SELECT archived_count FROM pg_stat_archiver")
+  : > "$work/ready-ins-$name"; : > "$work/cpu-ins-$name"
+  # every 0.2 s: the .ready count, and the CPU ticks of each detached archiver process (the last seen counts)
+  ( while :; do
+      ls "$dir/pg_wal/archive_status" 2>/dev/null | grep -c '\.ready$' >> "$work/ready-ins-$name" || true
+      for d in $(detached_pids "$name"); do echo "$d $(cpu_ticks "$d")" >> "$work/cpu-ins-$name"; done
+      sleep 0.2
+    done ) &
+  sampler=$!
+  start=$(now_ms)
+  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -n -c 2 -j 2 -T "$load_seconds" -f "$work/insert.sql" postgres >/dev/null 2>&1
+  load_end=$(now_ms)
+  wait_archived "$p"
+  end=$(now_ms)
+  after=$(psql_at "$p" "SELECT archived_count FROM pg_stat_archiver")
+  ins_failed=$(psql_at "$p" "SELECT failed_count FROM pg_stat_archiver")
+  # the archiver's reaped children: every archive_command (shell, client, pgBackRest's front process)
+  ticks=$(( $(cpu_ticks "$archiver") - ticks ))
+  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  ticks=$(( ticks + $(awk '{last[$1] = $2} END {t = 0; for (p in last) t += last[p]; print t}' "$work/cpu-ins-$name") ))
+  echo "inserts $name: $(awk '{print $1}' "$work/cpu-ins-$name" | sort -u | wc -l) detached archiver processes sampled" >&2
+  ins_cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}')
+  ins_segments=$((after - before))
+  ins_rate=$(awk -v n="$ins_segments" -v ms="$((end - start))" 'BEGIN {printf "%.1f", n * 1000 / ms}')
+  ins_ready=$(sort -n "$work/ready-ins-$name" | tail -n 1)
+  ins_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.0f", ms / 1000}')
+  ins_catchup=$(awk -v ms="$((end - load_end))" 'BEGIN {printf "%.1f", ms / 1000}')
+  stop_cluster "$dir"
+}
+declare -A ins
+# walstash: the archive_command README writes, and nothing else
+insert_run walstash "XDG_RUNTIME_DIR=$work/xdg $(walstash_env ins | tr '\n' ' ') $launcher wal-push %p"
+ins[walstash]="$ins_rate|$ins_ready|$ins_segments|$ins_secs|$ins_catchup|$ins_cpu|$ins_failed"
+for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
+insert_run pgbackrest "pgbackrest --config=$work/pgbr-ins.conf --stanza=ins archive-push %p" \
+  'pgbr_conf ins "$dir" "$p" "archive-async=y
+process-max=2"; pgbr ins stanza-create >/dev/null'
+ins[pgbackrest]="$ins_rate|$ins_ready|$ins_segments|$ins_secs|$ins_catchup|$ins_cpu|$ins_failed"
+
+fi
 # --- report -------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a / b}'; }
 segs_per_s() { awk -v n="$replayed" -v s="$1" 'BEGIN {printf "%.1f", n / s}'; }
@@ -321,6 +403,14 @@ if wanted throughput; then
     IFS='|' read -r r m n s f <<<"${tp[walstash-$load]}"; echo "| $what: walstash daemon + look-ahead 4 | $r | $m | $n | $s | $f |"
     IFS='|' read -r r m n s f <<<"${tp[pgbackrest-$load]}"; echo "| $what: pgBackRest async, process-max 4 | $r | $m | $n | $s | $f |"
   done
+  echo
+fi
+if wanted inserts; then
+  echo "| 2 clients bulk-inserting for ${load_seconds} s | segments/s to caught up | max .ready | segments | seconds | catch-up after load (s) | archiver CPU s | failed |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  IFS='|' read -r r m n s c u f <<<"${ins[walstash]}"; echo "| walstash, defaults (README's archive_command) | $r | $m | $n | $s | $c | $u | $f |"
+  IFS='|' read -r r2 m2 n2 s2 c2 u2 f2 <<<"${ins[pgbackrest]}"; echo "| pgBackRest async, process-max 2 | $r2 | $m2 | $n2 | $s2 | $c2 | $u2 | $f2 |"
+  echo "| ratio walstash / pgBackRest | $(ratio "$r" "$r2") | $(awk -v a="$m" -v b="$m2" 'BEGIN {if (b == 0) print "-"; else printf "%.2f×", a / b}') | | | | $(ratio "$u" "$u2") | |"
   echo
 fi
 if wanted recovery; then

@@ -6,7 +6,6 @@ import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +37,7 @@ final class BackupListCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = config.open(configuration)) {
             List<BackupCatalog.Backup> backups = new BackupCatalog(storage).list();
             List<Map<String, Object>> rows = new ArrayList<>();
             for (BackupCatalog.Backup b : backups) {

@@ -3,7 +3,6 @@ package io.walstash.cli;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,7 +33,7 @@ final class BackupMarkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = config.open(configuration)) {
             List<String> changed = new BackupCatalog(storage).mark(name, !impermanent);
             err.printf("walstash: %s%n", changed.isEmpty() ? "nothing to change"
                     : (impermanent ? "unmarked " : "marked permanent: ") + String.join(", ", changed));

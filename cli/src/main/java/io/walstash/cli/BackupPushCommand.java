@@ -1,22 +1,19 @@
 package io.walstash.cli;
 
+import io.walstash.core.archive.RepositoryIdentity;
 import io.walstash.core.config.CoreSettings;
-import io.walstash.core.archive.ForeignRepositoryException;
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.BackupPush;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Settings;
+import io.walstash.core.repository.RepositoryMarker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,9 +64,9 @@ final class BackupPushCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
              Connection connection = PostgresConnection.open(settings)) {
-            checkRepositoryServes(archive, connection);
+            RepositoryIdentity.requireServes(archive, connection);
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC(), partSize);
+                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR");
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
                     full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
                     origin.equals("LATEST_FULL")));
@@ -79,23 +76,6 @@ final class BackupPushCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9);
             spec.commandLine().getOut().println(manifest.name());
             return ExitCode.OK.code();
-        }
-    }
-
-    private static void checkRepositoryServes(WalArchive archive, Connection connection) throws Exception {
-        Optional<RepositoryMarker> marker = archive.readMarker();
-        if (marker.isEmpty()) {
-            return;
-        }
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
-            rs.next();
-            String system = rs.getString(1);
-            if (!Long.toUnsignedString(marker.get().systemIdentifier()).equals(system)) {
-                throw new ForeignRepositoryException("repository " + archive.storage().location()
-                        + " belongs to PostgreSQL system " + Long.toUnsignedString(marker.get().systemIdentifier())
-                        + ", but the server is system " + system + "; give each cluster its own storage prefix");
-            }
         }
     }
 }

@@ -8,7 +8,6 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.BackupReport;
 import io.walstash.core.verify.BackupVerifier;
 import io.walstash.core.verify.CorruptObject;
@@ -66,7 +65,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
         java.time.Duration timeout = WalVerifyCommand.parseDuration(restoreTimeout);
         Configuration configuration = config.load();
         BackupReport report;
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = config.open(configuration)) {
             BackupCatalog catalog = new BackupCatalog(storage);
             List<BackupManifest> backups;
             if (which != null && which.all) {
@@ -84,7 +83,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
                 String role = CoreSettings.PGUSER.find(configuration.settings()).orElse("postgres");
                 test = new RestoreTest(storage, Codecs.installed(), new RestoreTest.Settings(
                         PostgresBinaries.find(configuration.settings()), OsUser.current(configuration.settings()),
-                        RestoreCommand.walFetchCommand(config, configuration), role,
+                        Launchers.walFetchCommand(config, configuration), role,
                         Path.of(System.getProperty("java.io.tmpdir")), timeout, concurrency), err);
             }
             report = new BackupVerifier(storage, Codecs.installed(), concurrency, err).verify(backups, test);

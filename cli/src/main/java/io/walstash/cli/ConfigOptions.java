@@ -2,6 +2,9 @@ package io.walstash.cli;
 
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
+import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
+import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,5 +41,10 @@ final class ConfigOptions {
             options.put(CoreSettings.CONFIG_FILE.name(), configFile);
         }
         return Configuration.load(options, System.getenv());
+    }
+
+    /** The one place a command opens the storage its configuration names; the caller closes it. */
+    Storage open(Configuration configuration) throws IOException {
+        return Storages.open(StorageLocation.configured(configuration), configuration.settings());
     }
 }

@@ -1,8 +1,10 @@
 package io.walstash.cli;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
+import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -16,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -102,11 +103,8 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     private void serve(DaemonServer server, WalService wal, Configuration configuration) throws IOException {
-        ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "walstash-daemon-spool");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ThreadPools threadPools = new ThreadPools();
+        ScheduledExecutorService drainer = threadPools.ownedScheduled("walstash-daemon-spool");
         // Pushes drain the spool before their own upload; between pushes (a quiet database) the
         // daemon does, so that spooled WAL reaches storage soon after storage answers again.
         drainer.scheduleWithFixedDelay(() -> {
@@ -118,18 +116,18 @@ final class DaemonCommand implements Callable<Integer> {
         }, SPOOL_DRAIN_INTERVAL.toSeconds(), SPOOL_DRAIN_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         try (server) {
             // SIGTERM (systemctl stop) runs the hooks: the server drains and removes its socket.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Runtime.getRuntime().addShutdownHook(ThreadPools.thread("walstash-daemon-stop", () -> {
                 try {
                     server.close();
                 } catch (Exception e) {
                     System.err.println("walstash daemon: " + WalOutcome.failure(e).message());
                 }
-            }, "walstash-daemon-stop"));
-            System.err.println("walstash daemon: serving " + configuration.storage() + " on " + server.socket()
+            }, ThreadPools.Kind.NON_DAEMON));
+            System.err.println("walstash daemon: serving " + StorageLocation.configured(configuration) + " on " + server.socket()
                     + " with " + threads + " threads");
             server.serve();
         } finally {
-            drainer.shutdownNow();
+            threadPools.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
@@ -32,7 +33,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -59,6 +59,8 @@ final class DaemonServer implements Closeable {
     private final ServerSocketChannel server;
     private final WalRequests wal;
     private final Configuration configuration;
+    /** Owns the request, timeout and notification threads; closed last in {@link #close()}. */
+    private final ThreadPools threadPools = new ThreadPools();
     private final ExecutorService pool;
     private final Semaphore slots;
     private final ScheduledExecutorService timer;
@@ -96,18 +98,10 @@ final class DaemonServer implements Closeable {
         this.configuration = configuration;
         this.slots = new Semaphore(threads);
         this.log = log;
-        AtomicInteger counter = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(threads, task -> new Thread(task, "walstash-daemon-" + counter.incrementAndGet()));
-        this.notifier = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "walstash-daemon-notify");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "walstash-daemon-timeouts");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // request threads are not daemon threads: a push PostgreSQL waits for is finished, not dropped
+        this.pool = threadPools.ownedFixed(threads, ThreadPools.numbered("walstash-daemon-", ThreadPools.Kind.NON_DAEMON));
+        this.notifier = threadPools.ownedSingle("walstash-daemon-notify");
+        this.timer = threadPools.ownedScheduled("walstash-daemon-timeouts");
     }
 
     /**
@@ -153,13 +147,13 @@ final class DaemonServer implements Closeable {
                 log.println("walstash daemon: " + (unreachable ? "socket " + socket + " is gone; stopping"
                         : "no request for " + idle.toMillis() + " ms; stopping"));
                 // close() waits for the timer's own executor: run it elsewhere
-                Thread stopper = new Thread(() -> {
+                Thread stopper = ThreadPools.thread("walstash-daemon-idle-stop", () -> {
                     try {
                         close();
                     } catch (IOException e) {
                         log.println("walstash daemon: " + WalOutcome.failure(e).message());
                     }
-                }, "walstash-daemon-idle-stop");
+                }, ThreadPools.Kind.NON_DAEMON);
                 stopper.start();
             }
         }, period, period, TimeUnit.MILLISECONDS);
@@ -270,8 +264,9 @@ final class DaemonServer implements Closeable {
             // as the command line does after a failed wal-push; on its own thread, so that a slow
             // webhook never delays the answer PostgreSQL waits for
             WalOutcome failed = outcome;
-            notifier.execute(() -> Notifications.send(configuration, "wal-push", failed.exitCode(),
-                    Notifications.problemOf(failed.message()).stream().toList(), log::println));
+            notifier.execute(() -> Notifications.send(configuration, new CommandOutcome("wal-push", failed.exitCode(),
+                    failed.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList()),
+                    log::println));
         }
         return DaemonProtocol.Response.result(outcome.exitCode(), outcome.message());
     }
@@ -300,8 +295,8 @@ final class DaemonServer implements Closeable {
         try {
             Configuration client = Configuration.load(Map.of(), clientSettings);
             if (client.settings().get(CoreSettings.STORAGE.name()).isPresent()) {
-                StorageLocation theirs = client.storage();
-                StorageLocation ours = configuration.storage();
+                StorageLocation theirs = StorageLocation.configured(client);
+                StorageLocation ours = StorageLocation.configured(configuration);
                 if (!theirs.equals(ours)) {
                     return "the client's storage " + theirs + " is not the daemon's " + ours;
                 }
@@ -363,7 +358,7 @@ final class DaemonServer implements Closeable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
-        notifier.shutdown();
+        threadPools.close();
         wal.close();
     }
 

@@ -9,24 +9,21 @@ import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
 import io.walstash.core.retention.RetentionPlanner;
+import io.walstash.core.retention.RetentionPolicies;
 import io.walstash.core.retention.RetentionPolicy;
 import io.walstash.core.retention.WalObject;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -69,17 +66,19 @@ final class DeleteCommand implements Runnable {
         @Option(names = "--json", description = "Print the plan (and with --confirm, the result) as JSON, every key included")
         boolean json;
 
-        int run(CommandSpec spec, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
+        /** Plans with {@code planner} and prints (or carries out) the plan; {@code policy} is how this command line wrote it. */
+        int run(CommandSpec spec, String policy, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
-            try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
-                return run(spec.commandLine().getOut(), storage, planner);
+            try (Storage storage = config.open(configuration)) {
+                return run(spec.commandLine().getOut(), storage, policy, planner);
             }
         }
 
-        private int run(PrintWriter out, Storage storage, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
+        private int run(PrintWriter out, Storage storage, String policy, Function<RepositoryListing, RetentionPlan> planner)
+                throws IOException {
             RetentionPlan plan = planner.apply(RepositoryListing.scan(storage));
             if (json) {
-                Map<String, Object> document = planJson(plan);
+                Map<String, Object> document = planJson(policy, plan);
                 if (confirm) {
                     RetentionExecutor.Result result = new RetentionExecutor(storage).execute(plan, RetentionExecutor.Progress.NONE);
                     document.put("result", Map.of("deleted_backup_folders", result.deletedFolders(),
@@ -89,7 +88,7 @@ final class DeleteCommand implements Runnable {
                 out.flush();
                 return ExitCode.OK.code();
             }
-            printPlan(out, plan);
+            printPlan(out, policy, plan);
             if (!confirm) {
                 out.printf("dry run: nothing was deleted; add --confirm to delete%n");
                 out.flush();
@@ -112,8 +111,8 @@ final class DeleteCommand implements Runnable {
             return ExitCode.OK.code();
         }
 
-        private void printPlan(PrintWriter out, RetentionPlan plan) {
-            out.printf("delete %s%n", plan.policy());
+        private void printPlan(PrintWriter out, String policy, RetentionPlan plan) {
+            out.printf("delete %s%n", policy);
             for (RetentionPlan.Kept k : plan.kept()) {
                 out.printf("  keep    %-60s %-5s finished %s: %s%n", k.backup().name(), k.backup().isDelta() ? "delta" : "full",
                         k.backup().stopTime(), k.reason());
@@ -144,9 +143,9 @@ final class DeleteCommand implements Runnable {
                     bytes(plan.backupBytes()), plan.wal().size(), bytes(plan.walBytes()));
         }
 
-        private Map<String, Object> planJson(RetentionPlan plan) {
+        private Map<String, Object> planJson(String policy, RetentionPlan plan) {
             Map<String, Object> document = new LinkedHashMap<>();
-            document.put("policy", plan.policy());
+            document.put("policy", policy);
             document.put("dry_run", !confirm);
             List<Map<String, Object>> kept = new ArrayList<>();
             for (RetentionPlan.Kept k : plan.kept()) {
@@ -198,6 +197,15 @@ final class DeleteCommand implements Runnable {
         return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
+    /** {@code policy} as this command line writes it, such as {@code retain FULL 2 --window 7d}. */
+    static String words(RetentionPolicy policy) {
+        if (policy instanceof RetentionPolicy.Retain r) {
+            return "retain" + (r.count() > 0 ? " " + r.scope() + " " + r.count() : "")
+                    + (r.window() != null ? " --window " + Durations.format(r.window()) : "");
+        }
+        return policy.describe();
+    }
+
     /** Planning throws NoSuchBackupException, checked; the planner function carries it out unchecked. */
     private static RetentionPlan plan(RetentionPolicy policy, RepositoryListing listing, Instant now) {
         try {
@@ -229,36 +237,24 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RetentionPolicy policy = policy();
-            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
 
         RetentionPolicy policy() {
-            RetentionPolicy.Scope scope = RetentionPolicy.Scope.ALL;
-            List<String> rest = new ArrayList<>(args);
-            if (!rest.isEmpty() && rest.get(0).matches("(?i)full|all")) {
-                scope = RetentionPolicy.Scope.valueOf(rest.remove(0).toUpperCase(Locale.ROOT));
+            RetentionPolicies.Reading reading = RetentionPolicies.retain(args, Optional.ofNullable(window));
+            if (reading instanceof RetentionPolicies.Read read) {
+                return read.policy();
             }
-            if (rest.size() > 1 || (rest.isEmpty() && args.size() == 1)) {
-                throw new ParameterException(spec.commandLine(), "expected retain [FULL|ALL] N [--window DURATION], not retain "
-                        + String.join(" ", args));
+            RetentionPolicies.Malformed malformed = (RetentionPolicies.Malformed) reading;
+            switch (malformed.problem()) {
+                case NOT_SCOPE_AND_COUNT -> throw new ParameterException(spec.commandLine(),
+                        "expected retain [FULL|ALL] N [--window DURATION], not retain " + malformed.value());
+                case COUNT_NOT_A_NUMBER -> throw new IllegalArgumentException("retain needs a number of backups, not '"
+                        + malformed.value() + "'");
+                case COUNT_BELOW_ONE -> throw new IllegalArgumentException("retain needs a number of backups of at least 1, not "
+                        + Integer.parseInt(malformed.value()) + " (delete everything deletes all)");
+                default -> throw new ParameterException(spec.commandLine(), "retain needs a number of backups N, a --window, or both");
             }
-            int count = 0;
-            if (!rest.isEmpty()) {
-                try {
-                    count = Integer.parseInt(rest.get(0));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("retain needs a number of backups, not '" + rest.get(0) + "'");
-                }
-                if (count < 1) {
-                    throw new IllegalArgumentException("retain needs a number of backups of at least 1, not " + count
-                            + " (delete everything deletes all)");
-                }
-            }
-            Duration duration = window == null ? null : Durations.parse(window);
-            if (count == 0 && duration == null) {
-                throw new ParameterException(spec.commandLine(), "retain needs a number of backups N, a --window, or both");
-            }
-            return new RetentionPolicy.Retain(scope, count, duration);
         }
     }
 
@@ -278,28 +274,8 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            RetentionPolicy policy = policy(target);
-            return shared.run(spec, listing -> plan(policy, listing, Instant.now()));
-        }
-
-        static RetentionPolicy policy(String target) {
-            if (target.isEmpty() || !Character.isDigit(target.charAt(0))) {
-                return new RetentionPolicy.BeforeBackup(target);
-            }
-            return new RetentionPolicy.BeforeTime(parseTime(target));
-        }
-
-        static Instant parseTime(String text) {
-            try {
-                return OffsetDateTime.parse(text).toInstant();
-            } catch (DateTimeParseException notAnInstant) {
-                try {
-                    return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
-                } catch (DateTimeParseException notADate) {
-                    throw new IllegalArgumentException("malformed time '" + text
-                            + "': expected an ISO-8601 instant such as 2026-11-20T08:00:00Z or a date such as 2026-11-20");
-                }
-            }
+            RetentionPolicy policy = RetentionPolicies.before(target);
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
     }
 
@@ -315,7 +291,8 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return shared.run(spec, listing -> plan(new RetentionPolicy.Everything(), listing, Instant.now()));
+            RetentionPolicy policy = new RetentionPolicy.Everything();
+            return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
     }
 
@@ -338,7 +315,8 @@ final class DeleteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Duration duration = Durations.parse(grace);
-            return shared.run(spec, listing -> RetentionPlanner.garbage(listing, Instant.now(), duration));
+            return shared.run(spec, "garbage --grace " + Durations.format(duration),
+                    listing -> RetentionPlanner.garbage(listing, Instant.now(), duration));
         }
     }
 }

@@ -65,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         user.own(work);
         Path repository = work.resolve("repository");
         String storage = repository.toUri().toString();
-        String walstash = launcher(user, work);
+        String walstash = Launchers.launcher(user, work);
         out.printf("walstash demo: PostgreSQL %d from %s%s, working in %s%n", binaries.majorVersion(),
                 binaries.directory(), user.runAs().map(u -> " as OS user " + u).orElse(""), work);
         out.printf("  repository: %s%n", storage);
@@ -168,51 +168,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException("backup-push printed no backup name: " + output);
         }
         return m.group(1);
-    }
-
-    /**
-     * The walstash command PostgreSQL runs. When PostgreSQL runs as another OS user, that user may
-     * not be able to enter the directory walstash is installed in (/root/...), so the class path is
-     * copied into the working directory, which that user owns.
-     */
-    static String launcher(OsUser user, Path work) throws IOException {
-        if (user.runAs().isEmpty()) {
-            return launcher();
-        }
-        Path lib = Files.createDirectories(work.resolve("walstash-lib"));
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path jar = Path.of(entry);
-            if (Files.isRegularFile(jar)) {
-                Files.copy(jar, lib.resolve(jar.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } else if (Files.isDirectory(jar)) {
-                FileTrees.copy(jar, lib.resolve("classes-" + Integer.toHexString(entry.hashCode())));
-            }
-        }
-        // A wildcard, not the list of jars: PostgreSQL cuts archive_command at 1024 bytes.
-        try (Stream<Path> entries = Files.list(lib)) {
-            String directories = entries.filter(Files::isDirectory).map(Path::toString).sorted()
-                    .collect(Collectors.joining(":"));
-            return javaCommand(lib + "/*" + (directories.isEmpty() ? "" : ":" + directories));
-        }
-    }
-
-    /** The walstash command PostgreSQL runs: this very launcher, or this JVM's class path when run from a build. */
-    static String launcher() {
-        Optional<String> launcher = CoreSettings.LAUNCHER.find(Settings.of(System.getenv()));
-        if (launcher.isPresent()) {
-            return shellQuote(launcher.get());
-        }
-        return javaCommand(System.getProperty("java.class.path"));
-    }
-
-    /** This JVM running walstash's main class on {@code classPath}, with the launcher's flags. */
-    private static String javaCommand(String classPath) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp " + shellQuote(classPath) + " " + Main.class.getName();
-    }
-
-    private static String shellQuote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "\\$").replace("`", "\\`") + "\"";
     }
 
     private static long failedCount(LocalCluster cluster) throws java.sql.SQLException {

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Optional;
 
 /** The one place that turns a failure into an exit code and a one-line message. */
 final class Failures {
@@ -39,6 +40,10 @@ final class Failures {
     /** One line, naming the file or object concerned; never a setting's value. */
     static String describe(Throwable failure) {
         Throwable t = unwrap(failure);
+        Optional<String> worded = Flags.word(t);
+        if (worded.isPresent()) {
+            return worded.get();
+        }
         if (t instanceof NoSuchFileException e) {
             return "no such file: " + e.getFile() + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
         }

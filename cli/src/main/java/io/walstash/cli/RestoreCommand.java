@@ -1,16 +1,15 @@
 package io.walstash.cli;
 
 import io.walstash.core.backup.BackupCatalog;
-import io.walstash.core.backup.BackupFetch;
-import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.RecoveryTarget;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
+import io.walstash.core.restore.RestoreService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,7 +34,7 @@ final class RestoreCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Mixin
-    BackupFetchCommand.FetchOptions fetch;
+    FetchOptions fetch;
 
     @Parameters(index = "0", paramLabel = "DEST", description = "Directory to restore into (created if missing)")
     Path destination;
@@ -75,24 +74,18 @@ final class RestoreCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RecoveryTarget recovery = recoveryTarget();
         Configuration configuration = config.load();
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
-            BackupCatalog catalog = new BackupCatalog(storage);
-            BackupManifest backup;
-            if (name != null) {
-                backup = catalog.resolve(name);
-            } else {
-                backup = recovery.chooseBackup(catalog.list()).orElseThrow(() -> new BackupCatalog.NoSuchBackupException(
-                        recovery.kind() == RecoveryTarget.Kind.TIME || recovery.kind() == RecoveryTarget.Kind.LSN
-                                ? "no backup in " + storage.location() + " ended before the recovery target"
-                                : "no backups in " + storage.location()));
-                err.printf("walstash: chose backup %s (ended %s at %s)%n", backup.name(), backup.stopTime(), backup.stopLsn());
+        try (Storage storage = config.open(configuration)) {
+            String command = restoreCommand != null ? restoreCommand : Launchers.walFetchCommand(config, configuration);
+            RestoreService.Request request = new RestoreService.Request(Optional.ofNullable(name), recovery,
+                    fetch.options(destination, configuration), command);
+            RestoreService.Result result = new RestoreService(storage, Codecs.installed(), err).restore(request, backup ->
+                    err.printf("walstash: chose backup %s (ended %s at %s)%n", backup.name(), backup.stopTime(), backup.stopLsn()));
+            if (result instanceof RestoreService.NoBackup none) {
+                throw new BackupCatalog.NoSuchBackupException(none.reason());
             }
-            BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), err);
-            fetcher.fetch(backup, fetch.options(destination, configuration));
-            String command = restoreCommand != null ? restoreCommand : walFetchCommand(config, configuration);
-            recovery.writeTo(destination, command);
+            RestoreService.Restored restored = (RestoreService.Restored) result;
             err.printf("walstash: restored %s into %s with recovery settings in postgresql.auto.conf; start the server to recover%n",
-                    backup.name(), destination);
+                    restored.backup().name(), restored.destination());
             return ExitCode.OK.code();
         }
     }
@@ -116,20 +109,4 @@ final class RestoreCommand implements Callable<Integer> {
         return new RecoveryTarget(RecoveryTarget.Kind.IMMEDIATE, null, action, timeline);
     }
 
-    /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
-    static String walFetchCommand(ConfigOptions config, Configuration configuration) {
-        StringBuilder command = new StringBuilder(DemoCommand.launcher()).append(" wal-fetch");
-        command.append(" --storage ").append(shellQuote(configuration.storage().uri().toString()));
-        if (config.configFile != null) {
-            command.append(" --config ").append(shellQuote(Path.of(config.configFile).toAbsolutePath().toString()));
-        } else {
-            configuration.settings().get(CoreSettings.CONFIG_FILE.name()).ifPresent(f ->
-                    command.append(" --config ").append(shellQuote(Path.of(f).toAbsolutePath().toString())));
-        }
-        return command.append(" %f %p").toString();
-    }
-
-    private static String shellQuote(String text) {
-        return "'" + text.replace("'", "'\\''") + "'";
-    }
 }

@@ -10,13 +10,13 @@ import io.walstash.core.status.PgArchiver;
 import io.walstash.core.status.RepositoryStatus;
 import io.walstash.core.status.StatusReport;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
                 + " counts and sizes, the newest backup's age, the spool backlog (--spool or WALSTASH_SPOOL) and,"
                 + " when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver. With --max-backup-age or"
                 + " --max-archive-lag it exits 8 when a threshold is crossed, one line on stderr per threshold.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand implements Callable<Integer>, CommandOutcome.Reporting {
 
     @Spec
     CommandSpec spec;
@@ -62,6 +62,13 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--spool", paramLabel = "DIR", description = "The spool directory to report on (WALSTASH_SPOOL)")
     Path spool;
 
+    private List<CommandOutcome.Problem> problems = List.of();
+
+    @Override
+    public List<CommandOutcome.Problem> problems() {
+        return problems;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -75,7 +82,7 @@ final class StatusCommand implements Callable<Integer> {
                 ? Optional.of(SpoolBacklog.read(spoolDirectory.get())) : Optional.empty();
         Optional<PgArchiver> archiver = archiver(settings);
         RepositoryStatus status;
-        try (Storage storage = Storages.open(configuration.storage(), settings)) {
+        try (Storage storage = config.open(configuration)) {
             status = RepositoryStatus.gather(storage, backlog, archiver, Clock.systemUTC());
         }
         StatusReport report = StatusReport.of(status, thresholds);
@@ -84,8 +91,8 @@ final class StatusCommand implements Callable<Integer> {
         if (archiver.orElse(null) instanceof PgArchiver.Unavailable unavailable) {
             err.println("walstash: warning: pg_stat_archiver unavailable: " + unavailable.reason());
         }
-        // "walstash: unhealthy: " is what the notification hook collects as the detail
         report.breaches().forEach(b -> err.println("walstash: unhealthy: " + b.message()));
+        problems = report.breaches().stream().map(b -> new CommandOutcome.Problem(CommandOutcome.Kind.UNHEALTHY, b.message())).toList();
         err.flush();
         return report.healthy() ? ExitCode.OK.code() : ExitCode.UNHEALTHY.code();
     }

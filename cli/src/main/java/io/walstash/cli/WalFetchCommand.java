@@ -4,6 +4,8 @@ import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Fetch one WAL file, verify its checksum, and place it at DEST.",
                 "Use as restore_command = 'walstash wal-fetch %%f %%p'. Exits 74 when the archive has no such file."})
-final class WalFetchCommand implements Callable<Integer> {
+final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporting {
     @Spec
     CommandSpec spec;
 
@@ -30,12 +32,19 @@ final class WalFetchCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "DEST", description = "Where to place it (PostgreSQL's %%p)")
     Path destination;
 
+    private List<CommandOutcome.Problem> problems = List.of();
+
+    @Override
+    public List<CommandOutcome.Problem> problems() {
+        return problems;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         WalOutcome outcome;
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
-                err::println)) {
+                Optional.of(Launchers::prefetchWorker), err::println)) {
             outcome = WalOutcome.fetch(wal, name, destination);
         } catch (Exception e) {
             // a bad setting or a repository that cannot be opened must stop a recovery too
@@ -44,6 +53,7 @@ final class WalFetchCommand implements Callable<Integer> {
         if (!outcome.message().isEmpty()) {
             err.println(outcome.message());
         }
+        problems = outcome.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList();
         return outcome.exitCode();
     }
 }

@@ -1,20 +1,33 @@
 package io.walstash.cli;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.postgres.RecoveryMode;
+import io.walstash.core.spool.PushResult;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * What a push or fetch result means to PostgreSQL and the operator: the exit code and the line
  * printed on stderr. One place, so that the command line alone and the daemon answer alike.
  *
  * @param message the line to print, without the trailing newline
+ * @param problem what went wrong, for a notification (the error line without its prefix), if anything did
  */
-record WalOutcome(int exitCode, String message) {
+record WalOutcome(int exitCode, String message, Optional<String> problem) {
+    private static final String ERROR = "walstash: error: ";
+
+    /** An answer that is no failure an operator must hear about. */
+    WalOutcome(int exitCode, String message) {
+        this(exitCode, message, Optional.empty());
+    }
+
+    /** A failure: the line is {@code problem} as an error line. */
+    static WalOutcome error(int exitCode, String problem) {
+        return new WalOutcome(exitCode, ERROR + problem, Optional.of(problem));
+    }
 
     /** Pushes {@code file}; {@code startedNanos} is when the caller started, for the reported duration. */
     static WalOutcome push(WalRequests wal, Path file, long startedNanos) throws IOException {
@@ -48,14 +61,14 @@ record WalOutcome(int exitCode, String message) {
         if (RecoveryMode.of(destination) != RecoveryMode.ARCHIVE_RECOVERY) {
             return ordinary;
         }
-        return new WalOutcome(ExitCode.RECOVERY_STOPPED.code(), "walstash: error: recovery stopped: cannot fetch "
+        return error(ExitCode.RECOVERY_STOPPED.code(), "recovery stopped: cannot fetch "
                 + name + " from " + repository + " (" + Failures.describe(failure) + "); the repository did not say"
                 + " it is absent, so recovery must not end here: fix the cause, then start PostgreSQL again to resume");
     }
 
     /** A request that failed with {@code failure}: the line and code the command line prints for it. */
     static WalOutcome failure(Throwable failure) {
-        return new WalOutcome(Failures.exitCodeOf(failure).code(), "walstash: error: " + Failures.describe(failure));
+        return error(Failures.exitCodeOf(failure).code(), Failures.describe(failure));
     }
 
     static WalOutcome of(PushResult result, long millis) {
@@ -74,7 +87,7 @@ record WalOutcome(int exitCode, String message) {
                     + "); " + spooled.name() + " spooled to " + spooled.spoolPath() + ", to be drained to storage later");
         }
         PushResult.Conflict conflict = (PushResult.Conflict) result;
-        return new WalOutcome(ExitCode.CONFLICT.code(), "walstash: error: " + conflict.key()
+        return error(ExitCode.CONFLICT.code(), conflict.key()
                 + " is already archived with DIFFERENT content; refusing to overwrite (" + conflict.detail() + ")");
     }
 

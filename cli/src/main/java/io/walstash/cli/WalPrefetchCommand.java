@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
  * The detached worker that wal-fetch starts through the launcher to fill the prefetch directory
  * while PostgreSQL replays; not meant to be run by hand, so hidden from help.
  */
-@Command(name = "wal-prefetch", hidden = true, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = Launchers.PREFETCH_WORKER, hidden = true, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Download the WAL segments the latest wal-fetch wants into the prefetch directory, then exit.",
                 "Started by wal-fetch; one worker per directory at a time."})
 final class WalPrefetchCommand implements Callable<Integer> {

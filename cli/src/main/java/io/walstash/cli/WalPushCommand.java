@@ -6,6 +6,7 @@ import io.walstash.core.archive.WalService;
 import io.walstash.core.spool.Spool;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
                 "Storage requests are retried (WALSTASH_RETRIES, default 3) and time out (WALSTASH_REQUEST_TIMEOUT,"
                         + " default 120s). With a spool (--spool, WALSTASH_SPOOL), a segment storage cannot take is"
                         + " kept there durably (exit 0 with a warning) and drained to storage, in order, by later pushes."})
-final class WalPushCommand implements Callable<Integer> {
+final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reporting {
     @Spec
     CommandSpec spec;
 
@@ -41,6 +42,13 @@ final class WalPushCommand implements Callable<Integer> {
             description = "Keep WAL here while storage is unreachable, drained later (WALSTASH_SPOOL; limit WALSTASH_SPOOL_MAX_SIZE, default 1GiB)")
     Path spool;
 
+    private List<CommandOutcome.Problem> problems = List.of();
+
+    @Override
+    public List<CommandOutcome.Problem> problems() {
+        return problems;
+    }
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
@@ -50,7 +58,8 @@ final class WalPushCommand implements Callable<Integer> {
                 err::println)) {
             WalOutcome outcome = WalOutcome.push(wal, path, started);
             err.println(outcome.message());
-            return outcome.exitCode();
+            problems = outcome.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList();
+        return outcome.exitCode();
         }
     }
 }

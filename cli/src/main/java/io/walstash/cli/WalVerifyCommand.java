@@ -4,7 +4,6 @@ import io.walstash.core.config.CoreSettings;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.storage.Storages;
 import io.walstash.core.verify.CorruptObject;
 import io.walstash.core.verify.Verdict;
 import io.walstash.core.verify.WalChainReport;
@@ -51,7 +50,7 @@ final class WalVerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Configuration configuration = config.load();
         WalChainReport report;
-        try (Storage storage = Storages.open(configuration.storage(), configuration.settings())) {
+        try (Storage storage = config.open(configuration)) {
             int concurrency = CoreSettings.DOWNLOAD_CONCURRENCY.get(configuration.settings());
             report = new WalChainVerifier(storage, Codecs.installed(), Clock.systemUTC())
                     .verify(window, deep, Math.max(1, concurrency));

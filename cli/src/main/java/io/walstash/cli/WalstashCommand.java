@@ -6,6 +6,8 @@ import io.walstash.core.config.SettingCatalogue;
 import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +27,9 @@ final class WalstashCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** The failures the exception handlers reported during the last execution, for notifications. */
+    private final List<CommandOutcome.Problem> raised = new ArrayList<>();
+
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "a command is required; see walstash --help");
@@ -40,30 +45,33 @@ final class WalstashCommand implements Runnable {
      * unhealthy status is then sent to the configured webhook (bounded, never changing the code).
      */
     static int execute(CommandLine commandLine, String[] args) {
-        PrintWriter err = commandLine.getErr();
-        Notifications.ProblemLines problems = new Notifications.ProblemLines(err);
-        commandLine.setErr(new PrintWriter(problems, true));
+        WalstashCommand root = commandLine.getCommand();
+        root.raised.clear();
         int code = commandLine.execute(args);
-        Notifications.afterRun(commandLine, code, problems.problems(), err);
+        Notifications.afterRun(commandLine, code, List.copyOf(root.raised), commandLine.getErr());
         return code;
     }
 
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new WalstashCommand());
+        WalstashCommand root = new WalstashCommand();
+        CommandLine commandLine = new CommandLine(root);
         commandLine.getCommandSpec().usageMessage().footer(SettingsHelp.lines(SettingCatalogue.current()).toArray(String[]::new));
         applyExitCodeHelp(commandLine);
         commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            err.println(WalOutcome.failure(failure).message());
+            WalOutcome outcome = WalOutcome.failure(failure);
+            err.println(outcome.message());
+            outcome.problem().ifPresent(p -> root.raised.add(new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)));
             if (isDebug(cmd)) {
                 failure.printStackTrace(err);
             }
             err.flush();
-            return WalOutcome.failure(failure).exitCode();
+            return outcome.exitCode();
         });
         commandLine.setParameterExceptionHandler((failure, args) -> {
             PrintWriter err = failure.getCommandLine().getErr();
             err.println("walstash: error: " + failure.getMessage());
+            root.raised.add(new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, failure.getMessage()));
             err.println("Try '" + failure.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             err.flush();
             return ExitCode.USAGE.code();

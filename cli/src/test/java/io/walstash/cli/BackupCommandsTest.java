@@ -6,6 +6,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,12 @@ class BackupCommandsTest {
     void recoveryTargetsAreCheckedBeforeAnythingIsFetched() {
         CliRun action = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-action", "explode");
         assertThat(action.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
-        assertThat(action.err()).contains("promote, pause or shutdown");
+        assertThat(action.err()).contains("promote, pause or shutdown")
+                .contains("walstash: error: --target-action must be promote, pause or shutdown, not explode");
+        CliRun timeline = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-timeline", "x");
+        assertThat(timeline.err()).contains("walstash: error: --target-timeline must be latest, current or a number, not x");
+        CliRun xid = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-xid", "abc");
+        assertThat(xid.err()).contains("walstash: error: --target-xid must be a transaction id (a number), not abc");
         CliRun time = CliRun.of("restore", "--storage", storage(), dir.resolve("d").toString(), "--target-time", "yesterday");
         assertThat(time.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
         assertThat(time.err()).contains("--target-time yesterday");
@@ -107,7 +113,7 @@ class BackupCommandsTest {
     private String writeBackup(String path, String directory, Map<String, String> tablespaces) throws Exception {
         String name = "base_000000010000000000000002";
         Configuration c = Configuration.of(Map.of("WALSTASH_STORAGE", storage()));
-        try (Storage s = Storages.open(c.storage(), c.settings())) {
+        try (Storage s = Storages.open(StorageLocation.configured(c), c.settings())) {
             BackupFixtures.restorable(s, Codecs.installed().byName("zstd"), name, List.of(
                     new BackupFixtures.FixtureFile("global/pg_control", new byte[8192], 0600),
                     new BackupFixtures.FixtureFile(path, "far".getBytes(StandardCharsets.UTF_8), 0600)),

@@ -58,7 +58,8 @@ class CheckCommandTest {
                 && System.getenv("WALG_S3_PREFIX") == null && System.getenv("WALG_GS_PREFIX") == null
                 && System.getenv("WALG_AZ_PREFIX") == null) {
             assertThat(run.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
-            assertThat(run.errLines()).singleElement().asString().contains("no storage configured");
+            assertThat(run.errLines()).singleElement().asString().contains("no storage configured")
+                    .contains("pass --storage or set WALSTASH_STORAGE");
         }
     }
 }

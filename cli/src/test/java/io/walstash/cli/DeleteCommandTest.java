@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.wal.WalSegmentSize;
@@ -28,7 +29,7 @@ class DeleteCommandTest {
     void twoBackups() throws IOException {
         storage = dir.resolve("repo").toUri().toString();
         Configuration c = Configuration.of(Map.of("WALSTASH_STORAGE", storage));
-        try (Storage s = Storages.open(c.storage(), c.settings())) {
+        try (Storage s = Storages.open(StorageLocation.configured(c), c.settings())) {
             Instant t = Instant.parse("2026-11-01T00:00:00Z");
             BackupManifest full = BackupFixtures.write(s, WalSegmentSize.DEFAULT, 1, 2, 3, t, t.plusSeconds(60), null, false, 1);
             BackupFixtures.write(s, WalSegmentSize.DEFAULT, 1, 5, 5, t.plus(Duration.ofDays(1)),

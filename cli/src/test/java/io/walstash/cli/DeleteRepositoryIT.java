@@ -5,20 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
 import io.walstash.core.retention.RetentionPlanner;
 import io.walstash.core.retention.RetentionPolicy;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.DeleteLimitedStorage;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.testing.WalSegmentFiles;
@@ -69,7 +71,7 @@ class DeleteRepositoryIT {
     record Repository(String configFile, Map<String, String> settings) {
         Storage open() throws IOException {
             Configuration c = Configuration.of(settings);
-            return Storages.open(c.storage(), c.settings());
+            return Storages.open(StorageLocation.configured(c), c.settings());
         }
 
         Set<String> keys() throws IOException {
@@ -267,7 +269,7 @@ class DeleteRepositoryIT {
         Repository repository = repository(backend);
         try (Storage storage = repository.open()) {
             storage.createIfAbsent("backups/base_000000010000000000000030/files/base/1/1.zst", new ByteArrayInputStream(new byte[10]));
-            storage.createIfAbsent(BackupCatalog.deletedKey(OLD.get(1)), new ByteArrayInputStream(new byte[0]));
+            storage.createIfAbsent(RepositoryLayout.deletedKey(OLD.get(1)), new ByteArrayInputStream(new byte[0]));
         }
         CliRun dry = repository.cli("delete", "garbage");
         assertThat(dry.exitCode()).as(dry.err()).isZero();

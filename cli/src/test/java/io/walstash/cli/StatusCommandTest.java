@@ -2,8 +2,10 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.config.CoreSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walstash.core.config.Configuration;
 import io.walstash.core.testing.PrometheusText;
 import io.walstash.core.testing.WalSegmentFiles;
 import io.walstash.core.testing.WebhookReceiver;
@@ -15,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +182,41 @@ class StatusCommandTest {
                 "000000010000000000000009", dir.resolve("x").toString());
         assertThat(fetch.exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
         assertThat(server.next(0.3)).isNull();
+    }
+
+    @Test
+    void aThrownFailureReachesTheWebhookAsItsValueNotAsTheLinesPrinted() throws Exception {
+        push("000000010000000000000003", 1);
+        Path config = config(webhook(), "5s");
+
+        CliRun missing = CliRun.of("backup-verify", "--storage", storage(), "--config", config.toString(),
+                "base_000000010000000000000009");
+
+        assertThat(missing.exitCode()).isEqualTo(ExitCode.NOT_FOUND.code());
+        String errorLine = missing.errLines().stream().filter(l -> l.startsWith("walstash: error: ")).findFirst().orElseThrow();
+        JsonNode payload = new ObjectMapper().readTree(server.next(10).body());
+        assertThat(payload.get("event").asText()).isEqualTo("command_failed");
+        assertThat(payload.get("command").asText()).isEqualTo("backup-verify");
+        assertThat(payload.get("exit_code").asInt()).isEqualTo(ExitCode.NOT_FOUND.code());
+        assertThat(payload.get("detail").asText()).isEqualTo(errorLine.substring("walstash: error: ".length()))
+                .contains("base_000000010000000000000009");
+    }
+
+    @Test
+    void theDetailIsTheOutcomesProblemsJoinedWhateverWasPrinted() throws Exception {
+        Configuration configuration = Configuration.load(Map.of(CoreSettings.STORAGE.name(), storage(),
+                CoreSettings.CONFIG_FILE.name(), config(webhook(), "5s").toString()), Map.of());
+        List<String> warnings = new java.util.ArrayList<>();
+
+        Notifications.send(configuration, new CommandOutcome("wal-verify", ExitCode.CORRUPT.code(), List.of(
+                new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, "first"),
+                new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, "second"))), warnings::add);
+
+        JsonNode payload = new ObjectMapper().readTree(server.next(10).body());
+        assertThat(payload.get("command").asText()).isEqualTo("wal-verify");
+        assertThat(payload.get("exit_code").asInt()).isEqualTo(ExitCode.CORRUPT.code());
+        assertThat(payload.get("detail").asText()).isEqualTo("first; second");
+        assertThat(warnings).isEmpty();
     }
 
     @Test

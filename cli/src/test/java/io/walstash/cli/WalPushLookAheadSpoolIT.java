@@ -19,6 +19,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -30,11 +34,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A real PostgreSQL under pgbench archiving through the packaged launcher: look-ahead uploads each
- * segment exactly once, and a spool carries archiving through an outage of s3proxy, after which a
- * restore from storage alone gives the source's data.
+ * A real PostgreSQL archiving through the packaged launcher: with the defaults (auto daemon,
+ * look-ahead) under bulk inserts each segment is uploaded exactly once, and a spool carries
+ * archiving through an outage of s3proxy, after which a restore from storage alone gives the
+ * source's data.
  */
-@Timeout(value = 12, unit = java.util.concurrent.TimeUnit.MINUTES)
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
 class WalPushLookAheadSpoolIT {
     @RegisterExtension
     static final S3ProxyServer S3 = new S3ProxyServer();
@@ -47,6 +52,8 @@ class WalPushLookAheadSpoolIT {
     private Path work;
     private OsUser user;
     private PostgresBinaries binaries;
+    /** Where the auto daemons of a test run, so that they are stopped after it. */
+    private AutoDaemonRuntime daemons;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -58,30 +65,41 @@ class WalPushLookAheadSpoolIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        if (daemons != null) {
+            daemons.stopDaemons();
+        }
         if (!S3.isRunning()) {
             S3.restart();
         }
         FileTrees.delete(work);
     }
 
+    /**
+     * The archive_command exactly as README writes it (no daemon set up, no concurrency set: the
+     * auto daemon and look-ahead are the defaults), under the heaviest load this test makes: two
+     * clients bulk-inserting at once into 1 MiB segments, so .ready piles up while calls run.
+     */
     @Test
-    void lookAheadArchivesEverySegmentExactlyOnce() throws Exception {
+    void withTheDefaultsUnderBulkInsertsEverySegmentArrivesExactlyOnce() throws Exception {
         Path repository = work.resolve("repository");
-        String environment = "WALSTASH_STORAGE=file://" + repository + " WALG_UPLOAD_CONCURRENCY=4";
-        // 1 MiB segments: pgbench fills many while one archive_command starts its JVM, so .ready piles up
+        AutoDaemonRuntime runtime = AutoDaemonRuntime.create(work.resolve("runtime"), user);
+        daemons = runtime;
+        String environment = runtime.environment() + " WALSTASH_STORAGE=file://" + repository;
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, List.of("--wal-segsize=1"))) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", "WALSTASH_DAEMON=off " + environment + " " + Launcher.path() + " wal-push %p"));
+                    "archive_command", environment + " " + Launcher.path() + " wal-push %p"));
             source.start();
-            source.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
-            source.runTool("pgbench", "-c", "4", "-j", "2", "-t", "1500", "postgres");
+            try (Connection c = source.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE big (id int, payload text)");
+            }
+            bulkInserts(source, 2, 12);
             source.switchWalAndWaitForArchive(WAIT);
             long archived = archiverStats(source, 0);
             source.stop(); // the archiver finishes what is ready before the server stops
             String log = source.readLog();
 
             List<String> stored = fileNames(repository.resolve("wal"));
-            assertThat(stored).hasSizeGreaterThanOrEqualTo(10).allMatch(n -> n.endsWith(".zst"));
+            assertThat(stored).hasSizeGreaterThanOrEqualTo(60).allMatch(n -> n.endsWith(".zst"));
             // PostgreSQL called wal-push once per segment; each call either uploaded it or found that
             // look-ahead had: the segments stored are exactly those answered, each once
             List<String> uploaded = keys(ARCHIVED, log);
@@ -96,7 +114,32 @@ class WalPushLookAheadSpoolIT {
             }
             assertThat(stored.stream().map(n -> "wal/" + n).toList()).containsAll(answered);
             assertThat(foundDone).as("calls answered by look-ahead").isNotEmpty();
-            assertThat(log).doesNotContain("walstash: error").doesNotContain("look-ahead upload of");
+            assertThat(runtime.daemons()).as("the auto daemon that served the calls").isNotEmpty();
+            assertThat(log).doesNotContain("walstash: error").doesNotContain("look-ahead upload of")
+                    .doesNotContain("daemon not used");
+        }
+    }
+
+    /** {@code clients} connections at once, each running {@code transactions} bulk inserts of 20,000 rows. */
+    private static void bulkInserts(LocalCluster cluster, int clients, int transactions) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> running = new java.util.ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                running.add(pool.submit(() -> {
+                    try (Connection c = cluster.connect(); Statement s = c.createStatement()) {
+                        for (int t = 0; t < transactions; t++) {
+                            s.execute("INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : running) {
+                client.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -5,6 +5,8 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import java.io.Closeable;
@@ -34,8 +36,6 @@ import java.util.stream.Stream;
  * (temporary files) runs before the next attempt starts, so no late attempt can place a file.
  */
 public final class FetchRetry implements Closeable {
-    public static final int DEFAULT_ATTEMPTS = CoreSettings.FETCH_ATTEMPTS.defaultValue();
-    public static final Duration DEFAULT_TIMEOUT = CoreSettings.FETCH_TIMEOUT.defaultValue();
     public static final Duration DEFAULT_OUTAGE_WAIT = CoreSettings.FETCH_OUTAGE_WAIT.defaultValue();
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
     /** The longest pause between two tries while waiting out an outage: storage that is back is seen soon. */
@@ -48,9 +48,9 @@ public final class FetchRetry implements Closeable {
     }
 
     private final Storage storage;
-    private final int attempts;
+    /** The tries and backoff, as the one retry policy; {@link #callWaitingOutOutage} adds a total budget. */
+    private final RetryPolicy policy;
     private final Duration timeout;
-    private final Duration firstBackoff;
     private final Duration outageWait;
     private final Consumer<String> warnings;
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -79,10 +79,11 @@ public final class FetchRetry implements Closeable {
         if (outageWait.isNegative()) {
             throw new IllegalArgumentException(CoreSettings.FETCH_OUTAGE_WAIT.name() + " must not be negative, not " + outageWait);
         }
-        this.storage = storage;
-        this.attempts = attempts;
+        this.policy = new RetryPolicy(attempts - 1, firstBackoff, MAX_BACKOFF, timeout, false, Duration.ZERO);
+        // the storage's own retry layer would multiply these tries: under a fetch it only times calls
+        this.storage = RetryingStorage.withPolicy(storage, new RetryPolicy(0, Duration.ZERO, Duration.ZERO, timeout),
+                RetryPolicy.Listener.QUIET);
         this.timeout = timeout;
-        this.firstBackoff = firstBackoff;
         this.outageWait = outageWait;
         this.warnings = warnings;
     }
@@ -93,12 +94,15 @@ public final class FetchRetry implements Closeable {
     }
 
     /**
-     * {@code WALSTASH_FETCH_ATTEMPTS} tries (default 3) of at most {@code WALSTASH_FETCH_TIMEOUT} each (default 60s);
-     * while waiting out an outage, tries go on for {@code WALSTASH_FETCH_OUTAGE_WAIT} (default 5 minutes).
+     * The one retry policy ({@code WALSTASH_RETRIES}, {@code WALSTASH_REQUEST_TIMEOUT}): retries + 1
+     * tries of at most the request timeout each. {@code WALSTASH_FETCH_ATTEMPTS} and
+     * {@code WALSTASH_FETCH_TIMEOUT} are deprecated settings that still win when set. While waiting out
+     * an outage, tries go on for {@code WALSTASH_FETCH_OUTAGE_WAIT} (default 5 minutes).
      */
     public static FetchRetry configured(Storage storage, Settings settings, Consumer<String> warnings) {
-        int attempts = CoreSettings.FETCH_ATTEMPTS.get(settings);
-        Duration timeout = CoreSettings.FETCH_TIMEOUT.get(settings);
+        RetryPolicy policy = RetryPolicy.from(settings);
+        int attempts = CoreSettings.FETCH_ATTEMPTS.find(settings).orElse(policy.retries() + 1);
+        Duration timeout = CoreSettings.FETCH_TIMEOUT.find(settings).orElse(policy.timeout());
         Duration outageWait = CoreSettings.FETCH_OUTAGE_WAIT.get(settings);
         return new FetchRetry(storage, attempts, timeout, FIRST_BACKOFF, outageWait, warnings);
     }
@@ -129,10 +133,15 @@ public final class FetchRetry implements Closeable {
     }
 
     private <T> T call(String what, Duration patience, Attempt<T> attempt) throws IOException {
-        Duration backoff = firstBackoff;
-        long giveUpAt = System.nanoTime() + patience.toNanos();
+        // the one retry policy decides (classification, backoff, budget); this loop only adds the
+        // deadline on the caller's thread, so an attempt's cleanup runs before the next one starts
+        RetryPolicy.Budget budget = policy.withBudget(patience).budget(RetryPolicy.Timing.SYSTEM,
+                patience.isZero() ? RetryPolicy.Listener.QUIET : (tried, failure, nextTry, pause) -> warnings.accept(
+                        "walstash: warning: " + what + ": " + firstLine(failure) + "; try " + nextTry + " in "
+                                + pause.toMillis() + " ms (waiting up to " + patience.toSeconds() + " s for storage, "
+                                + CoreSettings.FETCH_OUTAGE_WAIT.name() + ")"));
         boolean fetchedAgain = false;
-        for (int tried = 1; ; tried++) {
+        while (true) {
             Deadline deadline = new Deadline(Thread.currentThread());
             ScheduledFuture<?> alarm = watchdog.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
             IOException failure;
@@ -150,32 +159,8 @@ public final class FetchRetry implements Closeable {
                 fetchedAgain = true;
                 continue;
             }
-            if (!isTransient(failure)) {
-                throw failure;
-            }
-            long left = giveUpAt - System.nanoTime();
-            boolean waiting = tried >= attempts;
-            if (waiting && left <= 0) {
-                throw failure;
-            }
-            Duration pause = waiting ? min(backoff, Duration.ofNanos(left)) : backoff;
-            if (waiting || !patience.isZero()) {
-                warnings.accept("walstash: warning: " + what + ": " + firstLine(failure) + "; try " + (tried + 1)
-                        + " in " + pause.toMillis() + " ms" + (!patience.isZero()
-                        ? " (waiting up to " + patience.toSeconds() + " s for storage, " + CoreSettings.FETCH_OUTAGE_WAIT.name() + ")" : ""));
-            }
-            try {
-                Thread.sleep(pause.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting to retry " + what);
-            }
-            backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
+            budget.retryOrThrow(what, failure);
         }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static String firstLine(IOException failure) {
@@ -186,12 +171,6 @@ public final class FetchRetry implements Closeable {
     /** A failure one fresh download may cure: damaged bytes in transit, or an object replaced meanwhile. */
     static boolean isWorthOneMoreDownload(IOException failure) {
         return failure instanceof CorruptObjectException || failure instanceof NoSuchObjectException;
-    }
-
-    /** Storage that may answer differently on the next try: unreachable, a service error, or too slow. */
-    static boolean isTransient(IOException failure) {
-        return failure instanceof StorageFailure f && (f.reason() == StorageFailure.Reason.UNREACHABLE
-                || f.reason() == StorageFailure.Reason.SERVICE_ERROR);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.spool.PushResult;
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
@@ -17,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -190,11 +191,7 @@ final class LookAhead implements AutoCloseable {
 
     private synchronized ExecutorService workers() {
         if (workers == null) {
-            workers = Executors.newFixedThreadPool(concurrency - 1, runnable -> {
-                Thread thread = new Thread(runnable, "walstash-lookahead");
-                thread.setDaemon(true);
-                return thread;
-            });
+            workers = ThreadPools.fixed("walstash-lookahead", concurrency - 1);
         }
         return workers;
     }

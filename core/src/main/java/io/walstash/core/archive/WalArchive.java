@@ -8,10 +8,17 @@ import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
-import io.walstash.core.storage.NoSuchObjectException;
-import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.repository.WalFolder;
+import io.walstash.core.repository.WalIndex;
+import io.walstash.core.repository.WalKey;
+import io.walstash.core.spool.PushResult;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.HistoryFileName;
@@ -36,14 +43,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Pushes WAL files to a repository and fetches them back: what {@code archive_command} and
@@ -92,7 +98,7 @@ public final class WalArchive implements Closeable {
     public static WalArchive open(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        Storage storage = Storages.open(configuration.storage(), configuration.settings());
+        Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
@@ -104,8 +110,11 @@ public final class WalArchive implements Closeable {
     public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        Storage storage = new StorageOnFirstUse(configuration.storage(),
-                () -> Storages.open(configuration.storage(), configuration.settings()));
+        // the retry layer sits over the lazy opener, so that services can take views of it (no doubling)
+        StorageLocation location = StorageLocation.configured(configuration);
+        Storage storage = RetryingStorage.wrap(new StorageOnFirstUse(location,
+                () -> Storages.provider(location.uri().getScheme()).open(location.uri(), configuration.settings())),
+                RetryPolicy.from(configuration.settings()));
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
     }
 
@@ -158,25 +167,27 @@ public final class WalArchive implements Closeable {
         if (local.segmentHeader().isPresent()) {
             confirmRepositoryServes(local.segmentHeader().get(), name);
         }
-        Optional<StoredWal> existing = findStored(name, RepositoryLayout.WAL_PREFIX);
+        Optional<StoredWal> existing = findStored(name, WalFolder.WALSTASH);
         if (existing.isPresent()) {
             return compare(existing.get(), local.header());
         }
         String key = RepositoryLayout.walKey(name, codec);
-        CountingInputStream stored;
-        boolean created;
-        try (InputStream plain = plainSource.open()) {
-            stored = new CountingInputStream(new SequenceInputStream(
+        // opened afresh for each attempt of the retry layer; the last one opened is the one stored
+        AtomicReference<CountingInputStream> stored = new AtomicReference<>();
+        boolean created = storage.createIfAbsent(key, () -> {
+            InputStream plain = plainSource.open();
+            opened.accept(plain);
+            CountingInputStream counted = new CountingInputStream(new SequenceInputStream(
                     new ByteArrayInputStream(local.header().toBytes()),
                     new CompressingInputStream(plain, codec)));
-            opened.accept(plain);
-            created = storage.createIfAbsent(key, stored);
-        }
+            stored.set(counted);
+            return counted;
+        });
         if (created) {
-            return new PushResult.Archived(key, local.header().plainLength(), stored.count());
+            return new PushResult.Archived(key, local.header().plainLength(), stored.get().count());
         }
         // Another pusher won the race for this key: judge its content like any existing object.
-        StoredWal raced = findStored(name, RepositoryLayout.WAL_PREFIX)
+        StoredWal raced = findStored(name, WalFolder.WALSTASH)
                 .orElseThrow(() -> new IOException("storage reported " + key + " as existing, but it is not listed"));
         return compare(raced, local.header());
     }
@@ -207,13 +218,8 @@ public final class WalArchive implements Closeable {
      * system or a wrong prefix lists as empty and would otherwise end the recovery early.
      */
     public void requireRepository() throws IOException {
-        if (storage.stat(RepositoryMarker.KEY).isPresent()) {
+        if (RepositoryLayout.holdsRepository(storage)) {
             return;
-        }
-        try (Stream<ObjectInfo> walG = storage.list(RepositoryLayout.WALG_WAL_PREFIX)) {
-            if (walG.findAny().isPresent()) {
-                return;
-            }
         }
         throw new StorageFailure(StorageFailure.Reason.NO_SUCH_BUCKET, storage.location() + " holds no "
                 + RepositoryMarker.KEY + " and no WAL-G WAL, so it is no repository (a file system not mounted,"
@@ -222,8 +228,8 @@ public final class WalArchive implements Closeable {
 
     /** The stored object for WAL file {@code name}, walstash's own before one WAL-G wrote. */
     public Optional<StoredWal> locate(String name) throws IOException {
-        Optional<StoredWal> found = findStored(name, RepositoryLayout.WAL_PREFIX);
-        return found.isPresent() ? found : findStored(name, RepositoryLayout.WALG_WAL_PREFIX);
+        Optional<StoredWal> found = findStored(name, WalFolder.WALSTASH);
+        return found.isPresent() ? found : findStored(name, WalFolder.WALG);
     }
 
     /**
@@ -411,16 +417,7 @@ public final class WalArchive implements Closeable {
 
     /** The repository marker, if the repository has one. */
     public Optional<RepositoryMarker> readMarker() throws IOException {
-        return readMarker(storage);
-    }
-
-    /** The marker of the repository in {@code storage}, if it has one. */
-    public static Optional<RepositoryMarker> readMarker(Storage storage) throws IOException {
-        try (InputStream in = storage.read(RepositoryMarker.KEY)) {
-            return Optional.of(RepositoryMarker.parse(in.readAllBytes()));
-        } catch (NoSuchObjectException e) {
-            return Optional.empty();
-        }
+        return RepositoryMarker.read(storage);
     }
 
     private PushResult compare(StoredWal stored, ObjectHeader local) throws IOException {
@@ -453,17 +450,10 @@ public final class WalArchive implements Closeable {
      * The stored object for WAL file {@code name} under {@code folder}, whichever codec wrote it;
      * when several exist (the codec was changed between pushes), the configured codec's is preferred.
      */
-    private Optional<StoredWal> findStored(String name, String folder) throws IOException {
-        String prefix = RepositoryLayout.walKeyPrefix(folder, name);
-        List<StoredWal> candidates;
-        try (Stream<ObjectInfo> listing = storage.list(prefix)) {
-            candidates = listing
-                    .map(info -> {
-                        String extension = info.key().substring(prefix.length());
-                        return codecs.byExtension(extension).map(c -> new StoredWal(info.key(), c)).orElse(null);
-                    })
-                    .filter(Objects::nonNull)
-                    .collect(Collectors.toList());
+    private Optional<StoredWal> findStored(String name, WalFolder folder) throws IOException {
+        List<StoredWal> candidates = new ArrayList<>();
+        for (WalIndex.Entry form : WalIndex.storedForms(storage, folder, name)) {
+            form.walKey().codec(codecs).ifPresent(c -> candidates.add(new StoredWal(form.key(), c)));
         }
         return candidates.stream()
                 .min(Comparator.comparing((StoredWal s) -> !s.codec().name().equals(codec.name()))
@@ -504,9 +494,8 @@ public final class WalArchive implements Closeable {
     public record StoredWal(String key, Codec codec) {
         /** The WAL file name this object holds: the key's last part without the codec's extension. */
         public String walFileName() {
-            String file = key.substring(key.lastIndexOf('/') + 1);
-            String extension = "." + codec.fileExtension();
-            return file.endsWith(extension) ? file.substring(0, file.length() - extension.length()) : file;
+            return WalKey.parse(key).orElseThrow(() -> new IllegalStateException(key + " holds no WAL file"))
+                    .name().fileName();
         }
     }
 

@@ -1,8 +1,10 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
@@ -26,11 +28,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * Restore prefetch: after PostgreSQL fetched segment S, the next {@code WALSTASH_DOWNLOAD_CONCURRENCY}
  * segments of its timeline are downloaded in the background into a {@link PrefetchDirectory}, so
  * that the restore_command calls for them only decode a local file. A daemon downloads on its own
- * threads; a one-shot command line starts a detached worker process ({@code walstash wal-prefetch})
+ * threads; a one-shot command line starts a detached worker process (the command the front end words)
  * through the launcher, since nothing of the restore_command itself may outlive the call.
  *
  * <p>A prefetched file is used only when complete, fresh and intact: a file that fails its checksum
@@ -51,8 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WalPrefetch implements Closeable {
     public static final int DEFAULT_CONCURRENCY = CoreSettings.DOWNLOAD_CONCURRENCY.defaultValue();
-    /** The hidden command the launcher runs as the worker process. */
-    public static final String WORKER_COMMAND = "wal-prefetch";
     /** A worker process lives at most this long, then leaves the rest to the next one started. */
     public static final Duration WORKER_LIFETIME = Duration.ofMinutes(10);
     /** A worker with nothing to do waits this long for PostgreSQL's next fetch before exiting. */
@@ -68,11 +68,22 @@ public final class WalPrefetch implements Closeable {
     }
 
     /**
-     * Starts the worker process {@code launcher wal-prefetch --dir <root>} with {@code environment}
-     * added to this process's (it names the repository the same way this process was told).
+     * The command line of the worker process that fills the prefetch directory under {@code root},
+     * started through {@code launcher}: the front end that owns the launcher words it (its verb and
+     * options), so that core names none.
      */
-    public record Detached(Path launcher, Map<String, String> environment) implements Background {
+    @FunctionalInterface
+    public interface WorkerCommand {
+        List<String> of(Path launcher, Path root);
+    }
+
+    /**
+     * Starts the worker process {@code command} words with {@code environment} added to this
+     * process's (it names the repository the same way this process was told).
+     */
+    public record Detached(Path launcher, WorkerCommand command, Map<String, String> environment) implements Background {
         public Detached {
+            Objects.requireNonNull(command);
             environment = Map.copyOf(environment);
         }
     }
@@ -118,11 +129,7 @@ public final class WalPrefetch implements Closeable {
         this.clock = clock;
         this.warnings = warnings;
         this.pool = background instanceof InProcess && concurrency > 0
-                ? Executors.newFixedThreadPool(concurrency, r -> {
-                    Thread thread = new Thread(r, "walstash-prefetch");
-                    thread.setDaemon(true);
-                    return thread;
-                })
+                ? ThreadPools.fixed("walstash-prefetch", concurrency)
                 : null;
     }
 
@@ -153,7 +160,7 @@ public final class WalPrefetch implements Closeable {
         String fileName = file.get().getFileName().toString();
         String extension = fileName.substring(fileName.indexOf('.') + 1);
         Optional<WalArchive.StoredWal> stored = archive.codecs().byExtension(extension)
-                .map(codec -> new WalArchive.StoredWal(RepositoryLayout.WAL_PREFIX + fileName, codec));
+                .map(codec -> new WalArchive.StoredWal(RepositoryLayout.walKey(segment.fileName(), codec), codec));
         if (stored.isEmpty()) {
             Files.deleteIfExists(file.get());
             return Optional.empty();
@@ -235,8 +242,7 @@ public final class WalPrefetch implements Closeable {
             return; // a worker is running; it reads the wanted list we just wrote
         }
         lock.get().close();
-        ProcessBuilder builder = new ProcessBuilder(detached.launcher().toString(), WORKER_COMMAND,
-                "--dir", directory.root().toString());
+        ProcessBuilder builder = new ProcessBuilder(detached.command().of(detached.launcher(), directory.root()));
         builder.environment().putAll(detached.environment());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.redirectErrorStream(true);

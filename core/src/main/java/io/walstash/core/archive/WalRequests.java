@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.spool.PushResult;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;

@@ -4,8 +4,11 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.postgres.RecoveryMode;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
+import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
@@ -60,7 +63,7 @@ public final class WalService implements WalRequests {
     private final WalArchive archive;
     private final Mode mode;
     private final PushOptions push;
-    /** Every storage request of a push goes through this. */
+    /** The policy of the storage's retry layer: how long a push may take at worst. */
     private final RetryPolicy retry;
     private final LookAhead lookAhead;
     private final FetchRetry fetchRetry;
@@ -70,12 +73,15 @@ public final class WalService implements WalRequests {
 
     private WalService(WalArchive archive, Mode mode, PushOptions push, FetchRetry fetchRetry, WalPrefetch prefetch,
                        Consumer<String> warnings) {
-        this.archive = archive;
+        // every storage call of a push runs under the one retry layer (already there when the archive
+        // was opened from a configuration; tests hand in bare storage and a policy)
+        this.archive = archive.storage() instanceof RetryingStorage ? archive
+                : archive.withStorage(RetryingStorage.wrap(archive.storage(), push.retry()));
         this.mode = mode;
         this.push = push;
         this.retry = push.retry();
         this.warnings = warnings;
-        this.lookAhead = new LookAhead(this::pushWithRetries, archive.storage().location().toString(),
+        this.lookAhead = new LookAhead(this::pushOnce, archive.storage().location().toString(),
                 push.lookAhead(), push.concurrency(), warnings);
         this.fetchRetry = fetchRetry;
         this.prefetch = prefetch;
@@ -103,27 +109,43 @@ public final class WalService implements WalRequests {
      */
     public static WalService open(Configuration configuration, String writer, Mode mode, Consumer<String> warnings)
             throws IOException {
+        return open(configuration, writer, mode, Optional.empty(), warnings);
+    }
+
+    /**
+     * As {@link #open(Configuration, String, Mode, Consumer)}; a one-shot fetch prefetches through the
+     * worker process {@code worker} words (without one it does not prefetch).
+     */
+    public static WalService open(Configuration configuration, String writer, Mode mode,
+                                  Optional<WalPrefetch.WorkerCommand> worker, Consumer<String> warnings) throws IOException {
         WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
         // a prefetch worker process must find the same repository, however this process was told it
         Map<String, String> workerEnvironment = new HashMap<>();
-        workerEnvironment.put(CoreSettings.STORAGE.name(), configuration.storage().uri().toString());
-        configuration.settings().get(CoreSettings.CONFIG_FILE.name())
+        workerEnvironment.put(CoreSettings.STORAGE.name(), StorageLocation.configured(configuration).uri().toString());
+        CoreSettings.CONFIG_FILE.find(configuration.settings())
                 .ifPresent(file -> workerEnvironment.put(CoreSettings.CONFIG_FILE.name(), file));
-        return over(archive, mode, configuration.settings(), workerEnvironment, warnings);
+        return over(archive, mode, configuration.settings(), worker, workerEnvironment, warnings);
     }
 
     /** As below, with warnings on stderr. */
     public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment) {
-        return over(archive, mode, settings, workerEnvironment, System.err::println);
+        return over(archive, mode, settings, Optional.empty(), workerEnvironment, System.err::println);
+    }
+
+    /** As below, with no worker process: a one-shot fetch does not prefetch. */
+    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+                                  Consumer<String> warnings) {
+        return over(archive, mode, settings, Optional.empty(), workerEnvironment, warnings);
     }
 
     /**
      * Serves requests with {@code archive}, which the service then owns. In {@link Mode#DAEMON} prefetch
-     * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process through
-     * the launcher that {@code WALSTASH_LAUNCHER} names, passing it {@code workerEnvironment}, and
-     * is off when no launcher is named.
+     * runs on this process's threads; in {@link Mode#ONE_SHOT} it starts the worker process {@code worker}
+     * words, through the launcher that {@code WALSTASH_LAUNCHER} names, passing it
+     * {@code workerEnvironment}, and is off when no launcher is named or no worker given.
      */
-    public static WalService over(WalArchive archive, Mode mode, Settings settings, Map<String, String> workerEnvironment,
+    public static WalService over(WalArchive archive, Mode mode, Settings settings,
+                                  Optional<WalPrefetch.WorkerCommand> worker, Map<String, String> workerEnvironment,
                                   Consumer<String> warnings) {
         PushOptions push = PushOptions.from(settings);
         FetchRetry retry = FetchRetry.configured(archive.storage(), settings, warnings);
@@ -133,8 +155,9 @@ public final class WalService implements WalRequests {
             background = new WalPrefetch.InProcess();
         } else {
             Optional<String> launcher = CoreSettings.LAUNCHER.find(settings);
-            background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")), workerEnvironment);
-            if (launcher.isEmpty()) {
+            background = new WalPrefetch.Detached(Path.of(launcher.orElse("walstash")),
+                    worker.orElse((unused, root) -> List.of()), workerEnvironment);
+            if (launcher.isEmpty() || worker.isEmpty()) {
                 concurrency = 0;
             }
         }
@@ -143,7 +166,7 @@ public final class WalService implements WalRequests {
     }
 
     /**
-     * The body of the prefetch worker process ({@code walstash wal-prefetch --dir ROOT}): fills the
+     * The body of the prefetch worker process ({@link WalPrefetch.WorkerCommand}): fills the
      * prefetch directory of this service's repository under {@code root} while fetches want segments.
      */
     public static void runPrefetchWorker(Configuration configuration, String writer, Path root) throws IOException {
@@ -181,7 +204,7 @@ public final class WalService implements WalRequests {
         List<CompletableFuture<PushResult>> started = lookAhead.start(file);
         boolean failed = true;
         try {
-            PushResult result = pushWithRetries(file, header -> { });
+            PushResult result = pushOnce(file, header -> { });
             failed = false;
             return result;
         } catch (IOException e) {
@@ -207,7 +230,7 @@ public final class WalService implements WalRequests {
             return new Spool.Drain(List.of(), Optional.empty(), Optional.empty(), false, 0);
         }
         Spool spool = push.spool().get();
-        Spool.Drain drain = spool.drain(spooled -> pushWithRetries(spooled, header -> { }));
+        Spool.Drain drain = spool.drain(spooled -> pushOnce(spooled, header -> { }));
         drain.conflict().ifPresent(conflict -> warnings.accept("walstash: warning: spooled " + conflict.key().substring(
                 conflict.key().lastIndexOf('/') + 1) + " is already archived with DIFFERENT content; kept in "
                 + spool.directory() + ", draining stopped with " + drain.left() + " file(s) waiting ("
@@ -223,9 +246,9 @@ public final class WalService implements WalRequests {
         return new PushResult.Spooled(String.valueOf(file.getFileName()), spooled, reason);
     }
 
-    private PushResult pushWithRetries(Path file, Consumer<ObjectHeader> inspected) throws IOException {
-        return retry.call("push " + file.getFileName(),
-                abandon -> archive.push(file, abandon::register, inspected));
+    /** One push; its storage calls are retried (and time-limited) by the storage's retry layer. */
+    private PushResult pushOnce(Path file, Consumer<ObjectHeader> inspected) throws IOException {
+        return archive.push(file, opened -> { }, inspected);
     }
 
     /**

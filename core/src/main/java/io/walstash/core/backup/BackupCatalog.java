@@ -1,7 +1,8 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.repository.BackupFolders;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.NoSuchObjectException;
-import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
@@ -13,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The backups of a repository. Layout: {@code backups/<name>/} holds the backup's objects
@@ -25,10 +25,6 @@ import java.util.stream.Stream;
  * backup: a folder that has it is no backup, even while its manifest is still there.
  */
 public final class BackupCatalog {
-    public static final String PREFIX = "backups/";
-    public static final String MANIFEST = "manifest.json";
-    public static final String PERMANENT = "permanent";
-    public static final String DELETED = "deleted";
     public static final String LATEST = "LATEST";
     /** A manifest lists every file with about 300 bytes each: this is tens of millions of files. */
     static final int MAX_MANIFEST_BYTES = 1 << 30;
@@ -37,22 +33,6 @@ public final class BackupCatalog {
 
     public BackupCatalog(Storage storage) {
         this.storage = storage;
-    }
-
-    public static String folder(String name) {
-        return PREFIX + name + "/";
-    }
-
-    public static String manifestKey(String name) {
-        return folder(name) + MANIFEST;
-    }
-
-    public static String permanentKey(String name) {
-        return folder(name) + PERMANENT;
-    }
-
-    public static String deletedKey(String name) {
-        return folder(name) + DELETED;
     }
 
     /** A backup as listed: its manifest and whether it is currently permanent. */
@@ -64,31 +44,10 @@ public final class BackupCatalog {
 
     /** Every finished backup that is not being deleted, oldest first (by start LSN). */
     public List<Backup> list() throws IOException {
-        List<String> names = new ArrayList<>();
-        Set<String> permanent = new HashSet<>();
-        Set<String> deleted = new HashSet<>();
-        try (Stream<ObjectInfo> objects = storage.list(PREFIX)) {
-            objects.map(ObjectInfo::key).forEach(key -> {
-                String rest = key.substring(PREFIX.length());
-                int slash = rest.indexOf('/');
-                if (slash <= 0) {
-                    return;
-                }
-                String name = rest.substring(0, slash);
-                String leaf = rest.substring(slash + 1);
-                if (leaf.equals(MANIFEST)) {
-                    names.add(name);
-                } else if (leaf.equals(PERMANENT)) {
-                    permanent.add(name);
-                } else if (leaf.equals(DELETED)) {
-                    deleted.add(name);
-                }
-            });
-        }
         List<Backup> backups = new ArrayList<>();
-        for (String name : names) {
-            if (!deleted.contains(name)) {
-                backups.add(new Backup(readManifest(name), permanent.contains(name)));
+        for (BackupFolders.Folder folder : BackupFolders.list(storage).folders()) {
+            if (folder.hasManifest() && !folder.deleted()) {
+                backups.add(new Backup(readManifest(folder.name()), folder.permanent()));
             }
         }
         backups.sort(Comparator.comparing((Backup b) -> Lsn.parse(b.manifest().startLsn())).thenComparing(Backup::name));
@@ -98,8 +57,8 @@ public final class BackupCatalog {
     /** The manifest of backup {@code name}; a backup that an interrupted delete marked does not exist. */
     public BackupManifest read(String name) throws IOException {
         BackupManifest manifest = readManifest(name);
-        if (storage.stat(deletedKey(name)).isPresent()) {
-            throw new NoSuchBackupException("backup " + name + " is being deleted (" + deletedKey(name)
+        if (storage.stat(RepositoryLayout.deletedKey(name)).isPresent()) {
+            throw new NoSuchBackupException("backup " + name + " is being deleted (" + RepositoryLayout.deletedKey(name)
                     + " exists); run delete again to finish");
         }
         return manifest;
@@ -110,12 +69,13 @@ public final class BackupCatalog {
             throw new NoSuchBackupException("no backup named " + RelativePath.printable(name) + " in " + storage.location());
         }
         BackupManifest manifest;
-        try (InputStream in = storage.read(manifestKey(name))) {
+        try (InputStream in = storage.read(RepositoryLayout.manifestKey(name))) {
             byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
             if (json.length > MAX_MANIFEST_BYTES) {
                 throw new UnsafeManifestException("backup " + name + ": manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
             }
-            manifest = BackupManifest.parse(json);
+            // name the object: a flipped byte in a stored manifest must be found by its key
+            manifest = BackupManifest.parse(json, "backup " + name + ": " + RepositoryLayout.manifestKey(name));
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }
@@ -126,7 +86,7 @@ public final class BackupCatalog {
     }
 
     public boolean exists(String name) throws IOException {
-        return storage.stat(manifestKey(name)).isPresent();
+        return storage.stat(RepositoryLayout.manifestKey(name)).isPresent();
     }
 
     /** The named backup, or the newest one for {@code LATEST}. */
@@ -163,7 +123,7 @@ public final class BackupCatalog {
         for (BackupManifest m : chain) {
             earlier.add(m.name());
             for (BackupManifest.FileEntry f : m.files()) {
-                if (!earlier.contains(ManifestChecks.folderOf(f.objectKey()))) {
+                if (!earlier.contains(RepositoryLayout.backupOf(f.objectKey()).orElse(""))) {
                     throw new UnsafeManifestException("backup " + m.name() + ": file " + f.path() + " is stored as "
                             + f.objectKey() + ", outside the folders of its delta chain");
                 }
@@ -178,13 +138,13 @@ public final class BackupCatalog {
         List<String> changed = new ArrayList<>();
         if (permanent) {
             for (BackupManifest m : chain(backup)) {
-                if (storage.createIfAbsent(permanentKey(m.name()), new ByteArrayInputStream(new byte[0]))) {
+                if (storage.createIfAbsent(RepositoryLayout.permanentKey(m.name()), new ByteArrayInputStream(new byte[0]))) {
                     changed.add(m.name());
                 }
             }
         } else {
-            if (storage.stat(permanentKey(name)).isPresent()) {
-                storage.delete(permanentKey(name));
+            if (storage.stat(RepositoryLayout.permanentKey(name)).isPresent()) {
+                storage.delete(RepositoryLayout.permanentKey(name));
                 changed.add(name);
             }
         }
@@ -192,7 +152,7 @@ public final class BackupCatalog {
     }
 
     public boolean isPermanent(String name) throws IOException {
-        return storage.stat(permanentKey(name)).isPresent();
+        return storage.stat(RepositoryLayout.permanentKey(name)).isPresent();
     }
 
     /** Thrown when a named backup does not exist. */

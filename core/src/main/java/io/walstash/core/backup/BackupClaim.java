@@ -1,14 +1,13 @@
 package io.walstash.core.backup;
 
-import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.repository.BackupFolders;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A backup-push's hold on its backup's name: the {@code claim} object, created if absent in an
@@ -19,7 +18,6 @@ import java.util.stream.Stream;
  * their claim and are left to {@code delete garbage}.
  */
 public final class BackupClaim {
-    public static final String CLAIM = "claim";
     /** Far more runs than could start in one WAL segment. */
     static final int MAX_SUFFIX = 100;
 
@@ -31,21 +29,14 @@ public final class BackupClaim {
         this.name = name;
     }
 
-    public static String claimKey(String name) {
-        return BackupCatalog.folder(name) + CLAIM;
-    }
-
     /** Claims {@code wanted}, or the first free {@code wanted_<n>}; {@code who} is written into the claim. */
     public static BackupClaim take(Storage storage, String wanted, String who, PrintWriter log) throws IOException {
         byte[] content = (who + "\nclaimed " + Instant.now() + " by pid " + ProcessHandle.current().pid() + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         for (int n = 1; n <= MAX_SUFFIX; n++) {
             String candidate = n == 1 ? wanted : wanted + "_" + n;
-            boolean empty;
-            try (Stream<ObjectInfo> objects = storage.list(BackupCatalog.folder(candidate))) {
-                empty = objects.findAny().isEmpty();
-            }
-            if (empty && storage.createIfAbsent(claimKey(candidate), new ByteArrayInputStream(content))) {
+            boolean empty = BackupFolders.Folder.list(storage, candidate).objects().isEmpty();
+            if (empty && storage.createIfAbsent(RepositoryLayout.claimKey(candidate), new ByteArrayInputStream(content))) {
                 if (n > 1) {
                     log.printf("walstash: %s is taken (another backup-push started in the same WAL segment, or one"
                             + " that died left its objects): naming this backup %s%n", wanted, candidate);
@@ -66,14 +57,10 @@ public final class BackupClaim {
      * backup is never removed).
      */
     public void discard() throws IOException {
-        if (storage.stat(BackupCatalog.manifestKey(name)).isPresent()) {
+        if (storage.stat(RepositoryLayout.manifestKey(name)).isPresent()) {
             return;
         }
-        List<String> keys;
-        try (Stream<ObjectInfo> objects = storage.list(BackupCatalog.folder(name))) {
-            keys = objects.map(ObjectInfo::key).filter(k -> !k.equals(claimKey(name))).toList();
-        }
-        storage.deleteAll(keys);
-        storage.delete(claimKey(name));
+        storage.deleteAll(BackupFolders.Folder.list(storage, name).keysExcept(RepositoryLayout.claimKey(name)));
+        storage.delete(RepositoryLayout.claimKey(name));
     }
 }

@@ -171,13 +171,18 @@ public record BackupManifest(
      * @throws UnsafeManifestException when it names something walstash refuses to use
      */
     public static BackupManifest parse(byte[] json) throws IOException {
+        return parse(json, "a backup manifest");
+    }
+
+    /** As {@link #parse(byte[])}; {@code what} names the document in the message when it is not JSON at all. */
+    public static BackupManifest parse(byte[] json, String what) throws IOException {
         BackupManifest manifest;
         try {
             manifest = JSON.readValue(json, BackupManifest.class);
         } catch (com.fasterxml.jackson.core.JacksonException | NullPointerException e) {
             // the message of a forged document may quote it: keep only the first line
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            throw new UnsafeManifestException("a backup manifest is not valid: " + RelativePath.printable(message));
+            throw new UnsafeManifestException(what + " is not valid: " + RelativePath.printable(message));
         }
         if (manifest.formatVersion() > FORMAT_VERSION) {
             throw new IOException("backup " + RelativePath.printable(manifest.name()) + " has manifest format "

@@ -1,13 +1,13 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.codec.Codec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -65,6 +64,8 @@ public final class BackupPush {
     private final Clock clock;
     private final long partSize;
 
+    private final String walDirectoryHint;
+
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
         this(storage, codec, writer, log, clock, DEFAULT_PART_SIZE);
     }
@@ -74,6 +75,16 @@ public final class BackupPush {
      *                 compressed on its own, so that a restore decompresses them in parallel
      */
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize) {
+        this(storage, codec, writer, log, clock, partSize, "unless given a WAL directory");
+    }
+
+    /**
+     * @param walDirectoryHint how a restore is told to put pg_wal elsewhere, in the front end's terms
+     *                         (the log line about a pg_wal that is a link ends with it)
+     */
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
+                      String walDirectoryHint) {
+        this.walDirectoryHint = walDirectoryHint;
         if (partSize < 1) {
             throw new IllegalArgumentException("part size must be positive, got " + partSize);
         }
@@ -153,26 +164,22 @@ public final class BackupPush {
             log.printf("walstash: WARNING: not backed up: %s%n", skipped);
         }
         if (java.nio.file.Files.isSymbolicLink(options.dataDirectory().resolve("pg_wal"))) {
-            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST"
-                    + " unless given --waldir DIR");
+            log.println("walstash: pg_wal is a symbolic link: it is backed up as a directory; restore puts it in DEST "
+                    + walDirectoryHint);
         }
         Map<String, BackupManifest.FileEntry> baseFiles = new HashMap<>();
         if (base != null) {
             base.files().forEach(f -> baseFiles.put(f.path(), f));
         }
         Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
-        String folder = BackupCatalog.folder(name) + "files/";
+        String folder = RepositoryLayout.backupFolder(name);
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
-            Thread t = new Thread(r, "walstash-backup");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = ThreadPools.fixed("walstash-backup", options.concurrency());
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
                 futures.add(pool.submit(() -> {
-                    BackupManifest.FileEntry entry = backUp(file, folder, baseFiles.get(file.path()), deltaThreshold,
+                    BackupManifest.FileEntry entry = backUp(file, name, baseFiles.get(file.path()), deltaThreshold,
                             startLsn, server);
                     if (entry != null) {
                         entries.add(entry);
@@ -223,9 +230,9 @@ public final class BackupPush {
                     + " pages fail their PostgreSQL checksum: " + String.join(", ", corrupt.subList(0, Math.min(20, corrupt.size()))));
         }
         if (options.permanent()) {
-            storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
+            storage.createIfAbsent(RepositoryLayout.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
-        if (!storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
             throw new IOException("manifest of " + name + " already exists: another backup of that name finished first");
         }
         if (options.permanent() && base != null) {
@@ -259,8 +266,7 @@ public final class BackupPush {
             }
             String archiveMode = rs.getString(5);
             if (!archiveMode.equals("on") && !archiveMode.equals("always")) {
-                throw new IllegalArgumentException("archive_mode is " + archiveMode + ": a backup is useless without"
-                        + " its WAL; set archive_mode = on and archive_command = 'walstash wal-push %p'");
+                throw new ArchivingOffException(archiveMode);
             }
             if (rs.getBoolean(9)) {
                 throw new IOException("WAL archiving is failing (pg_stat_archiver: last failure on " + rs.getString(8)
@@ -332,7 +338,7 @@ public final class BackupPush {
     }
 
     /** Stores one file whole or as a delta, or reuses its base's object when unchanged; null when it vanished. */
-    private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String folder,
+    private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String backup,
                                             BackupManifest.FileEntry baseEntry, Lsn deltaThreshold, Lsn startLsn,
                                             Server server) throws IOException {
         boolean relation = DataDirectoryFiles.isRelationFile(file.path());
@@ -350,12 +356,12 @@ public final class BackupPush {
                 long length = channel.size() / blockSize * blockSize;
                 long baseBlocks = baseEntry.size() / blockSize;
                 int[] blocks = pages.changedBlocks(length, deltaThreshold, baseBlocks);
-                String key = folder + file.path() + ".delta." + codec.fileExtension();
+                String key = RepositoryLayout.backupFileKey(backup, file.path(), true, codec);
                 StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.delta(length, blocks), codec);
                 return new BackupManifest.FileEntry(file.path(), length, file.mode(), file.modified(), true, key,
                         stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
             }
-            String key = folder + file.path() + "." + codec.fileExtension();
+            String key = RepositoryLayout.backupFileKey(backup, file.path(), false, codec);
             StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.whole(), codec, partSize);
             return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
                     stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());

@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.repository.RepositoryLayout;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -133,8 +134,8 @@ final class ManifestChecks {
         if (key.length() > MAX_KEY) {
             return Optional.of("is longer than " + MAX_KEY + " characters");
         }
-        if (!key.startsWith(BackupCatalog.PREFIX)) {
-            return Optional.of("is not under " + BackupCatalog.PREFIX);
+        if (!key.startsWith(RepositoryLayout.backupsPrefix())) {
+            return Optional.of("is not under " + RepositoryLayout.backupsPrefix());
         }
         Optional<String> problem = RelativePath.problem(key);
         if (problem.isPresent()) {
@@ -145,11 +146,6 @@ final class ManifestChecks {
             return Optional.of("is not in a backup's folder");
         }
         return Optional.empty();
-    }
-
-    /** The backup whose folder holds {@code key} (a key {@link #keyProblem} accepted). */
-    static String folderOf(String key) {
-        return key.split("/", 3)[1];
     }
 
     /** A file stored in parts: a bounded number of parts, each within the file, adding up without overflow. */

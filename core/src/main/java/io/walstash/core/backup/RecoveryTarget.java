@@ -32,16 +32,18 @@ public record RecoveryTarget(Kind kind, String value, String action, String time
             throw new IllegalArgumentException("recovery target " + kind + " " + (value == null ? "needs a value" : "takes no value"));
         }
         if (action != null && !List.of("promote", "pause", "shutdown").contains(action)) {
-            throw new IllegalArgumentException("--target-action must be promote, pause or shutdown, not " + action);
+            throw new RestoreInputException(RestoreInputException.Input.TARGET_ACTION,
+                    "must be promote, pause or shutdown, not " + action);
         }
         if (timeline != null && !timeline.equals("latest") && !timeline.equals("current") && !timeline.matches("\\d+")) {
-            throw new IllegalArgumentException("--target-timeline must be latest, current or a number, not " + timeline);
+            throw new RestoreInputException(RestoreInputException.Input.TARGET_TIMELINE,
+                    "must be latest, current or a number, not " + timeline);
         }
         if (kind == Kind.LSN) {
             Lsn.parse(value);
         }
         if (kind == Kind.XID && !value.matches("\\d+")) {
-            throw new IllegalArgumentException("--target-xid must be a transaction id (a number), not " + value);
+            throw new RestoreInputException(RestoreInputException.Input.TARGET_XID, "must be a transaction id (a number), not " + value);
         }
         if (kind == Kind.TIME) {
             parseTime(value);
@@ -61,7 +63,7 @@ public record RecoveryTarget(Kind kind, String value, String action, String time
         try {
             return OffsetDateTime.parse(normalized, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("--target-time " + text + " is not a timestamp with a time zone offset,"
+            throw new RestoreInputException(RestoreInputException.Input.TARGET_TIME, text + " is not a timestamp with a time zone offset,"
                     + " such as 2026-01-02T03:04:05Z or '2026-01-02 03:04:05+00'");
         }
     }

@@ -3,7 +3,6 @@ package io.walstash.core.backup;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.io.FileTrees;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ final class RestoreLayout {
         Path destination = options.destination().toAbsolutePath().normalize();
         for (String oid : options.tablespaceMap().keySet()) {
             if (!backup.tablespaces().containsKey(oid)) {
-                throw new IllegalArgumentException("--tablespace-map " + oid + ": backup " + backup.name()
+                throw new RestoreInputException(RestoreInputException.Input.TABLESPACE_MAP, oid + ": backup " + backup.name()
                         + " has no tablespace with that oid (it has " + backup.tablespaces().keySet() + ")");
             }
         }
@@ -56,9 +55,8 @@ final class RestoreLayout {
         backup.tablespaces().forEach((oid, original) -> {
             Path mapped = options.tablespaceMap().get(oid);
             if (mapped == null && !options.tablespacesFromManifest()) {
-                throw new IllegalArgumentException("backup " + backup.name() + " has tablespace " + oid + " (at "
-                        + RelativePath.printable(original) + " on the backed-up server): restore it with --tablespace-map "
-                        + oid + "=DIR, or pass --tablespaces-from-manifest to use the location the repository names");
+                throw new UnmappedTablespaceException(oid, "backup " + backup.name() + " has tablespace " + oid + " (at "
+                        + RelativePath.printable(original) + " on the backed-up server)");
             }
             Path path = (mapped == null ? Path.of(original) : mapped).toAbsolutePath().normalize();
             locations.put(TBLSPC + "/" + oid, new Location(TBLSPC + "/" + oid, path, mapped == null, "tablespace location"));
@@ -192,13 +190,10 @@ final class RestoreLayout {
             empty = entries.findAny().isEmpty();
         }
         if (!empty && fromManifest) {
-            throw new FileSystemException(directory.toString(), null, "the " + what + " the backup's manifest names is not"
-                    + " empty; walstash never empties a directory only the repository names (not even with --force):"
-                    + " choose one with --tablespace-map OID=DIR");
+            throw new RestoreTargetNotEmptyException(directory.toString(), what, true);
         }
         if (!empty && !force) {
-            throw new FileSystemException(directory.toString(), null,
-                    "the " + what + " is not empty; pass --force to replace its contents");
+            throw new RestoreTargetNotEmptyException(directory.toString(), what, false);
         }
     }
 

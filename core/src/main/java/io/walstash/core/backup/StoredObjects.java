@@ -11,6 +11,7 @@ import io.walstash.core.codec.CompressingInputStream;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -148,7 +149,7 @@ public final class StoredObjects {
 
     /** The codec whose file extension ends {@code key}. */
     static Codec codecOf(Codecs codecs, String key) throws IOException {
-        String extension = key.substring(key.lastIndexOf('.') + 1);
+        String extension = RepositoryLayout.extensionOf(key);
         return codecs.byExtension(extension).orElseThrow(() ->
                 new IOException("object " + key + " has extension ." + extension + ", which no installed codec writes"
                         + " (installed: " + codecs.names() + ")"));

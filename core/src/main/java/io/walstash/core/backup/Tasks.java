@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.concurrent.ThreadPools;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,11 +28,7 @@ final class Tasks implements AutoCloseable {
     private final List<CompletableFuture<Void>> submitted = new ArrayList<>();
 
     Tasks(int threads) {
-        pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "walstash-fetch");
-            t.setDaemon(true);
-            return t;
-        });
+        pool = ThreadPools.fixed("walstash-fetch", threads);
     }
 
     CompletableFuture<Void> submit(IoTask task) {

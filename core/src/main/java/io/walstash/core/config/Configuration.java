@@ -1,6 +1,5 @@
 package io.walstash.core.config;
 
-import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,8 +94,16 @@ public final class Configuration {
         return Optional.empty();
     }
 
-    /** Where the repository is; fails with a one-line message naming the settings when none is set. */
-    public StorageLocation storage() {
+    /** The setting that names the repository, by the name it was given under (walstash's or a WAL-G alias). */
+    public record StorageSetting(String name, String value) {
+    }
+
+    /**
+     * The one setting that names the repository, whichever name it came under; fails with a one-line
+     * message naming the settings when none or several different ones are set. Turning it into a
+     * location is storage's ({@code StorageLocation.configured}), so config does not depend on storage.
+     */
+    public StorageSetting storageSetting() {
         for (Source source : sources) {
             Map<String, String> given = new LinkedHashMap<>();
             for (String name : CoreSettings.STORAGE.names()) {
@@ -108,17 +115,12 @@ public final class Configuration {
             }
             if (!given.isEmpty()) {
                 Map.Entry<String, String> chosen = given.entrySet().iterator().next();
-                // WAL-G's WALG_FILE_PREFIX is a plain path; the other prefixes are URIs.
-                try {
-                    return StorageLocation.parse(chosen.getValue());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(chosen.getKey() + ": " + e.getMessage(), e);
-                }
+                return new StorageSetting(chosen.getKey(), chosen.getValue());
             }
         }
         List<String> names = CoreSettings.STORAGE.names();
-        throw new IllegalArgumentException("no storage configured: pass --storage or set " + names.get(0)
-                + " (or WAL-G's " + String.join(", ", names.subList(1, names.size())) + ")");
+        throw new NoStorageConfiguredException("set " + names.get(0) + " (or WAL-G's "
+                + String.join(", ", names.subList(1, names.size())) + ")");
     }
 
     /** The codec name new objects are written with. */

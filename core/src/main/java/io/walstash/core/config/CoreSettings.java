@@ -54,11 +54,13 @@ public final class CoreSettings implements SettingDeclarations {
                     SettingType.count(0, ANY))
             .alias("WALG_DOWNLOAD_CONCURRENCY").defaults(4)
             .doc("files backup-fetch and restore fetch at once, and WAL segments wal-fetch prefetches ahead (0 = none)");
+    /** Deprecated, not an alias: it counts tries, WALSTASH_RETRIES counts retries. */
     public static final Setting<Integer> FETCH_ATTEMPTS = Setting.of(FETCH, "WALSTASH_FETCH_ATTEMPTS", SettingType.count(1, ANY))
-            .defaults(3).doc("tries of each wal-fetch download after transient failures");
+            .doc("deprecated, use WALSTASH_RETRIES: tries of each wal-fetch download, overriding WALSTASH_RETRIES + 1");
+    /** Deprecated, not an alias: it applies to fetches only. */
     public static final Setting<Duration> FETCH_TIMEOUT = Setting.of(FETCH, "WALSTASH_FETCH_TIMEOUT",
                     SettingType.duration(Duration.ofSeconds(1), FOREVER))
-            .defaults(Duration.ofSeconds(60)).doc("how long one wal-fetch try may take before it is cut off and retried");
+            .doc("deprecated, use WALSTASH_REQUEST_TIMEOUT: how long one wal-fetch try may take, overriding it for fetches");
     public static final Setting<Duration> FETCH_OUTAGE_WAIT = Setting.of(FETCH, "WALSTASH_FETCH_OUTAGE_WAIT",
                     SettingType.duration(Duration.ZERO, FOREVER))
             .defaults(Duration.ofMinutes(5))

@@ -1,5 +1,6 @@
 package io.walstash.core.notify;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
@@ -90,7 +91,7 @@ public final class WebhookNotifier {
         CompletableFuture<Integer> status = new CompletableFuture<>();
         // The whole exchange, DNS lookup included (HttpClient may resolve on the calling thread),
         // runs on a daemon thread, so the caller waits at most the timeout and the JVM may exit meanwhile.
-        Thread sender = new Thread(() -> {
+        Thread sender = ThreadPools.thread("walstash-webhook", () -> {
             try {
                 HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
                         .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -101,8 +102,7 @@ public final class WebhookNotifier {
             } catch (Throwable t) {
                 status.completeExceptionally(t);
             }
-        }, "walstash-webhook");
-        sender.setDaemon(true);
+        }, ThreadPools.Kind.DAEMON);
         try {
             sender.start();
             int code = status.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

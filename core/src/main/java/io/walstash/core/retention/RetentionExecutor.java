@@ -1,14 +1,13 @@
 package io.walstash.core.retention;
 
-import io.walstash.core.backup.BackupCatalog;
+import io.walstash.core.repository.BackupFolders;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.retention.RetentionPlan.Deletion;
-import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Applies a {@link RetentionPlan} through the Storage SPI so that an interrupted run leaves nothing
@@ -64,7 +63,7 @@ public final class RetentionExecutor {
         long objects = 0;
         for (Deletion d : plan.deletions()) {
             // marked permanent after the plan was made: the mark wins
-            if (d.backup() != null && storage.stat(BackupCatalog.permanentKey(d.name())).isPresent()) {
+            if (d.backup() != null && storage.stat(RepositoryLayout.permanentKey(d.name())).isPresent()) {
                 String why = "marked permanent since the plan was made";
                 skipped.add(d.name() + ": " + why);
                 progress.skipped(d.name(), why);
@@ -93,13 +92,10 @@ public final class RetentionExecutor {
 
     /** Deletes every object of folder {@code name}, resumably; returns how many there were. */
     private int deleteFolder(String name) throws IOException {
-        String marker = BackupCatalog.deletedKey(name);
+        String marker = RepositoryLayout.deletedKey(name);
         storage.createIfAbsent(marker, new ByteArrayInputStream(new byte[0])); // already there when resuming
-        storage.delete(BackupCatalog.manifestKey(name));
-        List<String> rest;
-        try (Stream<ObjectInfo> listed = storage.list(BackupCatalog.folder(name))) {
-            rest = listed.map(ObjectInfo::key).filter(k -> !k.equals(marker)).sorted().toList();
-        }
+        storage.delete(RepositoryLayout.manifestKey(name));
+        List<String> rest = BackupFolders.Folder.list(storage, name).keysExcept(marker);
         for (int from = 0; from < rest.size(); from += batchSize) {
             storage.deleteAll(rest.subList(from, Math.min(rest.size(), from + batchSize)));
         }

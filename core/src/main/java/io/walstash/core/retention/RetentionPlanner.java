@@ -145,7 +145,7 @@ public final class RetentionPlanner {
             notes.add("WAL before the start of the earliest backup, " + earliest.name() + " (segment "
                     + earliest.startWal() + ", on any timeline), goes, except timeline history files");
         }
-        return new RetentionPlan("garbage --grace " + Durations.format(grace), kept, deletions, wal, notes);
+        return new RetentionPlan("garbage grace " + Durations.format(grace), kept, deletions, wal, notes);
     }
 
     private static void retain(Retain r, History history, List<BackupEntry> candidates, Instant now,

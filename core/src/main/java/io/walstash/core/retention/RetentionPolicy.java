@@ -19,7 +19,7 @@ public sealed interface RetentionPolicy {
         ALL
     }
 
-    /** How the policy reads on the command line, such as {@code retain FULL 2 --window 7d}. */
+    /** The policy in words, such as {@code retain FULL 2 window 7d}; a front end may word it in its own syntax. */
     String describe();
 
     /**
@@ -37,14 +37,14 @@ public sealed interface RetentionPolicy {
                 throw new IllegalArgumentException("the retention window must be longer than zero");
             }
             if (count == 0 && window == null) {
-                throw new IllegalArgumentException("retain needs a number of backups of at least 1 or a --window");
+                throw new IllegalArgumentException("retain needs a number of backups of at least 1 or a window");
             }
         }
 
         @Override
         public String describe() {
             return "retain" + (count > 0 ? " " + scope + " " + count : "")
-                    + (window != null ? " --window " + Durations.format(window) : "");
+                    + (window != null ? " window " + Durations.format(window) : "");
         }
     }
 

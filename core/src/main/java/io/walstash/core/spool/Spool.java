@@ -1,6 +1,5 @@
 package io.walstash.core.spool;
 
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.Durable;

@@ -1,13 +1,12 @@
 package io.walstash.core.status;
 
-import io.walstash.core.archive.RepositoryLayout;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.repository.BackupFolders;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.spool.SpoolBacklog;
-import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.SegmentFileName;
-import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -17,12 +16,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * What a repository holds and how fresh it is, observed at one instant: the newest archived WAL
@@ -116,78 +112,27 @@ public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Back
     }
 
     private static Wal wal(Storage storage, Instant now) throws IOException {
-        long[] objects = new long[1];
-        long[] segments = new long[1];
-        long[] bytes = new long[1];
-        ObjectInfo[] best = new ObjectInfo[1];
-        SegmentFileName[] bestName = new SegmentFileName[1];
-        for (String prefix : List.of(RepositoryLayout.WAL_PREFIX, RepositoryLayout.WALG_WAL_PREFIX)) {
-            try (Stream<ObjectInfo> listed = storage.list(prefix)) {
-                listed.forEach(object -> {
-                    String leaf = object.key().substring(prefix.length());
-                    Optional<WalFileName> name = walName(leaf);
-                    if (name.isEmpty()) {
-                        return;
-                    }
-                    objects[0]++;
-                    bytes[0] += object.size();
-                    if (name.get() instanceof SegmentFileName segment) {
-                        segments[0]++;
-                        int order = bestName[0] == null ? 1 : segment.compareTo(bestName[0]);
-                        // the same segment in both folders: the later copy is the one that shows progress
-                        if (order > 0 || order == 0 && object.lastModified().isAfter(best[0].lastModified())) {
-                            bestName[0] = segment;
-                            best[0] = object;
-                        }
-                    }
-                });
-            }
-        }
-        Optional<Archived> last = best[0] == null ? Optional.empty() : Optional.of(new Archived(bestName[0].fileName(),
-                best[0].key(), best[0].lastModified(), age(best[0].lastModified(), now)));
-        return new Wal(objects[0], segments[0], bytes[0], last);
-    }
-
-    /** The WAL file an object under a WAL folder holds: {@code <name>.<codec extension>}, or a bare name. */
-    static Optional<WalFileName> walName(String leaf) {
-        if (leaf.indexOf('/') >= 0) {
-            return Optional.empty();
-        }
-        if (WalFileName.isWalFileName(leaf)) {
-            return Optional.of(WalFileName.parse(leaf));
-        }
-        int dot = leaf.lastIndexOf('.');
-        if (dot > 0 && WalFileName.isWalFileName(leaf.substring(0, dot))) {
-            return Optional.of(WalFileName.parse(leaf.substring(0, dot)));
-        }
-        return Optional.empty();
+        WalIndex index = WalIndex.list(storage);
+        long segments = index.entries().stream().filter(e -> e.name() instanceof SegmentFileName).count();
+        Optional<Archived> last = index.newestSegment().map(e -> new Archived(e.name().fileName(), e.key(),
+                e.stored(), age(e.stored(), now)));
+        return new Wal(index.entries().size(), segments, index.storedBytes(), last);
     }
 
     private static Backups backups(Storage storage, Instant now) throws IOException {
-        Map<String, Long> folderBytes = new HashMap<>();
-        long total = 0;
-        try (Stream<ObjectInfo> listed = storage.list(BackupCatalog.PREFIX)) {
-            for (ObjectInfo object : (Iterable<ObjectInfo>) listed::iterator) {
-                total += object.size();
-                String rest = object.key().substring(BackupCatalog.PREFIX.length());
-                int slash = rest.indexOf('/');
-                if (slash > 0) {
-                    folderBytes.merge(rest.substring(0, slash), object.size(), Long::sum);
-                }
-            }
-        }
+        BackupFolders folders = BackupFolders.list(storage);
         List<BackupCatalog.Backup> finished = new BackupCatalog(storage).list();
         List<BackupSize> sizes = new ArrayList<>();
         for (BackupCatalog.Backup backup : finished) {
             BackupManifest m = backup.manifest();
             sizes.add(new BackupSize(m.name(), m.isDelta(), backup.permanent(), instant(m.stopTime()),
-                    folderBytes.getOrDefault(m.name(), 0L)));
+                    folders.folder(m.name()).map(BackupFolders.Folder::storedBytes).orElse(0L)));
         }
         Optional<Newest> newest = sizes.stream().max(Comparator.comparing(BackupSize::stopTime))
                 .map(b -> new Newest(b.name(), b.stopTime(), age(b.stopTime(), now)));
-        int unfinished = (int) folderBytes.keySet().stream()
-                .filter(name -> finished.stream().noneMatch(b -> b.name().equals(name))).count();
-        return new Backups(finished.size(), unfinished, total, newest, sizes);
+        int unfinished = (int) folders.folders().stream()
+                .filter(f -> finished.stream().noneMatch(b -> b.name().equals(f.name()))).count();
+        return new Backups(finished.size(), unfinished, folders.storedBytes(), newest, sizes);
     }
 
     /** Manifests record ISO-8601 instants; an offset form is read too, for manifests written by hand or by later tools. */

@@ -15,23 +15,31 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
- * Runs a storage request with a time limit and retries it, with exponential backoff and jitter,
- * when it fails for a reason that may pass (endpoint unreachable, a service error, no answer in
- * time). The request must be replayable: each attempt opens its input afresh.
+ * The one retry policy of walstash: runs a storage request with a time limit and retries it, with
+ * exponential backoff and (optionally) jitter, when it fails for a reason that may pass (endpoint
+ * unreachable, a service error, no answer in time). {@link RetryingStorage} applies it to every
+ * storage call; the SDKs under it are set not to retry, so this is the whole budget.
  *
  * <p>Each attempt runs on a thread of its own so that a request that hangs can be abandoned: when
  * the time is up, whatever the attempt registered with its {@link Abandon} (the input being
- * uploaded) is closed and the thread is interrupted, and the next attempt starts. An abandoned
- * upload may still complete later; retried requests are idempotent (create-if-absent, then compare),
- * so that is harmless.
+ * uploaded, the stream being read) is closed and the thread is interrupted, and the next attempt
+ * starts. An abandoned upload may still complete later; creates are create-if-absent and a retry
+ * that finds the object compares it (see {@link RetryingStorage}), so that is harmless.
  *
  * @param retries  attempts after the first one
  * @param base     the first backoff; each later one doubles, up to {@code maxDelay}
  * @param timeout  the most one attempt may take
+ * @param jitter   whether each backoff is spread between half and all of its ceiling, so that
+ *                 several clients that failed together do not come back together
+ * @param budget   zero, or how long to go on retrying transient failures after the
+ *                 {@code retries} are spent, counted from the first attempt (archive recovery waits
+ *                 out an outage this way)
  */
-public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duration timeout) {
+public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duration timeout, boolean jitter,
+                          Duration budget) {
     public static final int DEFAULT_RETRIES = CoreSettings.RETRIES.defaultValue();
     public static final Duration DEFAULT_BASE = CoreSettings.RETRY_BASE.defaultValue();
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
@@ -44,12 +52,63 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
         if (timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("the request timeout must be positive: " + timeout);
         }
+        if (base.isNegative() || maxDelay.isNegative() || budget.isNegative()) {
+            throw new IllegalArgumentException("backoff and budget must not be negative");
+        }
+    }
+
+    /** With jitter and no budget beyond the retries. */
+    public RetryPolicy(int retries, Duration base, Duration maxDelay, Duration timeout) {
+        this(retries, base, maxDelay, timeout, true, Duration.ZERO);
     }
 
     /** {@code WALSTASH_RETRIES} (default 3), {@code WALSTASH_RETRY_BASE} (1s), {@code WALSTASH_REQUEST_TIMEOUT} (120s). */
     public static RetryPolicy from(Settings settings) {
         return new RetryPolicy(CoreSettings.RETRIES.get(settings), CoreSettings.RETRY_BASE.get(settings), DEFAULT_MAX_DELAY,
                 CoreSettings.REQUEST_TIMEOUT.get(settings));
+    }
+
+    /** This policy, going on retrying transient failures until {@code budget} has passed. */
+    public RetryPolicy withBudget(Duration budget) {
+        return new RetryPolicy(retries, base, maxDelay, timeout, jitter, budget);
+    }
+
+    /** This policy with {@code timeout} per attempt. */
+    public RetryPolicy withTimeout(Duration timeout) {
+        return new RetryPolicy(retries, base, maxDelay, timeout, jitter, budget);
+    }
+
+    /** The clock and the pause between attempts: real ones in use, instant ones in property tests. */
+    public interface Timing {
+        Timing SYSTEM = new Timing() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void sleep(Duration pause) throws InterruptedException {
+                Thread.sleep(pause.toMillis(), (int) (pause.toNanos() % 1_000_000));
+            }
+        };
+
+        long nanoTime();
+
+        void sleep(Duration pause) throws InterruptedException;
+    }
+
+    /** Told of each retry before its pause: warnings, such as archive recovery's line per try. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener QUIET = (what, failure, nextTry, pause) -> { };
+
+        void retrying(String what, IOException failure, int nextTry, Duration pause);
+
+        /** One line per retry: "walstash: warning: WHAT: FAILURE; try N in P ms". */
+        static Listener lines(Consumer<String> out) {
+            return (what, failure, nextTry, pause) -> out.accept("walstash: warning: " + what + ": "
+                    + firstLine(failure.getMessage()) + "; try " + nextTry + " in " + pause.toMillis() + " ms");
+        }
     }
 
     /** One storage request, run once per attempt. */
@@ -97,34 +156,91 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
     }
 
     /**
+     * The attempts and time one logical request has used: a read that resumes after a failure
+     * midway draws on the budget its opening started, so a flaky download cannot retry forever.
+     */
+    public final class Budget {
+        private final Timing timing;
+        private final Listener listener;
+        private final long started;
+        private int failures;
+
+        private Budget(Timing timing, Listener listener) {
+            this.timing = timing;
+            this.listener = listener;
+            this.started = timing.nanoTime();
+        }
+
+        /** Runs {@code attempt} under what is left of this budget. */
+        public <T> T call(String what, Attempt<T> attempt) throws IOException {
+            return RetryPolicy.this.call(what, attempt, this);
+        }
+
+        /**
+         * After {@code failure}: waits for the next attempt and returns normally when one is left,
+         * otherwise throws (the failure itself, or one that says how often it was tried).
+         */
+        public void retryOrThrow(String what, IOException failure) throws IOException {
+            if (!isTransient(failure) || failure instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
+                throw failure;
+            }
+            failures++;
+            long left = started + budget.toNanos() - timing.nanoTime();
+            boolean beyondRetries = failures > retries;
+            if (beyondRetries && left <= 0) {
+                if (failures == 1) {
+                    throw failure;
+                }
+                throw new StorageFailure(reasonOf(failure), what + " failed " + failures + " times; last: "
+                        + firstLine(failure.getMessage()), failure);
+            }
+            Duration pause = backoff(failures);
+            if (beyondRetries && pause.toNanos() > left) {
+                pause = Duration.ofNanos(left);
+            }
+            listener.retrying(what, failure, failures + 1, pause);
+            try {
+                timing.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting to retry " + what);
+            }
+        }
+
+        /** How many attempts have failed so far. */
+        public int failures() {
+            return failures;
+        }
+    }
+
+    /** A fresh budget for one logical request; {@code listener} is told of each retry. */
+    public Budget budget(Timing timing, Listener listener) {
+        return new Budget(timing, listener);
+    }
+
+    /**
      * Runs {@code attempt} until it succeeds, fails for good, or the retries are spent; then throws
      * the last failure (a timeout as a {@link StorageFailure} with reason {@code UNREACHABLE}).
      *
      * @param what names the request in messages, such as "push 000000010000000000000003"
      */
     public <T> T call(String what, Attempt<T> attempt) throws IOException {
+        return call(what, attempt, budget(Timing.SYSTEM, Listener.QUIET));
+    }
+
+    private <T> T call(String what, Attempt<T> attempt, Budget budget) throws IOException {
         IOException last = null;
-        for (int n = 0; n <= retries; n++) {
-            if (n > 0) {
-                backoff(n);
-            }
+        while (true) {
             try {
                 return once(what, attempt);
             } catch (IOException e) {
-                if (!isTransient(e) || e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
-                    throw e;
-                }
-                if (last != null && e != last) {
+                if (last != null && e != last && isTransient(e)) {
                     e.addSuppressed(last);
                 }
                 last = e;
+                budget.retryOrThrow(what, e);
             }
         }
-        if (retries == 0) {
-            throw last;
-        }
-        throw new StorageFailure(reasonOf(last), what + " failed " + (retries + 1) + " times; last: "
-                + firstLine(last.getMessage()), last);
     }
 
     private <T> T once(String what, Attempt<T> attempt) throws IOException {
@@ -160,32 +276,45 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
         }
     }
 
-    private void backoff(int retry) throws InterruptedIOException {
-        long ceiling = Math.min(maxDelay.toMillis(), base.toMillis() << Math.min(retry - 1, 20));
+    /** The pause before retry number {@code retry} (1 for the first). */
+    Duration backoff(int retry) {
+        long ceiling = ceiling(retry);
+        if (!jitter) {
+            return Duration.ofMillis(ceiling);
+        }
         // "equal jitter": at least half the delay, so retries still back off, spread so that
         // several pushers that failed together do not come back together
-        long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to retry");
-        }
+        return Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
     }
 
-    /** The longest {@link #call} can take: every attempt timing out, every backoff at its ceiling. */
+    private long ceiling(int retry) {
+        return Math.min(maxDelay.toMillis(), base.toMillis() << Math.min(retry - 1, 20));
+    }
+
+    /**
+     * The longest {@link #call} can take: every attempt timing out, every backoff at its ceiling,
+     * and with a budget, one more backoff and attempt started just before it ran out.
+     */
     public Duration worstCase() {
         Duration total = timeout.multipliedBy(retries + 1L);
         for (int n = 1; n <= retries; n++) {
-            total = total.plusMillis(Math.min(maxDelay.toMillis(), base.toMillis() << Math.min(n - 1, 20)));
+            total = total.plusMillis(ceiling(n));
+        }
+        if (!budget.isZero()) {
+            total = max(total, budget.plus(timeout).plus(maxDelay));
         }
         return total;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /**
      * Whether {@code failure} may pass if tried again: storage unreachable or timing out, or a
      * service error. Not: a conflict, a corrupt or changed local file, a foreign repository,
-     * missing credentials or access denied, which the same request would meet again.
+     * missing credentials or access denied, which the same request would meet again. This is the
+     * one classification; adapters express what they see as a {@link StorageFailure} reason.
      */
     public static boolean isTransient(Throwable failure) {
         if (failure instanceof StorageFailure storage) {

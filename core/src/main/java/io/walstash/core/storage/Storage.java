@@ -30,6 +30,22 @@ public interface Storage extends Closeable {
      */
     boolean createIfAbsent(String key, InputStream content) throws IOException;
 
+    /** Bytes that can be opened afresh, so that a create can be tried again with the same content. */
+    @FunctionalInterface
+    interface Content {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * As {@link #createIfAbsent(String, InputStream)} with content that can be read again: what
+     * callers should use, since {@link RetryingStorage} can then retry an upload that failed midway.
+     */
+    default boolean createIfAbsent(String key, Content content) throws IOException {
+        try (InputStream in = content.open()) {
+            return createIfAbsent(key, in);
+        }
+    }
+
     /** Opens the whole object; throws {@link NoSuchObjectException} when it does not exist. */
     InputStream read(String key) throws IOException;
 

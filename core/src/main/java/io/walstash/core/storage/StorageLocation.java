@@ -1,5 +1,6 @@
 package io.walstash.core.storage;
 
+import io.walstash.core.config.Configuration;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -44,6 +45,17 @@ public record StorageLocation(URI uri) {
             return new StorageLocation(uri);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("storage URI '" + trimmed + "' is malformed: " + e.getReason());
+        }
+    }
+
+    /** Where {@code configuration}'s storage setting points; a bad value is reported under the setting's name. */
+    public static StorageLocation configured(Configuration configuration) {
+        Configuration.StorageSetting setting = configuration.storageSetting();
+        // WAL-G's WALG_FILE_PREFIX is a plain path; the other prefixes are URIs.
+        try {
+            return parse(setting.value());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -13,9 +13,14 @@ public final class Storages {
     private Storages() {
     }
 
-    /** Opens the storage at {@code location} with the provider registered for its scheme. */
+    /**
+     * Opens the storage at {@code location} with the provider registered for its scheme, under the
+     * one retry layer ({@link RetryingStorage} with {@link RetryPolicy#from} the settings), so that
+     * every command and the daemon retry alike.
+     */
     public static Storage open(StorageLocation location, Settings settings) throws IOException {
-        return provider(location.uri().getScheme()).open(location.uri(), settings);
+        RetryPolicy policy = RetryPolicy.from(settings);
+        return RetryingStorage.wrap(provider(location.uri().getScheme()).open(location.uri(), settings), policy);
     }
 
     /** The provider for {@code scheme}; fails naming the scheme asked for and those known. */

@@ -1,13 +1,13 @@
 package io.walstash.core.verify;
 
 import io.walstash.core.archive.CorruptObjectException;
-import io.walstash.core.archive.RepositoryMarker;
-import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.ChainFiles;
 import io.walstash.core.backup.StoredObjects;
 import io.walstash.core.codec.Codecs;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
@@ -50,8 +50,8 @@ public final class BackupVerifier {
     /** @param restoreTest run after a backup passed its object and WAL checks, or null for none */
     public BackupReport verify(List<BackupManifest> backups, RestoreTest restoreTest) throws IOException {
         BackupCatalog catalog = new BackupCatalog(storage);
-        Optional<RepositoryMarker> marker = WalArchive.readMarker(storage);
-        StoredWalObjects wal = StoredWalObjects.list(storage, codecs);
+        Optional<RepositoryMarker> marker = RepositoryMarker.read(storage);
+        WalIndex.Readable wal = WalIndex.list(storage).readable(codecs);
         RepositoryFacts facts = RepositoryFacts.of(storage, marker, wal, catalog.list());
         WalObjectCheck walCheck = new WalObjectCheck(storage, facts.segmentSize(), facts.systemIdentifier(),
                 marker.map(RepositoryMarker::postgresMajorVersion).orElse(OptionalInt.empty()));
@@ -62,7 +62,7 @@ public final class BackupVerifier {
         return new BackupReport(results);
     }
 
-    private BackupReport.Result verify(BackupCatalog catalog, BackupManifest backup, StoredWalObjects wal,
+    private BackupReport.Result verify(BackupCatalog catalog, BackupManifest backup, WalIndex.Readable wal,
                                        WalObjectCheck walCheck, WalSegmentSize size, RestoreTest restoreTest)
             throws IOException {
         log.printf("walstash: verifying %s%n", backup.name());
@@ -88,7 +88,7 @@ public final class BackupVerifier {
         long timeline = backup.timeline();
         long from = Lsn.parse(backup.startLsn()).segmentNumber(size);
         long to = Lsn.parse(backup.stopLsn()).segmentNumber(size);
-        List<StoredWalObjects.StoredWal> segments = new ArrayList<>();
+        List<WalIndex.StoredWal> segments = new ArrayList<>();
         for (long n = from; n <= to; n++) {
             SegmentFileName name = SegmentFileName.of(timeline, n, size);
             wal.segment(name).ifPresentOrElse(segments::add, () -> missingWal.add(name.fileName()));

@@ -1,5 +1,6 @@
 package io.walstash.core.verify;
 
+import io.walstash.core.concurrent.ThreadPools;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /** Runs one check per item on a bounded pool; the first failure (not a finding: an exception) ends the run. */
@@ -24,11 +24,7 @@ final class Parallel {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "walstash-verify");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = ThreadPools.fixed("walstash-verify", concurrency);
         try {
             List<Future<R>> futures = new ArrayList<>();
             for (T item : items) {

@@ -1,9 +1,10 @@
 package io.walstash.core.verify;
 
 import io.walstash.core.archive.CorruptObjectException;
-import io.walstash.core.archive.RepositoryMarker;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.WalSegmentHeader;
 import io.walstash.core.wal.WalSegmentSize;
@@ -13,7 +14,7 @@ import java.util.Optional;
 
 /** Segment size and system identifier: the marker's, else what the backups and the first stored segment say. */
 record RepositoryFacts(WalSegmentSize segmentSize, String segmentSizeSource, Long systemIdentifier) {
-    static RepositoryFacts of(Storage storage, Optional<RepositoryMarker> marker, StoredWalObjects objects,
+    static RepositoryFacts of(Storage storage, Optional<RepositoryMarker> marker, WalIndex.Readable objects,
                          List<BackupCatalog.Backup> backups) throws IOException {
         if (marker.isPresent()) {
             return new RepositoryFacts(new WalSegmentSize(marker.get().walSegmentSize()), "repository marker",
@@ -22,7 +23,7 @@ record RepositoryFacts(WalSegmentSize segmentSize, String segmentSizeSource, Lon
         Long system = backups.isEmpty() || backups.get(backups.size() - 1).manifest().systemIdentifier() == null
                 ? null : Long.parseUnsignedLong(backups.get(backups.size() - 1).manifest().systemIdentifier());
         // no marker (a WAL-G repository): the first page of a stored segment says how big segments are
-        for (StoredWalObjects.StoredWal wal : objects.segments().values()) {
+        for (WalIndex.StoredWal wal : objects.segments().values()) {
             try (WalArchive.StoredPlain plain = WalArchive.openStored(storage, wal.key(), wal.codec())) {
                 WalSegmentHeader header = WalSegmentHeader.read(plain.stream().readNBytes(WalSegmentHeader.LENGTH));
                 return new RepositoryFacts(header.walSegmentSize(), "header of " + wal.key(),

@@ -2,20 +2,17 @@ package io.walstash.core.verify;
 
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.ObjectHeader;
-import io.walstash.core.archive.RepositoryMarker;
-import io.walstash.core.archive.WalArchive;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codecs;
-import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.TimelineHistory;
-import io.walstash.core.wal.WalSegmentHeader;
 import io.walstash.core.wal.WalSegmentSize;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,8 +54,8 @@ public final class WalChainVerifier {
     /** @param concurrency objects checked at once with {@code deep} */
     public WalChainReport verify(Duration lateWindow, boolean deep, int concurrency) throws IOException {
         Instant now = clock.instant();
-        Optional<RepositoryMarker> marker = WalArchive.readMarker(storage);
-        StoredWalObjects objects = StoredWalObjects.list(storage, codecs);
+        Optional<RepositoryMarker> marker = RepositoryMarker.read(storage);
+        WalIndex.Readable objects = WalIndex.list(storage).readable(codecs);
         List<BackupCatalog.Backup> backups = new BackupCatalog(storage).list();
         RepositoryFacts repository = RepositoryFacts.of(storage, marker, objects, backups);
         WalSegmentSize size = repository.segmentSize();
@@ -87,7 +84,7 @@ public final class WalChainVerifier {
         TimelinePath walk = new TimelinePath(path, size);
 
         // stored segments, by number, that lie on the path
-        NavigableMap<Long, StoredWalObjects.StoredWal> onPath = new TreeMap<>();
+        NavigableMap<Long, WalIndex.StoredWal> onPath = new TreeMap<>();
         for (var entry : objects.segments().entrySet()) {
             OptionalLongNumber n = number(entry.getKey(), size);
             if (n.valid() && walk.timelineOf(n.value()) == entry.getKey().timeline()) {
@@ -127,7 +124,7 @@ public final class WalChainVerifier {
         long gapStart = -1;
         for (long n = start; n <= end && !empty; n++) {
             long timeline = walk.timelineOf(n);
-            StoredWalObjects.StoredWal stored = onPath.get(n);
+            WalIndex.StoredWal stored = onPath.get(n);
             boolean boundary = gapStart >= 0 && walk.timelineOf(gapStart) != timeline;
             if ((stored != null || boundary) && gapStart >= 0) {
                 addGap(gaps, gapNumbers, walk, gapStart, n - 1, oldestStoredAfter, onPath, lateSince);
@@ -145,7 +142,7 @@ public final class WalChainVerifier {
         }
 
         // cheap even without --deep: an object shorter than its own header can't hold a segment
-        for (StoredWalObjects.StoredWal wal : objects.all()) {
+        for (WalIndex.StoredWal wal : objects.all()) {
             if (!wal.walg() && wal.size() < ObjectHeader.LENGTH) {
                 corrupt.add(new CorruptObject(wal.key(), "object " + wal.key() + " is truncated: " + wal.size()
                         + " bytes, shorter than its " + ObjectHeader.LENGTH + "-byte header"));
@@ -155,7 +152,7 @@ public final class WalChainVerifier {
         if (deep) {
             Set<String> known = new HashSet<>();
             corrupt.forEach(c -> known.add(c.key()));
-            List<StoredWalObjects.StoredWal> toRead = objects.all().stream()
+            List<WalIndex.StoredWal> toRead = objects.all().stream()
                     .filter(w -> !known.contains(w.key()) && !(w.name() instanceof io.walstash.core.wal.HistoryFileName))
                     .toList();
             for (var outcome : Parallel.map(toRead, concurrency, check::check).entrySet()) {
@@ -218,7 +215,7 @@ public final class WalChainVerifier {
                 reaches, corrupt, problems, read[0], read[1], verdict);
     }
 
-    private static Map<Long, TimelineHistory> readHistories(StoredWalObjects objects, WalObjectCheck check,
+    private static Map<Long, TimelineHistory> readHistories(WalIndex.Readable objects, WalObjectCheck check,
                                                             List<CorruptObject> corrupt) throws IOException {
         Map<Long, TimelineHistory> histories = new TreeMap<>();
         for (var entry : objects.histories().entrySet()) {
@@ -238,7 +235,7 @@ public final class WalChainVerifier {
 
     private static void addGap(List<WalChainReport.Gap> gaps, List<long[]> numbers, TimelinePath walk, long from, long to,
                                NavigableMap<Long, Instant> oldestStoredAfter,
-                               NavigableMap<Long, StoredWalObjects.StoredWal> onPath, Instant lateSince) {
+                               NavigableMap<Long, WalIndex.StoredWal> onPath, Instant lateSince) {
         // the segments stored after the gap: the next stored one and everything after it
         Long next = onPath.ceilingKey(to + 1);
         boolean late = false;
@@ -272,7 +269,7 @@ public final class WalChainVerifier {
                 onPath, firstMissing, onPath && firstMissing == null && !corruptAfter);
     }
 
-    private static List<WalChainReport.Range> ranges(StoredWalObjects objects, WalSegmentSize size, long from) {
+    private static List<WalChainReport.Range> ranges(WalIndex.Readable objects, WalSegmentSize size, long from) {
         List<WalChainReport.Range> ranges = new ArrayList<>();
         SegmentFileName first = null;
         SegmentFileName previous = null;

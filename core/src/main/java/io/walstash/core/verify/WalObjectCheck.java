@@ -2,6 +2,7 @@ package io.walstash.core.verify;
 
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.WalArchive;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.PartialSegmentFileName;
@@ -43,7 +44,7 @@ final class WalObjectCheck {
     record Outcome(Optional<String> problem, boolean verified) {
     }
 
-    Outcome check(StoredWalObjects.StoredWal wal) throws IOException {
+    Outcome check(WalIndex.StoredWal wal) throws IOException {
         SegmentFileName segment = wal.name() instanceof SegmentFileName s ? s
                 : wal.name() instanceof PartialSegmentFileName p ? p.segment() : null;
         try (WalArchive.StoredPlain plain = WalArchive.openStored(storage, wal.key(), wal.codec())) {
@@ -66,7 +67,7 @@ final class WalObjectCheck {
     }
 
     /** Reads a history object, checked like any other; a corrupt or unparsable one throws {@link CorruptObjectException}. */
-    TimelineHistory history(StoredWalObjects.StoredWal wal, long timeline) throws IOException {
+    TimelineHistory history(WalIndex.StoredWal wal, long timeline) throws IOException {
         String text;
         try (WalArchive.StoredPlain plain = WalArchive.openStored(storage, wal.key(), wal.codec())) {
             text = new String(plain.stream().readAllBytes(), StandardCharsets.UTF_8);

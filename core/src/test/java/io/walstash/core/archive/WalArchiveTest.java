@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryMarker;
+import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.testing.WalSegmentFiles;
 import java.io.ByteArrayOutputStream;

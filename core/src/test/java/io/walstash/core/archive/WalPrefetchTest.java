@@ -324,7 +324,8 @@ class WalPrefetchTest {
         WalArchive lazyArchive = new WalArchive(lazy, codec, Codecs.of(List.of(codec)), "walstash test", Clock.systemUTC());
         // a launcher that starts no worker: this test is about the fetch itself
         try (WalService oneShot = WalService.over(lazyArchive, WalService.Mode.ONE_SHOT,
-                Settings.of(Map.of(CoreSettings.LAUNCHER.name(), "/bin/true")), Map.of())) {
+                Settings.of(Map.of(CoreSettings.LAUNCHER.name(), "/bin/true")),
+                Optional.of((launcher, root) -> List.of(launcher.toString())), Map.of(), System.err::println)) {
             FetchResult result = oneShot.fetch(segments.get(1).fileName(), destination());
             assertThat(result).isInstanceOfSatisfying(FetchResult.Fetched.class, f -> assertThat(f.prefetched()).isTrue());
             assertThat(Files.readAllBytes(destination())).isEqualTo(Files.readAllBytes(source.resolve(segments.get(1).fileName())));

@@ -2,6 +2,7 @@ package io.walstash.core.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.ObjectInfo;
 import java.io.ByteArrayInputStream;
@@ -33,13 +34,13 @@ class BackupClaimTest {
     }
 
     private List<String> keys(String name) throws IOException {
-        try (var objects = storage.list(BackupCatalog.folder(name))) {
+        try (var objects = storage.list(RepositoryLayout.backupFolder(name))) {
             return objects.map(ObjectInfo::key).sorted().toList();
         }
     }
 
     private void upload(String name, String file) throws IOException {
-        assertThat(storage.createIfAbsent(BackupCatalog.folder(name) + "files/" + file, new ByteArrayInputStream(new byte[3])))
+        assertThat(storage.createIfAbsent(RepositoryLayout.backupFolder(name) + "files/" + file, new ByteArrayInputStream(new byte[3])))
                 .isTrue();
     }
 
@@ -62,7 +63,7 @@ class BackupClaimTest {
             }
             assertThat(distinct).hasSize(runs).contains(WANTED, WANTED + "_2");
             for (String name : distinct) {
-                assertThat(keys(name)).containsExactly(BackupClaim.claimKey(name));
+                assertThat(keys(name)).containsExactly(RepositoryLayout.claimKey(name));
             }
         } finally {
             pool.shutdownNow();
@@ -80,10 +81,10 @@ class BackupClaimTest {
         second.discard();
 
         assertThat(keys(second.name())).isEmpty();
-        assertThat(keys(first.name())).containsExactly(BackupClaim.claimKey(WANTED), BackupCatalog.folder(WANTED) + "files/base/1/1.zst");
+        assertThat(keys(first.name())).containsExactly(RepositoryLayout.claimKey(WANTED), RepositoryLayout.backupFolder(WANTED) + "files/base/1/1.zst");
         assertThat(log.toString()).contains(WANTED + " is taken").contains("naming this backup " + WANTED + "_2");
 
-        storage.createIfAbsent(BackupCatalog.manifestKey(first.name()), new ByteArrayInputStream(new byte[] {'{', '}'}));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(first.name()), new ByteArrayInputStream(new byte[] {'{', '}'}));
         first.discard();
         assertThat(keys(first.name())).hasSize(3);
     }
@@ -93,6 +94,6 @@ class BackupClaimTest {
         upload(WANTED, "base/1/1.zst"); // objects without a claim, as an older walstash that died left them
         BackupClaim claim = claim();
         assertThat(claim.name()).isEqualTo(WANTED + "_2");
-        assertThat(keys(WANTED)).containsExactly(BackupCatalog.folder(WANTED) + "files/base/1/1.zst");
+        assertThat(keys(WANTED)).containsExactly(RepositoryLayout.backupFolder(WANTED) + "files/base/1/1.zst");
     }
 }

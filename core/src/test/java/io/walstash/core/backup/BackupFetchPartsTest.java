@@ -6,8 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
+import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.RetryingStorage;
+import io.walstash.core.storage.ScriptedFaults;
 import io.walstash.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +70,22 @@ class BackupFetchPartsTest {
     }
 
     @Test
+    void downloadsCutShortOrRefusedAreRetriedByTheStorageLayerAndTheRestoreIsWhole() throws IOException {
+        // backup-fetch had no retry of its own: the one retry layer under every command now covers it
+        byte[] big = pageLike(3 * PART_SIZE + 77);
+        BackupManifest backup = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        ScriptedFaults faults = new ScriptedFaults(storage, ScriptedFaults.Kind.READ, List.of(
+                ScriptedFaults.Outcome.MIDWAY, ScriptedFaults.Outcome.TRANSIENT, ScriptedFaults.Outcome.MIDWAY));
+        Storage retrying = new RetryingStorage(faults, new RetryPolicy(3, Duration.ZERO, Duration.ZERO,
+                Duration.ofSeconds(20)), RetryPolicy.Timing.SYSTEM, RetryPolicy.Listener.QUIET);
+
+        fetch(retrying, backup, 1);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(big);
+        assertThat(faults.calls.get()).isGreaterThan(3);
+    }
+
+    @Test
     void onePartThatFailsItsChecksumFailsTheRestoreNamingThePartAndLeavesNothing() throws IOException {
         byte[] big = pageLike(2 * PART_SIZE + 10);
         BackupManifest backup = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
@@ -97,13 +118,13 @@ class BackupFetchPartsTest {
     void aDeltaAppliesOnTopOfABaseStoredInParts() throws IOException {
         byte[] big = pageLike(4 * PART_SIZE);
         BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        storage.createIfAbsent(BackupCatalog.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
         byte[] page = pageLike(8192);
         int block = 17;
         byte[] changed = big.clone();
         System.arraycopy(page, 0, changed, block * 8192, 8192);
         String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
-        String deltaKey = BackupCatalog.folder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
         StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
                 new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
         List<BackupManifest.FileEntry> files = new ArrayList<>();
@@ -123,7 +144,7 @@ class BackupFetchPartsTest {
     }
 
     private BackupManifest.FileEntry stored(String path, byte[] bytes) throws IOException {
-        String key = BackupCatalog.folder(NAME) + "files/" + path + "." + codec.fileExtension();
+        String key = RepositoryLayout.backupFolder(NAME) + "files/" + path + "." + codec.fileExtension();
         StoredObjects.Stored stored = StoredObjects.put(storage, key, new ByteArrayInputStream(bytes), codec, PART_SIZE);
         return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
                 stored.plainSize(), stored.storedSize(), null, stored.parts());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.testing.BackupFixtures;
 import io.walstash.core.testing.BackupFixtures.FixtureFile;
@@ -122,7 +123,7 @@ class HostileManifestRestoreTest {
 
         // the manifest's location is not used unless asked for, not even with --force
         assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, true, Map.of(), 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--tablespace-map 16385=DIR");
+                .isInstanceOfSatisfying(UnmappedTablespaceException.class, e -> assertThat(e.oid()).isEqualTo("16385"));
         // asked for, a non-empty one is never emptied, not even with --force
         assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, true, Map.of(), 2, null, true)))
                 .isInstanceOf(IOException.class).hasMessageContaining("never empties");
@@ -208,9 +209,27 @@ class HostileManifestRestoreTest {
                 honest.startWalFile(), honest.stopWalFile(), honest.systemIdentifier(), honest.postgresVersion(),
                 honest.startTime(), honest.stopTime(), null, honest.codec(), 8192, true, 0, 0, false, null, null, null,
                 honest.directories(), files, "forger");
-        storage.createIfAbsent(BackupCatalog.manifestKey(forged.name()), new java.io.ByteArrayInputStream(forged.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(forged.name()), new java.io.ByteArrayInputStream(forged.toJson()));
         assertThatThrownBy(() -> fetcher().fetch(forged.name(), new BackupFetch.Options(destination, false, Map.of(), 1)))
                 .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("outside the folders of its delta chain");
+        assertThat(destination).doesNotExist();
+    }
+
+    /** A byte flipped in a stored manifest: one line naming the backup and the object, nothing written. */
+    @Test
+    void aDamagedManifestIsNamedByItsKey() throws IOException {
+        BackupManifest honest = BackupFixtures.restorable(storage, CODEC, NAME, dataDirectory(), directories(), Map.of());
+        String key = RepositoryLayout.manifestKey(NAME);
+        String text = new String(honest.toJson(), StandardCharsets.UTF_8);
+        int colon = text.indexOf("\":", text.indexOf("\"files\"")) + 1;
+        byte[] json = (text.substring(0, colon) + ';' + text.substring(colon + 1)).getBytes(StandardCharsets.UTF_8);
+        storage.delete(key);
+        storage.createIfAbsent(key, new java.io.ByteArrayInputStream(json));
+
+        assertThatThrownBy(() -> fetcher().fetch(NAME, new BackupFetch.Options(destination, false, Map.of(), 1)))
+                .isInstanceOf(UnsafeManifestException.class)
+                .hasMessageStartingWith("backup " + NAME + ": " + key + " is not valid: ")
+                .hasMessageNotContaining("\n");
         assertThat(destination).doesNotExist();
     }
 

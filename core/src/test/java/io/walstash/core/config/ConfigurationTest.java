@@ -3,6 +3,7 @@ package io.walstash.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.storage.StorageLocation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class ConfigurationTest {
                 Map.of(CoreSettings.STORAGE.name(), "file:///from/env", CoreSettings.COMPRESSION.name(), "gzip",
                         CoreSettings.CONFIG_FILE.name(), file.toString()));
 
-        assertThat(config.storage().uri().toString()).isEqualTo("file:///from/option");
+        assertThat(StorageLocation.configured(config).uri().toString()).isEqualTo("file:///from/option");
         assertThat(config.compression()).isEqualTo("gzip");
         assertThat(config.settings().get("AWS_REGION")).hasValue("eu-west-1");
     }
@@ -39,7 +40,7 @@ class ConfigurationTest {
                 ""));
         Configuration config = Configuration.load(Map.of(), Map.of("WALSTASH_CONFIG", file.toString()));
 
-        assertThat(config.storage().uri().toString()).isEqualTo("file:/var/lib/wal-archive");
+        assertThat(StorageLocation.configured(config).uri().toString()).isEqualTo("file:/var/lib/wal-archive");
         assertThat(config.compression()).isEqualTo("brotli");
         assertThat(config.settings().get("AWS_SECRET_ACCESS_KEY")).hasValue("s3cr3t value");
         assertThat(config.settings().get("WALSTASH_COMPRESSION")).hasValue("brotli");
@@ -60,7 +61,7 @@ class ConfigurationTest {
     @Test
     void missingStorageNamesTheSettings() throws IOException {
         Configuration config = Configuration.load(Map.of(), Map.of());
-        assertThatThrownBy(config::storage)
+        assertThatThrownBy(() -> StorageLocation.configured(config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("WALSTASH_STORAGE")
                 .hasMessageContaining("WALG_FILE_PREFIX");
@@ -70,7 +71,7 @@ class ConfigurationTest {
     void twoDifferentStoragesInOneSourceAreRefused() throws IOException {
         Configuration config = Configuration.load(Map.of(),
                 Map.of("WALG_FILE_PREFIX", "/a", "WALG_S3_PREFIX", "s3://bucket/b"));
-        assertThatThrownBy(config::storage)
+        assertThatThrownBy(() -> StorageLocation.configured(config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("WALG_S3_PREFIX")
                 .hasMessageContaining("WALG_FILE_PREFIX");

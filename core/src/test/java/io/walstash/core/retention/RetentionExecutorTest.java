@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.DeleteLimitedStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.Storage;
@@ -122,7 +123,7 @@ class RetentionExecutorTest {
     void aMarkedFolderIsNoBackupEvenWithItsManifest() throws IOException {
         InMemoryStorage storage = repository();
         String name = "base_00000003000000000000000D_D_00000003000000000000000A";
-        put(storage, BackupCatalog.deletedKey(name));
+        put(storage, RepositoryLayout.deletedKey(name));
         BackupCatalog catalog = new BackupCatalog(storage);
         assertThat(catalog.list()).extracting(BackupCatalog.Backup::name).doesNotContain(name).hasSize(8);
         assertThatThrownBy(() -> catalog.read(name)).isInstanceOf(BackupCatalog.NoSuchBackupException.class)
@@ -135,7 +136,7 @@ class RetentionExecutorTest {
             assertThat(d.reason()).contains("interrupted");
         });
         new RetentionExecutor(storage).execute(plan, RetentionExecutor.Progress.NONE);
-        assertThat(storage.keys().stream().filter(k -> k.startsWith(BackupCatalog.folder(name)))).isEmpty();
+        assertThat(storage.keys().stream().filter(k -> k.startsWith(RepositoryLayout.backupFolder(name)))).isEmpty();
     }
 
     @Test

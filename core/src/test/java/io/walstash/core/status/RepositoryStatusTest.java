@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.spool.SpoolBacklog;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
@@ -100,12 +100,12 @@ class RepositoryStatusTest {
         Instant fullStop = NOW.minus(Duration.ofHours(30));
         Instant deltaStop = NOW.minus(Duration.ofHours(5));
         storage.put("backups/base_000000010000000000000002/files/base/1/1234.zst", 1000, fullStop);
-        storage.put(BackupCatalog.manifestKey("base_000000010000000000000002"),
+        storage.put(RepositoryLayout.manifestKey("base_000000010000000000000002"),
                 manifest("base_000000010000000000000002", null, "0/2000028", fullStop).toJson(), fullStop);
-        storage.put(BackupCatalog.permanentKey("base_000000010000000000000002"), 0, fullStop);
+        storage.put(RepositoryLayout.permanentKey("base_000000010000000000000002"), 0, fullStop);
         String delta = "base_000000010000000000000006_D_000000010000000000000002";
         storage.put("backups/" + delta + "/files/base/1/1234.delta.zst", 200, deltaStop);
-        storage.put(BackupCatalog.manifestKey(delta), manifest(delta, "base_000000010000000000000002", "0/6000028", deltaStop)
+        storage.put(RepositoryLayout.manifestKey(delta), manifest(delta, "base_000000010000000000000002", "0/6000028", deltaStop)
                 .toJson(), deltaStop);
         storage.put("backups/base_00000002000000000000000A/files/PG_VERSION.zst", 10, NOW);
         return storage;
@@ -134,7 +134,7 @@ class RepositoryStatusTest {
         assertThat(newest.age()).isEqualTo(Duration.ofHours(5));
         assertThat(backups.list()).extracting(RepositoryStatus.BackupSize::name)
                 .containsExactly("base_000000010000000000000002", "base_000000010000000000000006_D_000000010000000000000002");
-        long fullManifest = storage.bytes(BackupCatalog.manifestKey("base_000000010000000000000002")).length;
+        long fullManifest = storage.bytes(RepositoryLayout.manifestKey("base_000000010000000000000002")).length;
         assertThat(backups.list().get(0).storedBytes()).isEqualTo(1000 + fullManifest);
         assertThat(backups.list().get(0).permanent()).isTrue();
         assertThat(backups.list().get(1).delta()).isTrue();

@@ -1,9 +1,9 @@
 package io.walstash.core.testing;
 
-import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.io.Digests;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.SegmentFileName;
@@ -49,7 +49,7 @@ public final class BackupFixtures {
             try (OutputStream out = codec.compress(stored)) {
                 out.write(file.content());
             }
-            String key = BackupCatalog.folder(name) + "files/" + i + "." + codec.fileExtension();
+            String key = RepositoryLayout.backupFolder(name) + "files/" + i + "." + codec.fileExtension();
             storage.createIfAbsent(key, new ByteArrayInputStream(stored.toByteArray()));
             String sha = HexFormat.of().formatHex(Digests.sha256().digest(file.content()));
             entries.add(new BackupManifest.FileEntry(file.path(), file.content().length, file.mode(), 0, false, key, sha,
@@ -59,7 +59,7 @@ public final class BackupFixtures {
                 "000000010000000000000002", "000000010000000000000002", Long.toString(SYSTEM_ID), 150004,
                 "2026-11-24T06:00:00Z", "2026-11-24T06:01:00Z", null, codec.name(), 8192, true, 0, 0, false,
                 "START WAL LOCATION: 0/2000028\n", null, tablespaces, directories, entries, "walstash test");
-        storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
         return manifest;
     }
 
@@ -79,7 +79,7 @@ public final class BackupFixtures {
         for (int i = 0; i < files; i++) {
             byte[] bytes = new byte[100 + random.nextInt(400)];
             random.nextBytes(bytes);
-            String key = BackupCatalog.folder(name) + "files/base/1/" + (16384 + i) + ".zst";
+            String key = RepositoryLayout.backupFolder(name) + "files/base/1/" + (16384 + i) + ".zst";
             storage.createIfAbsent(key, new ByteArrayInputStream(bytes));
             entries.add(new BackupManifest.FileEntry("base/1/" + (16384 + i), bytes.length, 0600, 0, base != null, key,
                     "00".repeat(32), bytes.length, bytes.length, null, null));
@@ -97,9 +97,9 @@ public final class BackupFixtures {
                 permanent, "START WAL LOCATION: " + startLsn + "\n", null, null,
                 List.of(new BackupManifest.Directory("base", 0700)), entries, "walstash test");
         if (permanent) {
-            storage.createIfAbsent(BackupCatalog.permanentKey(name), new ByteArrayInputStream(new byte[0]));
+            storage.createIfAbsent(RepositoryLayout.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
-        storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
         return manifest;
     }
 }

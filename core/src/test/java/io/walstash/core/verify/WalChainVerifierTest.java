@@ -8,6 +8,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.testing.WalSegmentFiles;
 import java.io.ByteArrayInputStream;
@@ -60,7 +61,7 @@ class WalChainVerifierTest {
                 segment(timeline, startSegment), segment(timeline, stopSegment), Long.toUnsignedString(SYSTEM), 150004,
                 "2026-11-24T00:00:00Z", "2026-11-24T00:01:00Z", null, "deflate-test", 8192, true, 0, 0, false,
                 null, null, null, null, null, "test");
-        storage.createIfAbsent(BackupCatalog.manifestKey(name), new ByteArrayInputStream(m.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(m.toJson()));
     }
 
     /** A clock well past every store: nothing is late. */

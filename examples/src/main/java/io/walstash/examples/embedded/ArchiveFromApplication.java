@@ -1,10 +1,10 @@
 package io.walstash.examples.embedded;
 
 import io.walstash.core.archive.FetchResult;
-import io.walstash.core.archive.PushResult;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
+import io.walstash.core.spool.PushResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -34,7 +34,7 @@ public final class AzureDeclarations implements SettingDeclarations {
     static final Setting<Integer> MAX_BUFFERS = Setting.of(GROUP, "WALSTASH_AZURE_MAX_BUFFERS", SettingType.count(1, 64))
             .alias("WALG_AZURE_MAX_BUFFERS", "AZURE_MAX_BUFFERS").defaults(4).doc("blocks of one object uploaded at once");
     static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_AZURE_MAX_RETRIES", SettingType.count(0, 100))
-            .defaults(3).doc("the SDK's retries of a failed try");
+            .defaults(3).doc("the SDK's own retries inside each try of the retry layer; 0 = one layer");
     static final Setting<Duration> TRY_TIMEOUT = Setting.of(GROUP, "WALSTASH_AZURE_TRY_TIMEOUT",
                     SettingType.duration(Duration.ofMillis(1), Duration.ofMillis(Long.MAX_VALUE)))
             .defaults(Duration.ofMinutes(5)).doc("the longest time for one try of one request");

@@ -21,7 +21,7 @@ public final class GcsDeclarations implements SettingDeclarations {
     public static final Setting<Long> CHUNK_SIZE = Setting.of(GROUP, "WALSTASH_GCS_CHUNK_SIZE", SettingType.size(1, 256L << 20))
             .defaults(8L << 20).doc("bytes per resumable-upload request, rounded up to 256KiB; smaller content goes in one request");
     public static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_GCS_MAX_RETRIES", SettingType.count(0, 20))
-            .defaults(5).doc("the SDK's retries of a request that failed with 429, 5xx or a connection problem");
+            .defaults(5).doc("the SDK's own retries (429, 5xx, connection problems) inside each try of the retry layer; 0 = one layer");
 
     static final List<Setting<?>> DECLARED = List.of(CREDENTIALS, ENDPOINT, PROJECT, CHUNK_SIZE, MAX_RETRIES);
 

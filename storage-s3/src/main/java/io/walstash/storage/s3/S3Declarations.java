@@ -39,7 +39,7 @@ public final class S3Declarations implements SettingDeclarations {
     static final Setting<String> CA_FILE = Setting.of(GROUP, "WALSTASH_S3_CA_FILE", SettingType.text())
             .alias("WALG_S3_CA_CERT_FILE", "S3_CA_CERT_FILE").doc("a PEM file of CA certificates to trust too");
     static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_S3_MAX_RETRIES", SettingType.count(0, 100))
-            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(5).doc("the SDK's retries of a failed request");
+            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(5).doc("the SDK's own retries inside each try of the retry layer; 0 = one layer");
     static final Setting<Duration> REQUEST_TIMEOUT = Setting.of(GROUP, "WALSTASH_S3_REQUEST_TIMEOUT",
                     SettingType.duration(Duration.ofSeconds(1), Duration.ofHours(24)))
             .defaults(Duration.ofMinutes(2)).doc("the most one attempt of one request may take");

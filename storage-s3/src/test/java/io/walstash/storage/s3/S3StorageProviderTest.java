@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.config.Settings;
 import io.walstash.core.storage.CreatesBucket;
+import io.walstash.core.storage.RetryingStorage;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.StorageProvider;
@@ -39,7 +40,9 @@ class S3StorageProviderTest {
         Settings settings = Settings.of(Map.of("AWS_ENDPOINT", "http://127.0.0.1:" + closedPort,
                 "AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s3cr3t-value"));
         try (Storage storage = Storages.open(StorageLocation.parse("s3://bucket/some/prefix"), settings)) {
-            assertThat(storage).isInstanceOf(S3Storage.class).isInstanceOf(CreatesBucket.class);
+            // under the one retry layer that Storages.open puts over every adapter, bucket creation still offered
+            assertThat(storage).isInstanceOf(CreatesBucket.class).isInstanceOfSatisfying(RetryingStorage.class,
+                    retrying -> assertThat(retrying.underlying()).isInstanceOf(S3Storage.class));
             assertThat(storage.location()).isEqualTo(URI.create("s3://bucket/some/prefix/"));
             assertThat(storage.toString()).isEqualTo("S3Storage[s3://bucket/some/prefix/ at http://127.0.0.1:" + closedPort + "]")
                     .doesNotContain("s3cr3t-value");

@@ -1,6 +1,6 @@
-package io.walstash.core.archive;
+package io.walstash.core.spool;
 
-/** What {@link WalArchive#push} did with one file. */
+/** What {@code WalArchive.push} did with one file. */
 public sealed interface PushResult permits PushResult.Archived, PushResult.AlreadyArchived, PushResult.Conflict,
         PushResult.Spooled {
 

@@ -1,4 +1,4 @@
-package io.walstash.core.archive;
+package io.walstash.core.repository;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

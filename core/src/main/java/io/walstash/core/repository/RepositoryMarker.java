@@ -1,11 +1,15 @@
-package io.walstash.core.archive;
+package io.walstash.core.repository;
 
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.Storage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
 
@@ -28,6 +32,15 @@ public record RepositoryMarker(int layoutVersion, long systemIdentifier, int wal
         Objects.requireNonNull(createdBy, "createdBy");
         if (layoutVersion < 1) {
             throw new IllegalArgumentException("layout version must be positive, got " + layoutVersion);
+        }
+    }
+
+    /** The marker of the repository in {@code storage}, if it has one. */
+    public static Optional<RepositoryMarker> read(Storage storage) throws IOException {
+        try (InputStream in = storage.read(KEY)) {
+            return Optional.of(parse(in.readAllBytes()));
+        } catch (NoSuchObjectException e) {
+            return Optional.empty();
         }
     }
 

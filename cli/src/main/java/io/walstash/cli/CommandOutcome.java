@@ -1,0 +1,25 @@
+package io.walstash.cli;
+
+import java.util.List;
+
+/**
+ * How a command ended, as notifications receive it: its verb, exit code, and the problems it met,
+ * each one line (already free of secrets) without the "walstash: error: " prefix the terminal shows.
+ */
+record CommandOutcome(String command, int exitCode, List<Problem> problems) {
+    CommandOutcome {
+        problems = List.copyOf(problems);
+    }
+
+    /** One problem: a failure, or a health threshold that status found crossed. */
+    record Problem(Kind kind, String message) {
+    }
+
+    enum Kind { ERROR, UNHEALTHY }
+
+    /** Implemented by a command that meets problems without throwing (a failed push, a crossed threshold). */
+    interface Reporting {
+        /** The problems the last call met, in order. */
+        List<Problem> problems();
+    }
+}

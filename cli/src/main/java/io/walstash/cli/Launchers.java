@@ -1,0 +1,91 @@
+package io.walstash.cli;
+
+import java.util.Optional;
+import io.walstash.core.config.Settings;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Configuration;
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.storage.StorageLocation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** The one place that words the command lines other processes run to reach this walstash (its verbs and flags). */
+final class Launchers {
+    private Launchers() {
+    }
+
+    /** The hidden verb of the prefetch worker process that a one-shot wal-fetch starts. */
+    static final String PREFETCH_WORKER = "wal-prefetch";
+
+    /** The prefetch worker's command line for {@code root}, run through {@code launcher}. */
+    static List<String> prefetchWorker(Path launcher, Path root) {
+        return List.of(launcher.toString(), PREFETCH_WORKER, "--dir", root.toString());
+    }
+
+    /**
+     * The walstash command PostgreSQL runs. When PostgreSQL runs as another OS user, that user may
+     * not be able to enter the directory walstash is installed in (/root/...), so the class path is
+     * copied into the working directory, which that user owns.
+     */
+    static String launcher(OsUser user, Path work) throws IOException {
+        if (user.runAs().isEmpty()) {
+            return launcher();
+        }
+        Path lib = Files.createDirectories(work.resolve("walstash-lib"));
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (Files.isRegularFile(jar)) {
+                Files.copy(jar, lib.resolve(jar.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else if (Files.isDirectory(jar)) {
+                FileTrees.copy(jar, lib.resolve("classes-" + Integer.toHexString(entry.hashCode())));
+            }
+        }
+        // A wildcard, not the list of jars: PostgreSQL cuts archive_command at 1024 bytes.
+        try (Stream<Path> entries = Files.list(lib)) {
+            String directories = entries.filter(Files::isDirectory).map(Path::toString).sorted()
+                    .collect(Collectors.joining(":"));
+            return javaCommand(lib + "/*" + (directories.isEmpty() ? "" : ":" + directories));
+        }
+    }
+
+    /** The walstash command PostgreSQL runs: this very launcher, or this JVM's class path when run from a build. */
+    static String launcher() {
+        Optional<String> launcher = CoreSettings.LAUNCHER.find(Settings.of(System.getenv()));
+        if (launcher.isPresent()) {
+            return shellQuote(launcher.get());
+        }
+        return javaCommand(System.getProperty("java.class.path"));
+    }
+
+    /** This JVM running walstash's main class on {@code classPath}, with the launcher's flags. */
+    private static String javaCommand(String classPath) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return shellQuote(java.toString()) + " -XX:+UseSerialGC -cp " + shellQuote(classPath) + " " + Main.class.getName();
+    }
+
+    private static String shellQuote(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "\\$").replace("`", "\\`") + "\"";
+    }
+
+    /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
+    static String walFetchCommand(ConfigOptions config, Configuration configuration) {
+        StringBuilder command = new StringBuilder(launcher()).append(" wal-fetch");
+        command.append(" --storage ").append(singleQuote(StorageLocation.configured(configuration).uri().toString()));
+        if (config.configFile != null) {
+            command.append(" --config ").append(singleQuote(Path.of(config.configFile).toAbsolutePath().toString()));
+        } else {
+            CoreSettings.CONFIG_FILE.find(configuration.settings()).ifPresent(f ->
+                    command.append(" --config ").append(singleQuote(Path.of(f).toAbsolutePath().toString())));
+        }
+        return command.append(" %f %p").toString();
+    }
+
+    private static String singleQuote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+}

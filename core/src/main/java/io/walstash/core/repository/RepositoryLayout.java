@@ -1,0 +1,102 @@
+package io.walstash.core.repository;
+
+import io.walstash.core.codec.Codec;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Where things live inside a repository (layout version {@value RepositoryMarker#LAYOUT_VERSION}):
+ * every key walstash writes or reads is spelled here, and read back by {@link WalKey}, {@link WalIndex}
+ * and {@link BackupFolders}. The layout is a promise to users' existing repositories (and to WAL-G's,
+ * which walstash reads): change it only with a new version.
+ *
+ * <pre>
+ * walstash-repository.properties          the root marker ({@link RepositoryMarker})
+ * wal/&lt;WAL file name&gt;.&lt;codec extension&gt;    segments, .history, .backup and .partial files
+ * wal_005/&lt;WAL file name&gt;[.&lt;extension&gt;]    WAL-G's WAL, read and never written
+ * backups/&lt;name&gt;/claim                     the run that owns the folder
+ * backups/&lt;name&gt;/files/&lt;path&gt;[.delta].&lt;codec extension&gt;   one object per file (parts are byte ranges of it)
+ * backups/&lt;name&gt;/manifest.json             written last: a folder without it is an unfinished backup
+ * backups/&lt;name&gt;/permanent                 present while the backup is marked permanent
+ * backups/&lt;name&gt;/deleted                   retention's intent marker: the folder is being deleted
+ * </pre>
+ */
+public final class RepositoryLayout {
+    static final String BACKUPS_PREFIX = "backups/";
+    static final String MANIFEST = "manifest.json";
+    static final String PERMANENT = "permanent";
+    static final String DELETED = "deleted";
+    static final String CLAIM = "claim";
+    static final String FILES = "files/";
+
+    private RepositoryLayout() {
+    }
+
+    /** The key walstash stores WAL file {@code walFileName} under when {@code codec} writes it. */
+    public static String walKey(String walFileName, Codec codec) {
+        return WalKey.format(WalFolder.WALSTASH, walFileName, codec.fileExtension());
+    }
+
+    /** The folder (prefix, ending in '/') that holds every object of backup {@code name}. */
+    public static String backupFolder(String name) {
+        return BACKUPS_PREFIX + name + "/";
+    }
+
+    /** Every backup folder lives under this prefix. */
+    public static String backupsPrefix() {
+        return BACKUPS_PREFIX;
+    }
+
+    public static String manifestKey(String name) {
+        return backupFolder(name) + MANIFEST;
+    }
+
+    public static String permanentKey(String name) {
+        return backupFolder(name) + PERMANENT;
+    }
+
+    public static String deletedKey(String name) {
+        return backupFolder(name) + DELETED;
+    }
+
+    public static String claimKey(String name) {
+        return backupFolder(name) + CLAIM;
+    }
+
+    /** The object a backup stores data directory file {@code path} in ({@code .delta} for a delta file). */
+    public static String backupFileKey(String name, String path, boolean delta, Codec codec) {
+        return backupFolder(name) + FILES + path + (delta ? ".delta." : ".") + codec.fileExtension();
+    }
+
+    /** The backup folder name of {@code key}, which must lie in a backup folder; empty for any other key. */
+    public static Optional<String> backupOf(String key) {
+        if (!key.startsWith(BACKUPS_PREFIX)) {
+            return Optional.empty();
+        }
+        int slash = key.indexOf('/', BACKUPS_PREFIX.length());
+        return slash > BACKUPS_PREFIX.length() ? Optional.of(key.substring(BACKUPS_PREFIX.length(), slash))
+                : Optional.empty();
+    }
+
+    /** The codec extension {@code key} ends with: what follows its last dot. */
+    public static String extensionOf(String key) {
+        return key.substring(key.lastIndexOf('.') + 1);
+    }
+
+    /**
+     * Whether {@code storage} holds a repository: walstash's root marker, or WAL that WAL-G wrote.
+     * An unmounted file system or a wrong prefix lists as empty, so "nothing stored" must not be
+     * read as "not archived" without this.
+     */
+    public static boolean holdsRepository(Storage storage) throws IOException {
+        if (storage.stat(RepositoryMarker.KEY).isPresent()) {
+            return true;
+        }
+        try (Stream<ObjectInfo> walG = storage.list(WalFolder.WALG.prefix())) {
+            return walG.findAny().isPresent();
+        }
+    }
+}
