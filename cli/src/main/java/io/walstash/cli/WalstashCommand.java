@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.cli.daemon.DaemonCommand;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

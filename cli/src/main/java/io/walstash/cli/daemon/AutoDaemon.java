@@ -1,4 +1,4 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
