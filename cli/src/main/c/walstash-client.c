@@ -1,13 +1,13 @@
 /*
  * walstash-client: the daemon client of docs/daemon-protocol.md, in C, so that archive_command and
  * restore_command served by `walstash daemon` do not pay for a JVM start on every WAL file. It
- * does what io.walstash.cli.DaemonClient does (that class stays the reference, and the fallback
+ * does what io.walstash.cli.daemon.DaemonClient does (that class stays the reference, and the fallback
  * where no C compiler built this file): it takes only `wal-push PATH` and `wal-fetch NAME DEST`
  * with --daemon-socket and --config, sends one request, and when the daemon answers prints the
  * answer's message on stderr and its exit code on stdout. It prints nothing on stdout whenever the
  * daemon gives no answer; the launcher then runs the full command line, which serves the request
  * itself. Without a configured socket it asks the auto daemon of this configuration and starts it
- * when none answers (io.walstash.cli.AutoDaemon: same settings, same digest, same socket path).
+ * when none answers (io.walstash.cli.daemon.AutoDaemon: same settings, same digest, same socket path).
  * A socket named only in the config file is left to the JVM (exit status 3: the JVM reads config
  * files).
  */

@@ -19,17 +19,17 @@ public final class CliSettings implements SettingDeclarations {
     private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
     private static final String CLIENTS = "bin/walstash and both daemon clients decide with it before any config file is read";
 
-    static final Setting<String> DAEMON = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON", SettingType.choice("auto", "off", "required"))
+    public static final Setting<String> DAEMON = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON", SettingType.choice("auto", "off", "required"))
             .defaults("auto").asNeutral().environmentOnly(CLIENTS)
             .doc("auto: wal-push/wal-fetch ask the daemon of their configuration, starting it when none answers; off; required");
-    static final Setting<Duration> DAEMON_IDLE = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_IDLE",
+    public static final Setting<Duration> DAEMON_IDLE = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_IDLE",
                     SettingType.duration(Duration.ZERO, FOREVER))
             .defaults(Duration.ofMinutes(2)).asNeutral().doc("an auto daemon exits after this long without a request");
-    static final Setting<Duration> DAEMON_WAIT = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_WAIT",
+    public static final Setting<Duration> DAEMON_WAIT = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_WAIT",
                     SettingType.duration(Duration.ZERO, FOREVER))
             .defaults(Duration.ofSeconds(3)).asNeutral().environmentOnly("the daemon clients read it before any config file")
             .doc("how long the call that starts an auto daemon waits for it (required: 30s)");
-    static final Setting<String> DAEMON_SOCKET = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_SOCKET", SettingType.text()).asNeutral()
+    public static final Setting<String> DAEMON_SOCKET = Setting.of(DAEMON_GROUP, "WALSTASH_DAEMON_SOCKET", SettingType.text()).asNeutral()
             .doc("a daemon started by hand: wal-push/wal-fetch ask it first, and work alone without an answer");
     static final Setting<String> JAVA_OPTS = Setting.of(LAUNCHER_GROUP, "WALSTASH_JAVA_OPTS", SettingType.text()).asNeutral()
             .environmentOnly("bin/walstash reads it to start the JVM").doc("extra JVM options for the launcher");

@@ -6,16 +6,16 @@ import java.util.List;
  * How a command ended, as notifications receive it: its verb, exit code, and the problems it met,
  * each one line (already free of secrets) without the "walstash: error: " prefix the terminal shows.
  */
-record CommandOutcome(String command, int exitCode, List<Problem> problems) {
-    CommandOutcome {
+public record CommandOutcome(String command, int exitCode, List<Problem> problems) {
+    public CommandOutcome {
         problems = List.copyOf(problems);
     }
 
     /** One problem: a failure, or a health threshold that status found crossed. */
-    record Problem(Kind kind, String message) {
+    public record Problem(Kind kind, String message) {
     }
 
-    enum Kind { ERROR, UNHEALTHY }
+    public enum Kind { ERROR, UNHEALTHY }
 
     /** Implemented by a command that meets problems without throwing (a failed push, a crossed threshold). */
     interface Reporting {

@@ -11,20 +11,20 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options every command that touches a repository shares; they override the environment. */
-final class ConfigOptions {
+public final class ConfigOptions {
     @Option(names = "--storage", paramLabel = "URI",
             description = "Repository location: file:///path (default from WALSTASH_STORAGE or WAL-G's WALG_*_PREFIX)")
-    String storage;
+    public String storage;
 
     @Option(names = "--compression", paramLabel = "CODEC",
             description = "Codec for new objects: zstd (default), lz4, gzip, xz, lzma, brotli, none (WALSTASH_COMPRESSION, WALG_COMPRESSION_METHOD)")
-    String compression;
+    public String compression;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A NAME=value file (a WAL-G .env works), read after options and environment (WALSTASH_CONFIG)")
-    String configFile;
+    public String configFile;
 
-    Configuration load() throws IOException {
+    public Configuration load() throws IOException {
         return load(Map.of());
     }
 

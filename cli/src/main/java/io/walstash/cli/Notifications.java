@@ -23,7 +23,7 @@ import picocli.CommandLine.ParseResult;
  * values ({@link CommandOutcome}, already free of secrets); nothing of the configuration but the
  * credential-free storage URI.
  */
-final class Notifications {
+public final class Notifications {
     /** Commands whose failure means archiving, backups or the repository need attention. */
     static final Set<String> NOTIFYING = Set.of("wal-push", "backup-push", "wal-verify", "backup-verify", "status");
 
@@ -36,7 +36,7 @@ final class Notifications {
      * Posts {@code outcome} (a failure) to the configured webhook, if any. Takes at most the
      * notifier's timeout; never throws for a webhook that fails (that is a warning through {@code warn}).
      */
-    static void send(Configuration configuration, CommandOutcome outcome, Consumer<String> warn) {
+    public static void send(Configuration configuration, CommandOutcome outcome, Consumer<String> warn) {
         Optional<WebhookNotifier> notifier = WebhookNotifier.configured(configuration.settings(), warn);
         if (notifier.isEmpty()) {
             return;

@@ -3,13 +3,13 @@ package io.walstash.cli;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version written into the jar manifest by the build. */
-final class VersionProvider implements IVersionProvider {
+public final class VersionProvider implements IVersionProvider {
     static String version() {
         String version = VersionProvider.class.getPackage().getImplementationVersion();
         return version == null ? "development build" : version;
     }
 
-    static String writer() {
+    public static String writer() {
         return "walstash " + version();
     }
 

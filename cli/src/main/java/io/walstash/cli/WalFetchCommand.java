@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.cli.daemon.DaemonSocketOption;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
 import java.io.PrintWriter;

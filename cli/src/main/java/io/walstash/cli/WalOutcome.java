@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param message the line to print, without the trailing newline
  * @param problem what went wrong, for a notification (the error line without its prefix), if anything did
  */
-record WalOutcome(int exitCode, String message, Optional<String> problem) {
+public record WalOutcome(int exitCode, String message, Optional<String> problem) {
     private static final String ERROR = "walstash: error: ";
 
     /** An answer that is no failure an operator must hear about. */
@@ -30,7 +30,7 @@ record WalOutcome(int exitCode, String message, Optional<String> problem) {
     }
 
     /** Pushes {@code file}; {@code startedNanos} is when the caller started, for the reported duration. */
-    static WalOutcome push(WalRequests wal, Path file, long startedNanos) throws IOException {
+    public static WalOutcome push(WalRequests wal, Path file, long startedNanos) throws IOException {
         PushResult result = wal.push(file);
         return of(result, (System.nanoTime() - startedNanos) / 1_000_000);
     }
@@ -40,7 +40,7 @@ record WalOutcome(int exitCode, String message, Optional<String> problem) {
      * command line reports it, except during archive recovery, where every answer but "not in the
      * archive" and success stops the recovery ({@link #fetchFailure}).
      */
-    static WalOutcome fetch(WalRequests wal, String name, Path destination) {
+    public static WalOutcome fetch(WalRequests wal, String name, Path destination) {
         try {
             return of(wal.fetch(name, destination), name, wal.location());
         } catch (Exception e) {
@@ -67,7 +67,7 @@ record WalOutcome(int exitCode, String message, Optional<String> problem) {
     }
 
     /** A request that failed with {@code failure}: the line and code the command line prints for it. */
-    static WalOutcome failure(Throwable failure) {
+    public static WalOutcome failure(Throwable failure) {
         return error(Failures.exitCodeOf(failure).code(), Failures.describe(failure));
     }
 

@@ -1,8 +1,9 @@
 package io.walstash.cli;
 
-import io.walstash.core.config.CoreSettings;
+import io.walstash.cli.daemon.DaemonSocketOption;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.archive.WalService;
+import io.walstash.core.config.CoreSettings;
 import io.walstash.core.spool.Spool;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.cli.daemon.DaemonCommand;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.SettingCatalogue;
@@ -9,11 +10,11 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",

@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 
 /** The two halves of an archive-and-recover test, shared by the ITs that recover through wal-fetch. */
-final class ArchiveRecoverySteps {
+public final class ArchiveRecoverySteps {
     private ArchiveRecoverySteps() {
     }
 
@@ -24,7 +24,7 @@ final class ArchiveRecoverySteps {
      * Loads {@code source}: pgbench at {@code scale} with {@code clients} clients of {@code transactions}
      * each, then a table {@code events} of {@code rows} rows.
      */
-    static void load(LocalCluster source, int scale, int clients, int transactions, int rows) throws IOException, SQLException {
+    public static void load(LocalCluster source, int scale, int clients, int transactions, int rows) throws IOException, SQLException {
         source.runTool("pgbench", "-i", "-q", "-s", Integer.toString(scale), "postgres");
         source.runTool("pgbench", "-c", Integer.toString(clients), "-j", "2", "-t", Integer.toString(transactions), "postgres");
         try (Connection c = source.connect(); Statement s = c.createStatement()) {
@@ -37,7 +37,7 @@ final class ArchiveRecoverySteps {
      * Switches WAL and waits until the source archived it, checks that nothing failed and at least
      * {@code minimumSegments} were archived, and stops the source; returns its data's fingerprint.
      */
-    static DataFingerprint archiveAndStop(LocalCluster source, Duration wait, int minimumSegments)
+    public static DataFingerprint archiveAndStop(LocalCluster source, Duration wait, int minimumSegments)
             throws IOException, SQLException {
         source.switchWalAndWaitForArchive(wait);
         DataFingerprint expected;
@@ -98,7 +98,7 @@ final class ArchiveRecoverySteps {
      * Starts {@code restored} (a base backup without WAL) in archive recovery with {@code restoreCommand},
      * waits for the end of recovery and checks that its data equal {@code expected}; returns its log.
      */
-    static String recoverAndCompare(LocalCluster restored, OsUser user, String restoreCommand, Duration wait,
+    public static String recoverAndCompare(LocalCluster restored, OsUser user, String restoreCommand, Duration wait,
                                     DataFingerprint expected) throws IOException, SQLException {
         Path signal = Files.createFile(restored.dataDirectory().resolve("recovery.signal"));
         user.own(signal);

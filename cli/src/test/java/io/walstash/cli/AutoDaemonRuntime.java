@@ -15,10 +15,10 @@ import java.util.concurrent.TimeoutException;
  * A private runtime directory (XDG_RUNTIME_DIR) for the auto daemons a test's launchers start, so
  * that they are found and stopped afterwards instead of idling on after the test.
  */
-record AutoDaemonRuntime(Path directory) {
+public record AutoDaemonRuntime(Path directory) {
 
     /** Creates {@code directory} (0700, owned by {@code user}, as the launcher demands). */
-    static AutoDaemonRuntime create(Path directory, OsUser user) throws IOException {
+    public static AutoDaemonRuntime create(Path directory, OsUser user) throws IOException {
         Files.createDirectory(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
         user.own(directory);
@@ -26,12 +26,12 @@ record AutoDaemonRuntime(Path directory) {
     }
 
     /** What a launcher's environment gets to use this directory. */
-    String environment() {
+    public String environment() {
         return "XDG_RUNTIME_DIR=" + directory;
     }
 
     /** The auto daemons started with this directory as XDG_RUNTIME_DIR (read from /proc, as root may). */
-    List<ProcessHandle> daemons() {
+    public List<ProcessHandle> daemons() {
         String marker = environment();
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("daemon --auto"))
                 .filter(p -> {
@@ -45,7 +45,7 @@ record AutoDaemonRuntime(Path directory) {
     }
 
     /** Kills this directory's daemons and waits (bounded) until they are gone. */
-    void stopDaemons() throws InterruptedException, ExecutionException, TimeoutException {
+    public void stopDaemons() throws InterruptedException, ExecutionException, TimeoutException {
         for (ProcessHandle daemon : daemons()) {
             daemon.destroyForcibly();
             daemon.onExit().get(30, TimeUnit.SECONDS);

@@ -5,8 +5,8 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** One in-process run of the command line, with what it printed. */
-record CliRun(int exitCode, String out, String err) {
-    static CliRun of(String... args) {
+public record CliRun(int exitCode, String out, String err) {
+    public static CliRun of(String... args) {
         CommandLine commandLine = WalstashCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -17,7 +17,7 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /** The lines printed on stderr. */
-    java.util.List<String> errLines() {
+    public java.util.List<String> errLines() {
         return err.lines().toList();
     }
 }

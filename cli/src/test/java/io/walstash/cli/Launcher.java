@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The launcher the build made (cli/target/walstash/bin/walstash), run as a separate process like PostgreSQL runs it. */
-final class Launcher {
+public final class Launcher {
     private Launcher() {
     }
 
@@ -23,7 +23,7 @@ final class Launcher {
      * the folder is relocatable, and lets the unprivileged PostgreSQL user run it even when the
      * build lives under a directory only root can enter (such as /root).
      */
-    static synchronized Path path() throws IOException {
+    public static synchronized Path path() throws IOException {
         if (copied != null) {
             return copied;
         }
@@ -80,7 +80,7 @@ final class Launcher {
     }
 
     /** Runs the launcher with {@code arguments}, optionally as the cluster's OS user; returns exit code and output. */
-    static Processes.Outcome run(OsUser user, Map<String, String> environment, String... arguments) throws IOException {
+    public static Processes.Outcome run(OsUser user, Map<String, String> environment, String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(path().toString());
         command.addAll(List.of(arguments));
@@ -92,11 +92,11 @@ final class Launcher {
      * launcher (unless the test chooses where) rather than in the user's ~/.cache, which would
      * gather one archive per temporary copy, and without the auto daemon unless the test asks for it.
      */
-    static Map<String, String> withCache(Map<String, String> environment) throws IOException {
+    public static Map<String, String> withCache(Map<String, String> environment) throws IOException {
         Map<String, String> withCache = new java.util.HashMap<>(environment);
         withCache.putIfAbsent("XDG_CACHE_HOME", path().getParent().getParent().resolve("cache").toString());
         // a test about something else must not leave an auto daemon behind; the daemon's tests say so
-        withCache.putIfAbsent(AutoDaemon.MODE, "off");
+        withCache.putIfAbsent("WALSTASH_DAEMON", "off");
         return withCache;
     }
 }

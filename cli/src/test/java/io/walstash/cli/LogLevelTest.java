@@ -26,16 +26,4 @@ class LogLevelTest {
         assertThat(plain.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code());
         assertThat(plain.errLines()).hasSize(1);
     }
-
-    @Test
-    void theJvmDaemonClientTakesTheLevelFromTheConfigFileWhenTheEnvironmentHasNone(@TempDir Path dir) throws IOException {
-        Path file = Files.writeString(dir.resolve("walstash.env"), "export WALG_LOG_LEVEL='DEBUG'\n");
-        Map<String, String> environment = Map.of("HOME", "/home/x");
-
-        assertThat(DaemonClient.withConfiguredLogLevel(environment, file.toString()))
-                .containsEntry("WALSTASH_LOG_LEVEL", "DEBUG").containsEntry("HOME", "/home/x");
-        assertThat(DaemonClient.withConfiguredLogLevel(Map.of("WALSTASH_LOG_LEVEL", "info"), file.toString()))
-                .as("the environment wins over the file").containsOnly(Map.entry("WALSTASH_LOG_LEVEL", "info"));
-        assertThat(DaemonClient.withConfiguredLogLevel(environment, null)).isSameAs(environment);
-    }
 }

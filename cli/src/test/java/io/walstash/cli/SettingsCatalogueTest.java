@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The catalogue of declared settings (core's, the CLI's and every adapter's: the CLI's class path
- * has them all) against what is derived from it or written beside it: --help, README.md's settings
- * tables, the C client's tables, and the auto daemon's digest.
+ * has them all) against what is derived from it or written beside it: --help and README.md's
+ * settings tables (the daemon's derived tables: io.walstash.cli.daemon.DaemonSettingsTest).
  */
 class SettingsCatalogueTest {
     private static final Path MODULE = Path.of(System.getProperty("user.dir"));
@@ -120,80 +120,5 @@ class SettingsCatalogueTest {
             }
         }
         return names;
-    }
-
-    @Test
-    void theCClientsTablesAreTheCatalogues() throws IOException {
-        String source = Files.readString(MODULE.resolve("src/main/c/walstash-client.c"));
-        assertThat(cArray(source, "PREFIXES")).isEqualTo(AutoDaemon.PREFIXES);
-        assertThat(cArray(source, "SECRET_PARTS")).isEqualTo(AutoDaemon.SECRET_PARTS);
-        assertThat(cArray(source, "STORAGE_NAMES")).isEqualTo(CoreSettings.STORAGE.names());
-        assertThat(cArray(source, "COMPRESSION_NAMES")).isEqualTo(CoreSettings.COMPRESSION.names());
-
-        Set<String> excluded = new TreeSet<>(List.of(AutoDaemon.CONFIG_DIGEST));
-        for (Setting<?> setting : declared()) {
-            for (String name : setting.names()) {
-                if (setting.neutral() && prefixed(name)) {
-                    excluded.add(name);
-                }
-            }
-        }
-        assertThat(new TreeSet<>(cArray(source, "EXCLUDED"))).isEqualTo(excluded);
-
-        Matcher getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)").matcher(source);
-        Set<String> read = new TreeSet<>();
-        while (getenv.find()) {
-            read.add(getenv.group(1));
-        }
-        read.remove("XDG_RUNTIME_DIR"); // where the runtime directory is, not a walstash setting
-        assertThat(declaredNames()).containsAll(read);
-        assertThat(read).containsAll(CoreSettings.LOG_LEVEL.names());
-    }
-
-    /** The strings of {@code static const char *const NAME[] = {...};}. */
-    private static List<String> cArray(String source, String name) {
-        Matcher m = Pattern.compile("static const char \\*const " + name + "\\[\\] = \\{([^}]*)\\};").matcher(source);
-        assertThat(m.find()).as("the C client declares " + name).isTrue();
-        List<String> values = new ArrayList<>();
-        Matcher string = Pattern.compile("\"([^\"]*)\"").matcher(m.group(1));
-        while (string.find()) {
-            values.add(string.group(1));
-        }
-        return values;
-    }
-
-    private static boolean prefixed(String name) {
-        for (String prefix : AutoDaemon.PREFIXES) {
-            if (name.startsWith(prefix)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The JVM fast path runs on core's and the CLI's jars only, and the C client knows no declaration:
-     * both hash a value by the name parts alone, and leave out only core's and the CLI's neutral
-     * settings. So every declared secret must match a part, and only core and the CLI may declare a
-     * neutral setting; then every client names the same socket for one configuration.
-     */
-    @Test
-    void theDaemonDigestIsTheSameWhereverItIsComputed() {
-        Set<Setting<?>> visibleToTheFastPath = new LinkedHashSet<>(new CoreSettings().settings());
-        visibleToTheFastPath.addAll(new CliSettings().settings());
-        for (Setting<?> setting : declared()) {
-            for (String name : setting.names()) {
-                if (setting.secret() && prefixed(name)) {
-                    assertThat(AutoDaemon.SECRET_PARTS.stream().anyMatch(name::contains)).as(name + " is hashed by its name").isTrue();
-                    assertThat(AutoDaemon.wire(name, "s3cr3t")).startsWith("sha256:");
-                }
-                if (setting.neutral()) {
-                    assertThat(visibleToTheFastPath).as(name + " is neutral where the fast path can see it").contains(setting);
-                }
-                assertThat(AutoDaemon.relevant(name)).as(name).isEqualTo(prefixed(name) && !setting.neutral());
-            }
-        }
-        assertThat(AutoDaemon.relevant("AWS_PROFILE")).as("undeclared names the SDKs read still count").isTrue();
-        assertThat(AutoDaemon.relevant(AutoDaemon.CONFIG_DIGEST)).isFalse();
     }
 }

@@ -1,5 +1,9 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
+import io.walstash.cli.CommandOutcome;
+import io.walstash.cli.ExitCode;
+import io.walstash.cli.Notifications;
+import io.walstash.cli.WalOutcome;
 import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.archive.WalRequests;
 import io.walstash.core.config.ConfigFile;

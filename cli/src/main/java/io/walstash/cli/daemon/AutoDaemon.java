@@ -1,5 +1,6 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
+import io.walstash.cli.CliSettings;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingCatalogue;

@@ -1,9 +1,12 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.walstash.cli.CliRun;
+import io.walstash.cli.CliSettings;
+import io.walstash.cli.ExitCode;
 import io.walstash.core.archive.WalService;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;

@@ -1,4 +1,4 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

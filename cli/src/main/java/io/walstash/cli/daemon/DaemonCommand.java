@@ -1,7 +1,12 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
-import io.walstash.core.concurrent.ThreadPools;
+import io.walstash.cli.CliSettings;
+import io.walstash.cli.ConfigOptions;
+import io.walstash.cli.ExitCode;
+import io.walstash.cli.VersionProvider;
+import io.walstash.cli.WalOutcome;
 import io.walstash.core.archive.WalService;
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.storage.StorageLocation;
@@ -31,7 +36,7 @@ import picocli.CommandLine.Option;
                 "Without WALSTASH_DAEMON_SOCKET, wal-push and wal-fetch start a daemon of their own when none answers"
                         + " (WALSTASH_DAEMON=auto, the default); it stops after WALSTASH_DAEMON_IDLE (default 2m) without a request.",
                 "Stops on SIGTERM after the requests in flight (at most 30 s), removing the socket."})
-final class DaemonCommand implements Callable<Integer> {
+public final class DaemonCommand implements Callable<Integer> {
     /** How often an idle daemon tries to drain the spool. */
     static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(30);
     /** An auto daemon's log is emptied when it starts above this size. */

@@ -1,7 +1,9 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.cli.ExitCode;
+import io.walstash.cli.Launcher;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.WalSegmentFiles;
@@ -166,7 +168,7 @@ class DaemonIT {
             Processes.Outcome push = Launcher.run(SELF, environment, "wal-push", segment.toString());
             assertThat(push.exitCode()).as(push.output()).isZero();
             List<String> loaded = Files.readAllLines(classes);
-            assertThat(loaded).as(route.getKey()).anyMatch(l -> l.contains(" io.walstash.cli.DaemonClient "));
+            assertThat(loaded).as(route.getKey()).anyMatch(l -> l.contains(" io.walstash.cli.daemon.DaemonClient "));
             assertThat(loaded).as(route.getKey())
                     .noneMatch(l -> l.matches(".*\\] (picocli|com\\.fasterxml\\.jackson|software\\.amazon|org\\.slf4j"
                             + "|com\\.google|com\\.azure|io\\.walstash\\.core\\.archive|io\\.walstash\\.core\\.storage)\\..*"));

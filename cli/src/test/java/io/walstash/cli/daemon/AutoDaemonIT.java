@@ -1,7 +1,12 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.cli.ArchiveRecoverySteps;
+import io.walstash.cli.AutoDaemonRuntime;
+import io.walstash.cli.CliSettings;
+import io.walstash.cli.ExitCode;
+import io.walstash.cli.Launcher;
 import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
@@ -14,7 +19,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -71,35 +75,21 @@ class AutoDaemonIT {
     @AfterEach
     void tearDown() throws Exception {
         for (Path runtime : runtimeDirectories) {
-            for (ProcessHandle daemon : daemons(runtime)) {
-                daemon.destroyForcibly();
-                daemon.onExit().get(30, TimeUnit.SECONDS);
-            }
+            new AutoDaemonRuntime(runtime).stopDaemons();
         }
         FileTrees.delete(work);
     }
 
     /** A fresh runtime directory for {@code user}'s daemons (XDG_RUNTIME_DIR), its daemons stopped after the test. */
     private Path runtime(String name, OsUser user) throws IOException {
-        Path runtime = Files.createDirectory(work.resolve(name));
-        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
-        user.own(runtime);
+        Path runtime = AutoDaemonRuntime.create(work.resolve(name), user).directory();
         runtimeDirectories.add(runtime);
         return runtime;
     }
 
     /** The auto daemons started with {@code runtime} as XDG_RUNTIME_DIR (read from /proc, as root may). */
     private static List<ProcessHandle> daemons(Path runtime) {
-        String marker = "XDG_RUNTIME_DIR=" + runtime;
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("daemon --auto"))
-                .filter(p -> {
-                    try {
-                        byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
-                        return List.of(new String(environ, StandardCharsets.UTF_8).split("\0")).contains(marker);
-                    } catch (IOException e) {
-                        return false; // gone meanwhile
-                    }
-                }).toList();
+        return new AutoDaemonRuntime(runtime).daemons();
     }
 
     private static void waitFor(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {

@@ -1,5 +1,7 @@
-package io.walstash.cli;
+package io.walstash.cli.daemon;
 
+import io.walstash.cli.CliSettings;
+import io.walstash.cli.ExitCode;
 import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
