@@ -59,6 +59,9 @@ final class SettingsHelp {
 
     private static String details(Setting<?> setting) {
         List<String> parts = new ArrayList<>();
+        if (setting.isDeprecated()) {
+            parts.add("deprecated: " + setting.deprecation());
+        }
         if (!setting.type().choices().isEmpty()) {
             parts.add(setting.type().forms());
         }

@@ -86,6 +86,22 @@ class SettingsCatalogueTest {
         assertThat(declaredNames()).as("settings README documents that nothing declares").containsAll(documented);
     }
 
+    /** A setting deprecated as a whole (the SDKs' own retries) says so in --help and in its README row. */
+    @Test
+    void deprecatedSettingsSaySoInHelpAndReadme() throws IOException {
+        List<String> readme = new ArrayList<>(Files.readAllLines(MODULE.resolveSibling("README.md")));
+        readme.addAll(Files.readAllLines(MODULE.resolveSibling("storage-s3").resolve("README.md")));
+        String help = CliRun.of("--help").out().replaceAll("\\s+", " ");
+        List<Setting<?>> deprecated = declared().stream().filter(Setting::isDeprecated).toList();
+        assertThat(deprecated).extracting(Setting::name)
+                .contains("WALSTASH_S3_MAX_RETRIES", "WALSTASH_GCS_MAX_RETRIES", "WALSTASH_AZURE_MAX_RETRIES");
+        for (Setting<?> setting : deprecated) {
+            assertThat(help).as("--help on " + setting.name()).contains("deprecated: " + setting.deprecation());
+            assertThat(readme).as("README row of " + setting.name())
+                    .anySatisfy(line -> assertThat(line).startsWith("| `" + setting.name() + "`").contains("deprecated"));
+        }
+    }
+
     /** Names in the setting and alias columns of every table whose first column is "setting". */
     static Set<String> readmeSettingNames(List<String> lines) {
         Set<String> names = new TreeSet<>();

@@ -22,10 +22,13 @@ import java.util.Optional;
  *                     configuration, so calls that differ only here share a daemon
  * @param environmentOnly why it is read from the environment alone (the launcher reads it before any
  *                     configuration is), or null when the config file is honoured as for every other setting
+ * @param deprecation  null for a setting that stays, else why it is kept and what to use instead
+ *                     (printed in --help; still read)
  * @param <T>          the parsed value's type
  */
 public record Setting<T>(String name, List<Alias> aliases, SettingType<T> type, T defaultValue, String doc, String group,
-                         boolean secret, boolean neutral, String environmentOnly) {
+                         boolean secret, boolean neutral, String environmentOnly,
+                         String deprecation) {
 
     /**
      * Another name accepted for a setting.
@@ -52,7 +55,7 @@ public record Setting<T>(String name, List<Alias> aliases, SettingType<T> type, 
 
     /** A setting of {@code type} with no alias, default or description yet. */
     public static <T> Setting<T> of(String group, String name, SettingType<T> type) {
-        return new Setting<>(name, List.of(), type, null, "", group, false, false, null);
+        return new Setting<>(name, List.of(), type, null, "", group, false, false, null, null);
     }
 
     /** A copy that accepts {@code names} too, after the name and earlier aliases. */
@@ -61,36 +64,49 @@ public record Setting<T>(String name, List<Alias> aliases, SettingType<T> type, 
         for (String alias : names) {
             more.add(new Alias(alias, null));
         }
-        return new Setting<>(name, more, type, defaultValue, doc, group, secret, neutral, environmentOnly);
+        return new Setting<>(name, more, type, defaultValue, doc, group, secret, neutral, environmentOnly, deprecation);
     }
 
     /** A copy that still accepts {@code alias}, saying in --help that it is deprecated and why. */
     public Setting<T> deprecatedAlias(String alias, String note) {
         List<Alias> more = new ArrayList<>(aliases);
         more.add(new Alias(alias, note));
-        return new Setting<>(name, more, type, defaultValue, doc, group, secret, neutral, environmentOnly);
+        return new Setting<>(name, more, type, defaultValue, doc, group, secret, neutral, environmentOnly, deprecation);
     }
 
     public Setting<T> defaults(T value) {
-        return new Setting<>(name, aliases, type, value, doc, group, secret, neutral, environmentOnly);
+        return new Setting<>(name, aliases, type, value, doc, group, secret, neutral, environmentOnly, deprecation);
     }
 
     public Setting<T> doc(String line) {
-        return new Setting<>(name, aliases, type, defaultValue, line, group, secret, neutral, environmentOnly);
+        return new Setting<>(name, aliases, type, defaultValue, line, group, secret, neutral, environmentOnly, deprecation);
     }
 
     /** A copy whose value is a secret. */
     public Setting<T> asSecret() {
-        return new Setting<>(name, aliases, type, defaultValue, doc, group, true, neutral, environmentOnly);
+        return new Setting<>(name, aliases, type, defaultValue, doc, group, true, neutral, environmentOnly, deprecation);
     }
 
     /** A copy that is not part of an auto daemon's configuration. */
     public Setting<T> asNeutral() {
-        return new Setting<>(name, aliases, type, defaultValue, doc, group, secret, true, environmentOnly);
+        return new Setting<>(name, aliases, type, defaultValue, doc, group, secret, true, environmentOnly, deprecation);
     }
 
     public Setting<T> environmentOnly(String reason) {
-        return new Setting<>(name, aliases, type, defaultValue, doc, group, secret, neutral, reason);
+        return new Setting<>(name, aliases, type, defaultValue, doc, group, secret, neutral, reason, deprecation);
+    }
+
+    /**
+     * A copy that is deprecated as a whole, name and aliases: still read, and --help and the README
+     * say so with {@code note}.
+     */
+    public Setting<T> deprecated(String note) {
+        return new Setting<>(name, aliases, type, defaultValue, doc, group, secret, neutral, environmentOnly,
+                Objects.requireNonNull(note, "note"));
+    }
+
+    public boolean isDeprecated() {
+        return deprecation != null;
     }
 
     /** The name, then every alias, in the order they are consulted. */

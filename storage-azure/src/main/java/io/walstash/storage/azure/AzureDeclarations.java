@@ -13,6 +13,11 @@ import java.util.List;
  */
 public final class AzureDeclarations implements SettingDeclarations {
     static final String GROUP = "azure";
+    /**
+     * walstash's retry layer (WALSTASH_RETRIES, applied by Storages.open) is the one retry budget:
+     * retries inside the SDK would run under each of its attempts and multiply with them.
+     */
+    static final String SDK_RETRIES_NOTE = "adds SDK-internal retries under each of walstash's WALSTASH_RETRIES attempts; the two multiply: leave it 0";
     static final Setting<String> CONNECTION_STRING = Setting.of(GROUP, "AZURE_STORAGE_CONNECTION_STRING", SettingType.text())
             .asSecret().doc("connection string: account, key or SAS, and endpoints in one");
     static final Setting<String> ACCOUNT = Setting.of(GROUP, "AZURE_STORAGE_ACCOUNT", SettingType.text())
@@ -34,7 +39,7 @@ public final class AzureDeclarations implements SettingDeclarations {
     static final Setting<Integer> MAX_BUFFERS = Setting.of(GROUP, "WALSTASH_AZURE_MAX_BUFFERS", SettingType.count(1, 64))
             .alias("WALG_AZURE_MAX_BUFFERS", "AZURE_MAX_BUFFERS").defaults(4).doc("blocks of one object uploaded at once");
     static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_AZURE_MAX_RETRIES", SettingType.count(0, 100))
-            .defaults(3).doc("the SDK's own retries inside each try of the retry layer; 0 = one layer");
+            .defaults(0).doc("the SDK's own retries of a failed try").deprecated(SDK_RETRIES_NOTE);
     static final Setting<Duration> TRY_TIMEOUT = Setting.of(GROUP, "WALSTASH_AZURE_TRY_TIMEOUT",
                     SettingType.duration(Duration.ofMillis(1), Duration.ofMillis(Long.MAX_VALUE)))
             .defaults(Duration.ofMinutes(5)).doc("the longest time for one try of one request");

@@ -16,8 +16,9 @@ import java.net.URI;
  * {@code http://127.0.0.1:10000/devstoreaccount1}); WAL-G's {@code AZURE_ENDPOINT_SUFFIX} and
  * {@code AZURE_ENVIRONMENT_NAME} choose the cloud. {@code WALSTASH_AZURE_BLOCK_SIZE} (WAL-G's
  * {@code WALG_AZURE_BUFFER_SIZE}), {@code WALSTASH_AZURE_MAX_BUFFERS} ({@code WALG_AZURE_MAX_BUFFERS}),
- * {@code WALSTASH_AZURE_MAX_RETRIES} and {@code WALSTASH_AZURE_TRY_TIMEOUT} (WAL-G's
- * {@code AZURE_TRY_TIMEOUT}, in minutes) tune uploads and retries.
+ * and {@code WALSTASH_AZURE_TRY_TIMEOUT} (WAL-G's {@code AZURE_TRY_TIMEOUT}, in minutes) tune uploads and
+ * the SDK's timeout per try. The SDK makes one try per request: walstash's retry layer retries;
+ * the deprecated {@code WALSTASH_AZURE_MAX_RETRIES} adds SDK retries under it.
  */
 public final class AzureStorageProvider implements StorageProvider {
 

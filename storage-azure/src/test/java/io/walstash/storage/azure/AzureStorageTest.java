@@ -318,6 +318,44 @@ class AzureStorageTest {
                 .isLessThan(Duration.ofSeconds(30));
     }
 
+    /**
+     * With the settings' defaults the SDK makes one try per request: walstash's retry layer
+     * (WALSTASH_RETRIES) is the one retry budget. The deprecated WALSTASH_AZURE_MAX_RETRIES still
+     * adds the SDK's own tries (counted at a server that answers every request with 503).
+     */
+    @Test
+    void byDefaultTheSdkMakesOneTryPerRequest() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        busy.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        busy.start();
+        try {
+            String endpoint = "http://127.0.0.1:" + busy.getAddress().getPort() + "/" + AzuriteServer.ACCOUNT;
+            Map<String, String> values = Map.of(AzureDeclarations.ENDPOINT.name(), endpoint,
+                    AzureDeclarations.ACCOUNT.name(), AzuriteServer.ACCOUNT, AzureDeclarations.ACCESS_KEY.name(), AzuriteServer.ACCOUNT_KEY);
+            AzureStorage storage = openWith(newContainer(), values);
+            assertThatThrownBy(() -> storage.stat("k")).isInstanceOf(StorageFailure.class);
+            assertThat(requests.getAndSet(0)).as("one try, no SDK retry").isEqualTo(1);
+            assertThatThrownBy(() -> storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1})))
+                    .isInstanceOf(StorageFailure.class);
+            assertThat(requests.getAndSet(0)).isEqualTo(1);
+
+            Map<String, String> deprecated = new HashMap<>(values);
+            deprecated.put(AzureDeclarations.MAX_RETRIES.name(), "2");
+            AzureStorage retrying = openWith(newContainer(), deprecated);
+            assertThatThrownBy(() -> retrying.stat("k")).isInstanceOf(StorageFailure.class);
+            assertThat(requests.get()).as("the deprecated setting's SDK tries").isEqualTo(3);
+        } finally {
+            busy.stop(0);
+        }
+    }
+
     @Test
     void tlsToAPlainHttpServerIsATlsFailure() throws IOException {
         String endpoint = "https://127.0.0.1:" + AZURITE.port() + "/" + AzuriteServer.ACCOUNT;

@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param endpoint            a custom endpoint such as {@code http://127.0.0.1:4443} (emulators, tests), else Google's
  * @param project             the project new buckets are created in
  * @param chunkSize           bytes per resumable-upload request; content up to this size goes as one request
- * @param maxRetries          retries of a failed request (429, 5xx, connection trouble) before giving up
+ * @param maxRetries          the SDK's own retries of a failed request (429, 5xx, connection trouble); 0 by
+ *                            default, as walstash's retry layer retries (deprecated setting)
  * @param initialRetryDelay   the first backoff; doubled per retry up to {@code maxRetryDelay}
  * @param maxRetryDelay       the longest backoff
  * @param connectTimeout      per request: connecting

@@ -106,6 +106,30 @@ class GcsHttpFaultTest {
         assertThat(server.requests()).filteredOn(r -> r.startsWith("PUT /upload/")).hasSizeGreaterThan(4);
     }
 
+    /**
+     * With the settings' defaults the SDK makes one attempt per request: walstash's retry layer
+     * (WALSTASH_RETRIES) is the one retry budget, and the failure reaches it at once.
+     */
+    @Test
+    void byDefaultTheSdkMakesOneAttemptPerRequest() throws IOException {
+        GcsSettings settings = GcsSettings.from(Settings.of(Map.of(GcsDeclarations.ENDPOINT.name(), server.endpoint().toString())));
+        assertThat(GcsClients.retrySettings(settings).getMaxAttempts()).isEqualTo(1);
+        GcsStorage storage = GcsStorage.open(GcsLocation.of(URI.create("gs://" + BUCKET + "/repo")), settings);
+        opened.add(storage);
+
+        server.failNextRequests(1, 503);
+        assertThatThrownBy(() -> storage.createIfAbsent("k", stream("x")))
+                .isInstanceOfSatisfying(StorageFailure.class, e -> assertThat(e.reason()).isEqualTo(Reason.SERVICE_ERROR));
+        assertThat(server.requests()).as("one attempt, no SDK retry").hasSize(1);
+        server.clearRequests();
+        server.failNextRequests(1, 503);
+        assertThatThrownBy(() -> storage.stat("k")).isInstanceOf(StorageFailure.class);
+        assertThat(server.requests()).hasSize(1);
+
+        assertThat(storage.createIfAbsent("k", stream("x"))).as("the next attempt, as the layer makes it").isTrue();
+        assertThat(read(storage, "k")).isEqualTo("x");
+    }
+
     @Test
     void givesUpAfterTheRetriesWithAOneLineServiceError() throws IOException {
         GcsStorage storage = open("gs://" + BUCKET + "/repo", 2, CHUNK, Map.of());

@@ -13,6 +13,11 @@ import java.util.List;
  */
 public final class S3Declarations implements SettingDeclarations {
     static final String GROUP = "s3";
+    /**
+     * walstash's retry layer (WALSTASH_RETRIES, applied by Storages.open) is the one retry budget:
+     * retries inside the SDK would run under each of its attempts and multiply with them.
+     */
+    static final String SDK_RETRIES_NOTE = "adds SDK-internal retries under each of walstash's WALSTASH_RETRIES attempts; the two multiply: leave it 0";
     static final Setting<String> ACCESS_KEY_ID = Setting.of(GROUP, "AWS_ACCESS_KEY_ID", SettingType.text()).alias("AWS_ACCESS_KEY")
             .doc("access key id; with AWS_SECRET_ACCESS_KEY, else the AWS default credential chain");
     static final Setting<String> SECRET_ACCESS_KEY = Setting.of(GROUP, "AWS_SECRET_ACCESS_KEY", SettingType.text())
@@ -39,7 +44,8 @@ public final class S3Declarations implements SettingDeclarations {
     static final Setting<String> CA_FILE = Setting.of(GROUP, "WALSTASH_S3_CA_FILE", SettingType.text())
             .alias("WALG_S3_CA_CERT_FILE", "S3_CA_CERT_FILE").doc("a PEM file of CA certificates to trust too");
     static final Setting<Integer> MAX_RETRIES = Setting.of(GROUP, "WALSTASH_S3_MAX_RETRIES", SettingType.count(0, 100))
-            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(5).doc("the SDK's own retries inside each try of the retry layer; 0 = one layer");
+            .alias("WALG_S3_MAX_RETRIES", "S3_MAX_RETRIES").defaults(0).doc("the SDK's own retries of a failed request")
+            .deprecated(SDK_RETRIES_NOTE);
     static final Setting<Duration> REQUEST_TIMEOUT = Setting.of(GROUP, "WALSTASH_S3_REQUEST_TIMEOUT",
                     SettingType.duration(Duration.ofSeconds(1), Duration.ofHours(24)))
             .defaults(Duration.ofMinutes(2)).doc("the most one attempt of one request may take");

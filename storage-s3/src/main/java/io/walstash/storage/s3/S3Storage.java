@@ -127,11 +127,13 @@ public final class S3Storage implements Storage, CreatesBucket {
                         // connection, failing a request it has carried out.
                         .chunkedEncodingEnabled(false))
                 .overrideConfiguration(o -> o
-                        // standard mode: exponential backoff with jitter on throttling, 5xx and I/O errors
+                        // One attempt per request by default: walstash's retry layer (WALSTASH_RETRIES,
+                        // applied by Storages.open) is the one retry budget. The deprecated
+                        // WALSTASH_S3_MAX_RETRIES still adds standard-mode retries under it.
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                                 .maxAttempts(config.maxRetries() + 1)
                                 .build())
-                        // one slow attempt must not hang archiving; the retries above still apply
+                        // one slow attempt must not hang archiving
                         .apiCallAttemptTimeout(config.requestTimeout()));
         config.endpoint().ifPresent(builder::endpointOverride);
         Optional<String> region = config.effectiveRegion();
@@ -203,10 +205,11 @@ public final class S3Storage implements Storage, CreatesBucket {
                 return true;
             } catch (SdkException | UncheckedIOException e) {
                 if (S3Errors.status(e) == 412) {
-                    // taken -- unless by an earlier attempt of this very call whose answer was lost
+                    // taken -- unless by an earlier SDK attempt of this very call whose answer was lost
+                    // (only with the deprecated SDK retries; the retry layer compares its own retries)
                     return S3Errors.attempts(e) > 1 && storedETagIs(key, objectKey, md5(data, data.length));
                 }
-                if (isConditionalConflict(e) && attempt < config.maxRetries()) {
+                if (isConditionalConflict(e) && attempt < CONFLICT_RESENDS) {
                     continue;
                 }
                 if (refusesIfNoneMatch(e)) {
@@ -403,11 +406,12 @@ public final class S3Storage implements Storage, CreatesBucket {
                 return Optional.of(response.eTag());
             } catch (SdkException | UncheckedIOException e) {
                 if (conditional && S3Errors.status(e) == 412) {
-                    // taken -- unless by an earlier attempt of this very call whose answer was lost
+                    // taken -- unless by an earlier SDK attempt of this very call whose answer was lost
+                    // (only with the deprecated SDK retries; the retry layer compares its own retries)
                     String ours = multipartETag(parts);
                     return S3Errors.attempts(e) > 1 && storedETagIs(key, objectKey, ours) ? Optional.of(ours) : Optional.empty();
                 }
-                if (conditional && isConditionalConflict(e) && attempt < config.maxRetries()) {
+                if (conditional && isConditionalConflict(e) && attempt < CONFLICT_RESENDS) {
                     continue;
                 }
                 if (conditional && refusesIfNoneMatch(e)) {
@@ -463,6 +467,14 @@ public final class S3Storage implements Storage, CreatesBucket {
     }
 
     /** S3's answer while another conditional write to the same key is in flight: try again. */
+    /**
+     * A 409 ConditionalRequestConflict is no failed request but S3 refusing to decide between
+     * concurrent conditional writes of one key while one is in flight; sending it again decides
+     * (created, or 412 taken). Not a retry of a lost answer -- the SDK makes one attempt and the
+     * retry layer above retries those -- so its own small bound, apart from WALSTASH_RETRIES.
+     */
+    static final int CONFLICT_RESENDS = 3;
+
     private static boolean isConditionalConflict(RuntimeException e) {
         return S3Errors.status(e) == 409 && "ConditionalRequestConflict".equals(S3Errors.errorCode(e));
     }

@@ -32,7 +32,7 @@ class S3ConfigTest {
         assertThat(config.kmsKeyId()).isEmpty();
         assertThat(config.storageClass()).isEmpty();
         assertThat(config.caFile()).isEmpty();
-        assertThat(config.maxRetries()).isEqualTo(5);
+        assertThat(config.maxRetries()).as("the SDK makes one attempt; the retry layer retries").isZero();
         assertThat(config.requestTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.conditionalCreate()).isEqualTo(S3Config.ConditionalCreate.AUTO);
         assertThat(config.describeEndpoint()).isEqualTo("AWS S3");

@@ -162,6 +162,26 @@ class S3RequestsTest {
                 "HEAD /bucket/repo/large");
     }
 
+    /**
+     * By default the SDK makes one attempt per request: walstash's retry layer (WALSTASH_RETRIES)
+     * is the one retry budget. A PUT whose answer is lost fails once, and the layer's retry of the
+     * create then hears "taken" (412), which the layer settles by comparing the stored bytes.
+     */
+    @Test
+    void byDefaultTheSdkMakesOneAttemptAndARepeatedCreateHearsTaken() throws IOException {
+        Map<String, String> settings = settings();
+        settings.remove("WALSTASH_S3_MAX_RETRIES");
+        fake.failAfterWrite(1);
+        try (Storage storage = new S3StorageProvider().open(URI.create("s3://bucket/repo"), Settings.of(settings))) {
+            assertThatThrownBy(() -> storage.createIfAbsent("small", bytes(new byte[] {1, 2})))
+                    .isInstanceOf(StorageFailure.class);
+            assertThat(fake.requestLines()).as("one attempt, no SDK retry").containsExactly("PUT /bucket/repo/small");
+            assertThat(storage.createIfAbsent("small", bytes(new byte[] {1, 2}))).as("the layer's retry").isFalse();
+            assertThat(storage.read("small").readAllBytes()).containsExactly(1, 2);
+        }
+        assertThat(fake.requestLines()).containsExactly("PUT /bucket/repo/small", "PUT /bucket/repo/small", "GET /bucket/repo/small");
+    }
+
     @Test
     void storeThatRefusesIfNoneMatchIsServedByCheckThenPutFromThenOn() throws IOException {
         fake.ifNoneMatch(FakeS3.IfNoneMatch.REFUSE_501);
