@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.BlockFilterInputStream;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +53,8 @@ public final class FetchRetry implements Closeable {
     private final Duration timeout;
     private final Duration outageWait;
     private final Consumer<String> warnings;
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "walstash-fetch-deadline");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ThreadPools pools = new ThreadPools();
+    private final ScheduledExecutorService watchdog = pools.ownedScheduled("walstash-fetch-deadline");
 
     public FetchRetry(Storage storage, int attempts, Duration timeout, Duration firstBackoff) {
         this(storage, attempts, timeout, firstBackoff, Duration.ZERO, line -> { });
@@ -175,7 +172,7 @@ public final class FetchRetry implements Closeable {
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        pools.close();
     }
 
     /** One attempt's time limit: what it opened, to close when the time is up. */

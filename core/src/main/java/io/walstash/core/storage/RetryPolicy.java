@@ -1,5 +1,6 @@
 package io.walstash.core.storage;
 
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import java.io.Closeable;
@@ -246,8 +247,8 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
     private <T> T once(String what, Attempt<T> attempt) throws IOException {
         Abandon abandon = new Abandon();
         FutureTask<T> task = new FutureTask<>(() -> attempt.run(abandon));
-        Thread worker = new Thread(task, "walstash-request");
-        worker.setDaemon(true); // an abandoned request must not keep the process alive
+        // a daemon thread: an abandoned request must not keep the process alive
+        Thread worker = ThreadPools.thread("walstash-request", task, ThreadPools.Kind.DAEMON);
         worker.start();
         try {
             return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
