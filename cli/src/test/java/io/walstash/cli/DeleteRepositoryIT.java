@@ -274,7 +274,7 @@ class DeleteRepositoryIT {
         CliRun dry = repository.cli("delete", "garbage");
         assertThat(dry.exitCode()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("DELETE  " + OLD.get(1), "an earlier delete was interrupted",
-                "left alone: base_000000010000000000000030", "a backup-push may be running",
+                "left alone: base_000000010000000000000030", "a backup may still be running",
                 "timeline 3: 00000003000000000000000E .. 00000003000000000000000F, 2 objects");
         CliRun confirmed = repository.cli("delete", "garbage", "--grace", "0s", "--confirm");
         assertThat(confirmed.exitCode()).as(confirmed.err()).isZero();

@@ -38,7 +38,7 @@ public final class BackupClaim {
             boolean empty = BackupFolders.Folder.list(storage, candidate).objects().isEmpty();
             if (empty && storage.createIfAbsent(RepositoryLayout.claimKey(candidate), new ByteArrayInputStream(content))) {
                 if (n > 1) {
-                    log.printf("walstash: %s is taken (another backup-push started in the same WAL segment, or one"
+                    log.printf("walstash: %s is taken (another backup started in the same WAL segment, or one"
                             + " that died left its objects): naming this backup %s%n", wanted, candidate);
                 }
                 return new BackupClaim(storage, candidate);

@@ -130,7 +130,7 @@ public final class RetentionPlanner {
                                 + ", before the grace period of " + Durations.format(grace), null, f.objects()));
                     } else {
                         notes.add("left alone: " + f.name() + " has no manifest but was written to at " + f.newest()
-                                + ", within the grace period (a backup-push may be running)");
+                                + ", within the grace period (a backup may still be running)");
                     }
                 });
         List<WalObject> wal;

@@ -163,7 +163,7 @@ class RetentionExecutorTest {
         assertThat(plan.deletions()).extracting(RetentionPlan.Deletion::name).containsExactly("base_000000010000000000000050");
         RetentionPlan young = RetentionPlanner.garbage(RepositoryListing.scan(storage), now, Duration.ofHours(24));
         assertThat(young.deletions()).isEmpty();
-        assertThat(young.notes()).anyMatch(n -> n.contains("base_000000010000000000000050") && n.contains("backup-push may be running"));
+        assertThat(young.notes()).anyMatch(n -> n.contains("base_000000010000000000000050") && n.contains("a backup may still be running"));
         // WAL before the earliest backup (segment 10) goes; history stays
         assertThat(young.wal()).extracting(WalObject::key).containsExactly("wal/000000030000000000000005.zst",
                 "wal/000000030000000000000006.zst", "wal/000000030000000000000007.zst", "wal/000000030000000000000008.zst",
