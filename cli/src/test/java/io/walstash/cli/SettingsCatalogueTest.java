@@ -23,15 +23,17 @@ import org.junit.jupiter.api.Test;
  * has them all) against what is derived from it or written beside it: --help and README.md's
  * settings tables (the daemon's derived tables: io.walstash.cli.daemon.DaemonSettingsTest).
  */
-class SettingsCatalogueTest {
+public class SettingsCatalogueTest {
     private static final Path MODULE = Path.of(System.getProperty("user.dir"));
     private static final Pattern NAME = Pattern.compile("`([A-Z][A-Z0-9_]*_[A-Z0-9_]+|PG[A-Z]+)`");
 
-    private static List<Setting<?>> declared() {
+    /** Every setting declared on this class path (core's, the CLI's and every adapter's). */
+    public static List<Setting<?>> declared() {
         return SettingCatalogue.current().settings();
     }
 
-    private static Set<String> declaredNames() {
+    /** Every name and alias of {@link #declared()}. */
+    public static Set<String> declaredNames() {
         Set<String> names = new TreeSet<>();
         for (Setting<?> setting : declared()) {
             names.addAll(setting.names());

@@ -1,11 +1,12 @@
 package io.walstash.cli.daemon;
 
+import static io.walstash.cli.SettingsCatalogueTest.declared;
+import static io.walstash.cli.SettingsCatalogueTest.declaredNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.cli.CliSettings;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
-import io.walstash.core.config.SettingCatalogue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,18 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DaemonSettingsTest {
     private static final Path MODULE = Path.of(System.getProperty("user.dir"));
-
-    private static List<Setting<?>> declared() {
-        return SettingCatalogue.current().settings();
-    }
-
-    private static Set<String> declaredNames() {
-        Set<String> names = new TreeSet<>();
-        for (Setting<?> setting : declared()) {
-            names.addAll(setting.names());
-        }
-        return names;
-    }
 
     @Test
     void theCClientsTablesAreTheCatalogues() throws IOException {
