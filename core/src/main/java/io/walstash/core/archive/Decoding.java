@@ -30,6 +30,8 @@ public final class Decoding {
         InputStream decoded;
         try {
             decoded = codec.decompress(stored);
+        } catch (CorruptObjectException e) {
+            throw e; // from beneath the codec (a decrypting layer), already naming the object
         } catch (IOException e) {
             if (source.failed) {
                 throw e;

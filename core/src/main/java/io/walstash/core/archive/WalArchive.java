@@ -1,5 +1,6 @@
 package io.walstash.core.archive;
 
+import io.walstash.core.archive.walg.WalGEncryption;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
@@ -71,6 +72,8 @@ public final class WalArchive implements Closeable {
     private volatile RepositoryMarker confirmedMarker;
     /** Segment buffers kept between pushes (a daemon pushes many); a few, so memory stays bounded. */
     private final HeldWalFile.Buffers buffers;
+    /** Decrypts WAL-G's objects ({@code wal_005/}) when WAL-G's libsodium key is configured, else null. */
+    private final WalGEncryption walgEncryption;
 
     /**
      * @param codec  the codec new objects are written with
@@ -83,6 +86,12 @@ public final class WalArchive implements Closeable {
 
     /** {@code heldLimit}: files up to this length are read once into memory, larger ones streamed twice. */
     WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock, long heldLimit) {
+        this(storage, codec, codecs, writer, clock, heldLimit, null);
+    }
+
+    private WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock, long heldLimit,
+                       WalGEncryption walgEncryption) {
+        this.walgEncryption = walgEncryption;
         this.buffers = new HeldWalFile.Buffers(2, heldLimit);
         this.storage = storage;
         this.codec = codec;
@@ -98,8 +107,9 @@ public final class WalArchive implements Closeable {
     public static WalArchive open(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
+        WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null);
         Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
-        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
     }
 
     /**
@@ -110,12 +120,13 @@ public final class WalArchive implements Closeable {
     public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
+        WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null);
         // the retry layer sits over the lazy opener, so that services can take views of it (no doubling)
         StorageLocation location = StorageLocation.configured(configuration);
         Storage storage = RetryingStorage.wrap(new StorageOnFirstUse(location,
                 () -> Storages.provider(location.uri().getScheme()).open(location.uri(), configuration.settings())),
                 RetryPolicy.from(configuration.settings()));
-        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC());
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
     }
 
     public Storage storage() {
@@ -247,7 +258,7 @@ public final class WalArchive implements Closeable {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
         Decoding.Source tracked = Decoding.source(raw);
-        try (InputStream buffered = new BufferedInputStream(tracked, 64 * 1024)) {
+        try (InputStream buffered = new BufferedInputStream(decrypted(stored, tracked, source), 64 * 1024)) {
             if (directory == null || !Files.isDirectory(directory)) {
                 throw new NoSuchFileException(String.valueOf(directory), null, "destination directory does not exist");
             }
@@ -274,6 +285,15 @@ public final class WalArchive implements Closeable {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /**
+     * {@code raw} decrypted when it is WAL-G's object and WAL-G's key is configured (WAL-G encrypts
+     * after compressing, so the codec reads what this returns), else {@code raw} itself.
+     */
+    private InputStream decrypted(StoredWal stored, InputStream raw, String source) {
+        boolean walg = WalKey.parse(stored.key()).map(WalKey::walg).orElse(false);
+        return walg && walgEncryption != null ? walgEncryption.decrypting(raw, source) : raw;
     }
 
     /**
@@ -365,7 +385,12 @@ public final class WalArchive implements Closeable {
 
     /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
     public WalArchive withStorage(Storage other) {
-        return new WalArchive(other, codec, codecs, writer, clock, buffers.maxLength());
+        return new WalArchive(other, codec, codecs, writer, clock, buffers.maxLength(), walgEncryption);
+    }
+
+    /** This archive reading WAL-G's objects with {@code encryption}, over the same storage (closing either closes it). */
+    public WalArchive readingWalG(WalGEncryption encryption) {
+        return new WalArchive(storage, codec, codecs, writer, clock, buffers.maxLength(), encryption);
     }
 
     /** Every codec this archive reads, to name stored objects by their extension. */

@@ -3,12 +3,14 @@ package io.walstash.core.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.archive.walg.WalGEncryption;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
 import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.InMemoryStorage;
+import io.walstash.core.testing.WalGLibsodium;
 import io.walstash.core.testing.WalSegmentFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -423,6 +425,59 @@ class WalArchiveTest {
         public void close() {
             // the shared in-memory storage stays open for the test's own archive
         }
+    }
+
+    @Test
+    void walGsEncryptedSegmentIsDecryptedThenDecodedWithTheConfiguredKey() throws IOException {
+        byte[] key = new byte[32];
+        new java.util.Random(5).nextBytes(key);
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        String walgKey = "wal_005/" + SEGMENT + ".dft";
+        storage.createIfAbsent(walgKey, new java.io.ByteArrayInputStream(walGEncrypted(key, Files.readAllBytes(segment))));
+        Path destination = restore.resolve("RECOVERYXLOG");
+
+        FetchResult result = archive.readingWalG(WalGEncryption.ofKey(key)).fetch(SEGMENT, destination);
+
+        assertThat(result).isEqualTo(new FetchResult.Fetched(walgKey, WalSegmentFiles.SEGMENT_SIZE, false));
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void walGsEncryptedSegmentUnderAnotherKeyIsCorruptAndNothingIsPlaced() throws IOException {
+        byte[] key = new byte[32];
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        storage.createIfAbsent("wal_005/" + SEGMENT + ".dft",
+                new java.io.ByteArrayInputStream(walGEncrypted(key, Files.readAllBytes(segment))));
+        Path destination = restore.resolve("RECOVERYXLOG");
+        byte[] other = key.clone();
+        other[31] = 1;
+
+        assertThatThrownBy(() -> archive.readingWalG(WalGEncryption.ofKey(other)).fetch(SEGMENT, destination))
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageStartingWith("object wal_005/" + SEGMENT + ".dft does not decrypt: chunk 1");
+        assertThat(destination).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    @Test
+    void walstashsOwnObjectsAreNotDecryptedWithWalGsKey() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive.push(segment);
+        Path destination = restore.resolve("RECOVERYXLOG");
+
+        archive.readingWalG(WalGEncryption.ofKey(new byte[32])).fetch(SEGMENT, destination);
+
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
+    }
+
+    /** {@code plain} as WAL-G stores it with libsodium on: compressed, then encrypted by libsodium itself. */
+    private byte[] walGEncrypted(byte[] key, byte[] plain) throws IOException {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream out = codec.compress(compressed)) {
+            out.write(plain);
+        }
+        return WalGLibsodium.encrypt(key, compressed.toByteArray());
     }
 
     private void assertNoTemporaryFiles() throws IOException {
