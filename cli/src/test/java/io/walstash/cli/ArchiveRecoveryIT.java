@@ -8,14 +8,17 @@ import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
+import io.walstash.core.testing.WalGLibsodium;
 import io.walstash.storage.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,12 +55,35 @@ class ArchiveRecoveryIT {
         FileTrees.delete(work);
     }
 
+    /**
+     * Also a migration from WAL-G with libsodium encryption on: the same archive_command stores each
+     * WAL file a second time as WAL-G does (compressed by the zstd tool, then encrypted by libsodium
+     * itself, under {@code wal_005/}), and a second copy of the base backup recovers from that
+     * repository alone with WAL-G's key settings.
+     */
     @Test
     void clusterRecoveredFromTheArchiveHoldsTheSameData() throws Exception {
         Path repository = work.resolve("repository");
+        Path walg = work.resolve("walg");
+        Path walgFolder = Files.createDirectories(walg.resolve("wal_005"));
+        user.own(walg);
+        user.own(walgFolder);
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        Path rawKey = WalGLibsodium.writeKey(key, work.resolve("walg-raw.key"));
+        user.own(rawKey);
+        Path keyFile = WalGLibsodium.writeKey((Base64.getEncoder().encodeToString(key) + "\n").getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII), work.resolve("walg.key"));
+        user.own(keyFile);
+        String object = walgFolder + "/%f.zst";
+        WalGCopy copy = new WalGCopy("zstd -q -c %p | " + WalGLibsodium.program() + " " + rawKey + " > " + object + ".tmp"
+                + " && mv " + object + ".tmp " + object,
+                "WALG_FILE_PREFIX=" + walg + " WALG_LIBSODIUM_KEY_PATH=" + keyFile + " WALG_LIBSODIUM_KEY_TRANSFORM=base64",
+                () -> fileNames(walgFolder));
         // configured only through WAL-G's names, as an existing WAL-G setup would be
         archiveLoadAndRecover(List.of(), "WALG_FILE_PREFIX=" + repository + " WALG_COMPRESSION_METHOD=lz4",
-                "WALSTASH_STORAGE=file://" + repository, () -> fileNames(repository.resolve("wal")), "lz4", 3);
+                "WALSTASH_STORAGE=file://" + repository, () -> fileNames(repository.resolve("wal")), "lz4", 3,
+                Optional.of(copy));
     }
 
     @Test
@@ -122,13 +148,35 @@ class ArchiveRecoveryIT {
     private void archiveLoadAndRecover(List<String> initdbOptions, String archiveEnvironment, String restoreEnvironment,
                                        java.util.concurrent.Callable<List<String>> storedWal, String extension,
                                        int minimumSegments) throws Exception {
+        archiveLoadAndRecover(initdbOptions, archiveEnvironment, restoreEnvironment, storedWal, extension, minimumSegments,
+                Optional.empty());
+    }
+
+    /**
+     * A repository laid out as WAL-G's: {@code archiveCommand} (run after wal-push succeeded) stores
+     * {@code %p} there, {@code restoreEnvironment} makes wal-fetch read it, {@code storedWal} lists it.
+     */
+    private record WalGCopy(String archiveCommand, String restoreEnvironment,
+                            java.util.concurrent.Callable<List<String>> storedWal) {
+    }
+
+    /** As above; with {@code walg}, a copy of the base backup recovers from that repository too. */
+    private void archiveLoadAndRecover(List<String> initdbOptions, String archiveEnvironment, String restoreEnvironment,
+                                       java.util.concurrent.Callable<List<String>> storedWal, String extension,
+                                       int minimumSegments, Optional<WalGCopy> walg) throws Exception {
         String launcher = Launcher.path().toString();
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work, initdbOptions);
-             LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work)) {
+             LocalCluster restored = LocalCluster.existing(binaries, user, work.resolve("restored"), work);
+             LocalCluster fromWalG = LocalCluster.existing(binaries, user, work.resolve("restored-walg"), work)) {
             source.configure(Map.of("archive_mode", "on", "wal_level", "replica",
-                    "archive_command", "WALSTASH_DAEMON=off " + archiveEnvironment + " " + launcher + " wal-push %p"));
+                    "archive_command", "WALSTASH_DAEMON=off " + archiveEnvironment + " " + launcher + " wal-push %p"
+                            + walg.map(w -> " && " + w.archiveCommand()).orElse("")));
             source.start();
             source.runTool("pg_basebackup", "-D", restored.dataDirectory().toString(), "-X", "none", "-c", "fast");
+            if (walg.isPresent()) {
+                Processes.run(List.of("cp", "-a", restored.dataDirectory().toString(), fromWalG.dataDirectory().toString()),
+                        Map.of(), WAIT);
+            }
 
             ArchiveRecoverySteps.load(source, 3, 4, 1500, 20000);
             DataFingerprint expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, minimumSegments);
@@ -139,6 +187,14 @@ class ArchiveRecoveryIT {
             String log = ArchiveRecoverySteps.recoverAndCompare(restored, user,
                     "WALSTASH_DAEMON=off " + restoreEnvironment + " " + launcher + " wal-fetch %f %p", WAIT, expected);
             assertThat(log).contains("restored log file").doesNotContain("wal-fetch: error");
+            if (walg.isPresent()) {
+                restored.stop(); // one recovered cluster at a time on this small machine
+                assertThat(walg.get().storedWal().call()).hasSizeGreaterThanOrEqualTo(minimumSegments)
+                        .allMatch(n -> n.endsWith(".zst"));
+                String walgLog = ArchiveRecoverySteps.recoverAndCompare(fromWalG, user, "WALSTASH_DAEMON=off "
+                        + walg.get().restoreEnvironment() + " " + launcher + " wal-fetch %f %p", WAIT, expected);
+                assertThat(walgLog).contains("restored log file").doesNotContain("wal-fetch: error");
+            }
         }
     }
 

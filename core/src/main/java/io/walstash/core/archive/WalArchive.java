@@ -1,6 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.archive.walg.WalGEncryption;
+import io.walstash.core.archive.walg.WalGSettings;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
@@ -281,6 +282,8 @@ public final class WalArchive implements Closeable {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 Durable.syncDirectory(directory);
                 return new FetchResult.Fetched(stored.key(), length, header.isPresent());
+            } catch (CorruptObjectException e) {
+                throw withWalGKeyHint(stored, e);
             } finally {
                 Files.deleteIfExists(temp);
             }
@@ -292,8 +295,20 @@ public final class WalArchive implements Closeable {
      * after compressing, so the codec reads what this returns), else {@code raw} itself.
      */
     private InputStream decrypted(StoredWal stored, InputStream raw, String source) {
-        boolean walg = WalKey.parse(stored.key()).map(WalKey::walg).orElse(false);
-        return walg && walgEncryption != null ? walgEncryption.decrypting(raw, source) : raw;
+        return walgEncryption != null && isWalG(stored) ? walgEncryption.decrypting(raw, source) : raw;
+    }
+
+    /** {@code e} about a WAL-G object read without WAL-G's key: it may be encrypted, so the message says how to read it. */
+    private CorruptObjectException withWalGKeyHint(StoredWal stored, CorruptObjectException e) {
+        if (walgEncryption != null || !isWalG(stored)) {
+            return e;
+        }
+        return new CorruptObjectException(e.getMessage() + " (if WAL-G encrypted it with libsodium, set "
+                + WalGSettings.KEY.name() + " or " + WalGSettings.KEY_PATH.name() + ")", e);
+    }
+
+    private static boolean isWalG(StoredWal stored) {
+        return WalKey.parse(stored.key()).map(WalKey::walg).orElse(false);
     }
 
     /**
