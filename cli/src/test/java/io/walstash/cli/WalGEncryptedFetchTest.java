@@ -149,6 +149,17 @@ class WalGEncryptedFetchTest {
         assertThat(listing(pgWal)).isEmpty();
     }
 
+    @Test
+    void aPushNeverReadsWalGsKey() throws IOException {
+        // a WAL-G .env with a key file walstash cannot read: archiving, which never decrypts, goes on
+        Path config = Files.writeString(dir.resolve("push.env"), "WALG_FILE_PREFIX=" + dir.resolve("repo-push")
+                + "\nWALG_LIBSODIUM_KEY_PATH=" + dir.resolve("absent.key") + "\n");
+
+        CliRun push = CliRun.of("wal-push", "--config", config.toString(), segment.toString());
+
+        assertThat(push.exitCode()).as(push.err()).isZero();
+    }
+
     private String hexKeyEnv() throws IOException {
         Path file = Files.writeString(dir.resolve("walg.key"), HexFormat.of().formatHex(KEY));
         return "WALG_LIBSODIUM_KEY_PATH=" + file + "\nWALG_LIBSODIUM_KEY_TRANSFORM=hex\n";

@@ -108,7 +108,7 @@ public final class WalArchive implements Closeable {
     public static WalArchive open(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
         Codec codec = codecs.byName(configuration.compression());
-        WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null);
+        WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null); // key read on first use
         Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
     }
@@ -294,8 +294,16 @@ public final class WalArchive implements Closeable {
      * {@code raw} decrypted when it is WAL-G's object and WAL-G's key is configured (WAL-G encrypts
      * after compressing, so the codec reads what this returns), else {@code raw} itself.
      */
-    private InputStream decrypted(StoredWal stored, InputStream raw, String source) {
-        return walgEncryption != null && isWalG(stored) ? walgEncryption.decrypting(raw, source) : raw;
+    private InputStream decrypted(StoredWal stored, InputStream raw, String source) throws IOException {
+        if (walgEncryption == null || !isWalG(stored)) {
+            return raw;
+        }
+        try {
+            return walgEncryption.decrypting(raw, source);
+        } catch (IOException | RuntimeException e) {
+            raw.close(); // the key could not be read: the caller never gets the stream to close
+            throw e;
+        }
     }
 
     /** {@code e} about a WAL-G object read without WAL-G's key: it may be encrypted, so the message says how to read it. */

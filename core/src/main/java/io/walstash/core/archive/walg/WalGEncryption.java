@@ -19,10 +19,16 @@ import java.util.Optional;
  * writes with it. The key is never printed: not by {@link #toString()}, not in a message.
  */
 public final class WalGEncryption {
-    private final byte[] key;
+    /** Reads the key: on the first WAL-G object, so that a push, which never needs it, never fails on it. */
+    private interface KeySource {
+        byte[] load() throws IOException;
+    }
 
-    private WalGEncryption(byte[] key) {
-        this.key = key;
+    private final KeySource source;
+    private byte[] key;
+
+    private WalGEncryption(KeySource source) {
+        this.source = source;
     }
 
     /**
@@ -102,29 +108,31 @@ public final class WalGEncryption {
     /**
      * The encryption {@code settings} configure, or empty when neither {@link WalGSettings#KEY} nor
      * {@link WalGSettings#KEY_PATH} is set. As in WAL-G, the key itself wins over the path, and a
-     * key file's surrounding white space is not part of the key.
-     *
-     * @throws IllegalArgumentException the key does not transform into a libsodium key
-     * @throws IOException the key file cannot be read
+     * key file's surrounding white space is not part of the key. The key is read and transformed
+     * when first needed ({@link #decrypting}), and its failures are reported there.
      */
-    public static Optional<WalGEncryption> configured(Settings settings) throws IOException {
-        KeyTransform transform = KeyTransform.named(WalGSettings.KEY_TRANSFORM.get(settings));
+    public static Optional<WalGEncryption> configured(Settings settings) {
         Optional<Settings.Given> inline = settings.given(WalGSettings.KEY);
         if (inline.isPresent()) {
-            return Optional.of(new WalGEncryption(
-                    transform.apply(inline.get().value().getBytes(StandardCharsets.UTF_8), inline.get().name())));
+            return Optional.of(new WalGEncryption(() -> transform(settings).apply(
+                    inline.get().value().getBytes(StandardCharsets.UTF_8), inline.get().name())));
         }
         Optional<String> path = WalGSettings.KEY_PATH.find(settings);
         if (path.isEmpty()) {
             return Optional.empty();
         }
-        byte[] text = strip(Files.readAllBytes(Path.of(path.get())));
-        try {
-            return Optional.of(new WalGEncryption(transform.apply(text, "the key file " + path.get()
-                    + " (" + WalGSettings.KEY_PATH.name() + ")")));
-        } finally {
-            Arrays.fill(text, (byte) 0);
-        }
+        return Optional.of(new WalGEncryption(() -> {
+            byte[] text = strip(Files.readAllBytes(Path.of(path.get())));
+            try {
+                return transform(settings).apply(text, "the key file " + path.get() + " (" + WalGSettings.KEY_PATH.name() + ")");
+            } finally {
+                Arrays.fill(text, (byte) 0);
+            }
+        }));
+    }
+
+    private static KeyTransform transform(Settings settings) {
+        return KeyTransform.named(WalGSettings.KEY_TRANSFORM.get(settings));
     }
 
     /** WAL-G's key, already transformed: 32 bytes (tests, embedding applications). */
@@ -132,7 +140,8 @@ public final class WalGEncryption {
         if (key.length != SecretStream.KEY_BYTES) {
             throw new IllegalArgumentException("a libsodium key is " + SecretStream.KEY_BYTES + " bytes, not " + key.length);
         }
-        return new WalGEncryption(key.clone());
+        byte[] copy = key.clone();
+        return new WalGEncryption(() -> copy);
     }
 
     /**
@@ -140,9 +149,19 @@ public final class WalGEncryption {
      * a {@code CorruptObjectException} naming {@code description} when the object does not decrypt
      * with this key, was altered, or is truncated, its final chunk missing. Closing it closes
      * {@code encrypted}.
+     *
+     * @throws IllegalArgumentException the configured key does not transform into a libsodium key
+     * @throws IOException the key file cannot be read
      */
-    public InputStream decrypting(InputStream encrypted, String description) {
-        return new SecretStreamInputStream(encrypted, key, description);
+    public InputStream decrypting(InputStream encrypted, String description) throws IOException {
+        return new SecretStreamInputStream(encrypted, key(), description);
+    }
+
+    private synchronized byte[] key() throws IOException {
+        if (key == null) {
+            key = source.load();
+        }
+        return key;
     }
 
     /** {@code text} without the white space around it (Go's strings.TrimSpace for ASCII, as WAL-G reads a key file). */

@@ -234,8 +234,7 @@ class WalGEncryptionTest {
         String notBase64 = "!!" + Base64.getEncoder().encodeToString(KEY);
         assertRefused(Map.of("WALG_LIBSODIUM_KEY", notBase64, "WALG_LIBSODIUM_KEY_TRANSFORM", "base64"), notBase64,
                 "WALG_LIBSODIUM_KEY is not base64 (WALG_LIBSODIUM_KEY_TRANSFORM is base64)");
-        assertThatThrownBy(() -> WalGEncryption.configured(Settings.of(Map.of("WALG_LIBSODIUM_KEY", "x".repeat(32),
-                "WALG_LIBSODIUM_KEY_TRANSFORM", "rot13"))))
+        assertThatThrownBy(() -> firstUse(Map.of("WALG_LIBSODIUM_KEY", "x".repeat(32), "WALG_LIBSODIUM_KEY_TRANSFORM", "rot13")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("WALG_LIBSODIUM_KEY_TRANSFORM must be none, base64 or hex, not rot13");
     }
@@ -243,12 +242,13 @@ class WalGEncryptionTest {
     @Test
     void aKeyFilesProblemNamesTheFileNotTheKey() throws IOException {
         Path file = Files.writeString(dir.resolve("short.key"), "not-a-32-byte-key\n");
-        assertThatThrownBy(() -> WalGEncryption.configured(Settings.of(Map.of("WALG_LIBSODIUM_KEY_PATH", file.toString()))))
+        assertThatThrownBy(() -> firstUse(Map.of("WALG_LIBSODIUM_KEY_PATH", file.toString())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the key file " + file + " (WALG_LIBSODIUM_KEY_PATH) holds 17 bytes; WAL-G's key transform none"
                         + " takes at least 25 (or set WALG_LIBSODIUM_KEY_TRANSFORM to base64 or hex)");
-        assertThatThrownBy(() -> WalGEncryption.configured(Settings.of(Map.of("WALG_LIBSODIUM_KEY_PATH",
-                dir.resolve("absent.key").toString())))).isInstanceOf(java.nio.file.NoSuchFileException.class);
+        Map<String, String> absent = Map.of("WALG_LIBSODIUM_KEY_PATH", dir.resolve("absent.key").toString());
+        assertThat(WalGEncryption.configured(Settings.of(absent))).as("read when first needed, not before").isPresent();
+        assertThatThrownBy(() -> firstUse(absent)).isInstanceOf(java.nio.file.NoSuchFileException.class);
     }
 
     @Test
@@ -269,10 +269,16 @@ class WalGEncryptionTest {
     }
 
     private static void assertRefused(Map<String, String> settings, String keyText, String message) {
-        assertThatThrownBy(() -> WalGEncryption.configured(Settings.of(settings)))
+        assertThatThrownBy(() -> firstUse(settings))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(keyText));
+    }
+
+    /** The key is read and transformed on the first object decrypted. */
+    private static void firstUse(Map<String, String> settings) throws IOException {
+        WalGEncryption.configured(Settings.of(settings)).orElseThrow()
+                .decrypting(new ByteArrayInputStream(new byte[0]), OBJECT).close();
     }
 
     private static void assertNoKeyIn(String text, byte[] key) {
