@@ -10,8 +10,8 @@
 #
 #   bench/fault-campaign.sh [MINUTES]          (default 30; rounds start while the budget lasts)
 #   FAULTS_SEED=N        replays the random choices of an earlier run (printed at the start and end)
-#   FAULTS_ENABLE=KIND,..|all   also enables kinds that wait for a fix (see FaultCampaign.Kind)
-#   FAULTS_LOAD_SECONDS=25      length of each of a round's two pgbench phases
+#   FAULTS_ENABLE=KIND,..|-KIND  enables or (with -) disables kinds (see FaultCampaign.Kind; all are on)
+#   FAULTS_LOAD_SECONDS=120     length of each of a round's two pgbench phases (the faults come in them)
 #
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin); run as root it starts them as
 # the postgres user and mounts a small tmpfs for the spool (the spool-full faults need that).
