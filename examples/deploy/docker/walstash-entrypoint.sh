@@ -2,8 +2,8 @@
 # walstash's entrypoint for a Debian-based PostgreSQL image (examples/deploy/docker/Dockerfile).
 #
 #   postgres [OPTIONS]  (the default) an empty $PGDATA is initialised (initdb), or restored from the
-#                       repository when WALSTASH_RESTORE_BACKUP is set; then walstash.conf is written
-#                       from the environment (archive_command, restore_command) and PostgreSQL starts
+#                       repository when WALSTASH_RESTORE_BACKUP is set; then PostgreSQL starts with
+#                       archive_mode, archive_command and restore_command set on its command line
 #   anything else       runs as the postgres OS user: walstash backup-list, walstash-schedule.sh, bash
 #
 # Only environment variables are needed. The repository is walstash's or WAL-G's usual settings
@@ -50,10 +50,12 @@ file_repository() {
 if [ "$(id -u)" = 0 ]; then
   # As root only what needs root: directories the postgres user must own (a fresh Docker volume is
   # root's), then the rest of this script again as postgres.
-  install -d -o postgres -g postgres -m 0700 "$PGDATA"
-  chown postgres:postgres "$PGDATA"
-  chmod 0700 "$PGDATA"
   install -d -o postgres -g postgres -m 2775 /var/run/postgresql
+  if [ "$1" = postgres ]; then
+    install -d -o postgres -g postgres -m 0700 "$PGDATA"
+    chown postgres:postgres "$PGDATA"
+    chmod 0700 "$PGDATA"
+  fi
   repository=$(file_repository)
   if [ -n "$repository" ]; then
     install -d -m 0700 "$repository"
@@ -68,7 +70,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ "$1" != postgres ]; then
-  exec "$@"
+  exec "$1" "${settings[@]}" "${@:2}"
 fi
 
 storage_configured() {
@@ -105,16 +107,17 @@ initialise() {
   else
     log "POSTGRES_PASSWORD is not set: only local connections inside the container are accepted"
   fi
-  local scripts=
+  printf '%s\n' '# walstash-entrypoint: a container listens on its own network' "listen_addresses = '*'" \
+    >> "$PGDATA/postgresql.conf"
+  # The official image's default: a database named after the user.
+  local scripts= database=${POSTGRES_DB:-${POSTGRES_USER:-postgres}}
   scripts=$(ls -A /docker-entrypoint-initdb.d 2>/dev/null || true)
-  if [ -n "$scripts" ] || { [ -n "${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != "${POSTGRES_USER:-postgres}" ]; }; then
+  if [ -n "$scripts" ] || [ "$database" != postgres ]; then
     # A private server (socket only, no archiving) for the database and the init scripts.
     pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -c archive_mode=off" start >/dev/null
     export PGUSER="${POSTGRES_USER:-postgres}" PGHOST=/var/run/postgresql PGDATABASE=postgres
-    if [ -n "${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != "$PGUSER" ]; then
-      createdb -- "$POSTGRES_DB"
-    fi
-    export PGDATABASE="${POSTGRES_DB:-$PGUSER}"
+    [ "$database" = postgres ] || createdb -- "$database"
+    export PGDATABASE="$database"
     local script
     for script in /docker-entrypoint-initdb.d/*; do
       case "$script" in
@@ -140,6 +143,9 @@ restore() {
   "$walstash" "${args[@]}"
 }
 
+# Run as a non-root user from the start (Kubernetes' runAsUser), PGDATA may not exist yet: a
+# sub-directory of the volume, as the official image advises where the volume's root holds lost+found.
+install -d -m 0700 "$PGDATA"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -n "$(ls -A "$PGDATA")" ]; then
     die "$PGDATA holds files but no PG_VERSION: not a data directory, and not empty"
@@ -151,28 +157,15 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
 fi
 
-# The settings walstash needs, rewritten at every start from the environment, in a file of their
-# own that postgresql.conf includes (postgresql.auto.conf, which ALTER SYSTEM and `walstash restore`
-# write, still wins).
-conf="$PGDATA/walstash.conf"
-cat > "$conf.tmp" <<CONF
-# Written by walstash-entrypoint.sh at every start; edits are overwritten (set them in
-# postgresql.conf or with ALTER SYSTEM instead).
-listen_addresses = '*'
-wal_level = replica
-archive_mode = $archive
-archive_command = '$walstash wal-push %p'
-archive_timeout = '${WALSTASH_ARCHIVE_TIMEOUT:-60s}'
-restore_command = '$walstash wal-fetch %f %p'
-CONF
-mv -f "$conf.tmp" "$conf"
-if ! grep -qx "include_if_exists = 'walstash.conf'" "$PGDATA/postgresql.conf"; then
-  printf '\n%s\n' "include_if_exists = 'walstash.conf'" >> "$PGDATA/postgresql.conf"
-fi
+# The settings walstash needs, on PostgreSQL's command line: they come from the environment at every
+# start and win over any configuration file (also one named by -c config_file=…). Options given to
+# the container after them win over them.
+settings=(-c "archive_mode=$archive" -c "archive_command=$walstash wal-push %p"
+  -c "archive_timeout=${WALSTASH_ARCHIVE_TIMEOUT:-60s}" -c "restore_command=$walstash wal-fetch %f %p")
 
 # The entrypoint's own variables stay out of PostgreSQL's environment (and so out of the auto
 # daemon's configuration); the password is in the data directory by now.
 unset POSTGRES_PASSWORD WALSTASH_RESTORE_BACKUP WALSTASH_RESTORE_TARGET_TIME WALSTASH_RESTORE_TARGET_XID \
   WALSTASH_RESTORE_TARGET_NAME WALSTASH_RESTORE_TARGET_LSN WALSTASH_RESTORE_TARGET_ACTION WALSTASH_ARCHIVE \
   WALSTASH_ARCHIVE_TIMEOUT
-exec "$@"
+exec "$1" "${settings[@]}" "${@:2}"
