@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * time, whose data must equal the source's at that time and not its later state.
  */
 class DeployComposeIT {
-    static final Duration WAIT = Duration.ofMinutes(4);
+    // a bound, not a pace: on two loaded cores a backup or a recovery through JVM starts takes minutes
+    static final Duration WAIT = Duration.ofMinutes(8);
     static final String ACCOUNTS = "select count(*) || ':' || md5(string_agg(aid || '=' || abalance, ',' order by aid)) from pgbench_accounts";
 
     final String project = "walstash-it-" + UUID.randomUUID().toString().substring(0, 8);
