@@ -41,6 +41,9 @@ final class DeployImages {
         }
         Path launcher = ROOT.resolve("cli/target/walstash/bin/walstash");
         assertThat(launcher).as("the launcher folder (cli is packaged before examples in the reactor)").exists();
+        // dev/with-docker.sh makes the raw Debian image in the background while Maven builds
+        await(Duration.ofMinutes(10), Result::succeeded, () -> docker(Duration.ofMinutes(1), Map.of(), "image", "inspect", DEBIAN_IMAGE))
+                .ok();
         docker(Duration.ofMinutes(10), Map.of(), "build", "-q", "--build-arg", "DEBIAN_IMAGE=" + DEBIAN_IMAGE,
                 "-t", BASE, TEST_FILES.resolve("postgres-base").toString()).ok();
         docker(Duration.ofMinutes(10), Map.of(), "build", "-q", "-f", "examples/deploy/docker/Dockerfile",
@@ -108,6 +111,10 @@ final class DeployImages {
     }
 
     record Result(List<String> command, int exit, String output, String errors) {
+        boolean succeeded() {
+            return exit == 0;
+        }
+
         Result ok() {
             assertThat(exit).as(String.join(" ", command) + " failed:\n" + output + errors).isZero();
             return this;
