@@ -78,7 +78,9 @@ class MaintainIT {
             return List.of();
         }
         try (Stream<Path> folders = Files.list(repository.resolve("backups"))) {
-            return folders.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("base_")).sorted().toList();
+            // a backup is a folder with a manifest (file:// storage may leave an emptied folder's directory behind)
+            return folders.filter(p -> Files.exists(p.resolve("manifest.json"))).map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("base_")).sorted().toList();
         }
     }
 

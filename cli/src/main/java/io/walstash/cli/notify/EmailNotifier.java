@@ -1,9 +1,8 @@
 package io.walstash.cli.notify;
 
-import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
-import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
+import io.walstash.core.notify.BoundedSend;
 import io.walstash.core.notify.Notification;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -17,10 +16,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -102,33 +97,10 @@ public final class EmailNotifier {
 
     /** Mails {@code notification}; returns whether the server accepted it in time. Never throws. */
     public boolean send(Notification notification, Consumer<String> warn) {
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        // The whole exchange (DNS, connect, TLS, auth, data) runs on a daemon thread, so the caller
-        // waits at most the timeout and the JVM may exit meanwhile, as for the webhook.
-        Thread sender = ThreadPools.thread("walstash-email", () -> {
-            try {
-                deliver(notification);
-                sent.complete(null);
-            } catch (Throwable t) {
-                sent.completeExceptionally(t);
-            }
-        }, ThreadPools.Kind.DAEMON);
-        try {
-            sender.start();
-            sent.get(smtp.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            sender.interrupt();
-            warn.accept(failed("no answer within " + Durations.format(smtp.timeout())));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            warn.accept(failed("interrupted"));
-        } catch (ExecutionException e) {
-            warn.accept(failed(reason(e.getCause())));
-        } catch (RuntimeException | Error e) {
-            warn.accept(failed(reason(e)));
-        }
-        return false;
+        return BoundedSend.run("walstash-email", smtp.timeout(), () -> {
+            deliver(notification);
+            return Boolean.TRUE;
+        }, this::reason, why -> warn.accept(failed(why))) != null;
     }
 
     private void deliver(Notification notification) throws MessagingException {
