@@ -56,20 +56,12 @@ final class BackupPushCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Configuration configuration = config.load();
         Settings settings = configuration.settings();
-        int steps = deltaMaxSteps != null ? deltaMaxSteps : CoreSettings.DELTA_MAX_STEPS.get(settings);
-        int concurrency = CoreSettings.UPLOAD_CONCURRENCY.get(settings);
-        Duration stopTimeout = CoreSettings.BACKUP_STOP_TIMEOUT.get(settings);
-        long partSize = CoreSettings.BACKUP_PART_SIZE.get(settings);
-        String origin = CoreSettings.DELTA_ORIGIN.get(settings);
         long started = System.nanoTime();
         try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
              Connection connection = PostgresConnection.open(settings)) {
             RepositoryIdentity.requireServes(archive, connection);
-            BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR");
-            BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
-                    full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
-                    origin.equals("LATEST_FULL")));
+            BackupManifest manifest = push(archive, configuration, err).push(connection,
+                    options(settings, dataDirectory, full, permanent, deltaMaxSteps, failOnCorruptPages));
             err.printf("walstash: backup %s done: %d files, %.1f MiB, %.1f MiB stored, %s .. %s, in %.1f s%n",
                     manifest.name(), manifest.files().size(), manifest.originalSize() / 1048576.0,
                     manifest.storedSize() / 1048576.0, manifest.startLsn(), manifest.stopLsn(),
@@ -77,5 +69,22 @@ final class BackupPushCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(manifest.name());
             return ExitCode.OK.code();
         }
+    }
+
+    /** The backup-push options these flags and {@code settings} give ({@code deltaMaxSteps} null: the setting's). */
+    static BackupPush.Options options(Settings settings, Path dataDirectory, boolean full, boolean permanent,
+                                      Integer deltaMaxSteps, boolean failOnCorruptPages) {
+        int steps = deltaMaxSteps != null ? deltaMaxSteps : CoreSettings.DELTA_MAX_STEPS.get(settings);
+        Duration stopTimeout = CoreSettings.BACKUP_STOP_TIMEOUT.get(settings);
+        return new BackupPush.Options(dataDirectory.toAbsolutePath(), full, permanent, steps,
+                CoreSettings.UPLOAD_CONCURRENCY.get(settings), stopTimeout, failOnCorruptPages,
+                CoreSettings.DELTA_ORIGIN.get(settings).equals("LATEST_FULL"));
+    }
+
+    /** The backup service writing into {@code archive} with the configured codec and part size; progress to {@code err}. */
+    static BackupPush push(WalArchive archive, Configuration configuration, PrintWriter err) {
+        return new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
+                VersionProvider.writer(), err, Clock.systemUTC(), CoreSettings.BACKUP_PART_SIZE.get(configuration.settings()),
+                "unless given --waldir DIR");
     }
 }

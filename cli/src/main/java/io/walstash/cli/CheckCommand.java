@@ -1,7 +1,14 @@
 package io.walstash.cli;
 
+import io.walstash.core.archive.WalArchive;
+import io.walstash.core.check.PostgresCheck;
 import io.walstash.core.check.StorageCheck;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.Durations;
+import io.walstash.core.config.Settings;
+import java.sql.Connection;
+import java.time.Clock;
 import io.walstash.core.storage.StorageLocation;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -17,7 +24,10 @@ import picocli.CommandLine.Spec;
         description = {"Prove the configured storage works before PostgreSQL relies on it.",
                 "Writes, reads back, lists and deletes a probe object and reports each step's latency;",
                 "a failure names what failed (no credentials, access denied, no such bucket,",
-                "endpoint unreachable, TLS problem) in one line and exits non-zero."})
+                "endpoint unreachable, TLS problem) in one line and exits non-zero.",
+                "With PGHOST or PGPORT set, also checks PostgreSQL's side: archive_mode on, an archive_command that runs",
+                "walstash, the repository serves this cluster, and a forced WAL switch whose segment must arrive in THIS",
+                "repository within --archive-timeout (exit 12: not archiving with walstash; 13: the segment did not arrive)."})
 final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,6 +37,10 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--create-bucket", description = "Create the bucket or container when it is missing")
     boolean createBucket;
+
+    @Option(names = "--archive-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "With PGHOST or PGPORT set: how long the segment a forced WAL switch finishes may take to arrive (default ${DEFAULT-VALUE})")
+    String archiveTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -58,6 +72,21 @@ final class CheckCommand implements Callable<Integer> {
         out.printf("repository: %s%n", passed.marker().map(m -> "serves " + m)
                 .orElse("empty (the first wal-push pins it to its cluster)"));
         out.println("OK: the storage works");
+        Settings settings = configuration.settings();
+        if (CoreSettings.PGHOST.find(settings).isEmpty() && CoreSettings.PGPORT.find(settings).isEmpty()) {
+            return ExitCode.OK.code();
+        }
+        Duration timeout = Durations.parse(archiveTimeout);
+        out.println("PostgreSQL: archive_mode, archive_command, then a forced WAL switch that must arrive here");
+        out.flush();
+        PostgresCheck.Passed archiving;
+        try (WalArchive archive = WalArchive.open(configuration, VersionProvider.writer());
+             Connection connection = PostgresConnection.open(settings)) {
+            archiving = new PostgresCheck(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())).run(connection, archive, timeout);
+        }
+        out.printf("  archive_mode %s; archive_command runs walstash; segment %s arrived in %.1f s%n",
+                archiving.archiveMode(), archiving.segment(), archiving.took().toMillis() / 1000.0);
+        out.println("OK: PostgreSQL archives into this repository");
         return ExitCode.OK.code();
     }
 }

@@ -15,7 +15,8 @@ public record CommandOutcome(String command, int exitCode, List<Problem> problem
     public record Problem(Kind kind, String message) {
     }
 
-    public enum Kind { ERROR, UNHEALTHY }
+    /** SUMMARY: a line of a run that reports on success too (maintain). */
+    public enum Kind { ERROR, UNHEALTHY, SUMMARY }
 
     /** Implemented by a command that meets problems without throwing (a failed push, a crossed threshold). */
     interface Reporting {

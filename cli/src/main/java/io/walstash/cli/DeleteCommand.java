@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
+import io.walstash.core.maintain.MaintenanceSettings;
 import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
@@ -236,12 +237,13 @@ final class DeleteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            RetentionPolicy policy = policy();
+            RetentionPolicy policy = policy(MaintenanceSettings.RETAIN_BACKUPS.find(shared.config.load().settings()));
             return shared.run(spec, words(policy), listing -> plan(policy, listing, Instant.now()));
         }
 
-        RetentionPolicy policy() {
-            RetentionPolicies.Reading reading = RetentionPolicies.retain(args, Optional.ofNullable(window));
+        /** The policy the arguments give; {@code configuredCount} (WALSTASH_RETAIN_BACKUPS) when they name no count. */
+        RetentionPolicy policy(Optional<Integer> configuredCount) {
+            RetentionPolicies.Reading reading = RetentionPolicies.retain(args, Optional.ofNullable(window), configuredCount);
             if (reading instanceof RetentionPolicies.Read read) {
                 return read.policy();
             }
@@ -253,7 +255,8 @@ final class DeleteCommand implements Runnable {
                         + malformed.value() + "'");
                 case COUNT_BELOW_ONE -> throw new IllegalArgumentException("retain needs a number of backups of at least 1, not "
                         + Integer.parseInt(malformed.value()) + " (delete everything deletes all)");
-                default -> throw new ParameterException(spec.commandLine(), "retain needs a number of backups N, a --window, or both");
+                default -> throw new ParameterException(spec.commandLine(),
+                        "retain needs a number of backups N, a --window, or both (or WALSTASH_RETAIN_BACKUPS set)");
             }
         }
     }

@@ -20,7 +20,9 @@ public enum ExitCode {
     UNHEALTHY(8, "status: a health threshold is crossed (--max-backup-age, --max-archive-lag); one line per threshold names it"),
     WAL_CHAIN_BROKEN(9, "wal-verify: the archived WAL cannot restore the newest backup to the end of the archive; backup-verify: WAL a backup needs is not archived"),
     IO_ERROR(10, "I/O error: a local file is missing, unreadable or unwritable, or storage failed; daemon: a daemon already answers on the socket, or its path is not a socket; wal-push, wal-fetch with WALSTASH_DAEMON=required: no daemon answered"),
-    POSTGRES(11, "backup-push: cannot connect to PostgreSQL, or a backup function failed"),
+    POSTGRES(11, "backup-push, maintain: cannot connect to PostgreSQL, or a backup function failed; check with PGHOST/PGPORT: cannot connect, or the role may not switch WAL"),
+    NOT_ARCHIVING(12, "check with PGHOST/PGPORT: PostgreSQL does not archive with walstash (archive_mode off, archive_command not running walstash, or archive_library set)"),
+    ARCHIVE_NOT_ARRIVING(13, "check with PGHOST/PGPORT: the segment a forced WAL switch finished did not arrive in this repository within --archive-timeout (archive_command fails or archives to another repository)"),
     NOT_FOUND(74, "wal-fetch: no such WAL file in the archive (the code WAL-G uses; PostgreSQL takes it as the end of the archive); backup-fetch, restore, backup-mark, delete before: no such backup"),
     RECOVERY_STOPPED(128, "wal-fetch during archive recovery (recovery.signal beside pg_wal): the file could not be fetched and the repository did not say it is absent (unreachable after WALSTASH_FETCH_OUTAGE_WAIT, permission denied, corrupt after a fresh download, ...); above 125 so that PostgreSQL stops the recovery instead of ending it early and promoting; fix the cause and start PostgreSQL again (128: not 126/127, which PostgreSQL logs as \"command not executable/not found\", nor 129-255, which shells use for a death by signal)");
 

@@ -21,6 +21,10 @@ final class Failures {
         if (t instanceof io.walstash.core.backup.BackupCatalog.NoSuchBackupException) {
             return ExitCode.NOT_FOUND;
         }
+        if (t instanceof io.walstash.core.check.PostgresCheck.NotArchivingHereException notHere) {
+            return notHere.problem() == io.walstash.core.check.PostgresCheck.NotArchivingHereException.Problem.SEGMENT_DID_NOT_ARRIVE
+                    ? ExitCode.ARCHIVE_NOT_ARRIVING : ExitCode.NOT_ARCHIVING;
+        }
         if (t instanceof java.sql.SQLException) {
             return ExitCode.POSTGRES;
         }

@@ -1,5 +1,6 @@
 package io.walstash.cli;
 
+import io.walstash.cli.notify.EmailNotifier;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.notify.Notification;
 import io.walstash.core.notify.WebhookNotifier;
@@ -18,14 +19,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The one place a finished command turns into a webhook notification: a non-zero exit of a command
+ * The one place a finished command turns into a notification (webhook and/or email): a non-zero exit of a command
  * whose failure an operator must hear about. The detail is the problems the command handed over as
  * values ({@link CommandOutcome}, already free of secrets); nothing of the configuration but the
  * credential-free storage URI.
  */
 public final class Notifications {
     /** Commands whose failure means archiving, backups or the repository need attention. */
-    static final Set<String> NOTIFYING = Set.of("wal-push", "backup-push", "wal-verify", "backup-verify", "status");
+    static final Set<String> NOTIFYING = Set.of("wal-push", "backup-push", "wal-verify", "backup-verify", "status", "maintain");
+
+    /** Commands that report every run, success included: a scheduled run's summary is what the operator reads. */
+    static final Set<String> SUMMARISING = Set.of("maintain");
 
     private static final int MAX_DETAIL_LINES = 10;
 
@@ -38,7 +42,8 @@ public final class Notifications {
      */
     public static void send(Configuration configuration, CommandOutcome outcome, Consumer<String> warn) {
         Optional<WebhookNotifier> notifier = WebhookNotifier.configured(configuration.settings(), warn);
-        if (notifier.isEmpty()) {
+        Optional<EmailNotifier> email = EmailNotifier.configured(configuration.settings(), warn);
+        if (notifier.isEmpty() && email.isEmpty()) {
             return;
         }
         Optional<String> storage;
@@ -47,11 +52,14 @@ public final class Notifications {
         } catch (IllegalArgumentException noOrBadStorage) {
             storage = Optional.empty();
         }
-        String event = outcome.exitCode() == ExitCode.UNHEALTHY.code() ? Notification.UNHEALTHY : Notification.COMMAND_FAILED;
+        String event = SUMMARISING.contains(outcome.command()) ? Notification.SUMMARY
+                : outcome.exitCode() == ExitCode.UNHEALTHY.code() ? Notification.UNHEALTHY : Notification.COMMAND_FAILED;
         String detail = outcome.problems().stream().limit(MAX_DETAIL_LINES).map(CommandOutcome.Problem::message)
                 .collect(Collectors.joining("; "));
-        notifier.get().send(new Notification(event, Notification.localHost(), storage, outcome.command(),
-                outcome.exitCode(), detail), warn);
+        Notification notification = new Notification(event, Notification.localHost(), storage, outcome.command(),
+                outcome.exitCode(), detail);
+        notifier.ifPresent(webhook -> webhook.send(notification, warn));
+        email.ifPresent(mail -> mail.send(notification, warn));
     }
 
     /**
@@ -60,16 +68,13 @@ public final class Notifications {
      * code is not 0 and a webhook is configured. Never throws; takes at most the notifier's timeout.
      */
     static void afterRun(CommandLine commandLine, int exitCode, List<CommandOutcome.Problem> raised, PrintWriter err) {
-        if (exitCode == ExitCode.OK.code()) {
-            return;
-        }
         try {
             ParseResult parsed = commandLine.getParseResult();
             if (parsed == null || !parsed.hasSubcommand()) {
                 return;
             }
             CommandSpec command = parsed.subcommand().commandSpec();
-            if (!NOTIFYING.contains(command.name())) {
+            if (!NOTIFYING.contains(command.name()) || (exitCode == ExitCode.OK.code() && !SUMMARISING.contains(command.name()))) {
                 return;
             }
             Optional<Configuration> configuration = configuration(command);

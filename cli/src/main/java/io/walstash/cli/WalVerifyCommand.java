@@ -61,10 +61,15 @@ final class WalVerifyCommand implements Callable<Integer> {
             print(report, out);
         }
         out.flush();
+        return exitCode(report).code();
+    }
+
+    /** Corrupt objects first, then a broken chain; LATE_ONLY is no failure. */
+    static ExitCode exitCode(WalChainReport report) {
         if (!report.corrupt().isEmpty()) {
-            return ExitCode.CORRUPT.code();
+            return ExitCode.CORRUPT;
         }
-        return report.verdict() instanceof Verdict.Broken ? ExitCode.WAL_CHAIN_BROKEN.code() : ExitCode.OK.code();
+        return report.verdict() instanceof Verdict.Broken ? ExitCode.WAL_CHAIN_BROKEN : ExitCode.OK;
     }
 
     /** {@code 90s}, {@code 5m}, {@code 1h}, a bare number of seconds, or ISO-8601 ({@code PT5M}). */

@@ -21,7 +21,7 @@ import picocli.CommandLine;
         subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class,
                 BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
-                BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class,
+                BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class, MaintainCommand.class,
                 DaemonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = SettingsHelp.HEADING)
 final class WalstashCommand implements Runnable {

@@ -85,6 +85,21 @@ class DeleteCommandTest {
     }
 
     @Test
+    void retainWithoutACountUsesTheRetainBackupsSetting() throws IOException {
+        Path config = dir.resolve("walstash.env");
+        java.nio.file.Files.writeString(config, "WALG_RETAIN_BACKUPS=1\n");
+        CliRun run = delete("retain", "--config", config.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("delete retain ALL 1", "dry run: nothing was deleted");
+        CliRun full = delete("retain", "FULL", "--config", config.toString());
+        assertThat(full.exitCode()).as(full.err()).isZero();
+        assertThat(full.out()).contains("delete retain FULL 1");
+        CliRun unset = delete("retain");
+        assertThat(unset.exitCode()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(unset.err()).contains("or WALSTASH_RETAIN_BACKUPS set");
+    }
+
+    @Test
     void fewerBackupsThanNDeleteNothingAndSaySo() {
         CliRun run = delete("retain", "FULL", "3", "--confirm");
         assertThat(run.exitCode()).as(run.err()).isZero();

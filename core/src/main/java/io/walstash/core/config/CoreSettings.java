@@ -103,7 +103,7 @@ public final class CoreSettings implements SettingDeclarations {
     // ---- notifications ----
     public static final String NOTIFY = "notifications";
     public static final Setting<String> NOTIFY_WEBHOOK = Setting.of(NOTIFY, "WALSTASH_NOTIFY_WEBHOOK", SettingType.text()).asSecret()
-            .doc("URL sent a JSON message when wal-push, backup-push or a verify fails, or status finds a threshold crossed");
+            .doc("URL sent a JSON message when wal-push, backup-push or a verify fails, status finds a threshold crossed, or maintain ran");
     public static final Setting<Duration> NOTIFY_TIMEOUT = Setting.of(NOTIFY, "WALSTASH_NOTIFY_TIMEOUT",
                     SettingType.duration(Duration.ofMillis(1), FOREVER))
             .defaults(Duration.ofSeconds(3)).doc("bound on the webhook's connect and answer");

@@ -16,7 +16,7 @@ import java.util.Optional;
  * chat, plus the same facts as fields for other receivers. Nothing here may be a secret: the
  * storage is the credential-free URI and the detail is an error line walstash already prints.
  *
- * @param event    {@link #COMMAND_FAILED} or {@link #UNHEALTHY}
+ * @param event    {@link #COMMAND_FAILED}, {@link #UNHEALTHY} or {@link #SUMMARY}
  * @param host     the machine walstash runs on
  * @param storage  the credential-free repository URI, if known
  * @param command  the walstash command, such as {@code wal-push}
@@ -27,6 +27,8 @@ public record Notification(String event, String host, Optional<String> storage, 
                            String detail) {
     public static final String COMMAND_FAILED = "command_failed";
     public static final String UNHEALTHY = "unhealthy";
+    /** A scheduled run's summary, sent whether it passed or not; the exit code says which. */
+    public static final String SUMMARY = "summary";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,6 +43,7 @@ public record Notification(String event, String host, Optional<String> storage, 
     /** The chat line: who, what, why, where. */
     public String text() {
         String what = event.equals(UNHEALTHY) ? command + " reports the repository unhealthy"
+                : event.equals(SUMMARY) && exitCode == 0 ? command + " passed"
                 : command + " failed with exit code " + exitCode;
         return "walstash on " + host + ": " + what + (detail.isEmpty() ? "" : ": " + detail)
                 + storage.map(s -> " (storage " + s + ")").orElse("");

@@ -1,6 +1,5 @@
 package io.walstash.core.notify;
 
-import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Durations;
 import io.walstash.core.config.Settings;
@@ -14,10 +13,6 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -88,41 +83,22 @@ public final class WebhookNotifier {
      * Never throws; a failure is one line to {@code warn} naming only the webhook's host.
      */
     public boolean send(Notification notification, Consumer<String> warn) {
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        // The whole exchange, DNS lookup included (HttpClient may resolve on the calling thread),
-        // runs on a daemon thread, so the caller waits at most the timeout and the JVM may exit meanwhile.
-        Thread sender = ThreadPools.thread("walstash-webhook", () -> {
-            try {
-                HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
-                        .followRedirects(HttpClient.Redirect.NEVER).build();
-                HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
-                        .header("Content-Type", "application/json; charset=utf-8")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(notification.json())).build();
-                status.complete(client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
-            } catch (Throwable t) {
-                status.completeExceptionally(t);
-            }
-        }, ThreadPools.Kind.DAEMON);
-        try {
-            sender.start();
-            int code = status.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (code / 100 != 2) {
-                warn.accept(failed("the webhook answered HTTP " + code));
-                return false;
-            }
-            return true;
-        } catch (TimeoutException e) {
-            sender.interrupt();
-            warn.accept(failed("no answer within " + Durations.format(timeout)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            warn.accept(failed("interrupted"));
-        } catch (ExecutionException e) {
-            warn.accept(failed(reason(e.getCause())));
-        } catch (RuntimeException | Error e) {
-            warn.accept(failed(reason(e)));
+        Integer code = BoundedSend.run("walstash-webhook", timeout, () -> {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(timeout)
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(notification.json())).build();
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        }, this::reason, why -> warn.accept(failed(why)));
+        if (code == null) {
+            return false;
         }
-        return false;
+        if (code / 100 != 2) {
+            warn.accept(failed("the webhook answered HTTP " + code));
+            return false;
+        }
+        return true;
     }
 
     private String failed(String reason) {

@@ -47,12 +47,22 @@ public final class RetentionPolicies {
 
     /** Reads {@code [FULL|ALL] N} from {@code words}, with an optional window (a duration such as 7d). */
     public static Reading retain(List<String> words, Optional<String> window) {
+        return retain(words, window, Optional.empty());
+    }
+
+    /**
+     * As {@link #retain(List, Optional)}, with {@code configuredCount} (the retain-backups setting)
+     * standing in when the words name no count: {@code retain} alone, or {@code retain FULL}.
+     */
+    public static Reading retain(List<String> words, Optional<String> window, Optional<Integer> configuredCount) {
         RetentionPolicy.Scope scope = RetentionPolicy.Scope.ALL;
         List<String> rest = new ArrayList<>(words);
         if (!rest.isEmpty() && rest.get(0).matches("(?i)full|all")) {
             scope = RetentionPolicy.Scope.valueOf(rest.remove(0).toUpperCase(Locale.ROOT));
         }
-        if (rest.size() > 1 || (rest.isEmpty() && words.size() == 1)) {
+        if (rest.isEmpty() && configuredCount.isPresent()) {
+            rest.add(Integer.toString(configuredCount.get()));
+        } else if (rest.size() > 1 || (rest.isEmpty() && words.size() == 1)) {
             return new Malformed(Problem.NOT_SCOPE_AND_COUNT, String.join(" ", words));
         }
         int count = 0;
