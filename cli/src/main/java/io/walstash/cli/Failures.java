@@ -15,13 +15,19 @@ final class Failures {
 
     static ExitCode exitCodeOf(Throwable failure) {
         Throwable t = unwrap(failure);
+        if (t instanceof io.walstash.core.receive.WalReceiver.SlotBusyException) {
+            return ExitCode.SLOT_BUSY;
+        }
+        if (t instanceof io.walstash.core.receive.WalReceiver.ConflictException) {
+            return ExitCode.CONFLICT;
+        }
         if (t instanceof ForeignRepositoryException) {
             return ExitCode.FOREIGN_REPOSITORY;
         }
         if (t instanceof io.walstash.core.backup.BackupCatalog.NoSuchBackupException) {
             return ExitCode.NOT_FOUND;
         }
-        if (t instanceof java.sql.SQLException) {
+        if (t instanceof java.sql.SQLException || t instanceof io.walstash.core.backup.BackupPush.StandbyPromotedException) {
             return ExitCode.POSTGRES;
         }
         if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException
