@@ -109,6 +109,7 @@ public final class WalReceiver {
             } catch (SlotBusyException | ConflictException | ForeignRepositoryException | CorruptObjectException e) {
                 throw e;
             } catch (IOException | SQLException | RuntimeException e) {
+                session.storeReceived(e);
                 if (session.stored) {
                     backoff = FIRST_BACKOFF; // it worked for a while: a new failure starts the backoff again
                 }
@@ -254,6 +255,23 @@ public final class WalReceiver {
             unstoredSince = null;
             stored = true;
             report(stream, segment.startLsn(size).plus(length));
+        }
+
+        /**
+         * After the connection failed: stores what was received and not yet stored (the server sends
+         * only WAL it has flushed), so that a crashed server loses no commit the receiver had.
+         */
+        void storeReceived(Exception failure) {
+            if (segment == null || received <= storedLength || received < io.walstash.core.wal.WalSegmentHeader.LENGTH) {
+                return;
+            }
+            try {
+                archive.storePartial(segment, buffer, received);
+                archive.deletePartials(segment, received);
+                storedLength = received;
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
         }
 
         /** Tells the server that everything before {@code flushed} is stored, never less than the slot holds. */
