@@ -3,6 +3,7 @@ package io.walstash.core.receive;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.ForeignRepositoryException;
 import io.walstash.core.archive.WalArchive;
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.wal.HistoryFileName;
 import io.walstash.core.wal.Lsn;
@@ -125,6 +126,52 @@ public final class WalReceiver {
         throw new InterruptedException();
     }
 
+    /** How often the server's timeline is compared with the one being streamed. */
+    private static final Duration TIMELINE_CHECK = Duration.ofSeconds(1);
+
+    /**
+     * Ends a stream whose server moved to another timeline. The server ends the old timeline with
+     * CopyDone, which PgJDBC answers by waiting for a CommandComplete that the server sends only
+     * after the client's own CopyDone, which PgJDBC's stream cannot send: the read would wait
+     * forever. So this watches the timeline over an ordinary session and aborts the replication
+     * connection when it changes; the receiver reconnects onto the new timeline.
+     */
+    private final class TimelineWatch implements Runnable {
+        private final long timeline;
+        private final Connection replication;
+        private volatile long moved;
+
+        TimelineWatch(long timeline, Connection replication) {
+            this.timeline = timeline;
+            this.replication = replication;
+        }
+
+        @Override
+        public void run() {
+            try (Connection sql = connections.sql(); Statement s = sql.createStatement()) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    // a standby: the timeline its WAL receiver streams; a primary: the one it writes
+                    try (ResultSet rs = s.executeQuery("SELECT CASE WHEN pg_is_in_recovery()"
+                            + " THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), 0)::bigint"
+                            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END")) {
+                        rs.next();
+                        long now = rs.getLong(1);
+                        if (now != 0 && now != timeline) {
+                            moved = now;
+                            replication.abort(Runnable::run);
+                            return;
+                        }
+                    }
+                    Thread.sleep(TIMELINE_CHECK.toMillis()); // polling: the server announces no timeline change
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (SQLException | RuntimeException e) {
+                // the stream fails on its own when the server goes; nothing is left to watch
+            }
+        }
+    }
+
     /** One connection: from the slot's restart segment on, until the stream fails. */
     private final class Session {
         private boolean stored;
@@ -180,7 +227,19 @@ public final class WalReceiver {
                     // never report less than the slot holds: a physical slot's restart position follows the report
                     report(stream, restart);
                 }
-                stream(stream);
+                TimelineWatch watch = new TimelineWatch(timeline, replication);
+                Thread watcher = ThreadPools.thread("walstash-receive-timeline", watch, ThreadPools.Kind.DAEMON);
+                watcher.start();
+                try {
+                    stream(stream);
+                } catch (SQLException | IOException e) {
+                    if (watch.moved != 0) {
+                        throw new IOException("the server moved to timeline " + watch.moved, e);
+                    }
+                    throw e;
+                } finally {
+                    watcher.interrupt();
+                }
             }
         }
 
