@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
@@ -16,6 +15,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -43,6 +43,7 @@ class StandbyBackupIT {
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
 
+    private ReplicaPair pair;
     private Path work;
     private Path repository;
     private OsUser user;
@@ -52,31 +53,21 @@ class StandbyBackupIT {
 
     @BeforeAll
     void startPair() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-standby-it-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
-        repository = work.resolve("repository");
-        primary = LocalCluster.initdb(binaries, user, work.resolve("primary"), work);
-        primary.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
-                "WALSTASH_DAEMON=off WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
-        primary.start();
+        pair = ReplicaPair.start("walstash-standby-it-", List.of(), Map.of());
+        work = pair.work();
+        repository = pair.repository();
+        user = pair.user();
+        binaries = pair.binaries();
+        primary = pair.primary();
+        standby = pair.standby();
         primary.runTool("pgbench", "-i", "-q", "-s", "2", "postgres");
         execute(primary, "CREATE TABLE ticks (at timestamptz)");
         primary.switchWalAndWaitForArchive(WAIT);
-        primary.runTool("pg_basebackup", "-D", work.resolve("standby").toString(), "-R", "-X", "stream", "-c", "fast");
-        standby = LocalCluster.existing(binaries, user, work.resolve("standby"), work);
-        standby.start();
     }
 
     @AfterAll
     void stopPair() throws Exception {
-        try (LocalCluster p = primary; LocalCluster s = standby) {
-            Launcher.stopAutoDaemonsUnder(work);
-        } finally {
-            FileTrees.delete(work);
-        }
+        pair.close();
     }
 
     private Map<String, String> standbyEnvironment() {

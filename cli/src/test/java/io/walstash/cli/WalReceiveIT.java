@@ -2,7 +2,6 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
@@ -53,6 +52,7 @@ class WalReceiveIT {
     private static final Pattern STREAMING = Pattern.compile("walstash: receiving WAL from slot \\S+ on timeline");
     private static final Pattern FAILED = Pattern.compile("walstash: receiving WAL from slot \\S+ failed");
 
+    private ReplicaPair pair;
     private Path work;
     private Path repository;
     private OsUser user;
@@ -62,29 +62,19 @@ class WalReceiveIT {
 
     @BeforeAll
     void startPair() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-receive-it-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
-        repository = work.resolve("repository");
-        primary = LocalCluster.initdb(binaries, user, work.resolve("primary"), work, List.of("--wal-segsize=1"));
-        primary.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_timeout", "0", "archive_command",
-                "WALSTASH_DAEMON=off WALSTASH_STORAGE=file://" + repository + " " + Launcher.path() + " wal-push %p"));
-        primary.start();
-        primary.runTool("pg_basebackup", "-D", work.resolve("standby").toString(), "-R", "-X", "stream", "-c", "fast");
-        standby = LocalCluster.existing(binaries, user, work.resolve("standby"), work);
-        standby.configure(Map.of("archive_mode", "off")); // what it streams reaches a repository through a receiver only
-        standby.start();
+        pair = ReplicaPair.start("walstash-receive-it-", List.of("--wal-segsize=1"), Map.of("archive_mode", "off"));
+        work = pair.work();
+        repository = pair.repository();
+        user = pair.user();
+        binaries = pair.binaries();
+        primary = pair.primary();
+        standby = pair.standby();
+        // the standby's WAL reaches a repository through a receiver only
     }
 
     @AfterAll
     void stopPair() throws Exception {
-        try (LocalCluster p = primary; LocalCluster s = standby) {
-            Launcher.stopAutoDaemonsUnder(work);
-        } finally {
-            FileTrees.delete(work);
-        }
+        pair.close();
     }
 
     private BackgroundLauncher receiver(LocalCluster server, Path repo, String slot, String log) throws Exception {
