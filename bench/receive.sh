@@ -54,7 +54,8 @@ for _ in $(seq 600); do
   grep -q "receiving WAL from slot" "$work/receive.log" && break
   sleep 0.1
 done
-java_pid=$(pgrep -u postgres -x java -a | awk '/wal-receive --slot bench/ {print $1; exit}')
+# this run's JVM: its class path lies in this run's copy of the launcher folder
+java_pid=$(pgrep -u postgres -x java -a | grep -F "$work/walstash/lib/" | awk '/wal-receive/ {print $1; exit}')
 [ -n "$java_pid" ] || { echo "no receiver JVM found: $(cat "$work/receive.log")" >&2; exit 1; }
 receiver=$java_pid
 # everything written so far (pgbench -i) is stored before the measured run starts

@@ -107,8 +107,9 @@ public final class WalReceiver {
             Session session = new Session();
             try {
                 session.run();
-            } catch (SlotBusyException | ConflictException | ForeignRepositoryException | CorruptObjectException e) {
-                throw e;
+            } catch (SlotBusyException | ConflictException | ForeignRepositoryException | CorruptObjectException
+                     | IllegalArgumentException e) {
+                throw e; // reconnecting cannot cure these (a logical slot of that name, a foreign repository...)
             } catch (IOException | SQLException | RuntimeException e) {
                 session.storeReceived(e);
                 if (session.stored) {
