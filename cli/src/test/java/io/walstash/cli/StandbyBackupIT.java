@@ -163,15 +163,35 @@ class StandbyBackupIT {
         }
     }
 
-    @Test
-    @Order(2)
-    void aStandbyPromotedWhileTheBackupWaitsForItsWalFailsTheBackup() throws Exception {
-        int before = manifests();
-        // a checkpoint the standby replays, so that the backup's restartpoint (and stop point) lies in
-        // a segment the primary has not archived; the primary then writes nothing, so the backup waits
+    /**
+     * A checkpoint the standby replays, so that the next backup's restartpoint (and stop point) lies
+     * in a segment the primary has not archived; the primary then writes nothing, so that backup waits.
+     */
+    private void stopSegmentNotArchived() throws Exception {
         execute(primary, "INSERT INTO ticks VALUES (clock_timestamp())");
         execute(primary, "CHECKPOINT");
         awaitReplay();
+    }
+
+    @Test
+    @Order(2)
+    void aBackupWhoseStopSegmentIsNotArchivedInTimeFailsWithOneLineAndCommitsNothing() throws Exception {
+        int before = manifests();
+        stopSegmentNotArchived();
+        Map<String, String> env = standbyEnvironment();
+        env.put("WALSTASH_BACKUP_STOP_TIMEOUT", "2s");
+        Processes.Outcome backup = Launcher.run(user, env, "backup-push", standby.dataDirectory().toString(), "--full");
+        assertThat(backup.exitCode()).as(backup.output()).isEqualTo(ExitCode.IO_ERROR.code());
+        assertThat(backup.output().lines().filter(l -> l.startsWith("walstash: error:")).toList()).singleElement().asString()
+                .contains("was not archived by the primary within 2 s").contains("WALSTASH_BACKUP_STOP_TIMEOUT");
+        assertThat(manifests()).as("no backup committed").isEqualTo(before);
+    }
+
+    @Test
+    @Order(3)
+    void aStandbyPromotedWhileTheBackupWaitsForItsWalFailsTheBackup() throws Exception {
+        int before = manifests();
+        stopSegmentNotArchived();
         BackgroundLauncher backup = BackgroundLauncher.start(user, standbyEnvironment(), work.resolve("backup2.log"),
                 "backup-push", standby.dataDirectory().toString(), "--full");
         backup.awaitOutput(Pattern.compile("waiting for the primary to archive"), 1, WAIT);
