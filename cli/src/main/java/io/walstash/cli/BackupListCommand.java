@@ -46,15 +46,15 @@ final class BackupListCommand implements Callable<Integer> {
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
             } else if (detail) {
-                out.printf("%-60s %-24s %-24s %-12s %-12s %-24s %-24s %3s %10s %10s %-5s %s%n", "name", "start_time",
+                out.printf("%-60s %-24s %-24s %-12s %-12s %-24s %-24s %3s %10s %10s %-5s %-7s %s%n", "name", "start_time",
                         "finish_time", "start_lsn", "stop_lsn", "start_wal_file", "stop_wal_file", "tli", "orig_MiB",
-                        "stored_MiB", "perm", "base");
+                        "stored_MiB", "perm", "from", "base");
                 for (BackupCatalog.Backup b : backups) {
                     BackupManifest m = b.manifest();
-                    out.printf("%-60s %-24s %-24s %-12s %-12s %-24s %-24s %3d %10.1f %10.1f %-5s %s%n", m.name(),
+                    out.printf("%-60s %-24s %-24s %-12s %-12s %-24s %-24s %3d %10.1f %10.1f %-5s %-7s %s%n", m.name(),
                             m.startTime(), m.stopTime(), m.startLsn(), m.stopLsn(), m.startWalFile(), m.stopWalFile(),
                             m.timeline(), m.originalSize() / 1048576.0, m.storedSize() / 1048576.0, b.permanent(),
-                            m.isDelta() ? m.deltaBase() : "full");
+                            m.takenFromStandby() ? "standby" : "primary", m.isDelta() ? m.deltaBase() : "full");
                 }
             } else {
                 out.printf("%-60s %-24s %-24s %s%n", "name", "finish_time", "wal_file", "kind");
@@ -85,6 +85,7 @@ final class BackupListCommand implements Callable<Integer> {
         row.put("is_delta", m.isDelta());
         row.put("delta_base", m.deltaBase());
         row.put("permanent", b.permanent());
+        row.put("from_standby", m.takenFromStandby());
         if (detail) {
             row.put("system_identifier", m.systemIdentifier());
             row.put("pg_version", m.postgresVersion());

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "backup-push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Take a base backup of the running cluster whose data directory is PGDATA.",
+        description = {"Take a base backup of the running cluster (a primary or a hot standby) whose data directory is PGDATA.",
                 "Connects with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (libpq's defaults); needs WAL archiving",
                 "(archive_command = walstash wal-push) to work. A delta backup stores only pages changed since",
                 "the latest backup; WALSTASH_DELTA_MAX_STEPS (WALG_DELTA_MAX_STEPS) deltas may follow a full one."})

@@ -4,6 +4,7 @@ import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingDeclarations;
 import io.walstash.core.config.SettingType;
+import io.walstash.core.receive.ReceiveSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,9 @@ public final class CliSettings implements SettingDeclarations {
     static final Map<String, String> OPTIONS = Map.of(CoreSettings.STORAGE.name(), "--storage",
             CoreSettings.COMPRESSION.name(), "--compression", CoreSettings.CONFIG_FILE.name(), "--config",
             CoreSettings.SPOOL.name(), "--spool (wal-push, status)", CoreSettings.DELTA_MAX_STEPS.name(),
-            "--delta-max-steps (backup-push)", DAEMON_SOCKET.name(), "--daemon-socket (wal-push, wal-fetch), --socket (daemon)");
+            "--delta-max-steps (backup-push)", DAEMON_SOCKET.name(), "--daemon-socket (wal-push, wal-fetch), --socket (daemon)",
+            ReceiveSettings.SLOT.name(), "--slot (wal-receive)", ReceiveSettings.SYNC_INTERVAL.name(),
+            "--sync-interval (wal-receive)", ReceiveSettings.SYNC_SIZE.name(), "--sync-size (wal-receive)");
 
     private static final List<Setting<?>> ALL = List.of(DAEMON, DAEMON_IDLE, DAEMON_WAIT, DAEMON_SOCKET, JAVA_OPTS, NATIVE_CLIENT, CDS);
 

@@ -15,6 +15,12 @@ final class Failures {
 
     static ExitCode exitCodeOf(Throwable failure) {
         Throwable t = unwrap(failure);
+        if (t instanceof io.walstash.core.receive.WalReceiver.SlotBusyException) {
+            return ExitCode.SLOT_BUSY;
+        }
+        if (t instanceof io.walstash.core.receive.WalReceiver.ConflictException) {
+            return ExitCode.CONFLICT;
+        }
         if (t instanceof ForeignRepositoryException) {
             return ExitCode.FOREIGN_REPOSITORY;
         }
@@ -25,7 +31,7 @@ final class Failures {
             return notHere.problem() == io.walstash.core.check.PostgresCheck.NotArchivingHereException.Problem.SEGMENT_DID_NOT_ARRIVE
                     ? ExitCode.ARCHIVE_NOT_ARRIVING : ExitCode.NOT_ARCHIVING;
         }
-        if (t instanceof java.sql.SQLException) {
+        if (t instanceof java.sql.SQLException || t instanceof io.walstash.core.backup.BackupPush.StandbyPromotedException) {
             return ExitCode.POSTGRES;
         }
         if (t instanceof CorruptObjectException || t instanceof io.walstash.core.backup.BackupPush.CorruptPagesException

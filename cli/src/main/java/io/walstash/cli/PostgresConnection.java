@@ -13,6 +13,19 @@ final class PostgresConnection {
     }
 
     static Connection open(Settings settings) throws SQLException {
+        return open(settings, new Properties());
+    }
+
+    /** A physical replication connection (for streaming WAL): {@code replication=true}, simple query mode. */
+    static Connection openReplication(Settings settings) throws SQLException {
+        Properties replication = new Properties();
+        replication.setProperty("replication", "true");
+        replication.setProperty("preferQueryMode", "simple");
+        replication.setProperty("assumeMinServerVersion", "9.4");
+        return open(settings, replication);
+    }
+
+    private static Connection open(Settings settings, Properties extra) throws SQLException {
         String host = CoreSettings.PGHOST.get(settings);
         if (host.startsWith("/")) {
             throw new IllegalArgumentException(CoreSettings.PGHOST + "=" + host + " is a Unix socket directory, which PgJDBC can't use;"
@@ -29,6 +42,7 @@ final class PostgresConnection {
         CoreSettings.PGPASSWORD.find(settings).ifPresent(p -> properties.setProperty("password", p));
         properties.setProperty("ApplicationName", "walstash");
         properties.setProperty("connectTimeout", "30");
+        properties.putAll(extra);
         return DriverManager.getConnection(url(host, port, database), properties);
     }
 

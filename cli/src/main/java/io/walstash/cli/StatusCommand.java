@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Show how fresh the repository is: the last archived WAL segment and its age, WAL and backup"
                 + " counts and sizes, the newest backup's age, the spool backlog (--spool or WALSTASH_SPOOL) and,"
-                + " when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver. With --max-backup-age or"
+                + " when PGHOST or PGPORT is set, PostgreSQL's pg_stat_archiver and the lag of wal-receive's slot"
+                + " (WALSTASH_RECEIVE_SLOT) in bytes and seconds. With --max-backup-age or"
                 + " --max-archive-lag it exits 8 when a threshold is crossed, one line on stderr per threshold.")
 final class StatusCommand implements Callable<Integer>, CommandOutcome.Reporting {
 
@@ -87,6 +88,9 @@ final class StatusCommand implements Callable<Integer>, CommandOutcome.Reporting
         }
         StatusReport report = StatusReport.of(status, thresholds);
         out.print(format.json ? report.json() : format.prometheus ? report.prometheus() : report.text());
+        if (!format.json && !format.prometheus) {
+            receiverLag(settings).ifPresent(lag -> out.println(lag.line()));
+        }
         out.flush();
         if (archiver.orElse(null) instanceof PgArchiver.Unavailable unavailable) {
             err.println("walstash: warning: pg_stat_archiver unavailable: " + unavailable.reason());
@@ -105,6 +109,19 @@ final class StatusCommand implements Callable<Integer>, CommandOutcome.Reporting
             return Optional.of(Durations.parse(text));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(option + ": " + e.getMessage());
+        }
+    }
+
+    /** The WAL receiver's slot (WALSTASH_RECEIVE_SLOT) as the server sees it, when a connection is configured and the slot exists. */
+    private static Optional<io.walstash.core.status.ReceiverLag> receiverLag(Settings settings) {
+        if (CoreSettings.PGHOST.find(settings).isEmpty() && CoreSettings.PGPORT.find(settings).isEmpty()) {
+            return Optional.empty();
+        }
+        try (Connection connection = PostgresConnection.open(settings)) {
+            return io.walstash.core.status.ReceiverLag.query(connection,
+                    io.walstash.core.receive.ReceiveSettings.SLOT.get(settings));
+        } catch (SQLException | IllegalArgumentException e) {
+            return Optional.empty(); // the archiver line already reports an unreachable server
         }
     }
 

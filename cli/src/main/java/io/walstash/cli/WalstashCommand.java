@@ -18,7 +18,7 @@ import picocli.CommandLine;
 
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
-        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class,
+        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalReceiveCommand.class,
                 BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
                 BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class, MaintainCommand.class,

@@ -110,4 +110,26 @@ public final class ArchiveRecoverySteps {
         }
         return restored.readLog();
     }
+
+    /**
+     * Starts {@code target}, which {@code walstash restore} filled, without archiving, waits for the end
+     * of its recovery and checks that its data equal {@code expected}; the caller closes it.
+     */
+    static LocalCluster startRestoredAndCompare(io.walstash.core.postgres.PostgresBinaries binaries, OsUser user,
+                                                Path target, Path socketDirectory, Duration wait,
+                                                DataFingerprint expected) throws IOException, SQLException {
+        LocalCluster restored = LocalCluster.existing(binaries, user, target, socketDirectory);
+        try {
+            restored.configure(Map.of("archive_mode", "off"));
+            restored.start();
+            restored.waitForRecoveryEnd(wait);
+            try (Connection c = restored.connect()) {
+                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
+            }
+            return restored;
+        } catch (IOException | SQLException | RuntimeException | AssertionError e) {
+            restored.close();
+            throw e;
+        }
+    }
 }

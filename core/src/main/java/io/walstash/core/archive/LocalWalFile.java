@@ -45,8 +45,9 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
     static LocalWalFile inspect(Path file, WalFileName name, byte[] bytes, int length) throws IOException {
         MessageDigest digest = Digests.sha256();
         digest.update(bytes, 0, length);
+        // the bytes in hand are the file: a history file's content is checked from them, not read again
         return checked(file, name, new ObjectHeader(length, digest.digest()), bytes,
-                Math.min(length, WalSegmentHeader.LENGTH));
+                Math.min(length, WalSegmentHeader.LENGTH), new String(bytes, 0, length, StandardCharsets.ISO_8859_1));
     }
 
     static void refuseDirectory(Path file) throws FileSystemException {
@@ -58,6 +59,12 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
     /** {@code first} holds the file's first {@code firstLength} bytes (at most a page header's worth is looked at). */
     private static LocalWalFile checked(Path file, WalFileName name, ObjectHeader header, byte[] first,
                                         int firstLength) throws IOException {
+        return checked(file, name, header, first, firstLength, null);
+    }
+
+    /** {@code content}: the whole file as ISO-8859-1 text when already read, or null to read it for a history file. */
+    private static LocalWalFile checked(Path file, WalFileName name, ObjectHeader header, byte[] first,
+                                        int firstLength, String content) throws IOException {
         Optional<SegmentFileName> segment = Optional.empty();
         if (name instanceof SegmentFileName s) {
             segment = Optional.of(s);
@@ -65,7 +72,7 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
             segment = Optional.of(p.segment());
         }
         if (segment.isEmpty()) {
-            checkContent(file, name, header.plainLength());
+            checkContent(file, name, header.plainLength(), content);
             return new LocalWalFile(header, Optional.empty());
         }
         if (firstLength < WalSegmentHeader.LENGTH) {
@@ -94,13 +101,13 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
      * timelines and recovery start points by them, so a malformed one is refused before it enters
      * the repository, with the problem named.
      */
-    private static void checkContent(Path file, WalFileName name, long length) throws IOException {
+    private static void checkContent(Path file, WalFileName name, long length, String content) throws IOException {
         if (length > WalArchive.legitimateSize(name)) {
             throw new IllegalArgumentException(file + " is " + length + " bytes, more than a "
                     + (name instanceof HistoryFileName ? "timeline history" : "backup history") + " file can be");
         }
         // ISO-8859-1 maps every byte: a reason text in any encoding parses
-        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        String text = content != null ? content : Files.readString(file, StandardCharsets.ISO_8859_1);
         try {
             if (name instanceof HistoryFileName history) {
                 TimelineHistory.parse(history.timeline(), text);

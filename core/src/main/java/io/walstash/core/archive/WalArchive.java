@@ -15,6 +15,7 @@ import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.repository.WalFolder;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.repository.WalKey;
+import io.walstash.core.repository.StreamedPartial;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.RetryPolicy;
 import io.walstash.core.storage.RetryingStorage;
@@ -215,13 +216,78 @@ public final class WalArchive implements Closeable {
      * and only then renamed into place; on any failure nothing is left at the destination.
      */
     public FetchResult fetch(String name, Path destination) throws IOException {
-        WalFileName.parse(name);
+        WalFileName walName = WalFileName.parse(name);
         Optional<StoredWal> found = locate(name);
         if (found.isEmpty()) {
+            if (walName instanceof SegmentFileName segment) {
+                Optional<FetchResult.Fetched> streamed = fetchStreamed(segment, destination);
+                if (streamed.isPresent()) {
+                    return streamed.get();
+                }
+            }
             return new FetchResult.NotFound(name);
         }
         StoredWal stored = found.get();
         return place(stored, storage.read(stored.key()), "object " + stored.key(), false, destination);
+    }
+
+    /**
+     * The newest streamed partial of {@code segment}, placed zero-padded to a whole segment, as
+     * pg_receivewal's {@code .partial} files are: recovery replays its records and takes the zeros
+     * after them as the end of the WAL, which is where the archive ends.
+     */
+    private Optional<FetchResult.Fetched> fetchStreamed(SegmentFileName segment, Path destination) throws IOException {
+        Optional<StreamedPartial> newest = StreamedPartial.newest(storage, segment, codecs);
+        if (newest.isEmpty()) {
+            return Optional.empty();
+        }
+        StreamedPartial partial = newest.get();
+        RepositoryMarker marker = readMarker().orElseThrow(() -> new CorruptObjectException("streamed partial "
+                + partial.key() + " lies in a repository without its marker " + RepositoryMarker.KEY));
+        StoredWal stored = new StoredWal(partial.key(), partial.codec(codecs).orElseThrow());
+        return Optional.of(place(stored, storage.read(partial.key()), "object " + partial.key(), true, destination,
+                marker.walSegmentSize()));
+    }
+
+    /**
+     * Archives WAL file {@code name} whose bytes are the first {@code length} of {@code bytes}: as
+     * {@link #push(Path)} archives a file of that name and content (an identical stored object is
+     * already archived, a different one a conflict).
+     */
+    public PushResult push(String name, byte[] bytes, int length) throws IOException {
+        WalFileName walName = WalFileName.parse(name);
+        LocalWalFile local = LocalWalFile.inspect(Path.of(name), walName, bytes, length);
+        return push(name, local, () -> new ByteArrayInputStream(bytes, 0, length), opened -> { }, inspected -> { });
+    }
+
+    /**
+     * Stores the first {@code length} bytes of {@code segment}, held in {@code bytes}, as a streamed
+     * partial; returns its key once storage acknowledged it. Storing the same length again (a
+     * restarted receiver streams the segment from its start) finds the object there and keeps it.
+     */
+    public String storePartial(SegmentFileName segment, byte[] bytes, int length) throws IOException {
+        if (length < WalSegmentHeader.LENGTH) {
+            throw new IllegalArgumentException("a streamed partial must hold at least the segment's page header ("
+                    + WalSegmentHeader.LENGTH + " bytes), not " + length);
+        }
+        confirmRepositoryServes(WalSegmentHeader.read(java.util.Arrays.copyOf(bytes, WalSegmentHeader.LENGTH)),
+                segment.fileName());
+        MessageDigest digest = Digests.sha256();
+        digest.update(bytes, 0, length);
+        ObjectHeader header = new ObjectHeader(length, digest.digest());
+        String key = StreamedPartial.key(segment, length, codec);
+        storage.createIfAbsent(key, () -> new SequenceInputStream(new ByteArrayInputStream(header.toBytes()),
+                new CompressingInputStream(new ByteArrayInputStream(bytes, 0, length), codec)));
+        return key;
+    }
+
+    /** Deletes the streamed partials of {@code segment} shorter than {@code keptLength}; with 0, all of them. */
+    public void deletePartials(SegmentFileName segment, long keptLength) throws IOException {
+        List<String> older = StreamedPartial.of(storage, segment).stream()
+                .filter(p -> keptLength <= 0 || p.length() < keptLength).map(StreamedPartial::key).toList();
+        if (!older.isEmpty()) {
+            storage.deleteAll(older);
+        }
     }
 
     /**
@@ -256,6 +322,12 @@ public final class WalArchive implements Closeable {
      */
     public FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
                                      Path destination) throws IOException {
+        return place(stored, raw, source, requireHeader, destination, 0);
+    }
+
+    /** As above; a file shorter than {@code padTo} bytes is extended to it with zeros. */
+    private FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
+                                      Path destination, long padTo) throws IOException {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
         Decoding.Source tracked = Decoding.source(raw);
@@ -277,6 +349,9 @@ public final class WalArchive implements Closeable {
                 }
                 try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
                     length = copy(in, out);
+                    if (length < padTo) {
+                        out.write(ByteBuffer.wrap(new byte[1]), padTo - 1); // the bytes between read as zeros
+                    }
                     out.force(true);
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -542,8 +617,13 @@ public final class WalArchive implements Closeable {
     public record StoredWal(String key, Codec codec) {
         /** The WAL file name this object holds: the key's last part without the codec's extension. */
         public String walFileName() {
-            return WalKey.parse(key).orElseThrow(() -> new IllegalStateException(key + " holds no WAL file"))
-                    .name().fileName();
+            Optional<WalKey> wal = WalKey.parse(key);
+            if (wal.isPresent()) {
+                return wal.get().name().fileName();
+            }
+            // a streamed partial holds the start of its segment
+            return StreamedPartial.parse(key).orElseThrow(() -> new IllegalStateException(key + " holds no WAL file"))
+                    .segment().fileName();
         }
     }
 

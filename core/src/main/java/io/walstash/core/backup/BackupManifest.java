@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * @param files              every file of the data directory as restored, including files a delta inherits
  * @param directories        every directory, with its mode, so empty ones are recreated
  * @param tablespaces        tablespace oid -> location it had on the backed-up server
+ * @param fromStandby        true when taken from a hot standby (its WAL came from the primary's archive);
+ *                           absent (null) in manifests of backups taken from a primary
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -51,7 +53,8 @@ public record BackupManifest(
         Map<String, String> tablespaces,
         List<Directory> directories,
         List<FileEntry> files,
-        String writer) {
+        String writer,
+        Boolean fromStandby) {
 
     /** The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}. */
     public static final int FORMAT_VERSION = 2;
@@ -62,11 +65,30 @@ public record BackupManifest(
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public BackupManifest {
         Objects.requireNonNull(name, "name");
+        fromStandby = Boolean.TRUE.equals(fromStandby) ? Boolean.TRUE : null; // false is written as absent
         tablespaces = tablespaces == null ? Map.of() : Map.copyOf(new TreeMap<>(tablespaces));
         directories = directories == null ? List.of() : List.copyOf(directories);
         files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    /** A manifest of a backup taken from a primary (the form every manifest had before standby backups). */
+    public BackupManifest(int formatVersion, String name, String startLsn, String stopLsn, long timeline,
+                          String startWalFile, String stopWalFile, String systemIdentifier, int postgresVersion,
+                          String startTime, String stopTime, String deltaBase, String codec, int blockSize,
+                          boolean dataChecksums, long originalSize, long storedSize, boolean permanent,
+                          String backupLabel, String tablespaceMap, Map<String, String> tablespaces,
+                          List<Directory> directories, List<FileEntry> files, String writer) {
+        this(formatVersion, name, startLsn, stopLsn, timeline, startWalFile, stopWalFile, systemIdentifier,
+                postgresVersion, startTime, stopTime, deltaBase, codec, blockSize, dataChecksums, originalSize,
+                storedSize, permanent, backupLabel, tablespaceMap, tablespaces, directories, files, writer, null);
+    }
+
+    /** Whether the backup was taken from a hot standby. */
+    public boolean takenFromStandby() {
+        return Boolean.TRUE.equals(fromStandby);
     }
 
     /**
@@ -201,6 +223,7 @@ public record BackupManifest(
     public BackupManifest withPermanent(boolean value) {
         return new BackupManifest(formatVersion, name, startLsn, stopLsn, timeline, startWalFile, stopWalFile,
                 systemIdentifier, postgresVersion, startTime, stopTime, deltaBase, codec, blockSize, dataChecksums,
-                originalSize, storedSize, value, backupLabel, tablespaceMap, tablespaces, directories, files, writer);
+                originalSize, storedSize, value, backupLabel, tablespaceMap, tablespaces, directories, files, writer,
+                fromStandby);
     }
 }

@@ -4,7 +4,11 @@ import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.repository.WalFolder;
+import io.walstash.core.repository.WalIndex;
 import io.walstash.core.wal.Lsn;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.WalSegmentSize;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,6 +43,9 @@ public final class BackupPush {
      * 1 GiB relation segment (or pgbench scale 30's 400 MB table) splits into parts for every thread.
      */
     public static final long DEFAULT_PART_SIZE = 32L << 20;
+    private static final String CONTROL_FILE = "global/pg_control";
+    /** How often a backup from a standby looks for its stop segment in the repository. */
+    private static final Duration ARCHIVE_POLL = Duration.ofMillis(500);
 
     /**
      * @param deltaMaxSteps how many deltas may follow a full backup; 0 takes full backups only
@@ -103,7 +110,19 @@ public final class BackupPush {
         }
     }
 
-    private record Server(int versionNum, String systemIdentifier, boolean checksums, int blockSize) {
+    /**
+     * @param standby whether the server is a hot standby: its WAL is archived by the primary, it
+     *                cannot switch WAL, and the WAL functions that name files refuse to run in recovery
+     */
+    private record Server(int versionNum, String systemIdentifier, boolean checksums, int blockSize, boolean standby,
+                          WalSegmentSize segmentSize) {
+    }
+
+    /** The standby a backup was being taken from was promoted (or left its timeline): the backup is not committed. */
+    public static final class StandbyPromotedException extends IOException {
+        public StandbyPromotedException(String message) {
+            super(message);
+        }
     }
 
     public BackupManifest push(Connection connection, Options options) throws IOException, SQLException {
@@ -123,13 +142,17 @@ public final class BackupPush {
             }
         }
         long timeline;
-        String startWalFile;
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT timeline_id, pg_walfile_name('" + startLsn + "'::pg_lsn)"
-                     + " FROM pg_control_checkpoint()")) {
+             ResultSet rs = s.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
             rs.next();
+            // the control file's checkpoint (on a standby: the restartpoint the backup starts from)
             timeline = rs.getLong(1);
-            startWalFile = rs.getString(2);
+        }
+        // named here, not by pg_walfile_name(), which refuses to run on a standby
+        String startWalFile = SegmentFileName.containing(timeline, startLsn, server.segmentSize()).fileName();
+        if (server.standby()) {
+            log.printf("walstash: the server is a standby: backup from its restartpoint at %s on timeline %d;"
+                    + " its WAL comes from the primary's archive%n", startLsn, timeline);
         }
         if (base != null && base.timeline() != timeline) {
             log.printf("walstash: backup %s is on timeline %d, the server on %d: taking a full backup instead of a delta%n",
@@ -174,10 +197,15 @@ public final class BackupPush {
         Lsn deltaThreshold = base == null ? null : Lsn.parse(base.startLsn());
         String folder = RepositoryLayout.backupFolder(name);
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
+        DataDirectoryFiles.LocalFile controlFile = null;
         ExecutorService pool = ThreadPools.fixed("walstash-backup", options.concurrency());
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
+                if (file.path().equals(CONTROL_FILE)) {
+                    controlFile = file;
+                    continue;
+                }
                 futures.add(pool.submit(() -> {
                     BackupManifest.FileEntry entry = backUp(file, name, baseFiles.get(file.path()), deltaThreshold,
                             startLsn, server);
@@ -206,13 +234,23 @@ public final class BackupPush {
             pool.shutdownNow();
         }
 
+        // pg_control last: a backup from a standby ends where the copied control file's minimum
+        // recovery point says, so it must be read after every data file
+        if (controlFile != null) {
+            BackupManifest.FileEntry entry = backUp(controlFile, name, baseFiles.get(controlFile.path()), deltaThreshold,
+                    startLsn, server);
+            if (entry != null) {
+                entries.add(entry);
+            }
+        }
         StopResult stop = stop(connection, server, options.stopTimeout());
         Instant stopTime = clock.instant();
-        String stopWalFile;
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_walfile_name('" + stop.lsn() + "'::pg_lsn)")) {
-            rs.next();
-            stopWalFile = rs.getString(1);
+        long stopTimeline = server.standby() ? standbyTimeline(connection, timeline) : timeline;
+        // the segment holding the last byte before the stop LSN (pg_walfile_name's reading)
+        String stopWalFile = SegmentFileName.containing(stopTimeline, Lsn.of(stop.lsn().value() - 1),
+                server.segmentSize()).fileName();
+        if (server.standby()) {
+            awaitArchived(connection, stopWalFile, options.stopTimeout());
         }
         List<BackupManifest.FileEntry> files = new ArrayList<>(entries);
         files.sort(java.util.Comparator.comparing(BackupManifest.FileEntry::path));
@@ -223,7 +261,8 @@ public final class BackupPush {
                 stop.lsn().toString(), timeline, startWalFile, stopWalFile, server.systemIdentifier(),
                 server.versionNum(), startTime.toString(), stopTime.toString(), base == null ? null : base.name(),
                 codec.name(), server.blockSize(), server.checksums(), original, stored, options.permanent(),
-                stop.label(), stop.tablespaceMap(), listing.tablespaces(), listing.directories(), files, writer);
+                stop.label(), stop.tablespaceMap(), listing.tablespaces(), listing.directories(), files, writer,
+                server.standby());
         List<String> corrupt = manifest.corruptPages();
         if (!corrupt.isEmpty() && options.failOnCorruptPages()) {
             throw new CorruptPagesException("backup " + name + " not committed: " + corrupt.size()
@@ -254,21 +293,20 @@ public final class BackupPush {
                      + " current_setting('archive_mode'), pg_is_in_recovery(),"
                      + " a.failed_count, coalesce(a.last_failed_wal, ''),"
                      + " coalesce(a.last_failed_time > coalesce(a.last_archived_time, 'epoch'), false),"
-                     + " current_setting('data_directory')"
+                     + " current_setting('data_directory'), (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')"
                      + " FROM pg_stat_archiver a")) {
             rs.next();
             int version = rs.getInt(1);
             if (version < 120000) {
                 throw new IllegalArgumentException("PostgreSQL " + version / 10000 + " is not supported; walstash needs 12 or later");
             }
-            if (rs.getBoolean(6)) {
-                throw new IllegalArgumentException("the server is a standby; take backups from the primary");
-            }
+            boolean standby = rs.getBoolean(6);
+            // a standby's own archiver (archive_mode) says nothing about the primary's, which archives its WAL
             String archiveMode = rs.getString(5);
-            if (!archiveMode.equals("on") && !archiveMode.equals("always")) {
+            if (!standby && !archiveMode.equals("on") && !archiveMode.equals("always")) {
                 throw new ArchivingOffException(archiveMode);
             }
-            if (rs.getBoolean(9)) {
+            if (!standby && rs.getBoolean(9)) {
                 throw new IOException("WAL archiving is failing (pg_stat_archiver: last failure on " + rs.getString(8)
                         + ", " + rs.getLong(7) + " failures); fix archive_command before taking a backup");
             }
@@ -277,7 +315,8 @@ public final class BackupPush {
                 throw new IllegalArgumentException("the server's data directory is " + serverDirectory + ", not "
                         + options.dataDirectory());
             }
-            return new Server(version, rs.getString(2), rs.getString(3).equals("on"), rs.getInt(4));
+            return new Server(version, rs.getString(2), rs.getString(3).equals("on"), rs.getInt(4), standby,
+                    WalSegmentSize.ofBytes(rs.getLong(11)));
         }
     }
 
@@ -325,6 +364,10 @@ public final class BackupPush {
                 String map = rs.getString(3);
                 return new StopResult(Lsn.parse(rs.getString(1)), rs.getString(2), map == null || map.isEmpty() ? null : map);
             } catch (SQLException e) {
+                if (server.standby() && String.valueOf(e.getMessage()).contains("promoted")) {
+                    throw new StandbyPromotedException("the standby was promoted during the backup: not committed"
+                            + " (PostgreSQL: " + e.getMessage().lines().findFirst().orElse("") + "); take it again");
+                }
                 if ("57014".equals(e.getSQLState())) {
                     throw new IOException("pg_backup_stop did not finish within " + timeout.toSeconds()
                             + " s: it waits until the backup's last WAL segment is archived; check archive_command"
@@ -333,6 +376,66 @@ public final class BackupPush {
                 throw e;
             } finally {
                 s.execute("RESET statement_timeout");
+            }
+        }
+    }
+
+    /**
+     * The timeline a standby's stop point is on (its minimum recovery point's); fails when the standby
+     * was promoted or moved to another timeline than {@code startTimeline} during the backup.
+     */
+    private static long standbyTimeline(Connection connection, long startTimeline) throws SQLException, IOException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), min_recovery_end_timeline FROM pg_control_recovery()")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                throw new StandbyPromotedException("the standby was promoted during the backup: not committed; take it again");
+            }
+            long timeline = rs.getLong(2);
+            if (timeline != 0 && timeline != startTimeline) {
+                throw new StandbyPromotedException("the standby moved from timeline " + startTimeline + " to " + timeline
+                        + " during the backup (its primary was promoted): not committed; take it again");
+            }
+            return startTimeline;
+        }
+    }
+
+    /**
+     * A standby cannot switch WAL: its stop segment reaches the repository only when the primary
+     * archives it. Waits for that, bounded by {@code timeout}, watching for a promotion meanwhile
+     * (after which the old timeline's segment would never come).
+     */
+    private void awaitArchived(Connection connection, String stopWalFile, Duration timeout)
+            throws IOException, SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean told = false;
+        while (WalIndex.storedForms(storage, WalFolder.WALSTASH, stopWalFile).isEmpty()
+                && WalIndex.storedForms(storage, WalFolder.WALG, stopWalFile).isEmpty()) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new StandbyPromotedException("the standby was promoted while the backup waited for " + stopWalFile
+                            + " to be archived: not committed; take it again");
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("backup from a standby not committed: its last WAL segment " + stopWalFile
+                        + " was not archived by the primary within " + timeout.toSeconds() + " s (a standby cannot switch"
+                        + " WAL: run pg_switch_wal() on the primary or set archive_timeout there;"
+                        + " WALSTASH_BACKUP_STOP_TIMEOUT sets the limit)");
+            }
+            if (!told) {
+                log.printf("walstash: waiting for the primary to archive %s (up to %d s)%n", stopWalFile,
+                        timeout.toSeconds());
+                log.flush();
+                told = true;
+            }
+            try {
+                Thread.sleep(ARCHIVE_POLL.toMillis()); // polling the repository: nothing announces an upload
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
  * walstash-repository.properties          the root marker ({@link RepositoryMarker})
  * wal/&lt;WAL file name&gt;.&lt;codec extension&gt;    segments, .history, .backup and .partial files
  * wal_005/&lt;WAL file name&gt;[.&lt;extension&gt;]    WAL-G's WAL, read and never written
+ * stream/&lt;segment&gt;/&lt;length, 8 hex&gt;.&lt;codec extension&gt;   a streamed partial segment ({@link StreamedPartial})
  * backups/&lt;name&gt;/claim                     the run that owns the folder
  * backups/&lt;name&gt;/files/&lt;path&gt;[.delta].&lt;codec extension&gt;   one object per file (parts are byte ranges of it)
  * backups/&lt;name&gt;/manifest.json             written last: a folder without it is an unfinished backup
