@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
                 "The open segment is stored as a partial at most --sync-interval after its WAL arrived (or every"
                         + " --sync-size); the slot advances only after storage acknowledged it. A completed segment is"
                         + " stored as wal-push stores it; wal-fetch serves the newest partial at the end of the archive.",
-                "Reconnects with backoff after failures; exits 12 when another receiver holds the slot."})
+                "Reconnects with backoff after failures; exits 14 when another receiver holds the slot."})
 final class WalReceiveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
