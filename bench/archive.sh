@@ -8,7 +8,8 @@
 #      segments archived per second and the largest number of .ready files waiting, walstash
 #      (daemon + look-ahead) vs pgBackRest async archive-push;
 #   3. recovery speed (segments replayed per second from storage): walstash without and with
-#      prefetch, through the daemon, pgBackRest archive-get sync and async;
+#      prefetch, through the daemon, pgBackRest archive-get sync and async, of RECOVERY_SEGMENTS
+#      (default 48) segments of pgbench WAL;
 #   4. (PARTS=inserts) sustained archiving with walstash's DEFAULTS (the README's archive_command,
 #      nothing else: the auto daemon, look-ahead, default concurrency) under two clients running
 #      bulk inserts for LOAD_SECONDS, vs pgBackRest archive-push async with process-max=2: largest
@@ -275,11 +276,18 @@ pgbr rec stanza-create >/dev/null
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
 as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$rport" -U postgres -D "$work/rbase" -X none -c fast
 first=$(psql_at "$rport" "SELECT pg_walfile_name(pg_current_wal_lsn())")
+# the fast-by-default issue asks for 48 segments replayed: pgbench runs on (10 s at a time) until
+# the WAL since the base backup spans RECOVERY_SEGMENTS segments (16 MiB each)
+segno() { echo $(( 16#${1:8:8} * 256 + 16#${1:16:8} )); }
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -c 4 -j 2 -T 30 -N postgres >/dev/null 2>&1
+while [ $(( $(segno "$(psql_at "$rport" "SELECT pg_walfile_name(pg_current_wal_lsn())")") - $(segno "$first") + 1 )) \
+    -lt "${RECOVERY_SEGMENTS:-48}" ]; do
+  as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -c 4 -j 2 -T 10 -N postgres >/dev/null 2>&1
+done
 wait_archived "$rport"
 last=$(psql_at "$rport" "SELECT last_archived_wal FROM pg_stat_archiver")
 stop_cluster "$rsrc"
-replayed=$(( 16#${last:16:8} - 16#${first:16:8} + 1 ))
+replayed=$(( $(segno "$last") - $(segno "$first") + 1 ))
 # recover NAME RESTORE_COMMAND [extra postgresql.conf] [extra pgBackRest options]: sets rec_secs
 recover() {
   local dir="$work/rec-$1" start end rp

@@ -69,6 +69,8 @@ class BackupRestoreIT {
         Map<String, String> env = Launcher.libpqEnvironment(repository, source);
         // pgbench's tables at scale 2 are a few MiB: small parts make them restore part by part
         env.put("WALSTASH_BACKUP_PART_SIZE", "1MiB");
+        // the launcher's class-data archives go here, not into the user's own cache
+        env.put("XDG_CACHE_HOME", work.resolve("cache").toString());
         return env;
     }
 
@@ -112,7 +114,8 @@ class BackupRestoreIT {
     private LocalCluster restoreAndStart(Path target, String... options) throws Exception {
         List<String> args = new ArrayList<>(List.of("restore", target.toString()));
         args.addAll(List.of(options));
-        Processes.Outcome outcome = walstash(Map.of("WALSTASH_STORAGE", "file://" + repository), args.toArray(String[]::new));
+        Processes.Outcome outcome = walstash(Map.of("WALSTASH_STORAGE", "file://" + repository,
+                "XDG_CACHE_HOME", work.resolve("cache").toString()), args.toArray(String[]::new));
         assertThat(outcome.exitCode()).as(outcome.output()).isZero();
         assertThat(target.resolve("recovery.signal")).exists();
         assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("restore_command").contains("wal-fetch");
@@ -158,8 +161,14 @@ class BackupRestoreIT {
 
             // WAL-G's WALG_DELTA_ORIGIN=LATEST_FULL: a delta against the full backup, not the latest delta
             source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "100", "postgres");
-            String delta3 = backupPush(source, Map.of("WALG_DELTA_ORIGIN", "LATEST_FULL"), "--delta-max-steps", "3");
+            // the first backup-push left a class-data archive; this one maps it (a third of a
+            // backup's CPU was class loading and compiling it without one)
+            Path classes = work.resolve("classes.log");
+            String delta3 = backupPush(source, Map.of("WALG_DELTA_ORIGIN", "LATEST_FULL",
+                    "WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes), "--delta-max-steps", "3");
             assertThat(delta3).endsWith("_D_" + full.substring("base_".length()));
+            assertThat(Files.readAllLines(classes))
+                    .anyMatch(l -> l.contains("io.walstash.cli.BackupPushCommand source: shared objects file"));
 
             // two commits with a time, an xid, a restore point and an LSN between them
             execute(source, "CREATE TABLE marks (id int PRIMARY KEY, note text)");
@@ -216,6 +225,10 @@ class BackupRestoreIT {
                 assertThat(query(restored, "SELECT count(*) FROM pg_tables WHERE tablename = 'marks'"))
                         .as("--target-immediate stops at the end of the backup, before marks was created").isEqualTo("0");
                 restored.stop();
+            }
+            try (Stream<Path> archives = Files.walk(work.resolve("cache"))) {
+                assertThat(archives.map(p -> p.getFileName().toString()))
+                        .as("one class-data archive per kind of backup command").contains("backup-push.jsa", "restore.jsa");
             }
             Processes.Outcome refused = walstash(Map.of("WALSTASH_STORAGE", "file://" + repository),
                     "backup-fetch", target.toString(), "LATEST");
