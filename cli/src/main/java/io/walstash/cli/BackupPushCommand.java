@@ -66,7 +66,8 @@ final class BackupPushCommand implements Callable<Integer> {
              Connection connection = PostgresConnection.open(settings)) {
             RepositoryIdentity.requireServes(archive, connection);
             BackupPush push = new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR");
+                    VersionProvider.writer(), err, Clock.systemUTC(), partSize, "unless given --waldir DIR",
+                    ProgressLine.forStderr(err, settings));
             BackupManifest manifest = push.push(connection, new BackupPush.Options(dataDirectory.toAbsolutePath(),
                     full, permanent, steps, concurrency, stopTimeout, failOnCorruptPages,
                     origin.equals("LATEST_FULL")));
