@@ -39,7 +39,8 @@ final class BackupFetchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Configuration configuration = config.load();
         try (Storage storage = config.open(configuration)) {
-            BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), spec.commandLine().getErr());
+            BackupFetch fetcher = new BackupFetch(storage, Codecs.installed(), spec.commandLine().getErr(),
+                    ProgressLine.forStderr(spec.commandLine().getErr(), configuration.settings()));
             BackupManifest manifest = fetcher.fetch(name, fetch.options(destination, configuration));
             spec.commandLine().getErr().printf("walstash: restored %s into %s%n", manifest.name(), destination);
             return ExitCode.OK.code();

@@ -85,6 +85,6 @@ final class BackupPushCommand implements Callable<Integer> {
     static BackupPush push(WalArchive archive, Configuration configuration, PrintWriter err) {
         return new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
                 VersionProvider.writer(), err, Clock.systemUTC(), CoreSettings.BACKUP_PART_SIZE.get(configuration.settings()),
-                "unless given --waldir DIR");
+                "unless given --waldir DIR", ProgressLine.forStderr(err, configuration.settings()));
     }
 }

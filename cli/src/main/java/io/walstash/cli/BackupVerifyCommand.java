@@ -86,7 +86,8 @@ final class BackupVerifyCommand implements Callable<Integer> {
                         Launchers.walFetchCommand(config, configuration), role,
                         Path.of(System.getProperty("java.io.tmpdir")), timeout, concurrency), err);
             }
-            report = new BackupVerifier(storage, Codecs.installed(), concurrency, err).verify(backups, test);
+            report = new BackupVerifier(storage, Codecs.installed(), concurrency, err,
+                    ProgressLine.forStderr(err, configuration.settings())).verify(backups, test);
         }
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(report));

@@ -6,6 +6,7 @@ import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.Durations;
 import io.walstash.core.maintain.MaintenanceSettings;
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.retention.RepositoryListing;
 import io.walstash.core.retention.RetentionExecutor;
 import io.walstash.core.retention.RetentionPlan;
@@ -71,17 +72,18 @@ final class DeleteCommand implements Runnable {
         int run(CommandSpec spec, String policy, Function<RepositoryListing, RetentionPlan> planner) throws IOException {
             Configuration configuration = config.load();
             try (Storage storage = config.open(configuration)) {
-                return run(spec.commandLine().getOut(), storage, policy, planner);
+                return run(spec.commandLine().getOut(), storage, policy, planner,
+                        ProgressLine.forStderr(spec.commandLine().getErr(), configuration.settings()));
             }
         }
 
-        private int run(PrintWriter out, Storage storage, String policy, Function<RepositoryListing, RetentionPlan> planner)
-                throws IOException {
+        private int run(PrintWriter out, Storage storage, String policy, Function<RepositoryListing, RetentionPlan> planner,
+                        WorkProgress work) throws IOException {
             RetentionPlan plan = planner.apply(RepositoryListing.scan(storage));
             if (json) {
                 Map<String, Object> document = planJson(policy, plan);
                 if (confirm) {
-                    RetentionExecutor.Result result = new RetentionExecutor(storage).execute(plan, RetentionExecutor.Progress.NONE);
+                    RetentionExecutor.Result result = new RetentionExecutor(storage).execute(plan, RetentionExecutor.Progress.NONE, work);
                     document.put("result", Map.of("deleted_backup_folders", result.deletedFolders(),
                             "skipped", result.skipped(), "deleted_wal_objects", result.walDeleted()));
                 }
@@ -106,7 +108,7 @@ final class DeleteCommand implements Runnable {
                 public void skipped(String name, String why) {
                     out.printf("skipped %s: %s%n", name, why);
                 }
-            });
+            }, work);
             out.printf("deleted %d backup folder(s) and %d WAL object(s)%n", result.deletedFolders().size(), result.walDeleted());
             out.flush();
             return ExitCode.OK.code();

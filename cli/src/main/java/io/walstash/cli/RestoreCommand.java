@@ -78,7 +78,8 @@ final class RestoreCommand implements Callable<Integer> {
             String command = restoreCommand != null ? restoreCommand : Launchers.walFetchCommand(config, configuration);
             RestoreService.Request request = new RestoreService.Request(Optional.ofNullable(name), recovery,
                     fetch.options(destination, configuration), command);
-            RestoreService.Result result = new RestoreService(storage, Codecs.installed(), err).restore(request, backup ->
+            RestoreService.Result result = new RestoreService(storage, Codecs.installed(), err,
+                    ProgressLine.forStderr(err, configuration.settings())).restore(request, backup ->
                     err.printf("walstash: chose backup %s (ended %s at %s)%n", backup.name(), backup.stopTime(), backup.stopLsn()));
             if (result instanceof RestoreService.NoBackup none) {
                 throw new BackupCatalog.NoSuchBackupException(none.reason());

@@ -4,6 +4,7 @@ import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,11 +59,18 @@ public final class BackupFetch {
     private final Storage storage;
     private final Codecs codecs;
     private final PrintWriter log;
+    private final WorkProgress progress;
 
     public BackupFetch(Storage storage, Codecs codecs, PrintWriter log) {
+        this(storage, codecs, log, WorkProgress.NONE);
+    }
+
+    /** @param progress told of each file restored (its plain size) */
+    public BackupFetch(Storage storage, Codecs codecs, PrintWriter log, WorkProgress progress) {
         this.storage = storage;
         this.codecs = codecs;
         this.log = log;
+        this.progress = progress;
     }
 
     public BackupManifest fetch(String nameOrLatest, Options options) throws IOException {
@@ -81,10 +89,13 @@ public final class BackupFetch {
                 destination);
         log.flush();
         boolean done = false;
+        progress.begin("restore " + backup.name(), backup.files().size(),
+                backup.files().stream().mapToLong(BackupManifest.FileEntry::size).sum());
         try {
             restore(backup, chain, layout, options.concurrency());
             done = true;
         } finally {
+            progress.end();
             if (!done) {
                 layout.clear();
             }
@@ -235,6 +246,7 @@ public final class BackupFetch {
         }
         // owner-only whatever the manifest says
         Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(0600));
+        progress.advance(1, finalEntry.size());
     }
 
     private static void syncFile(Path file) throws IOException {

@@ -1,6 +1,7 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.concurrent.ThreadPools;
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
@@ -72,6 +73,7 @@ public final class BackupPush {
     private final long partSize;
 
     private final String walDirectoryHint;
+    private final WorkProgress progress;
 
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
         this(storage, codec, writer, log, clock, DEFAULT_PART_SIZE);
@@ -91,7 +93,14 @@ public final class BackupPush {
      */
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
                       String walDirectoryHint) {
+        this(storage, codec, writer, log, clock, partSize, walDirectoryHint, WorkProgress.NONE);
+    }
+
+    /** @param progress told of each file backed up (its size on disk, whether sent whole, as a delta or not at all) */
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
+                      String walDirectoryHint, WorkProgress progress) {
         this.walDirectoryHint = walDirectoryHint;
+        this.progress = progress;
         if (partSize < 1) {
             throw new IllegalArgumentException("part size must be positive, got " + partSize);
         }
@@ -199,6 +208,8 @@ public final class BackupPush {
         List<BackupManifest.FileEntry> entries = Collections.synchronizedList(new ArrayList<>());
         DataDirectoryFiles.LocalFile controlFile = null;
         ExecutorService pool = ThreadPools.fixed("walstash-backup", options.concurrency());
+        progress.begin("backup " + name, listing.files().size(),
+                listing.files().stream().mapToLong(DataDirectoryFiles.LocalFile::size).sum());
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
@@ -212,6 +223,7 @@ public final class BackupPush {
                     if (entry != null) {
                         entries.add(entry);
                     }
+                    progress.advance(1, file.size());
                     return null;
                 }));
             }
@@ -232,6 +244,7 @@ public final class BackupPush {
             }
         } finally {
             pool.shutdownNow();
+            progress.end();
         }
 
         // pg_control last: a backup from a standby ends where the copied control file's minimum

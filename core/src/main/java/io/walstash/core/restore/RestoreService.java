@@ -5,6 +5,7 @@ import io.walstash.core.backup.BackupFetch;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.RecoveryTarget;
 import io.walstash.core.codec.Codecs;
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,12 +22,19 @@ public final class RestoreService {
     private final Storage storage;
     private final Codecs codecs;
     private final PrintWriter log;
+    private final WorkProgress progress;
 
     /** {@code log} receives the fetch's progress lines; the storage stays the caller's to close. */
     public RestoreService(Storage storage, Codecs codecs, PrintWriter log) {
+        this(storage, codecs, log, WorkProgress.NONE);
+    }
+
+    /** @param progress told of each file the fetch restores */
+    public RestoreService(Storage storage, Codecs codecs, PrintWriter log, WorkProgress progress) {
         this.storage = Objects.requireNonNull(storage);
         this.codecs = Objects.requireNonNull(codecs);
         this.log = Objects.requireNonNull(log);
+        this.progress = Objects.requireNonNull(progress);
     }
 
     /**
@@ -86,7 +94,7 @@ public final class RestoreService {
             backup = choice.get();
             listener.chosen(backup);
         }
-        new BackupFetch(storage, codecs, log).fetch(backup, request.fetch());
+        new BackupFetch(storage, codecs, log, progress).fetch(backup, request.fetch());
         request.target().writeTo(request.fetch().destination(), request.restoreCommand());
         return new Restored(backup, request.fetch().destination(), chosen);
     }

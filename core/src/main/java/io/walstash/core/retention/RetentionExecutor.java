@@ -1,8 +1,10 @@
 package io.walstash.core.retention;
 
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.repository.BackupFolders;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.retention.RetentionPlan.Deletion;
+import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -58,6 +60,23 @@ public final class RetentionExecutor {
     }
 
     public Result execute(RetentionPlan plan, Progress progress) throws IOException {
+        return execute(plan, progress, WorkProgress.NONE);
+    }
+
+    /** As {@link #execute(RetentionPlan, Progress)}, also telling {@code work} the objects and bytes deleted as they go. */
+    public Result execute(RetentionPlan plan, Progress progress, WorkProgress work) throws IOException {
+        work.begin("delete " + plan.policy(),
+                plan.deletions().stream().mapToLong(d -> d.objects().size()).sum() + plan.wal().size(),
+                plan.deletions().stream().flatMap(d -> d.objects().stream()).mapToLong(ObjectInfo::size).sum()
+                        + plan.wal().stream().mapToLong(WalObject::size).sum());
+        try {
+            return run(plan, progress, work);
+        } finally {
+            work.end();
+        }
+    }
+
+    private Result run(RetentionPlan plan, Progress progress, WorkProgress work) throws IOException {
         List<String> deleted = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         long objects = 0;
@@ -73,10 +92,12 @@ public final class RetentionExecutor {
             objects += count;
             deleted.add(d.name());
             progress.folderDeleted(d.name(), count);
+            work.advance(d.objects().size(), d.objects().stream().mapToLong(ObjectInfo::size).sum());
         }
         long wal = 0;
         // the WAL plan assumed every planned backup goes; one that stays may need some of that WAL
-        List<String> keys = skipped.isEmpty() ? plan.wal().stream().map(WalObject::key).toList() : List.of();
+        List<WalObject> walObjects = skipped.isEmpty() ? plan.wal() : List.of();
+        List<String> keys = walObjects.stream().map(WalObject::key).toList();
         if (!skipped.isEmpty() && !plan.wal().isEmpty()) {
             skipped.add("WAL: none deleted because a planned backup stayed; run delete again");
             progress.skipped("WAL", "none deleted because a planned backup stayed; run delete again");
@@ -86,6 +107,7 @@ public final class RetentionExecutor {
             storage.deleteAll(batch);
             wal += batch.size();
             progress.walBatchDeleted(batch.size());
+            work.advance(batch.size(), walObjects.subList(from, from + batch.size()).stream().mapToLong(WalObject::size).sum());
         }
         return new Result(deleted, skipped, objects, wal);
     }

@@ -6,6 +6,7 @@ import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.backup.ChainFiles;
 import io.walstash.core.backup.StoredObjects;
 import io.walstash.core.codec.Codecs;
+import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.ObjectInfo;
@@ -39,8 +40,15 @@ public final class BackupVerifier {
     private final PrintWriter log;
     private final Map<String, Optional<String>> checked = new ConcurrentHashMap<>();
     private final Map<String, Long> plainBytes = new ConcurrentHashMap<>();
+    private final WorkProgress progress;
 
     public BackupVerifier(Storage storage, Codecs codecs, int concurrency, PrintWriter log) {
+        this(storage, codecs, concurrency, log, WorkProgress.NONE);
+    }
+
+    /** @param progress told of each backup object checked (its plain size), per backup verified */
+    public BackupVerifier(Storage storage, Codecs codecs, int concurrency, PrintWriter log, WorkProgress progress) {
+        this.progress = progress;
         this.storage = storage;
         this.codecs = codecs;
         this.concurrency = concurrency;
@@ -78,8 +86,18 @@ public final class BackupVerifier {
                 corrupt.add(new CorruptObject(entry.path(), e.getMessage()));
             }
         }
-        Map<BackupManifest.FileEntry, Optional<String>> outcomes = Parallel.map(List.copyOf(objects.values()),
-                concurrency, entry -> checked.computeIfAbsent(entry.objectKey(), key -> checkObject(entry)));
+        progress.begin("verify " + backup.name(), objects.size(),
+                objects.values().stream().mapToLong(BackupManifest.FileEntry::size).sum());
+        Map<BackupManifest.FileEntry, Optional<String>> outcomes;
+        try {
+            outcomes = Parallel.map(List.copyOf(objects.values()), concurrency, entry -> {
+                Optional<String> outcome = checked.computeIfAbsent(entry.objectKey(), key -> checkObject(entry));
+                progress.advance(1, entry.size());
+                return outcome;
+            });
+        } finally {
+            progress.end();
+        }
         outcomes.forEach((entry, problem) -> problem.ifPresent(p -> corrupt.add(new CorruptObject(entry.objectKey(), p))));
         long bytes = objects.keySet().stream().mapToLong(k -> plainBytes.getOrDefault(k, 0L)).sum();
 
