@@ -53,8 +53,14 @@ public record BackupManifest(
         List<FileEntry> files,
         String writer) {
 
-    /** The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}. */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}; 3 is the
+     * catalog of an encrypted backup, whose files, directories, tablespaces and labels are in its
+     * encrypted {@code content.json} (a manifest of format 1 or 2).
+     */
+    public static final int FORMAT_VERSION = 3;
+    /** The catalog of an encrypted backup: see {@link #FORMAT_VERSION}. */
+    public static final int FORMAT_SEALED = 3;
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
 
@@ -141,6 +147,29 @@ public record BackupManifest(
             }
             return HexFormat.of().formatHex(digest.digest());
         }
+    }
+
+    /**
+     * The catalog part of this manifest, what an encrypted backup keeps clear: names, times, LSNs,
+     * sizes; no file name, path, label or tablespace location.
+     */
+    public BackupManifest catalogOnly() {
+        return new BackupManifest(FORMAT_SEALED, name, startLsn, stopLsn, timeline, startWalFile, stopWalFile,
+                systemIdentifier, postgresVersion, startTime, stopTime, deltaBase, codec, blockSize, dataChecksums,
+                originalSize, storedSize, permanent, null, null, null, null, null, writer);
+    }
+
+    /** Whether this is only the catalog of an encrypted backup (its content not read). */
+    public boolean sealed() {
+        return formatVersion == FORMAT_SEALED;
+    }
+
+    /**
+     * Whether {@code content} (read from the encrypted {@code content.json}) is this catalog's
+     * backup: a content object swapped in from another backup must not be restored under this name.
+     */
+    public boolean catalogOf(BackupManifest content) {
+        return content.formatVersion() != FORMAT_SEALED && content.catalogOnly().withPermanent(permanent).equals(this);
     }
 
     /** The format a manifest with {@code files} is written in: the older one when no file has parts. */
