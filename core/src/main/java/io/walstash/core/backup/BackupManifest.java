@@ -53,13 +53,12 @@ public record BackupManifest(
         List<FileEntry> files,
         String writer) {
 
+    /** The newest format of a whole manifest: 2 added {@link FileEntry#parts}. */
+    public static final int FORMAT_VERSION = 2;
     /**
-     * The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}; 3 is the
-     * catalog of an encrypted backup, whose files, directories, tablespaces and labels are in its
-     * encrypted {@code content.json} (a manifest of format 1 or 2).
+     * The catalog of an encrypted backup, the newest format this walstash reads: its files,
+     * directories, tablespaces and labels are in its encrypted {@code content.json} (a whole manifest).
      */
-    public static final int FORMAT_VERSION = 3;
-    /** The catalog of an encrypted backup: see {@link #FORMAT_VERSION}. */
     public static final int FORMAT_SEALED = 3;
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
@@ -169,7 +168,12 @@ public record BackupManifest(
      * backup: a content object swapped in from another backup must not be restored under this name.
      */
     public boolean catalogOf(BackupManifest content) {
-        return content.formatVersion() != FORMAT_SEALED && content.catalogOnly().withPermanent(permanent).equals(this);
+        return content.formatVersion() != FORMAT_SEALED && java.util.Arrays.asList(name, startLsn, stopLsn, timeline,
+                startWalFile, stopWalFile, systemIdentifier, postgresVersion, startTime, stopTime, deltaBase, codec,
+                originalSize, storedSize).equals(java.util.Arrays.asList(content.name, content.startLsn, content.stopLsn,
+                content.timeline, content.startWalFile, content.stopWalFile, content.systemIdentifier,
+                content.postgresVersion, content.startTime, content.stopTime, content.deltaBase, content.codec,
+                content.originalSize, content.storedSize));
     }
 
     /** The format a manifest with {@code files} is written in: the older one when no file has parts. */
@@ -213,9 +217,9 @@ public record BackupManifest(
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsafeManifestException(what + " is not valid: " + RelativePath.printable(message));
         }
-        if (manifest.formatVersion() > FORMAT_VERSION) {
+        if (manifest.formatVersion() > FORMAT_SEALED) {
             throw new IOException("backup " + RelativePath.printable(manifest.name()) + " has manifest format "
-                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_VERSION + "); upgrade walstash");
+                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_SEALED + "); upgrade walstash");
         }
         ManifestChecks.check(manifest);
         return manifest;
