@@ -202,7 +202,10 @@ class EncryptionIT {
             ok(walstash(clearEnv, "backup-push", source.dataDirectory().toString(), "--full"));
             assertThat(anyFileHolds(clear, MARKER)).as("the control repository holds the marker").isTrue();
             assertThat(anyFileHolds(repository, MARKER)).as("the encrypted repository holds the marker").isFalse();
-            assertThat(anyFileHolds(repository, "pg_class")).as("file names stay inside the encryption").isFalse();
+            // file names, labels: only in the encrypted content.json (the clear WAL from before holds catalog names)
+            assertThat(anyFileHolds(repository.resolve("backups"), "\"path\"")).as("file names in clear").isFalse();
+            assertThat(anyFileHolds(repository.resolve("backups"), "START WAL LOCATION")).as("label in clear").isFalse();
+            assertThat(anyFileHolds(clear.resolve("backups"), "START WAL LOCATION")).as("the control").isTrue();
 
             // status counts what is still clear; listing, status and wal-verify need no key
             assertThat(ok(configured(source, "status")).output()).containsPattern("encryption +on since .*"
