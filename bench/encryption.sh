@@ -31,6 +31,7 @@ cat >> "$work/data/postgresql.conf" <<CONF
 archive_mode = on
 archive_command = '/bin/true'
 max_wal_size = 4GB
+wal_keep_size = 2GB
 CONF
 as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
 as_pg "$pg_bin/pgbench" -i -q -s "$scale" postgres >/dev/null 2>&1
@@ -39,7 +40,8 @@ as_pg "$pg_bin/psql" -qAtc "CHECKPOINT" >/dev/null
 # real segments of this cluster, complete ones only
 as_pg mkdir "$work/segments"
 current=$(as_pg "$pg_bin/psql" -qAtc "SELECT pg_walfile_name(pg_current_wal_lsn())")
-for f in $(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | awk -v c="$current" '$0 < c' | tail -n "$segments"); do
+[ -n "$(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | head -n 1)" ] || { echo "no WAL segments" >&2; exit 1; }
+for f in $(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | awk -v c="$current" '($0 "") < (c "")' | tail -n "$segments"); do
   as_pg cp "$work/data/pg_wal/$f" "$work/segments/$f"
 done
 as_pg "$launcher" key generate --file "$work/master.key" >/dev/null 2>&1
