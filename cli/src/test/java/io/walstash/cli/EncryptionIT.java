@@ -144,7 +144,7 @@ class EncryptionIT {
     private void restoreAndCompare(String name, DataFingerprint expected) throws Exception {
         Path target = work.resolve(name);
         ok(configured(null, "restore", target.toString()));
-        assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("--config '" + config + "'")
+        assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("--config ''" + config + "''") // quotes doubled in postgresql.auto.conf
                 .doesNotContain("WALSTASH_ENCRYPTION_KEY=");
         try (LocalCluster restored = LocalCluster.existing(binaries, user, target, work)) {
             restored.configure(Map.of("archive_mode", "off"));
