@@ -82,7 +82,7 @@ class EncryptionIT {
         Map<String, String> env = source == null ? new HashMap<>() : Launcher.libpqEnvironment(repository, source);
         env.remove("WALSTASH_STORAGE");
         List<String> all = new ArrayList<>(List.of(args));
-        all.add(1, "--config=" + config);
+        all.add(args[0].equals("key") ? 2 : 1, "--config=" + config); // after the subcommand: key rotate-master --config=…
         return walstash(env, all.toArray(String[]::new));
     }
 
