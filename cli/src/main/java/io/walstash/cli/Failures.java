@@ -38,7 +38,7 @@ final class Failures {
                 || t instanceof io.walstash.core.backup.UnsafeManifestException) {
             return ExitCode.CORRUPT;
         }
-        if (t instanceof IllegalArgumentException) {
+        if (t instanceof IllegalArgumentException || t instanceof io.walstash.core.crypto.EncryptionKeyException) {
             return ExitCode.INVALID_INPUT;
         }
         if (t instanceof java.io.IOException) {

@@ -3,7 +3,9 @@ package io.walstash.cli;
 import java.util.Optional;
 import io.walstash.core.config.Settings;
 import io.walstash.core.config.CoreSettings;
+import io.walstash.core.config.ConfigFile;
 import io.walstash.core.config.Configuration;
+import io.walstash.core.crypto.EncryptionSettings;
 import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.storage.StorageLocation;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -73,16 +76,39 @@ final class Launchers {
     }
 
     /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
-    static String walFetchCommand(ConfigOptions config, Configuration configuration) {
+    static String walFetchCommand(ConfigOptions config, Configuration configuration) throws IOException {
         StringBuilder command = new StringBuilder(launcher()).append(" wal-fetch");
         command.append(" --storage ").append(singleQuote(StorageLocation.configured(configuration).uri().toString()));
-        if (config.configFile != null) {
-            command.append(" --config ").append(singleQuote(Path.of(config.configFile).toAbsolutePath().toString()));
-        } else {
-            CoreSettings.CONFIG_FILE.find(configuration.settings()).ifPresent(f ->
-                    command.append(" --config ").append(singleQuote(Path.of(f).toAbsolutePath().toString())));
+        Optional<Path> configFile = Optional.ofNullable(config.configFile).or(() ->
+                CoreSettings.CONFIG_FILE.find(configuration.settings())).map(f -> Path.of(f).toAbsolutePath());
+        configFile.ifPresent(f -> command.append(" --config ").append(singleQuote(f.toString())));
+        return encryptionKeyFile(configuration, configFile) + command.append(" %f %p");
+    }
+
+    /**
+     * What restore_command needs in front to find the master key: nothing when no key is configured
+     * or the config file it passes holds one, else the key file as an environment assignment. The
+     * key itself is never written: a key given only as WALSTASH_ENCRYPTION_KEY is refused with what to do.
+     */
+    private static String encryptionKeyFile(Configuration configuration, Optional<Path> configFile) throws IOException {
+        Optional<Settings.Given> keyFile = configuration.settings().given(EncryptionSettings.KEY_FILE);
+        Optional<Settings.Given> key = configuration.settings().given(EncryptionSettings.KEY);
+        if (keyFile.isEmpty() && key.isEmpty()) {
+            return "";
         }
-        return command.append(" %f %p").toString();
+        if (configFile.isPresent()) {
+            Map<String, String> file = ConfigFile.read(configFile.get());
+            if (EncryptionSettings.KEY_FILE.names().stream().anyMatch(file::containsKey)
+                    || EncryptionSettings.KEY.names().stream().anyMatch(file::containsKey)) {
+                return ""; // the config file restore_command passes names the key (or its file)
+            }
+        }
+        if (keyFile.isPresent()) {
+            return EncryptionSettings.KEY_FILE.name() + "=" + singleQuote(Path.of(keyFile.get().value()).toAbsolutePath().toString()) + " ";
+        }
+        throw new IllegalArgumentException(key.get().name() + " is set in this environment only, and restore never writes a key"
+                + " into restore_command: put the key in a file the server's OS user can read and set "
+                + EncryptionSettings.KEY_FILE.name() + " to it (or in a --config file), or give --restore-command");
     }
 
     private static String singleQuote(String text) {

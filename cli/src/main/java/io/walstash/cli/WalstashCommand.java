@@ -22,7 +22,7 @@ import picocli.CommandLine;
                 BackupPushCommand.class, BackupFetchCommand.class,
                 RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
                 BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class, MaintainCommand.class,
-                DaemonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                DaemonCommand.class, DemoCommand.class, KeyCommand.class, CommandLine.HelpCommand.class},
         footerHeading = SettingsHelp.HEADING)
 final class WalstashCommand implements Runnable {
     @Spec

@@ -293,7 +293,8 @@ public final class FetchRetry implements Closeable {
         }
 
         private IOException translate(IOException e) {
-            if (e instanceof StorageFailure || e instanceof NoSuchObjectException) {
+            // a corrupt object is what decryption beneath (encryption at rest) finds in the bytes, no outage
+            if (e instanceof StorageFailure || e instanceof NoSuchObjectException || e instanceof CorruptObjectException) {
                 return e;
             }
             return new StorageFailure(StorageFailure.Reason.UNREACHABLE, "reading " + key + " failed midway: "

@@ -126,7 +126,7 @@ public final class WalArchive implements Closeable {
         // the retry layer sits over the lazy opener, so that services can take views of it (no doubling)
         StorageLocation location = StorageLocation.configured(configuration);
         Storage storage = RetryingStorage.wrap(new StorageOnFirstUse(location,
-                () -> Storages.provider(location.uri().getScheme()).open(location.uri(), configuration.settings())),
+                () -> Storages.openLayered(location, configuration.settings())),
                 RetryPolicy.from(configuration.settings()));
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
     }

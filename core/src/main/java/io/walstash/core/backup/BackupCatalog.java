@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.repository.BackupFolders;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -47,11 +48,23 @@ public final class BackupCatalog {
         List<Backup> backups = new ArrayList<>();
         for (BackupFolders.Folder folder : BackupFolders.list(storage).folders()) {
             if (folder.hasManifest() && !folder.deleted()) {
-                backups.add(new Backup(readManifest(folder.name()), folder.permanent()));
+                backups.add(new Backup(readListed(folder.name()), folder.permanent()));
             }
         }
         backups.sort(Comparator.comparing((Backup b) -> Lsn.parse(b.manifest().startLsn())).thenComparing(Backup::name));
         return backups;
+    }
+
+    /**
+     * The manifest of a listed backup; for an encrypted backup without the key, its catalog alone
+     * (names, times, LSNs, sizes), which is all that listing, retention and monitoring need.
+     */
+    private BackupManifest readListed(String name) throws IOException {
+        try {
+            return readManifest(name);
+        } catch (io.walstash.core.crypto.EncryptionKeyException noKey) {
+            return readCatalog(name);
+        }
     }
 
     /** The manifest of backup {@code name}; a backup that an interrupted delete marked does not exist. */
@@ -65,6 +78,12 @@ public final class BackupCatalog {
     }
 
     private BackupManifest readManifest(String name) throws IOException {
+        BackupManifest manifest = readCatalog(name);
+        return manifest.sealed() ? unseal(manifest) : manifest;
+    }
+
+    /** {@code manifest.json} as stored: the whole manifest, or only the catalog of an encrypted backup. */
+    private BackupManifest readCatalog(String name) throws IOException {
         if (!ManifestChecks.NAME.matcher(name).matches()) {
             throw new NoSuchBackupException("no backup named " + RelativePath.printable(name) + " in " + storage.location());
         }
@@ -83,6 +102,39 @@ public final class BackupCatalog {
             throw new UnsafeManifestException("backup " + name + ": its manifest names it " + manifest.name());
         }
         return manifest;
+    }
+
+    /**
+     * The whole manifest of an encrypted backup: its catalog {@code manifest.json} with the content
+     * from its encrypted {@code content.json}. Without the key this fails (an
+     * {@link io.walstash.core.crypto.EncryptionKeyException}, naming what to set).
+     */
+    private BackupManifest unseal(BackupManifest catalog) throws IOException {
+        String key = RepositoryLayout.contentKey(catalog.name());
+        BackupManifest content;
+        try (InputStream in = storage.read(key)) {
+            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (json.length > MAX_MANIFEST_BYTES) {
+                throw new UnsafeManifestException("backup " + catalog.name() + ": " + key + " is larger than "
+                        + MAX_MANIFEST_BYTES + " bytes");
+            }
+            content = BackupManifest.parse(json, "backup " + catalog.name() + ": " + key);
+        } catch (NoSuchObjectException e) {
+            throw new CorruptObjectException("backup " + catalog.name() + " is encrypted, but its " + key + " is missing");
+        }
+        if (!catalog.catalogOf(content)) {
+            throw new CorruptObjectException("backup " + catalog.name() + ": " + key + " does not match its manifest"
+                    + " (another backup's content?)");
+        }
+        return content.withPermanent(catalog.permanent());
+    }
+
+    /**
+     * {@code backup} with its content: itself, unless {@link #list} could only read its catalog (an
+     * encrypted backup listed without the key), in which case reading it says the key is missing.
+     */
+    public BackupManifest content(BackupManifest backup) throws IOException {
+        return backup.sealed() ? read(backup.name()) : backup;
     }
 
     public boolean exists(String name) throws IOException {

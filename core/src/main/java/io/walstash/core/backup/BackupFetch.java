@@ -78,8 +78,9 @@ public final class BackupFetch {
         return fetch(catalog.resolve(nameOrLatest), options);
     }
 
-    public BackupManifest fetch(BackupManifest backup, Options options) throws IOException {
+    public BackupManifest fetch(BackupManifest listed, Options options) throws IOException {
         BackupCatalog catalog = new BackupCatalog(storage);
+        BackupManifest backup = catalog.content(listed);
         List<BackupManifest> chain = catalog.chain(backup);
         RestoreLayout layout = RestoreLayout.plan(backup, options);
         Path destination = layout.destination();

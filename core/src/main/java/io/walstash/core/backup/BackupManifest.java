@@ -56,8 +56,13 @@ public record BackupManifest(
         String writer,
         Boolean fromStandby) {
 
-    /** The newest manifest format this walstash reads: 2 added {@link FileEntry#parts}. */
+    /** The newest format of a whole manifest: 2 added {@link FileEntry#parts}. */
     public static final int FORMAT_VERSION = 2;
+    /**
+     * The catalog of an encrypted backup, the newest format this walstash reads: its files,
+     * directories, tablespaces and labels are in its encrypted {@code content.json} (a whole manifest).
+     */
+    public static final int FORMAT_SEALED = 3;
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
 
@@ -165,6 +170,34 @@ public record BackupManifest(
         }
     }
 
+    /**
+     * The catalog part of this manifest, what an encrypted backup keeps clear: names, times, LSNs,
+     * sizes; no file name, path, label or tablespace location.
+     */
+    public BackupManifest catalogOnly() {
+        return new BackupManifest(FORMAT_SEALED, name, startLsn, stopLsn, timeline, startWalFile, stopWalFile,
+                systemIdentifier, postgresVersion, startTime, stopTime, deltaBase, codec, blockSize, dataChecksums,
+                originalSize, storedSize, permanent, null, null, null, null, null, writer);
+    }
+
+    /** Whether this is only the catalog of an encrypted backup (its content not read). */
+    public boolean sealed() {
+        return formatVersion == FORMAT_SEALED;
+    }
+
+    /**
+     * Whether {@code content} (read from the encrypted {@code content.json}) is this catalog's
+     * backup: a content object swapped in from another backup must not be restored under this name.
+     */
+    public boolean catalogOf(BackupManifest content) {
+        return content.formatVersion() != FORMAT_SEALED && java.util.Arrays.asList(name, startLsn, stopLsn, timeline,
+                startWalFile, stopWalFile, systemIdentifier, postgresVersion, startTime, stopTime, deltaBase, codec,
+                originalSize, storedSize).equals(java.util.Arrays.asList(content.name, content.startLsn, content.stopLsn,
+                content.timeline, content.startWalFile, content.stopWalFile, content.systemIdentifier,
+                content.postgresVersion, content.startTime, content.stopTime, content.deltaBase, content.codec,
+                content.originalSize, content.storedSize));
+    }
+
     /** The format a manifest with {@code files} is written in: the older one when no file has parts. */
     public static int formatFor(List<FileEntry> files) {
         return files.stream().anyMatch(f -> f.parts() != null) ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_PARTS;
@@ -206,9 +239,9 @@ public record BackupManifest(
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsafeManifestException(what + " is not valid: " + RelativePath.printable(message));
         }
-        if (manifest.formatVersion() > FORMAT_VERSION) {
+        if (manifest.formatVersion() > FORMAT_SEALED) {
             throw new IOException("backup " + RelativePath.printable(manifest.name()) + " has manifest format "
-                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_VERSION + "); upgrade walstash");
+                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_SEALED + "); upgrade walstash");
         }
         ManifestChecks.check(manifest);
         return manifest;

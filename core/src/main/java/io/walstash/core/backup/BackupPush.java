@@ -284,7 +284,16 @@ public final class BackupPush {
         if (options.permanent()) {
             storage.createIfAbsent(RepositoryLayout.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
-        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+        // an encrypted repository keeps file names, labels and tablespace locations in the encrypted
+        // content.json; manifest.json, the commit point, then holds the catalog only
+        BackupManifest committed = manifest;
+        if (!RepositoryLayout.keyringGenerations(storage).isEmpty()) {
+            if (!storage.createIfAbsent(RepositoryLayout.contentKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+                throw new IOException("content of " + name + " already exists: another backup of that name is being written");
+            }
+            committed = manifest.catalogOnly();
+        }
+        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(committed.toJson()))) {
             throw new IOException("manifest of " + name + " already exists: another backup of that name finished first");
         }
         if (options.permanent() && base != null) {
@@ -342,7 +351,7 @@ public final class BackupPush {
             log.println("walstash: no earlier backup: taking a full backup");
             return null;
         }
-        BackupManifest base = latest.get();
+        BackupManifest base = catalog.content(latest.get());
         if (options.deltaFromLatestFull()) {
             base = catalog.chain(base).get(0);
         }

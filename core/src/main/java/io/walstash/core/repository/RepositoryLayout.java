@@ -23,7 +23,13 @@ import java.util.stream.Stream;
  * backups/&lt;name&gt;/manifest.json             written last: a folder without it is an unfinished backup
  * backups/&lt;name&gt;/permanent                 present while the backup is marked permanent
  * backups/&lt;name&gt;/deleted                   retention's intent marker: the folder is being deleted
+ * backups/&lt;name&gt;/content.json              an encrypted backup's file list (its manifest.json keeps the catalog)
+ * keyring/&lt;generation&gt;                     encryption: data keys sealed under the master key; the highest generation counts
  * </pre>
+ *
+ * <p>With encryption on, every object that holds content ({@link #holdsContent}) is encrypted; the
+ * marker, keyring, claims, markers and manifests' catalog stay clear, so that listing, retention and
+ * monitoring work without the key.
  */
 public final class RepositoryLayout {
     static final String BACKUPS_PREFIX = "backups/";
@@ -32,6 +38,8 @@ public final class RepositoryLayout {
     static final String DELETED = "deleted";
     static final String CLAIM = "claim";
     static final String FILES = "files/";
+    static final String CONTENT = "content.json";
+    static final String KEYRING_PREFIX = "keyring/";
 
     private RepositoryLayout() {
     }
@@ -65,6 +73,51 @@ public final class RepositoryLayout {
 
     public static String claimKey(String name) {
         return backupFolder(name) + CLAIM;
+    }
+
+    /** The encrypted file list of backup {@code name} (its manifest then holds only the catalog). */
+    public static String contentKey(String name) {
+        return backupFolder(name) + CONTENT;
+    }
+
+    /** Every keyring generation lives under this prefix. */
+    public static String keyringPrefix() {
+        return KEYRING_PREFIX;
+    }
+
+    /** The key of keyring generation {@code generation}: zero-padded, so that names sort as numbers. */
+    public static String keyringKey(long generation) {
+        return KEYRING_PREFIX + String.format("%010d", generation);
+    }
+
+    /** The generation keyring object {@code key} holds, or empty for any other key. */
+    public static java.util.OptionalLong keyringGeneration(String key) {
+        if (!key.startsWith(KEYRING_PREFIX) || !key.substring(KEYRING_PREFIX.length()).matches("[0-9]{10}")) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(Long.parseLong(key.substring(KEYRING_PREFIX.length())));
+    }
+
+    /** The keyring generations stored, lowest first; none in a repository that is not encrypted. */
+    public static java.util.List<Long> keyringGenerations(Storage storage) throws IOException {
+        try (Stream<ObjectInfo> listed = storage.list(KEYRING_PREFIX)) {
+            return listed.map(o -> keyringGeneration(o.key())).filter(java.util.OptionalLong::isPresent)
+                    .map(java.util.OptionalLong::getAsLong).sorted().toList();
+        }
+    }
+
+    /**
+     * Whether {@code key} holds content (WAL, a backup's files or file list), which encryption
+     * covers; everything else is catalog metadata that stays clear. WAL-G's {@code wal_005/} is
+     * read, never written, so it is not walstash's to encrypt.
+     */
+    public static boolean holdsContent(String key) {
+        if (key.startsWith(WalFolder.WALSTASH.prefix())) {
+            return true;
+        }
+        Optional<String> backup = backupOf(key);
+        return backup.isPresent() && (key.startsWith(backupFolder(backup.get()) + FILES)
+                || key.equals(contentKey(backup.get())));
     }
 
     /** The object a backup stores data directory file {@code path} in ({@code .delta} for a delta file). */

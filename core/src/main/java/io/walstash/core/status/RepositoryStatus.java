@@ -2,9 +2,13 @@ package io.walstash.core.status;
 
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
+import io.walstash.core.crypto.Keyring;
+import io.walstash.core.crypto.KeyringStore;
 import io.walstash.core.repository.BackupFolders;
+import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.spool.SpoolBacklog;
+import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.SegmentFileName;
 import java.io.IOException;
@@ -30,7 +34,7 @@ import java.util.Optional;
  * @param archiver   present when a PostgreSQL connection is configured
  */
 public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Backups backups,
-                               Optional<Spool> spool, Optional<PgArchiver> archiver) {
+                               Optional<Spool> spool, Optional<PgArchiver> archiver, Optional<Encryption> encryption) {
 
     public RepositoryStatus {
         Objects.requireNonNull(storage, "storage");
@@ -39,6 +43,14 @@ public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Back
         Objects.requireNonNull(backups, "backups");
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(archiver, "archiver");
+        Objects.requireNonNull(encryption, "encryption");
+    }
+
+    /**
+     * An encrypted repository (it holds a keyring): since when, and the objects holding content
+     * (WAL under {@code wal/}, backups' files and file lists) still stored clear, written before.
+     */
+    public record Encryption(long keyringGeneration, Instant since, long clearObjects, long clearBytes) {
     }
 
     /**
@@ -83,11 +95,46 @@ public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Back
     public static RepositoryStatus gather(Storage storage, Optional<SpoolBacklog> spool, Optional<PgArchiver> archiver,
                                           Clock clock) throws IOException {
         Instant now = clock.instant();
-        Wal wal = wal(storage, now);
-        Backups backups = backups(storage, now);
+        WalIndex index = WalIndex.list(storage);
+        BackupFolders folders = BackupFolders.list(storage);
+        Wal wal = wal(index, now);
+        Backups backups = backups(storage, folders, now);
         Optional<Spool> spooled = spool.map(s -> new Spool(s.directory().toString(), s.count(), s.bytes(),
                 s.oldest().map(t -> age(t, now))));
-        return new RepositoryStatus(safeUri(storage.location()), now, wal, backups, spooled, archiver);
+        return new RepositoryStatus(safeUri(storage.location()), now, wal, backups, spooled, archiver,
+                encryption(storage, index, folders));
+    }
+
+    /** Objects written this close to the keyring's creation are read (their first bytes) rather than judged by time. */
+    private static final Duration NEAR = Duration.ofMinutes(2);
+
+    /**
+     * Counts content objects stored clear by their time: none can be encrypted before the keyring
+     * existed, and none written after it is clear (a push without the key is refused then); the few
+     * written near that moment (clock skew, a writer that had just found no keyring) have their
+     * first bytes read.
+     */
+    private static Optional<Encryption> encryption(Storage storage, WalIndex index, BackupFolders folders) throws IOException {
+        Optional<Keyring.Envelope> keyring = KeyringStore.envelope(storage);
+        if (keyring.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant since = keyring.get().since();
+        List<ObjectInfo> content = new ArrayList<>();
+        index.entries().forEach(e -> content.add(new ObjectInfo(e.key(), e.size(), e.stored())));
+        folders.folders().forEach(f -> content.addAll(f.objects()));
+        long objects = 0;
+        long bytes = 0;
+        for (ObjectInfo object : content) {
+            if (!RepositoryLayout.holdsContent(object.key()) || object.lastModified().isAfter(since.plus(NEAR))) {
+                continue;
+            }
+            if (object.lastModified().isBefore(since.minus(NEAR)) || !KeyringStore.encrypted(storage, object.key())) {
+                objects++;
+                bytes += object.size();
+            }
+        }
+        return Optional.of(new Encryption(keyring.get().generation(), since, objects, bytes));
     }
 
     /** A URI as it may be shown: no user info, query, fragment (an Azure SAS token would be a query) or trailing '/'. */
@@ -111,16 +158,14 @@ public record RepositoryStatus(String storage, Instant observedAt, Wal wal, Back
         return age.isNegative() ? Duration.ZERO : age;
     }
 
-    private static Wal wal(Storage storage, Instant now) throws IOException {
-        WalIndex index = WalIndex.list(storage);
+    private static Wal wal(WalIndex index, Instant now) {
         long segments = index.entries().stream().filter(e -> e.name() instanceof SegmentFileName).count();
         Optional<Archived> last = index.newestSegment().map(e -> new Archived(e.name().fileName(), e.key(),
                 e.stored(), age(e.stored(), now)));
         return new Wal(index.entries().size(), segments, index.storedBytes(), last);
     }
 
-    private static Backups backups(Storage storage, Instant now) throws IOException {
-        BackupFolders folders = BackupFolders.list(storage);
+    private static Backups backups(Storage storage, BackupFolders folders, Instant now) throws IOException {
         List<BackupCatalog.Backup> finished = new BackupCatalog(storage).list();
         List<BackupSize> sizes = new ArrayList<>();
         for (BackupCatalog.Backup backup : finished) {

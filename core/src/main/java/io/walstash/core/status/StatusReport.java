@@ -51,6 +51,9 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
             line(out, "  " + (b.delta() ? "delta" : "full") + (b.permanent() ? ", permanent" : ""),
                     b.name() + "  " + bytes(b.storedBytes()) + "  " + b.stopTime());
         }
+        status.encryption().ifPresent(e -> line(out, "encryption", "on since " + e.since() + " (keyring generation "
+                + e.keyringGeneration() + "); " + (e.clearObjects() == 0 ? "no object stored clear"
+                : e.clearObjects() + " objects, " + bytes(e.clearBytes()) + " still stored clear (written before)")));
         status.spool().ifPresent(s -> line(out, "spool", s.directory() + ": " + s.files() + " files, " + bytes(s.bytes())
                 + s.oldestAge().map(a -> ", oldest waiting " + Durations.approximate(a)).orElse("")));
         status.archiver().ifPresent(a -> {
@@ -126,6 +129,11 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
         status.backups().list().forEach(b -> list.addObject().put("name", b.name()).put("delta", b.delta())
                 .put("permanent", b.permanent()).put("stop_time", b.stopTime().toString()).put("stored_bytes", b.storedBytes()));
 
+        status.encryption().ifPresentOrElse(e -> root.putObject("encryption")
+                        .put("keyring_generation", e.keyringGeneration()).put("since", e.since().toString())
+                        .put("clear_objects", e.clearObjects()).put("clear_bytes", e.clearBytes()),
+                () -> root.putNull("encryption"));
+
         status.spool().ifPresentOrElse(s -> root.putObject("spool").put("directory", s.directory())
                         .put("files", s.files()).put("bytes", s.bytes())
                         .put("oldest_age_seconds", s.oldestAge().map(Duration::toSeconds).orElse(null)),
@@ -183,6 +191,11 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
             status.backups().list().forEach(b -> m.sample("walstash_backup_stored_bytes",
                     "backup", b.name(), Long.toString(b.storedBytes())));
         }
+        status.encryption().ifPresent(e -> {
+            m.gauge("walstash_clear_objects", "Objects holding content still stored clear in an encrypted repository",
+                    e.clearObjects());
+            m.gauge("walstash_clear_bytes", "Stored size of those clear objects", e.clearBytes());
+        });
         status.spool().ifPresent(s -> {
             m.gauge("walstash_spool_segments", "WAL files waiting in the spool", s.files());
             m.gauge("walstash_spool_bytes", "Size of the WAL files waiting in the spool", s.bytes());

@@ -292,7 +292,8 @@ public class RetryingStorage implements Storage {
         }
 
         private void resume(IOException e) throws IOException {
-            if (closed || e instanceof NoSuchObjectException || e instanceof StorageFailure && !RetryPolicy.isTransient(e)
+            if (closed || e instanceof NoSuchObjectException || e instanceof BadContent
+                    || e instanceof StorageFailure && !RetryPolicy.isTransient(e)
                     || e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
                 throw e;
             }

@@ -20,7 +20,28 @@ public final class Storages {
      */
     public static Storage open(StorageLocation location, Settings settings) throws IOException {
         RetryPolicy policy = RetryPolicy.from(settings);
-        return RetryingStorage.wrap(provider(location.uri().getScheme()).open(location.uri(), settings), policy);
+        return RetryingStorage.wrap(openLayered(location, settings), policy);
+    }
+
+    /**
+     * The adapter's storage at {@code location} under every {@link StorageLayer} on the class path
+     * (encryption at rest), without the retry layer: for a caller that puts it beneath its own.
+     */
+    public static Storage openLayered(StorageLocation location, Settings settings) throws IOException {
+        Storage storage = provider(location.uri().getScheme()).open(location.uri(), settings);
+        try {
+            for (StorageLayer layer : ServiceLoader.load(StorageLayer.class, Thread.currentThread().getContextClassLoader())) {
+                storage = layer.over(storage, settings);
+            }
+            return storage;
+        } catch (IOException | RuntimeException e) {
+            try {
+                storage.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
     }
 
     /** The provider for {@code scheme}; fails naming the scheme asked for and those known. */

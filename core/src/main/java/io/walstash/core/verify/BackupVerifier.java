@@ -70,9 +70,10 @@ public final class BackupVerifier {
         return new BackupReport(results);
     }
 
-    private BackupReport.Result verify(BackupCatalog catalog, BackupManifest backup, WalIndex.Readable wal,
+    private BackupReport.Result verify(BackupCatalog catalog, BackupManifest listed, WalIndex.Readable wal,
                                        WalObjectCheck walCheck, WalSegmentSize size, RestoreTest restoreTest)
             throws IOException {
+        BackupManifest backup = catalog.content(listed);
         log.printf("walstash: verifying %s%n", backup.name());
         log.flush();
         List<BackupManifest> chain = catalog.chain(backup);

@@ -42,9 +42,9 @@ class FileStorageProviderTest {
     void opensAPlainPathThroughStorages() throws IOException {
         Path root = tempDir.resolve("from/plain/path");
         try (Storage storage = Storages.open(StorageLocation.parse(root.toString()), Settings.empty())) {
-            // under the one retry layer that Storages.open puts over every adapter
-            assertThat(storage).isInstanceOfSatisfying(RetryingStorage.class,
-                    retrying -> assertThat(retrying.underlying()).isInstanceOf(FileStorage.class));
+            // under the one retry layer that Storages.open puts over every adapter (and its storage layers)
+            assertThat(storage).isInstanceOf(RetryingStorage.class);
+            assertThat(io.walstash.core.crypto.EncryptedStorage.beneath(storage)).isInstanceOf(FileStorage.class);
             assertThat(storage.createIfAbsent("k", new ByteArrayInputStream(new byte[] {1, 2, 3}))).isTrue();
         }
         assertThat(root.resolve("k")).hasBinaryContent(new byte[] {1, 2, 3});

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What encryption at rest costs: wal-push, wal-fetch, a full backup-push and backup-fetch of a
+# pgbench database, each without and with WALSTASH_ENCRYPTION_KEY_FILE, in the same run,
+# alternating (clear, encrypted, clear, ...), reporting medians and the ratio. file://, zstd,
+# daemon off (every wal-push/wal-fetch is a JVM start, as a plain archive_command is).
+#
+#   bench/encryption.sh [scale] [rounds] [segments]   (defaults 20, 3, 8; builds the launcher if missing)
+#
+# Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin).
+set -euo pipefail
+scale=${1:-20}
+rounds=${2:-3}
+segments=${3:-8}
+here=$(cd "$(dirname "$0")/.." && pwd)
+[ -x "$here/cli/target/walstash/bin/walstash" ] || (cd "$here" && mvn -q -B -DskipTests package)
+
+pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
+chmod 755 "$work"
+cp -r "$here/cli/target/walstash" "$work/walstash"
+launcher="$work/walstash/bin/walstash"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
+cat >> "$work/data/postgresql.conf" <<CONF
+archive_mode = on
+archive_command = '/bin/true'
+max_wal_size = 4GB
+wal_keep_size = 2GB
+CONF
+as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+as_pg "$pg_bin/pgbench" -i -q -s "$scale" postgres >/dev/null 2>&1
+as_pg "$pg_bin/psql" -qAtc "SELECT pg_switch_wal()" >/dev/null
+as_pg "$pg_bin/psql" -qAtc "CHECKPOINT" >/dev/null
+# real segments of this cluster, complete ones only
+as_pg mkdir "$work/segments"
+current=$(as_pg "$pg_bin/psql" -qAtc "SELECT pg_walfile_name(pg_current_wal_lsn())")
+[ -n "$(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | head -n 1)" ] || { echo "no WAL segments" >&2; exit 1; }
+for f in $(ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | awk -v c="$current" '($0 "") < (c "")' | tail -n "$segments"); do
+  as_pg cp "$work/data/pg_wal/$f" "$work/segments/$f"
+done
+as_pg "$launcher" key generate --file "$work/master.key" >/dev/null 2>&1
+find "$work/data" -type f -exec cat {} + > /dev/null   # warm the page cache once
+
+run() { # mode repo command...: seconds of one run, as postgres
+  local mode=$1 repo=$2; shift 2
+  local key=()
+  [ "$mode" = encrypted ] && key=("WALSTASH_ENCRYPTION_KEY_FILE=$work/master.key")
+  local start end
+  start=$(date +%s.%N)
+  as_pg env WALSTASH_STORAGE="file://$work/$repo" WALSTASH_COMPRESSION=zstd WALSTASH_DAEMON=off WALSTASH_LOOKAHEAD=0 \
+    WALSTASH_DOWNLOAD_CONCURRENCY=0 PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER "${key[@]}" "$@" >"$work/out" 2>&1 \
+    || { cat "$work/out" >&2; exit 1; }
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A times
+for round in $(seq 1 "$rounds"); do
+  for mode in clear encrypted; do
+    repo="repo-$mode-$round"
+    t=0
+    for f in "$work"/segments/*; do t=$(echo "$t + $(run $mode "$repo" "$launcher" wal-push "$f")" | bc); done
+    times[push-$mode]+="$(echo "$t / $segments" | bc -l)"$'\n'
+    as_pg mkdir -p "$work/fetched-$mode-$round"
+    t=0
+    for f in "$work"/segments/*; do
+      n=$(basename "$f")
+      t=$(echo "$t + $(run $mode "$repo" "$launcher" wal-fetch "$n" "$work/fetched-$mode-$round/$n")" | bc)
+      cmp -s "$f" "$work/fetched-$mode-$round/$n" || { echo "fetched $n differs" >&2; exit 1; }
+    done
+    times[fetch-$mode]+="$(echo "$t / $segments" | bc -l)"$'\n'
+    times[backup-$mode]+="$(run $mode "$repo" "$launcher" backup-push "$work/data" --full)"$'\n'
+    times[restore-$mode]+="$(run $mode "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)"$'\n'
+    as_pg rm -rf "$work/restored-$mode-$round" "$work/fetched-$mode-$round"
+  done
+done
+grep -q WALSTENC -r "$work/repo-encrypted-1/wal" || { echo "the encrypted repository holds no encrypted WAL" >&2; exit 1; }
+
+size=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)
+echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $segments WAL segments, $rounds rounds;" \
+  "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1)"
+echo
+echo "| what (median) | clear | encrypted | encrypted / clear |"
+echo "| --- | --- | --- | --- |"
+for what in push fetch backup restore; do
+  c=$(printf '%s' "${times[$what-clear]}" | median)
+  e=$(printf '%s' "${times[$what-encrypted]}" | median)
+  label=$(case $what in push) echo "wal-push, one segment";; fetch) echo "wal-fetch, one segment";;
+          backup) echo "backup-push --full";; restore) echo "backup-fetch";; esac)
+  awk -v l="$label" -v c="$c" -v e="$e" 'BEGIN { printf "| %s | %.3f s | %.3f s | %.2f |\n", l, c, e, e / c }'
+done

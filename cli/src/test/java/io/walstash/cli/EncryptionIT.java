@@ -1,0 +1,291 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.postgres.DataFingerprint;
+import io.walstash.core.postgres.LocalCluster;
+import io.walstash.core.postgres.OsUser;
+import io.walstash.core.postgres.PostgresBinaries;
+import io.walstash.core.postgres.Processes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Encryption at rest end to end on one real PostgreSQL (issue 14): a repository that starts clear and
+ * is encrypted from then on, full and delta backups, what works without the key, wrong keys, tampered,
+ * truncated and swapped objects, restores identical to the source before and after rotating the
+ * master key and the data key, and a marker row that appears in a clear repository's bytes but
+ * nowhere in the encrypted one's.
+ */
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+class EncryptionIT {
+    private static final Duration WAIT = Duration.ofMinutes(4);
+    private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
+    private static final String MARKER = "walstash-marker-" + java.util.UUID.randomUUID();
+
+    private Path work;
+    private Path repository;
+    private Path config;
+    private OsUser user;
+    private PostgresBinaries binaries;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        binaries = PostgresBinaries.find(System.getenv());
+        user = OsUser.current();
+        work = Files.createTempDirectory("walstash-encryption-it-");
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        user.own(work);
+        repository = work.resolve("repository");
+        config = work.resolve("walstash.env");
+        writeConfig(null);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        Launcher.stopAutoDaemonsUnder(work);
+        FileTrees.delete(work);
+    }
+
+    /** The config file archive_command and restore_command read: switching keys needs no reload. */
+    private void writeConfig(Path keyFile) throws Exception {
+        String text = "WALSTASH_STORAGE=file://" + repository + "\nWALSTASH_COMPRESSION=none\nWALSTASH_BACKUP_PART_SIZE=1MiB\n"
+                + (keyFile == null ? "" : "WALSTASH_ENCRYPTION_KEY_FILE=" + keyFile + "\n");
+        Path temp = work.resolve("walstash.env.tmp");
+        Files.writeString(temp, text);
+        user.own(temp);
+        Files.move(temp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Processes.Outcome walstash(Map<String, String> env, String... args) throws Exception {
+        return Launcher.run(user, env, args);
+    }
+
+    /** With the config file (and so its key), as the cluster's commands run. */
+    private Processes.Outcome configured(LocalCluster source, String... args) throws Exception {
+        Map<String, String> env = source == null ? new HashMap<>() : Launcher.libpqEnvironment(repository, source);
+        env.remove("WALSTASH_STORAGE");
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(args[0].equals("key") ? 2 : 1, "--config=" + config); // after the subcommand: key rotate-master --config=…
+        return walstash(env, all.toArray(String[]::new));
+    }
+
+    private static Processes.Outcome ok(Processes.Outcome outcome) {
+        assertThat(outcome.exitCode()).as(outcome.output()).isZero();
+        return outcome;
+    }
+
+    /** A failure: the exit code, one walstash error line, which names {@code expected}. */
+    private static void fails(Processes.Outcome outcome, int exit, String expected) {
+        assertThat(outcome.exitCode()).as(outcome.output()).isEqualTo(exit);
+        List<String> errors = outcome.output().lines().filter(l -> l.startsWith("walstash: error: ")).toList();
+        assertThat(errors).as(outcome.output()).hasSize(1);
+        assertThat(errors.get(0)).contains(expected);
+    }
+
+    private String backupPush(LocalCluster source, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("backup-push", source.dataDirectory().toString()));
+        args.addAll(List.of(options));
+        Processes.Outcome outcome = ok(configured(source, args.toArray(String[]::new)));
+        Matcher m = DONE.matcher(outcome.output());
+        assertThat(m.find()).as(outcome.output()).isTrue();
+        return m.group(1);
+    }
+
+    private static void execute(LocalCluster cluster, String sql) throws Exception {
+        try (Connection c = cluster.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static DataFingerprint fingerprint(LocalCluster cluster) throws Exception {
+        try (Connection c = cluster.connect()) {
+            return DataFingerprint.of(c);
+        }
+    }
+
+    /** Whether any file under {@code directory} holds {@code text}. */
+    private static boolean anyFileHolds(Path directory, String text) throws Exception {
+        byte[] needle = text.getBytes(StandardCharsets.US_ASCII);
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                if (content.contains(new String(needle, StandardCharsets.ISO_8859_1))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Path newKeyFile(String name) throws Exception {
+        Path file = work.resolve(name);
+        ok(walstash(Map.of(), "key", "generate", "--file", file.toString()));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        return file;
+    }
+
+    private void restoreAndCompare(String name, DataFingerprint expected) throws Exception {
+        Path target = work.resolve(name);
+        ok(configured(null, "restore", target.toString()));
+        assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("--config ''" + config + "''") // quotes doubled in postgresql.auto.conf
+                .doesNotContain("WALSTASH_ENCRYPTION_KEY=");
+        try (LocalCluster restored = LocalCluster.existing(binaries, user, target, work)) {
+            restored.configure(Map.of("archive_mode", "off"));
+            restored.start();
+            restored.waitForRecoveryEnd(WAIT);
+            assertThat(fingerprint(restored)).isEqualTo(expected);
+            restored.stop();
+        }
+    }
+
+    /** Nothing restored there: no directory, or an empty one. */
+    private static void assertNothingAt(Path destination) throws Exception {
+        if (Files.exists(destination)) {
+            try (Stream<Path> left = Files.list(destination)) {
+                assertThat(left.toList()).isEmpty();
+            }
+        }
+    }
+
+    /** The newest archived WAL segment object's path in the repository. */
+    private List<Path> segments() throws Exception {
+        try (Stream<Path> files = Files.list(repository.resolve("wal"))) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}\\.[a-z0-9]+")).sorted().toList();
+        }
+    }
+
+    @Test
+    void encryptedArchiveBackupsRotationsAndFailuresOnOneCluster() throws Exception {
+        Path key1 = newKeyFile("key1");
+        Path key2 = newKeyFile("key2");
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work)) {
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
+                    "WALSTASH_DAEMON=off " + Launcher.path() + " wal-push --config " + config + " %p"));
+            source.start();
+            // before encryption: clear WAL, which stays readable afterwards
+            source.switchWalAndWaitForArchive(WAIT);
+            int clearSegments = segments().size();
+            assertThat(clearSegments).isPositive();
+
+            writeConfig(key1); // turning encryption on: every object written from now on is encrypted
+            execute(source, "CREATE TABLE secrets (id int PRIMARY KEY, note text)");
+            execute(source, "INSERT INTO secrets VALUES (1, '" + MARKER + "')");
+            source.runTool("pgbench", "-i", "-q", "-s", "1", "postgres");
+            String full = backupPush(source, "--full");
+            source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "200", "postgres");
+            String delta = backupPush(source, "--delta-max-steps", "3");
+            assertThat(delta).contains("_D_");
+            source.switchWalAndWaitForArchive(WAIT);
+            DataFingerprint first = fingerprint(source);
+
+            // the control: the same cluster backed up into a clear repository shows the marker
+            Path clear = work.resolve("clear");
+            Map<String, String> clearEnv = Launcher.libpqEnvironment(clear, source);
+            clearEnv.put("WALSTASH_COMPRESSION", "none");
+            ok(walstash(clearEnv, "backup-push", source.dataDirectory().toString(), "--full"));
+            assertThat(anyFileHolds(clear, MARKER)).as("the control repository holds the marker").isTrue();
+            assertThat(anyFileHolds(repository, MARKER)).as("the encrypted repository holds the marker").isFalse();
+            // file names, labels: only in the encrypted content.json (the clear WAL from before holds catalog names)
+            assertThat(anyFileHolds(repository.resolve("backups"), "\"path\"")).as("file names in clear").isFalse();
+            assertThat(anyFileHolds(repository.resolve("backups"), "START WAL LOCATION")).as("label in clear").isFalse();
+            assertThat(anyFileHolds(clear.resolve("backups"), "START WAL LOCATION")).as("the control").isTrue();
+
+            // status counts what is still clear; listing, status and wal-verify need no key
+            assertThat(ok(configured(source, "status")).output()).containsPattern("encryption +on since .*"
+                    + "\\(keyring generation 1\\); " + clearSegments + " objects, .* still stored clear");
+            Map<String, String> noKey = Map.of("WALSTASH_STORAGE", "file://" + repository);
+            assertThat(ok(walstash(noKey, "backup-list")).output()).contains(full).contains(delta);
+            ok(walstash(noKey, "status"));
+            ok(walstash(noKey, "wal-verify"));
+            assertThat(ok(walstash(noKey, "wal-fetch", segments().get(0).getFileName().toString().substring(0, 24),
+                    work.resolve("old-clear-segment").toString())).exitCode()).isZero(); // clear, from before
+
+            // content needs the key: one line saying which, nothing placed
+            String encryptedSegment = segments().get(segments().size() - 1).getFileName().toString().substring(0, 24);
+            Path placed = work.resolve("fetched");
+            fails(walstash(noKey, "wal-fetch", encryptedSegment, placed.toString()), 3, "WALSTASH_ENCRYPTION_KEY_FILE");
+            fails(walstash(noKey, "backup-fetch", work.resolve("nokey").toString(), "LATEST"), 3, "no master key is configured");
+            assertNothingAt(work.resolve("nokey"));
+            Map<String, String> wrongKey = Map.of("WALSTASH_STORAGE", "file://" + repository,
+                    "WALSTASH_ENCRYPTION_KEY_FILE", key2.toString());
+            fails(walstash(wrongKey, "wal-fetch", encryptedSegment, placed.toString()), 3, "does not open the repository's keyring");
+            Path history = work.resolve("push").resolve("00000009.history");
+            Files.createDirectories(history.getParent());
+            Files.writeString(history, "1\t0/3000000\tno recovery target specified\n");
+            user.own(history.getParent());
+            user.own(history);
+            fails(walstash(noKey, "wal-push", history.toString()), 3, "is encrypted (it holds a keyring)");
+            assertThat(repository.resolve("wal")).isDirectoryNotContaining("glob:**/00000009.history*");
+            // restore writes no key into restore_command: a key given only in the environment is refused
+            fails(walstash(Map.of("WALSTASH_STORAGE", "file://" + repository, "WALSTASH_ENCRYPTION_KEY",
+                    Files.readString(key1).strip()), "restore", work.resolve("envkey").toString()), 3,
+                    "restore never writes a key");
+            assertThat(work.resolve("envkey")).doesNotExist();
+
+            // flipped, truncated, swapped: exit 6, nothing placed
+            Path object = segments().get(segments().size() - 1);
+            Path otherObject = segments().get(segments().size() - 2);
+            byte[] original = Files.readAllBytes(object);
+            byte[] flipped = original.clone();
+            flipped[flipped.length / 2] ^= 0x10;
+            for (byte[] bad : List.of(flipped, java.util.Arrays.copyOf(original, original.length - 1000),
+                    Files.readAllBytes(otherObject))) {
+                Files.write(object, bad);
+                fails(configured(null, "wal-fetch", encryptedSegment, placed.toString()), 6, encryptedSegment);
+                assertThat(placed).doesNotExist();
+            }
+            Files.write(object, original);
+            Path backupFile;
+            try (Stream<Path> files = Files.walk(repository.resolve("backups").resolve(full).resolve("files"))) {
+                backupFile = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("/base/"))
+                        .max(java.util.Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
+            }
+            byte[] backupBytes = Files.readAllBytes(backupFile);
+            byte[] tampered = backupBytes.clone();
+            tampered[tampered.length - 20] ^= 0x01;
+            Files.write(backupFile, tampered);
+            fails(configured(null, "backup-fetch", work.resolve("tampered").toString(), full), 6, "does not");
+            assertNothingAt(work.resolve("tampered"));
+            Files.write(backupFile, backupBytes);
+
+            restoreAndCompare("restored-1", first);
+
+            // rotations: a new master key (the old one then opens nothing), a new data key for what comes next
+            ok(configured(null, "key", "rotate-master", "--new-key-file", key2.toString()));
+            writeConfig(key2);
+            ok(configured(null, "key", "rotate-data"));
+            String keys = ok(configured(null, "key", "list")).output();
+            assertThat(keys).containsPattern("(?m)^1 +\\S+ *$").containsPattern("(?m)^2 +\\S+ +yes$")
+                    .doesNotContain(Files.readString(key1).strip()).doesNotContain(Files.readString(key2).strip());
+            fails(walstash(Map.of("WALSTASH_STORAGE", "file://" + repository, "WALSTASH_ENCRYPTION_KEY_FILE",
+                    key1.toString()), "key", "list"), 3, "does not open the repository's keyring");
+
+            source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "200", "postgres");
+            String afterRotation = backupPush(source, "--delta-max-steps", "3"); // a delta over data key 1's objects
+            assertThat(afterRotation).contains("_D_");
+            execute(source, "INSERT INTO secrets VALUES (2, 'after rotation')");
+            source.switchWalAndWaitForArchive(WAIT);
+            DataFingerprint second = fingerprint(source);
+            source.stop();
+            restoreAndCompare("restored-2", second);
+            assertThat(anyFileHolds(repository, MARKER)).isFalse();
+        }
+    }
+}

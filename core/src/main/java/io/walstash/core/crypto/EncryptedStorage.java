@@ -1,0 +1,235 @@
+package io.walstash.core.crypto;
+
+import io.walstash.core.archive.Decoding;
+import io.walstash.core.config.Settings;
+import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.storage.CreatesBucket;
+import io.walstash.core.storage.NoSuchObjectException;
+import io.walstash.core.storage.ObjectInfo;
+import io.walstash.core.storage.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+
+/**
+ * Encryption at rest as a layer over an adapter's storage (beneath the retry layer, so that every
+ * view of a storage encrypts alike): objects that hold content ({@link RepositoryLayout#holdsContent})
+ * are encrypted as they are created and decrypted as they are read; catalog objects pass clear.
+ *
+ * <p>Reading tells objects apart by their first bytes: objects written before encryption was turned
+ * on have no encryption header and are read as they are. Writing with a master key encrypts with the
+ * keyring's current data key, creating the keyring on the first write (turning encryption on);
+ * writing content without a master key into a repository that has a keyring is refused, so an
+ * encrypted repository never silently gains clear objects.
+ */
+public class EncryptedStorage implements Storage {
+    /** How long a writer trusts what it found: a long-running daemon sees a rotation or a new keyring after this. */
+    private static final Duration RECHECK = Duration.ofMinutes(1);
+
+    private final Storage delegate;
+    private final Optional<MasterKey> master;
+    private final Clock clock;
+    private volatile Keyring keyring;
+    private volatile Instant keyringRead = Instant.MIN;
+    private volatile Instant foundClear = Instant.MIN;
+
+    EncryptedStorage(Storage delegate, Optional<MasterKey> master, Clock clock) {
+        this.delegate = delegate;
+        this.master = master;
+        this.clock = clock;
+    }
+
+    /** {@code storage} under the layer with the master key {@code settings} configure (or none). */
+    public static Storage over(Storage storage, Settings settings) throws IOException {
+        return over(storage, MasterKeys.find(settings), Clock.systemUTC());
+    }
+
+    /** {@code storage} under the layer with {@code master}; a storage that can create its bucket still can. */
+    public static Storage over(Storage storage, Optional<MasterKey> master, Clock clock) {
+        if (storage instanceof EncryptedStorage) {
+            return storage;
+        }
+        return storage instanceof CreatesBucket ? new WithBucket(storage, master, clock)
+                : new EncryptedStorage(storage, master, clock);
+    }
+
+    private static final class WithBucket extends EncryptedStorage implements CreatesBucket {
+        WithBucket(Storage storage, Optional<MasterKey> master, Clock clock) {
+            super(storage, master, clock);
+        }
+
+        @Override
+        public boolean createBucketIfMissing() throws IOException {
+            return ((CreatesBucket) underlying()).createBucketIfMissing();
+        }
+    }
+
+    /** The stored bytes as they are: {@code storage} beneath the retry and encryption layers. */
+    public static Storage beneath(Storage storage) {
+        Storage raw = storage instanceof io.walstash.core.storage.RetryingStorage retrying ? retrying.underlying() : storage;
+        return raw instanceof EncryptedStorage encrypted ? encrypted.underlying() : raw;
+    }
+
+    /** The adapter's storage beneath the layer. */
+    public Storage underlying() {
+        return delegate;
+    }
+
+    /** The master key this layer was opened with, if any. */
+    public Optional<MasterKey> masterKey() {
+        return master;
+    }
+
+    @Override
+    public URI location() {
+        return delegate.location();
+    }
+
+    @Override
+    public boolean createIfAbsent(String key, InputStream content) throws IOException {
+        Optional<ObjectCipher> cipher = writer(key);
+        if (cipher.isEmpty()) {
+            return delegate.createIfAbsent(key, content);
+        }
+        try (InputStream encrypted = cipher.get().encrypting(content, key)) {
+            return delegate.createIfAbsent(key, encrypted);
+        }
+    }
+
+    @Override
+    public boolean createIfAbsent(String key, Content content) throws IOException {
+        Optional<ObjectCipher> cipher = writer(key);
+        if (cipher.isEmpty()) {
+            return delegate.createIfAbsent(key, content);
+        }
+        return delegate.createIfAbsent(key, () -> cipher.get().encrypting(content.open(), key));
+    }
+
+    /** The cipher new content under {@code key} is written with; empty to write it clear. */
+    private Optional<ObjectCipher> writer(String key) throws IOException {
+        if (!RepositoryLayout.holdsContent(key)) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        if (master.isEmpty()) {
+            if (foundClear.plus(RECHECK).isBefore(now)) {
+                if (KeyringStore.present(delegate)) {
+                    throw EncryptionKeyException.missing("repository " + delegate.location()
+                            + " is encrypted (it holds a keyring), so nothing is written to it clear");
+                }
+                foundClear = now;
+            }
+            return Optional.empty();
+        }
+        Keyring current = keyring;
+        if (current == null || keyringRead.plus(RECHECK).isBefore(now)) {
+            current = KeyringStore.openOrCreate(delegate, master.get(), now);
+            keyring = current;
+            keyringRead = now;
+        }
+        return Optional.of(new ObjectCipher(current.currentKey()));
+    }
+
+    /** The cipher of data key {@code id}, reading the keyring again once when the cached one lacks it. */
+    private ObjectCipher reader(int id, String key) throws IOException {
+        if (master.isEmpty()) {
+            throw EncryptionKeyException.missing("object " + key + " is encrypted");
+        }
+        Keyring current = keyring;
+        if (current == null || current.key(id).isEmpty()) {
+            current = KeyringStore.require(delegate, master.get());
+            keyring = current;
+            keyringRead = clock.instant();
+        }
+        Keyring found = current;
+        return new ObjectCipher(found.key(id).orElseThrow(() -> new EncryptionKeyException("object " + key
+                + " is encrypted with data key " + id + ", which the repository's keyring (generation "
+                + found.generation() + ") does not hold")));
+    }
+
+    @Override
+    public InputStream read(String key) throws IOException {
+        if (!RepositoryLayout.holdsContent(key)) {
+            return delegate.read(key);
+        }
+        Decoding.Source source = Decoding.source(delegate.read(key));
+        PushbackInputStream in = new PushbackInputStream(source, ObjectCipher.HEADER_LENGTH);
+        try {
+            byte[] first = in.readNBytes(ObjectCipher.HEADER_LENGTH);
+            OptionalInt id = ObjectCipher.keyIdOf(first);
+            if (id.isEmpty()) {
+                in.unread(first);
+                return in;
+            }
+            return reader(id.getAsInt(), key).decrypting(in, source, key);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream readRange(String key, long offset, long length) throws IOException {
+        if (!RepositoryLayout.holdsContent(key)) {
+            return delegate.readRange(key, offset, length);
+        }
+        byte[] first;
+        try (InputStream head = delegate.readRange(key, 0, ObjectCipher.HEADER_LENGTH)) {
+            first = head.readNBytes(ObjectCipher.HEADER_LENGTH);
+        }
+        OptionalInt id = ObjectCipher.keyIdOf(first);
+        if (id.isEmpty()) {
+            Arrays.fill(first, (byte) 0);
+            return delegate.readRange(key, offset, length);
+        }
+        ObjectCipher cipher = reader(id.getAsInt(), key);
+        ObjectInfo info = delegate.stat(key).orElseThrow(() -> new NoSuchObjectException(key));
+        StorageChannel channel = new StorageChannel(delegate, key, ObjectCipher.HEADER_LENGTH,
+                Math.max(0, info.size() - ObjectCipher.HEADER_LENGTH));
+        try {
+            return cipher.decryptingRange(channel, channel::failed, key, offset, length);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) throws IOException {
+        return delegate.stat(key);
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
+        return delegate.list(keyPrefix);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        delegate.delete(key);
+    }
+
+    @Override
+    public void deleteAll(Collection<String> keys) throws IOException {
+        delegate.deleteAll(keys);
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Encrypted(" + delegate + ")";
+    }
+}
