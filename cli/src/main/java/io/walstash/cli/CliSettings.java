@@ -41,6 +41,13 @@ public final class CliSettings implements SettingDeclarations {
             .defaults("on").asNeutral().environmentOnly("bin/walstash reads it before any JVM starts")
             .doc("off: no class-data sharing archive in ~/.cache/walstash");
 
+    /** Neutral: it changes nothing written or answered, so the daemon's digest leaves it out (C client's EXCLUDED too). */
+    public static final Setting<Duration> PROGRESS_INTERVAL = Setting.of("progress", "WALSTASH_PROGRESS_INTERVAL",
+                    SettingType.duration(Duration.ZERO, Duration.ofHours(1)))
+            .defaults(Duration.ofSeconds(15)).asNeutral()
+            .doc("backup-push, backup-fetch, restore, backup-verify, delete --confirm: a progress line on stderr this often"
+                    + " when stderr is not a terminal (a terminal gets a live line); 0 = none");
+
     /**
      * The command-line options that set a setting, by its name (core's declarations name no CLI flag;
      * names, not the records, because the fast path loads this class and a record's hashCode costs a bootstrap).
@@ -52,7 +59,8 @@ public final class CliSettings implements SettingDeclarations {
             ReceiveSettings.SLOT.name(), "--slot (wal-receive)", ReceiveSettings.SYNC_INTERVAL.name(),
             "--sync-interval (wal-receive)", ReceiveSettings.SYNC_SIZE.name(), "--sync-size (wal-receive)");
 
-    private static final List<Setting<?>> ALL = List.of(DAEMON, DAEMON_IDLE, DAEMON_WAIT, DAEMON_SOCKET, JAVA_OPTS, NATIVE_CLIENT, CDS);
+    private static final List<Setting<?>> ALL = List.of(DAEMON, DAEMON_IDLE, DAEMON_WAIT, DAEMON_SOCKET, JAVA_OPTS, NATIVE_CLIENT, CDS,
+            PROGRESS_INTERVAL);
 
     /** For ServiceLoader; the declarations are static. */
     public CliSettings() {

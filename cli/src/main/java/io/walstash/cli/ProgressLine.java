@@ -43,7 +43,7 @@ final class ProgressLine implements WorkProgress {
 
     /** The progress of a command writing to {@code err}: live on a terminal, periodic lines otherwise, none at interval 0. */
     static WorkProgress forStderr(PrintWriter err, Settings settings) {
-        Duration interval = ProgressSettings.PROGRESS_INTERVAL.get(settings);
+        Duration interval = CliSettings.PROGRESS_INTERVAL.get(settings);
         if (interval.isZero()) {
             return WorkProgress.NONE;
         }
