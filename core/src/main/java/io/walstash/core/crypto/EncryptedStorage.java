@@ -230,6 +230,8 @@ public class EncryptedStorage implements Storage {
 
     @Override
     public String toString() {
-        return "Encrypted(" + delegate + ")";
+        // without a key this layer only reads (and refuses to mix into an encrypted repository):
+        // messages name the adapter's storage as they did before the layer existed
+        return master.isPresent() ? "Encrypted(" + delegate + ")" : delegate.toString();
     }
 }

@@ -63,8 +63,8 @@ class GcsStorageProviderTest {
         Settings settings = Settings.of(Map.of(GcsDeclarations.ENDPOINT.name(), server.endpoint().toString()));
         try (Storage storage = Storages.open(StorageLocation.parse("gs://bucket/repo"), settings)) {
             // under the one retry layer that Storages.open puts over every adapter
-            assertThat(storage).isInstanceOfSatisfying(RetryingStorage.class,
-                    retrying -> assertThat(retrying.underlying()).isInstanceOf(GcsStorage.class));
+            assertThat(storage).isInstanceOf(RetryingStorage.class);
+            assertThat(io.walstash.core.crypto.EncryptedStorage.beneath(storage)).isInstanceOf(GcsStorage.class);
             assertThat(storage).hasToString("GcsStorage[gs://bucket/repo/]");
             assertThat(storage.location()).hasToString("gs://bucket/repo/");
             assertThat(storage.createIfAbsent("k", bytes("v"))).isTrue();

@@ -41,8 +41,8 @@ class S3StorageProviderTest {
                 "AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s3cr3t-value"));
         try (Storage storage = Storages.open(StorageLocation.parse("s3://bucket/some/prefix"), settings)) {
             // under the one retry layer that Storages.open puts over every adapter, bucket creation still offered
-            assertThat(storage).isInstanceOf(CreatesBucket.class).isInstanceOfSatisfying(RetryingStorage.class,
-                    retrying -> assertThat(retrying.underlying()).isInstanceOf(S3Storage.class));
+            assertThat(storage).isInstanceOf(CreatesBucket.class).isInstanceOf(RetryingStorage.class);
+            assertThat(io.walstash.core.crypto.EncryptedStorage.beneath(storage)).isInstanceOf(S3Storage.class);
             assertThat(storage.location()).isEqualTo(URI.create("s3://bucket/some/prefix/"));
             assertThat(storage.toString()).isEqualTo("S3Storage[s3://bucket/some/prefix/ at http://127.0.0.1:" + closedPort + "]")
                     .doesNotContain("s3cr3t-value");
