@@ -1,7 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.archive.walg.WalGEncryption;
-import io.walstash.core.archive.walg.WalGSettings;
+import io.walstash.core.config.WalGSettings;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;

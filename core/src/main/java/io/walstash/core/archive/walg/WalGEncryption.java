@@ -1,5 +1,6 @@
 package io.walstash.core.archive.walg;
 
+import io.walstash.core.config.WalGSettings;
 import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.config.Settings;
+import io.walstash.core.config.WalGSettings;
 import io.walstash.core.testing.WalGLibsodium;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -44,6 +45,15 @@ class WalGEncryptionTest {
         assertThat(encrypted).hasSize(SecretStream.HEADER_BYTES + (length / CHUNK + 1) * SecretStream.A_BYTES + length);
 
         assertThat(decrypt(KEY, encrypted)).isEqualTo(plain);
+    }
+
+    @Test
+    void theDeclaredKeyTransformsAreTheOnesDecryptionKnows() {
+        // the declaration lives in config (loaded by every client) and names them as literals
+        for (String name : WalGEncryption.KeyTransform.names()) {
+            assertThat(WalGSettings.KEY_TRANSFORM.get(Settings.of(Map.of("WALG_LIBSODIUM_KEY_TRANSFORM", name)))).isEqualTo(name);
+        }
+        assertThat(WalGEncryption.KeyTransform.names()).containsExactlyInAnyOrder("none", "base64", "hex");
     }
 
     @Test
