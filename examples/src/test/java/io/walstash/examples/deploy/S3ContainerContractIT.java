@@ -75,6 +75,22 @@ class S3ContainerContractIT extends StorageContractTest {
         return storage;
     }
 
+    /**
+     * The image's s3proxy stores objects as files (jclouds filesystem-nio2), a quirk that fits no
+     * capability flag: an object under an existing object's name ("p/q/r" below "p/q") is refused
+     * (HTTP 500) and the existing object stays; the reverse order (an object named like an existing
+     * prefix) is accepted by that store in a way not characterised here. Real S3 semantics are the
+     * in-JVM s3proxy contract tests' (storage-s3).
+     */
+    @Override
+    @org.junit.jupiter.api.Test
+    public void keyThatIsAlsoAPrefix() throws IOException {
+        assertThat(storage().createIfAbsent("p/q", stream("object p/q"))).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> storage().createIfAbsent("p/q/r", stream("object p/q/r")))
+                .isInstanceOf(IOException.class).hasMessageContaining("p/q/r");
+        assertThat(readString("p/q")).isEqualTo("object p/q");
+    }
+
     @Override
     protected Storage newStorage() throws Exception {
         return openBucket("contract");
