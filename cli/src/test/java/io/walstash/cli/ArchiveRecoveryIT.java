@@ -52,6 +52,7 @@ class ArchiveRecoveryIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

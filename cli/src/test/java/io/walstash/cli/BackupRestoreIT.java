@@ -53,7 +53,7 @@ class BackupRestoreIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        Launcher.stopAutoDaemonsUnder(work);
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

@@ -57,6 +57,7 @@ class BackupSafetyIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

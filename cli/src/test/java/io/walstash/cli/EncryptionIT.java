@@ -59,7 +59,7 @@ class EncryptionIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        Launcher.stopAutoDaemonsUnder(work);
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

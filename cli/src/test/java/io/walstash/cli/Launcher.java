@@ -45,25 +45,29 @@ public final class Launcher {
      * test started there with a restore_command that {@code walstash restore} wrote (PostgreSQL's
      * environment is the test's, where WALSTASH_DAEMON is unset, so they would live on for their idle time).
      */
-    static void stopAutoDaemonsUnder(Path directory) throws Exception {
-        List<ProcessHandle> daemons = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().orElse("").contains("daemon --auto")).toList();
-        for (ProcessHandle daemon : daemons) {
-            Path cwd;
+    /**
+     * Stops every process working under {@code directory} (its cwd there): auto daemons, and the
+     * prefetch workers that wal-fetch starts detached, which may still be writing into a restored
+     * cluster's pg_wal after PostgreSQL stopped. SIGTERM first (a daemon removes its socket on the
+     * way out), then SIGKILL after a bounded wait.
+     */
+    static void stopProcessesWorkingUnder(Path directory) throws Exception {
+        Path root = directory.toRealPath();
+        long self = ProcessHandle.current().pid();
+        List<ProcessHandle> working = ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {
             try {
-                cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(daemon.pid()), "cwd"));
-            } catch (IOException e) {
-                continue; // exited meanwhile
+                return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).startsWith(root);
+            } catch (IOException | SecurityException e) {
+                return false; // exited meanwhile, or a kernel thread
             }
-            if (cwd.startsWith(directory.toRealPath())) {
-                // SIGTERM: the daemon removes its socket on the way out
-                daemon.destroy();
-                try {
-                    daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    daemon.destroyForcibly();
-                    daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-                }
+        }).toList();
+        working.forEach(ProcessHandle::destroy);
+        for (ProcessHandle process : working) {
+            try {
+                process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                process.destroyForcibly();
+                process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
     }

@@ -53,6 +53,7 @@ class PrefetchRecoveryIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

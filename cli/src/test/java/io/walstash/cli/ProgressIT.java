@@ -50,7 +50,7 @@ class ProgressIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        Launcher.stopAutoDaemonsUnder(work);
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

@@ -64,6 +64,7 @@ class RecoveryStopsIT {
         if (!S3.isRunning()) {
             S3.restart();
         }
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

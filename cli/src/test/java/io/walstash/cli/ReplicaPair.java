@@ -46,8 +46,9 @@ record ReplicaPair(Path work, Path repository, OsUser user, PostgresBinaries bin
     @Override
     public void close() throws Exception {
         try (LocalCluster p = primary; LocalCluster s = standby) {
-            Launcher.stopAutoDaemonsUnder(work);
+            // the clusters stop first; then whatever archived or fetched for them
         } finally {
+            Launcher.stopProcessesWorkingUnder(work);
             FileTrees.delete(work);
         }
     }

@@ -54,7 +54,7 @@ class RunbookIT {
             Processes.runAllowingFailure(user.wrap(List.of(binaries.tool("pg_ctl").toString(), "-D", restoreDir.toString(),
                     "-m", "immediate", "-w", "stop")), Map.of(), Duration.ofMinutes(2));
         }
-        Launcher.stopAutoDaemonsUnder(work);
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

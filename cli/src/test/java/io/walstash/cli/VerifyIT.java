@@ -52,7 +52,7 @@ class VerifyIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        Launcher.stopAutoDaemonsUnder(work);
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 
