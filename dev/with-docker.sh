@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # with-docker.sh COMMAND...: runs COMMAND with a Docker engine for the container tests
-# (examples/deploy's image and Compose tests). An engine that already answers at DOCKER_HOST is
+# (cli's PostgreSQL version matrix, examples/deploy's image and Compose tests). An engine that already answers at DOCKER_HOST is
 # used as it is; otherwise Debian's dockerd is started for the duration of COMMAND, with its socket
 # in a private (0700) directory and its image store in ~/.cache/walstash/docker so that images
-# built once are reused by the next run, and it is always stopped when COMMAND ends. The raw
-# Debian image the container tests build on is made meanwhile, in the background
-# (dev/debian-image.sh); the tests wait for it, bounded.
+# built once are reused by the next run, and it is always stopped when COMMAND ends. The images
+# the container tests run are made meanwhile, in the background (dev/postgres-image.sh,
+# dev/debian-image.sh); the tests wait for them, bounded.
 # Needs, when no engine answers: root, and Debian's docker.io, docker-compose and debootstrap.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,9 +43,14 @@ else
 fi
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 export WALSTASH_IT_DEBIAN_IMAGE="${WALSTASH_IT_DEBIAN_IMAGE:-walstash-dev/debian:bookworm}"
-# the base image is built while Maven compiles and runs the unit tests
+# the images are built while Maven compiles and runs the unit tests: first PostgreSQL 13 and 17 for
+# cli's version matrix (PostgresVersionMatrixIT), then the raw Debian image examples/deploy's tests
+# build on (they run last); each test also asks for its image itself, waiting on the same lock
 mkdir -p "$HOME/.cache/walstash"
-"$here/debian-image.sh" "$WALSTASH_IT_DEBIAN_IMAGE" >"$HOME/.cache/walstash/debian-image.log" 2>&1 &
+{
+  "$here/postgres-image.sh" 13 && "$here/postgres-image.sh" 17
+  "$here/debian-image.sh" "$WALSTASH_IT_DEBIAN_IMAGE"
+} >"$HOME/.cache/walstash/container-images.log" 2>&1 &
 image_builder=$!
 set +e
 "$@"

@@ -59,6 +59,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Settings settings = Configuration.load(Map.of(), System.getenv()).settings();
         PostgresBinaries binaries = PostgresBinaries.find(settings);
+        int major = io.walstash.core.postgres.PostgresVersions.requireSupported(binaries.majorVersion());
         OsUser user = OsUser.current(settings);
         Path work = Files.createTempDirectory("walstash-demo-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         Path repository = work.resolve("repository");
         String storage = repository.toUri().toString();
         String walstash = Launchers.launcher(user, work);
-        out.printf("walstash demo: PostgreSQL %d from %s%s, working in %s%n", binaries.majorVersion(),
+        out.printf("walstash demo: PostgreSQL %d from %s%s, working in %s%n", major,
                 binaries.directory(), user.runAs().map(u -> " as OS user " + u).orElse(""), work);
         out.printf("  repository: %s%n", storage);
         long demoStart = System.nanoTime();

@@ -12,7 +12,7 @@ public enum ExitCode {
     OK(0, "success"),
     FAILURE(1, "unexpected internal error (a bug: please report it with WALSTASH_LOG_LEVEL=debug output)"),
     USAGE(2, "invalid command line"),
-    INVALID_INPUT(3, "invalid input or configuration: malformed WAL name, unknown codec or storage scheme, bad URI or setting; the encryption key is missing (an encrypted repository) or wrong"),
+    INVALID_INPUT(3, "invalid input or configuration: malformed WAL name, unknown codec or storage scheme, bad URI or setting; the encryption key is missing (an encrypted repository) or wrong; a PostgreSQL major version outside 13 to 17"),
     CONFLICT(4, "the WAL file is already archived with different content; nothing was overwritten (wal-push; wal-receive for a streamed segment)"),
     FOREIGN_REPOSITORY(5, "the repository belongs to another PostgreSQL cluster or a newer layout"),
     CORRUPT(6, "a stored object fails its checksum, does not decode or does not decrypt (flipped, truncated or swapped); nothing was placed (backup-fetch removes what it wrote); a backup's manifest names an unsafe path, size, key or location (nothing is written outside DEST); backup-push --fail-on-corrupt-pages: a page fails its checksum; wal-verify, backup-verify: a stored object is missing or corrupt (named by key)"),

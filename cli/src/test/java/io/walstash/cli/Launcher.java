@@ -41,12 +41,9 @@ public final class Launcher {
     }
 
     /**
-     * Stops the auto daemons whose working directory is under {@code directory}: those of clusters a
-     * test started there with a restore_command that {@code walstash restore} wrote (PostgreSQL's
-     * environment is the test's, where WALSTASH_DAEMON is unset, so they would live on for their idle time).
-     */
-    /**
-     * Stops every process working under {@code directory} (its cwd there): auto daemons, and the
+     * Stops every process working under {@code directory} (its cwd there): auto daemons (those of
+     * clusters a test started there with a restore_command that {@code walstash restore} wrote live
+     * on for their idle time, since PostgreSQL's environment leaves WALSTASH_DAEMON unset), and the
      * prefetch workers that wal-fetch starts detached, which may still be writing into a restored
      * cluster's pg_wal after PostgreSQL stopped. SIGTERM first (a daemon removes its socket on the
      * way out), then SIGKILL after a bounded wait.

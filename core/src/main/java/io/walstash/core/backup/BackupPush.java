@@ -319,9 +319,7 @@ public final class BackupPush {
                      + " FROM pg_stat_archiver a")) {
             rs.next();
             int version = rs.getInt(1);
-            if (version < 120000) {
-                throw new IllegalArgumentException("PostgreSQL " + version / 10000 + " is not supported; walstash needs 12 or later");
-            }
+            io.walstash.core.postgres.PostgresVersions.requireSupported(io.walstash.core.postgres.PostgresVersions.major(version));
             boolean standby = rs.getBoolean(6);
             // a standby's own archiver (archive_mode) says nothing about the primary's, which archives its WAL
             String archiveMode = rs.getString(5);

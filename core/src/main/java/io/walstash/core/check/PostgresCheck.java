@@ -59,6 +59,7 @@ public final class PostgresCheck {
 
     /** Runs every step against the server {@code connection} reaches; throws at the first that fails. */
     public Passed run(Connection connection, WalArchive archive, Duration timeout) throws IOException, SQLException {
+        io.walstash.core.postgres.PostgresVersions.requireSupported(connection);
         String mode = show(connection, "archive_mode");
         if (!mode.equals("on") && !mode.equals("always")) {
             throw new NotArchivingHereException(NotArchivingHereException.Problem.ARCHIVE_MODE_OFF,

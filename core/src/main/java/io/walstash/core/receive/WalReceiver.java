@@ -12,6 +12,7 @@ import io.walstash.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
+import io.walstash.core.postgres.PostgresVersions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -188,6 +189,7 @@ public final class WalReceiver {
 
         void run() throws IOException, SQLException, InterruptedException {
             try (Connection sql = connections.sql()) {
+                PostgresVersions.requireSupported(sql);
                 restart = ensureSlot(sql);
                 try (Statement s = sql.createStatement();
                      ResultSet rs = s.executeQuery("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'")) {
