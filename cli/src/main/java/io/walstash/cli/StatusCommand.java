@@ -86,11 +86,8 @@ final class StatusCommand implements Callable<Integer>, CommandOutcome.Reporting
         try (Storage storage = config.open(configuration)) {
             status = RepositoryStatus.gather(storage, backlog, archiver, Clock.systemUTC());
         }
-        StatusReport report = StatusReport.of(status, thresholds);
+        StatusReport report = StatusReport.of(status, thresholds, receiverLag(settings));
         out.print(format.json ? report.json() : format.prometheus ? report.prometheus() : report.text());
-        if (!format.json && !format.prometheus) {
-            receiverLag(settings).ifPresent(lag -> out.println(lag.line()));
-        }
         out.flush();
         if (archiver.orElse(null) instanceof PgArchiver.Unavailable unavailable) {
             err.println("walstash: warning: pg_stat_archiver unavailable: " + unavailable.reason());

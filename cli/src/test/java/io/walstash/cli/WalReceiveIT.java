@@ -115,7 +115,13 @@ class WalReceiveIT {
                     "PGHOST", "127.0.0.1", "PGPORT", Integer.toString(primary.port()), "PGUSER", "postgres",
                     "WALSTASH_RECEIVE_SLOT", "receiver_primary"), "status");
             assertThat(status.output()).as(status.output())
-                    .containsPattern("WAL receiver \\(slot receiver_primary\\): streaming, \\d+ bytes behind, flush lag \\d+\\.\\d+ s");
+                    .containsPattern("wal receiver +slot receiver_primary: streaming, \\d+ bytes behind, flush lag \\d+\\.\\d+ s");
+            Processes.Outcome metrics = Launcher.run(user, Map.of("WALSTASH_STORAGE", "file://" + repository,
+                    "PGHOST", "127.0.0.1", "PGPORT", Integer.toString(primary.port()), "PGUSER", "postgres",
+                    "WALSTASH_RECEIVE_SLOT", "receiver_primary"), "status", "--prometheus");
+            assertThat(metrics.output()).as(metrics.output())
+                    .containsPattern("(?m)^walstash_receiver_streaming\\{storage=\"[^\"]+\",slot=\"receiver_primary\"\\} 1$")
+                    .containsPattern("(?m)^walstash_receiver_lag_bytes\\{storage=\"[^\"]+\",slot=\"receiver_primary\"\\} \\d+$");
 
             Instant crash = Instant.now();
             primary.runTool("pg_ctl", "-D", primary.dataDirectory().toString(), "-m", "immediate", "-w", "stop");

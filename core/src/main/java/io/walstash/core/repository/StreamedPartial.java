@@ -95,6 +95,18 @@ public record StreamedPartial(String key, SegmentFileName segment, long length, 
         }
     }
 
+    /** A streamed partial as listed, with its stored size. */
+    public record Listed(StreamedPartial partial, long size) {
+    }
+
+    /** Every streamed partial in the repository, of any segment, in key order (retention's view). */
+    public static List<Listed> all(Storage storage) throws IOException {
+        try (Stream<ObjectInfo> listing = storage.list(PREFIX)) {
+            return listing.flatMap(o -> parse(o.key()).map(p -> new Listed(p, o.size())).stream())
+                    .sorted(Comparator.comparing(l -> l.partial().key())).toList();
+        }
+    }
+
     /** The longest streamed partial of {@code segment} that an installed codec reads. */
     public static Optional<StreamedPartial> newest(Storage storage, SegmentFileName segment, Codecs codecs) throws IOException {
         List<StreamedPartial> all = of(storage, segment);

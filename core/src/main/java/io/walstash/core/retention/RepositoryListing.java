@@ -3,6 +3,8 @@ package io.walstash.core.retention;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.repository.BackupFolders;
 import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.repository.StreamedPartial;
+import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
@@ -14,7 +16,10 @@ import java.util.List;
 
 /**
  * One listing of a repository, what the retention planners work from: the finished backups, the
- * other folders under {@code backups/}, and the WAL objects.
+ * other folders under {@code backups/}, and the WAL objects. A WAL receiver's streamed partials
+ * ({@code stream/}) are among the WAL objects as partial segments: their fate follows their
+ * segment's, so retention removes them with the WAL around them (a receiver that stopped for good
+ * leaves its last open segment's partials behind).
  */
 public record RepositoryListing(List<BackupEntry> backups, List<BackupFolder> otherFolders, List<WalObject> wal) {
     public RepositoryListing {
@@ -41,8 +46,10 @@ public record RepositoryListing(List<BackupEntry> backups, List<BackupFolder> ot
                 other.add(new BackupFolder(name, folder.hasManifest(), folder.deleted(), objects));
             }
         }
-        List<WalObject> wal = WalIndex.list(storage).entries().stream()
-                .map(e -> new WalObject(e.key(), e.name(), e.size())).toList();
+        List<WalObject> wal = new ArrayList<>();
+        WalIndex.list(storage).entries().forEach(e -> wal.add(new WalObject(e.key(), e.name(), e.size())));
+        StreamedPartial.all(storage).forEach(l -> wal.add(new WalObject(l.partial().key(),
+                new PartialSegmentFileName(l.partial().segment()), l.size())));
         return new RepositoryListing(backups, other, wal);
     }
 

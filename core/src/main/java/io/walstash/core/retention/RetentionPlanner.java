@@ -145,6 +145,18 @@ public final class RetentionPlanner {
             notes.add("WAL before the start of the earliest backup, " + earliest.name() + " (segment "
                     + earliest.startWal() + ", on any timeline), goes, except timeline history files");
         }
+        // a streamed partial whose segment is archived whole is never read again (a fetch takes the
+        // segment); a receiver killed between storing the segment and deleting its partials leaves them
+        java.util.Set<SegmentFileName> archived = listing.wal().stream().map(WalObject::name)
+                .filter(SegmentFileName.class::isInstance).map(SegmentFileName.class::cast).collect(java.util.stream.Collectors.toSet());
+        List<WalObject> superseded = listing.wal().stream()
+                .filter(w -> io.walstash.core.repository.StreamedPartial.parse(w.key()).isPresent())
+                .filter(w -> w.segment().map(archived::contains).orElse(false)).toList();
+        if (!superseded.isEmpty()) {
+            notes.add(superseded.size() + " streamed partials of segments archived whole go");
+            wal = java.util.stream.Stream.concat(wal.stream(), superseded.stream()).distinct()
+                    .sorted(Comparator.comparing(WalObject::key)).toList();
+        }
         return new RetentionPlan("garbage grace " + Durations.format(grace), kept, deletions, wal, notes);
     }
 

@@ -41,10 +41,4 @@ public record ReceiverLag(String slot, boolean streaming, long lagBytes, Optiona
             }
         }
     }
-
-    /** One line for the status text. */
-    public String line() {
-        return "WAL receiver (slot " + slot + "): " + (streaming ? "streaming" : "NOT streaming") + ", " + lagBytes
-                + " bytes behind" + (lagSeconds.isPresent() ? String.format(java.util.Locale.ROOT, ", flush lag %.3f s", lagSeconds.getAsDouble()) : "");
-    }
 }

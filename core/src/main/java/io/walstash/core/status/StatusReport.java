@@ -11,19 +11,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A {@link RepositoryStatus} judged by {@link HealthThresholds}, written as aligned text for people,
  * JSON with stable snake_case names for scripts, or Prometheus text exposition format 0.0.4.
  */
-public record StatusReport(RepositoryStatus status, HealthThresholds thresholds, List<HealthThresholds.Breach> breaches) {
+public record StatusReport(RepositoryStatus status, HealthThresholds thresholds, List<HealthThresholds.Breach> breaches,
+                           Optional<ReceiverLag> receiver) {
 
     public StatusReport {
         breaches = List.copyOf(breaches);
+        java.util.Objects.requireNonNull(receiver, "receiver");
     }
 
     public static StatusReport of(RepositoryStatus status, HealthThresholds thresholds) {
-        return new StatusReport(status, thresholds, thresholds.evaluate(status));
+        return of(status, thresholds, Optional.empty());
+    }
+
+    /** With the lag of wal-receive's slot as its server sees it (a connection is configured and the slot exists). */
+    public static StatusReport of(RepositoryStatus status, HealthThresholds thresholds, Optional<ReceiverLag> receiver) {
+        return new StatusReport(status, thresholds, thresholds.evaluate(status), receiver);
     }
 
     public boolean healthy() {
@@ -68,6 +76,9 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
                 line(out, "pg_stat_archiver", "unavailable: " + ((PgArchiver.Unavailable) a).reason());
             }
         });
+        receiver.ifPresent(r -> line(out, "wal receiver", "slot " + r.slot() + ": " + (r.streaming() ? "streaming" : "NOT streaming")
+                + ", " + r.lagBytes() + " bytes behind"
+                + (r.lagSeconds().isPresent() ? String.format(Locale.ROOT, ", flush lag %.3f s", r.lagSeconds().getAsDouble()) : "")));
         thresholds.maxBackupAge().ifPresent(d -> line(out, HealthThresholds.MAX_BACKUP_AGE, Durations.format(d)));
         thresholds.maxArchiveLag().ifPresent(d -> line(out, HealthThresholds.MAX_ARCHIVE_LAG, Durations.format(d)));
         line(out, "health", healthy() ? "healthy" : "UNHEALTHY (" + breaches.size() + " threshold"
@@ -153,6 +164,11 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
                 pg.put("error", ((PgArchiver.Unavailable) a).reason());
             }
         }, () -> root.putNull("pg_stat_archiver"));
+
+        receiver.ifPresentOrElse(r -> root.putObject("wal_receiver").put("slot", r.slot()).put("streaming", r.streaming())
+                        .put("lag_bytes", r.lagBytes())
+                        .put("flush_lag_seconds", r.lagSeconds().isPresent() ? r.lagSeconds().getAsDouble() : null),
+                () -> root.putNull("wal_receiver"));
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
@@ -213,6 +229,19 @@ public record StatusReport(RepositoryStatus status, HealthThresholds thresholds,
                         "pg_stat_archiver.last_failed_time", seconds(t)));
                 m.gauge("walstash_pg_archiver_failing", "1 when the archiver's last attempt failed",
                         st.failingSinceLastSuccess() ? 1 : 0);
+            }
+        });
+        receiver.ifPresent(r -> {
+            m.header("walstash_receiver_streaming", "1 when a WAL receiver is connected to its slot", "gauge");
+            m.sample("walstash_receiver_streaming", "slot", r.slot(), r.streaming() ? "1" : "0");
+            m.header("walstash_receiver_lag_bytes", "WAL the server has that the repository does not (the slot's restart position)",
+                    "gauge");
+            m.sample("walstash_receiver_lag_bytes", "slot", r.slot(), Long.toString(r.lagBytes()));
+            if (r.lagSeconds().isPresent()) {
+                m.header("walstash_receiver_flush_lag_seconds", "The server's measure of the receiver's flush delay", "gauge");
+                m.sample("walstash_receiver_flush_lag_seconds", "slot", r.slot(),
+                        BigDecimal.valueOf(r.lagSeconds().getAsDouble()).setScale(3, java.math.RoundingMode.HALF_UP)
+                                .stripTrailingZeros().toPlainString());
             }
         });
         List<String[]> limits = List.of(

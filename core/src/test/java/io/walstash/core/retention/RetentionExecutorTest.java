@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.repository.StreamedPartial;
 import io.walstash.core.storage.DeleteLimitedStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.Storage;
@@ -94,6 +95,28 @@ class RetentionExecutorTest {
                 .doesNotContain("wal/000000030000000000000027.zst", "wal/000000030000000000000005.zst",
                         "wal/000000030000000000000027.partial.zst");
         assertConsistent(storage);
+    }
+
+    @Test
+    void streamedPartialsGoWithTheWalAroundThemAndOnceTheirSegmentIsArchivedWhole() throws IOException {
+        InMemoryStorage storage = repository();
+        String old = StreamedPartial.folder(SegmentFileName.of(3, 0x27, SIZE)) + "00004000.zst";
+        String archivedWhole = StreamedPartial.folder(SegmentFileName.of(1, 0x30, SIZE)) + "00002000.zst";
+        String open = StreamedPartial.folder(SegmentFileName.of(1, 0x40, SIZE)) + "00006000.zst";
+        for (String key : List.of(old, archivedWhole, open)) {
+            put(storage, key);
+        }
+        put(storage, "stream/not-a-segment/00002000.zst"); // a stray object is left alone, never an error
+
+        run(storage, FULL_2, 2);
+        // before the oldest kept backup's start (segment 0x28): gone with the WAL there; later ones stay
+        assertThat(storage.keys()).doesNotContain(old).contains(archivedWhole, open, "stream/not-a-segment/00002000.zst");
+
+        RetentionPlan garbage = RetentionPlanner.garbage(RepositoryListing.scan(storage), T0.plus(Duration.ofDays(10)),
+                Duration.ofHours(24));
+        new RetentionExecutor(storage, 2).execute(garbage, RetentionExecutor.Progress.NONE);
+        // segment 0x30 of timeline 1 is archived whole: its partial is never read again; 0x40 is not archived
+        assertThat(storage.keys()).doesNotContain(archivedWhole).contains(open, "wal/000000010000000000000030.zst");
     }
 
     @Test

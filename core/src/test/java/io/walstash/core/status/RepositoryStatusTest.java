@@ -238,6 +238,35 @@ class RepositoryStatusTest {
     }
 
     @Test
+    void theReceiversLagIsInEveryFormat() throws IOException {
+        RepositoryStatus status = RepositoryStatus.gather(repository(), Optional.empty(), Optional.empty(), CLOCK);
+        StatusReport streaming = StatusReport.of(status, HealthThresholds.none(),
+                Optional.of(new ReceiverLag("walstash", true, 1234, java.util.OptionalDouble.of(0.4125))));
+        assertThat(streaming.text().lines()).contains("wal receiver       slot walstash: streaming, 1234 bytes behind, flush lag 0.413 s");
+        JsonNode json = new ObjectMapper().readTree(streaming.json()).get("wal_receiver");
+        assertThat(json.get("slot").asText()).isEqualTo("walstash");
+        assertThat(json.get("streaming").asBoolean()).isTrue();
+        assertThat(json.get("lag_bytes").asLong()).isEqualTo(1234);
+        assertThat(json.get("flush_lag_seconds").asDouble()).isEqualTo(0.4125);
+        var metrics = PrometheusText.parse(streaming.prometheus());
+        assertThat(metrics.get("walstash_receiver_streaming").get(0).labels()).containsEntry("slot", "walstash");
+        assertThat(metrics.get("walstash_receiver_streaming").get(0).value()).isEqualTo(1.0);
+        assertThat(metrics.get("walstash_receiver_lag_bytes").get(0).value()).isEqualTo(1234.0);
+        assertThat(metrics.get("walstash_receiver_flush_lag_seconds").get(0).value()).isEqualTo(0.413);
+
+        // a slot nobody streams from: no flush lag to report, and none made up
+        StatusReport stopped = StatusReport.of(status, HealthThresholds.none(),
+                Optional.of(new ReceiverLag("walstash", false, 99, java.util.OptionalDouble.empty())));
+        assertThat(stopped.text()).contains("slot walstash: NOT streaming, 99 bytes behind\n");
+        assertThat(new ObjectMapper().readTree(stopped.json()).get("wal_receiver").get("flush_lag_seconds").isNull()).isTrue();
+        assertThat(PrometheusText.parse(stopped.prometheus())).doesNotContainKey("walstash_receiver_flush_lag_seconds")
+                .containsKey("walstash_receiver_lag_bytes");
+        // no connection configured, or no such slot
+        assertThat(new ObjectMapper().readTree(StatusReport.of(status, HealthThresholds.none()).json()).get("wal_receiver").isNull())
+                .isTrue();
+    }
+
+    @Test
     void textHasOneAlignedLinePerFact() throws IOException {
         StatusReport report = StatusReport.of(RepositoryStatus.gather(repository(), Optional.empty(), Optional.empty(), CLOCK),
                 HealthThresholds.none());
