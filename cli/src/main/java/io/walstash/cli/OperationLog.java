@@ -55,6 +55,7 @@ public final class OperationLog {
 
     /** A command whose operation has a subject (wal-push's segment, wal-fetch's) and, once run, an outcome of its own words. */
     interface Logged {
+        /** The segment, or null when the command line gave none (a usage error). */
         String subject();
 
         Optional<WalOutcome> outcome();
@@ -82,11 +83,15 @@ public final class OperationLog {
                 return;
             }
             String verb = command.name();
+            Path directory = Path.of("").toAbsolutePath();
+            if (file(configuration.get().settings(), verb, directory).isEmpty()) {
+                return;
+            }
             Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
             Object user = command.userObject();
             Optional<WalOutcome> own = user instanceof Logged logged ? logged.outcome() : Optional.empty();
             Entry entry;
-            if (own.isPresent()) {
+            if (own.isPresent() && ((Logged) user).subject() != null) {
                 entry = entry(verb, ((Logged) user).subject(), own.get(), took);
             } else {
                 List<CommandOutcome.Problem> problems = new ArrayList<>(raised);
@@ -98,7 +103,7 @@ public final class OperationLog {
                 entry = new Entry(Instant.now(), verb, user instanceof Logged logged ? Optional.ofNullable(logged.subject())
                         : Optional.empty(), result, exitCode, took, problems.stream().findFirst().map(CommandOutcome.Problem::message));
             }
-            new OperationLog().append(configuration.get().settings(), Path.of("").toAbsolutePath(), entry).ifPresent(err::println);
+            new OperationLog().append(configuration.get().settings(), directory, entry).ifPresent(err::println);
         } catch (RuntimeException e) {
             // the log never changes what the command reported
             err.println("walstash: warning: operation log not written: " + e.getClass().getSimpleName());

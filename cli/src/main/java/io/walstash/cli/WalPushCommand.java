@@ -49,7 +49,7 @@ final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reportin
 
     @Override
     public String subject() {
-        return OperationLog.fileName(path.toString());
+        return path == null ? null : OperationLog.fileName(path.toString());
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -96,5 +97,27 @@ class OperationLogTest {
                 .startsWith("walstash: warning: cannot write the operation log " + directory).endsWith("operations go on without it")
                 .doesNotContain("\n"));
         assertThat(log.append(settings, dir, entry)).as("once").isEmpty();
+    }
+
+    @Test
+    void everyCommandLogsAfterItRanAndAUsageErrorIsNoOperation() throws IOException {
+        Path file = dir.resolve("all.log");
+        Path config = Files.writeString(dir.resolve("walstash.env"), "WALSTASH_STORAGE=" + dir.resolve("repo").toUri()
+                + "\nWALSTASH_LOG_FILE=" + file + "\n");
+
+        CliRun check = CliRun.of("check", "--config", config.toString());
+        CliRun missing = CliRun.of("wal-push", "--config", config.toString(), dir.resolve("pg_wal/000000010000000000000002").toString());
+        CliRun usage = CliRun.of("wal-push", "--config", config.toString());
+        CliRun.of("--help");
+
+        assertThat(check.exitCode()).isZero();
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(usage.exitCode()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(usage.err() + missing.err()).doesNotContain("operation log");
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).matches("\\S+Z check - OK exit=0 \\d+ms");
+        assertThat(lines.get(1)).matches("\\S+Z wal-push 000000010000000000000002 ERROR exit=" + missing.exitCode()
+                + " \\d+ms: .*000000010000000000000002.*");
     }
 }
