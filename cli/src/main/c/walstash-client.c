@@ -237,6 +237,8 @@ static const char *const PREFIXES[] = {"WALSTASH_", "WALG_", "AWS_", "AZURE_", "
 static const char *const EXCLUDED[] = {"WALSTASH_DAEMON", "WALSTASH_DAEMON_IDLE", "WALSTASH_DAEMON_WAIT",
     "WALSTASH_DAEMON_SOCKET", "WALSTASH_LOG_LEVEL", "WALG_LOG_LEVEL", "WALSTASH_JAVA_OPTS", "WALSTASH_NATIVE_CLIENT",
     "WALSTASH_CDS", "WALSTASH_LAUNCHER", "WALSTASH_CONFIG", "WALSTASH_CONFIG_SHA256", "WALSTASH_PROGRESS_INTERVAL"};
+/* Names outside the prefixes that count all the same: the seed's operation logs (AutoDaemon.ALSO). */
+static const char *const ALSO[] = {"WAL_ARCHIVE_LOG", "WAL_RESTORE_LOG"};
 static const char *const SECRET_PARTS[] = {"SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL", "CONNECTION_STRING",
     "SAS", "SSE_C", "WEBHOOK"};
 
@@ -249,6 +251,11 @@ struct setting {
 };
 
 static int relevant(const char *name, size_t len) {
+    for (size_t i = 0; i < COUNT(ALSO); i++) {
+        if (strlen(ALSO[i]) == len && strncmp(name, ALSO[i], len) == 0) {
+            return 1;
+        }
+    }
     for (size_t i = 0; i < COUNT(PREFIXES); i++) {
         size_t p = strlen(PREFIXES[i]);
         if (len >= p && strncmp(name, PREFIXES[i], p) == 0) {

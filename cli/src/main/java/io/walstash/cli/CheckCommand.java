@@ -10,6 +10,8 @@ import io.walstash.core.config.Settings;
 import java.sql.Connection;
 import java.time.Clock;
 import io.walstash.core.storage.StorageLocation;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
@@ -45,6 +47,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Configuration configuration = config.load();
         out.printf("storage: %s%n", StorageLocation.configured(configuration));
         StorageCheck.Passed passed = new StorageCheck(new StorageCheck.Listener() {
@@ -67,6 +70,37 @@ final class CheckCommand implements Callable<Integer> {
             public void bucket(Optional<Boolean> created) {
                 out.println(created.map(c -> "  bucket: " + (c ? "created" : "already there"))
                         .orElse("  --create-bucket: nothing to create for " + StorageLocation.configured(configuration).uri().getScheme() + " storage"));
+            }
+
+            @Override
+            public void uploadCleanup(UploadCleanup cleanup) {
+                if (cleanup instanceof UploadCleanup.Refused refused) {
+                    // a warning, not a failure: see StorageCheck (the storage works without the rule)
+                    err.println("walstash: warning: unfinished multipart uploads are not aborted by the bucket (" + refused.reason()
+                            + "); add a lifecycle rule that aborts them after " + StorageCheck.ABORT_INCOMPLETE_UPLOADS_DAYS + " days by hand");
+                    err.flush();
+                    return;
+                }
+                String line;
+                if (cleanup instanceof UploadCleanup.Added added) {
+                    line = "aborted after " + added.days() + " days (lifecycle rule " + added.rule() + " added)";
+                } else if (cleanup instanceof UploadCleanup.Present present) {
+                    line = "aborted after " + present.days() + " days (the bucket's lifecycle rule " + present.rule() + ", kept)";
+                } else {
+                    line = "no rule needed (" + ((UploadCleanup.NotApplicable) cleanup).why() + ")";
+                }
+                out.println("  unfinished uploads: " + line);
+            }
+
+            @Override
+            public void versioning(Versioning versioning) {
+                out.println("  versioning: " + switch (versioning.state()) {
+                    case ON -> "on (" + versioning.detail() + "); what retention deletes stays stored as noncurrent versions"
+                            + " until a lifecycle rule expires them";
+                    case SUSPENDED -> "suspended (" + versioning.detail() + ")";
+                    case OFF -> "off (" + versioning.detail() + ")";
+                    case UNKNOWN -> "unknown (" + versioning.detail() + ")";
+                });
             }
         }).run(configuration, VersionProvider.writer(), createBucket);
         out.printf("repository: %s%n", passed.marker().map(m -> "serves " + m)

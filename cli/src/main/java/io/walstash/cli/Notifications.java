@@ -95,7 +95,7 @@ public final class Notifications {
         }
     }
     /** The command's own configuration (its --storage/--config), else the environment alone. */
-    private static Optional<Configuration> configuration(CommandSpec command) {
+    static Optional<Configuration> configuration(CommandSpec command) {
         CommandSpec mixin = command.mixins().get("config");
         if (mixin != null && mixin.userObject() instanceof ConfigOptions options) {
             try {

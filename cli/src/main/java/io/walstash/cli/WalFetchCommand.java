@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Fetch one WAL file, verify its checksum, and place it at DEST.",
                 "Use as restore_command = 'walstash wal-fetch %%f %%p'. Exits 74 when the archive has no such file."})
-final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporting {
+final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporting, OperationLog.Logged {
     @Spec
     CommandSpec spec;
 
@@ -34,6 +34,17 @@ final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporti
     Path destination;
 
     private List<CommandOutcome.Problem> problems = List.of();
+    private WalOutcome outcome;
+
+    @Override
+    public String subject() {
+        return name;
+    }
+
+    @Override
+    public Optional<WalOutcome> outcome() {
+        return Optional.ofNullable(outcome);
+    }
 
     @Override
     public List<CommandOutcome.Problem> problems() {
@@ -43,7 +54,6 @@ final class WalFetchCommand implements Callable<Integer>, CommandOutcome.Reporti
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        WalOutcome outcome;
         try (WalRequests wal = WalService.open(config.load(), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
                 Optional.of(Launchers::prefetchWorker), err::println)) {
             outcome = WalOutcome.fetch(wal, name, destination);

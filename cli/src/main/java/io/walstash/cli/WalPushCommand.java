@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
                 "Storage requests are retried (WALSTASH_RETRIES, default 3) and time out (WALSTASH_REQUEST_TIMEOUT,"
                         + " default 120s). With a spool (--spool, WALSTASH_SPOOL), a segment storage cannot take is"
                         + " kept there durably (exit 0 with a warning) and drained to storage, in order, by later pushes."})
-final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reporting {
+final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reporting, OperationLog.Logged {
     @Spec
     CommandSpec spec;
 
@@ -44,6 +45,17 @@ final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reportin
     Path spool;
 
     private List<CommandOutcome.Problem> problems = List.of();
+    private WalOutcome outcome;
+
+    @Override
+    public String subject() {
+        return path == null ? null : OperationLog.fileName(path.toString());
+    }
+
+    @Override
+    public Optional<WalOutcome> outcome() {
+        return Optional.ofNullable(outcome);
+    }
 
     @Override
     public List<CommandOutcome.Problem> problems() {
@@ -57,7 +69,7 @@ final class WalPushCommand implements Callable<Integer>, CommandOutcome.Reportin
         Map<String, String> options = spool == null ? Map.of() : Map.of(CoreSettings.SPOOL.name(), spool.toString());
         try (WalRequests wal = WalService.open(config.load(options), VersionProvider.writer(), WalService.Mode.ONE_SHOT,
                 err::println)) {
-            WalOutcome outcome = WalOutcome.push(wal, path, started);
+            outcome = WalOutcome.push(wal, path, started);
             err.println(outcome.message());
             problems = outcome.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList();
         return outcome.exitCode();

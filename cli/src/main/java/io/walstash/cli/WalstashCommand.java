@@ -48,7 +48,9 @@ final class WalstashCommand implements Runnable {
     static int execute(CommandLine commandLine, String[] args) {
         WalstashCommand root = commandLine.getCommand();
         root.raised.clear();
+        long started = System.nanoTime();
         int code = commandLine.execute(args);
+        OperationLog.afterRun(commandLine, code, List.copyOf(root.raised), started, commandLine.getErr());
         Notifications.afterRun(commandLine, code, List.copyOf(root.raised), commandLine.getErr());
         return code;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.storage.azure.AzuriteServer;
 import io.walstash.storage.gcs.FakeGcsServer;
+import io.walstash.storage.s3.S3ProxyServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,7 +52,9 @@ class CheckCloudStorageIT {
 
         CliRun created = CliRun.of("check", "--config", config, "--create-bucket");
         assertThat(created.exitCode()).as(created.err()).isZero();
-        assertThat(created.out()).contains("bucket: created", "read it back", "OK: the storage works");
+        assertThat(created.out()).contains("bucket: created", "read it back", "OK: the storage works",
+                "  unfinished uploads: no rule needed (Azure discards uncommitted blocks a week after they were staged)",
+                "  versioning: unknown (blob versioning is a storage-account setting the blob API does not show;");
         assertThat(CliRun.of("check", "--config", config).exitCode()).isZero();
     }
 
@@ -78,9 +81,40 @@ class CheckCloudStorageIT {
 
             CliRun created = CliRun.of("check", "--config", config, "--create-bucket");
             assertThat(created.exitCode()).as(created.err()).isZero();
-            assertThat(created.out()).contains("bucket: created", "OK: the storage works");
+            assertThat(created.out()).contains("bucket: created", "OK: the storage works",
+                    "  unfinished uploads: no rule needed (GCS ends an unfinished resumable upload a week after it began)",
+                    "  versioning: off (the bucket's versioning.enabled is not set)");
             assertThat(gcs.hasBucket("check-bucket")).isTrue();
             assertThat(gcs.objectNames("check-bucket")).as("the probe is deleted").isEmpty();
+        }
+    }
+
+    /**
+     * s3proxy implements no lifecycle rules (NotImplemented): one warning line, and the check passes;
+     * its in-memory store keeps versions, which the report names. (The rule as sent to a store that
+     * takes it: S3BucketSetUpTest.)
+     */
+    @Test
+    void s3CreateBucketWarnsInOneLineWhereTheStoreHasNoLifecycleRulesAndReportsVersioning() throws Exception {
+        try (S3ProxyServer s3 = S3ProxyServer.startInMemory()) {
+            String bucket = S3ProxyServer.uniqueBucketName("check-s3");
+            Map<String, String> settings = new java.util.HashMap<>(s3.settings("s3://" + bucket + "/pg"));
+            String config = envFile(settings);
+
+            CliRun created = CliRun.of("check", "--config", config, "--create-bucket");
+            assertThat(created.exitCode()).as(created.err()).isZero();
+            assertThat(created.errLines()).containsExactly("walstash: warning: unfinished multipart uploads are not aborted by the"
+                    + " bucket (reading the bucket's lifecycle rules: the store answered NotImplemented (HTTP 501)); add a lifecycle"
+                    + " rule that aborts them after 7 days by hand");
+            assertThat(created.out()).contains("bucket: created", "  versioning: off (GetBucketVersioning: never enabled)",
+                    "OK: the storage works").doesNotContain("unfinished uploads:");
+
+            s3.client().putBucketVersioning(b -> b.bucket(bucket).versioningConfiguration(c -> c.status("Enabled")));
+            CliRun again = CliRun.of("check", "--config", config, "--create-bucket");
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            assertThat(again.out()).contains("bucket: already there", "  versioning: on (GetBucketVersioning: Enabled); what retention"
+                    + " deletes stays stored as noncurrent versions until a lifecycle rule expires them");
+            assertThat(again.out() + again.err()).doesNotContain(S3ProxyServer.SECRET_KEY);
         }
     }
 

@@ -55,6 +55,11 @@ final class AutoDaemon {
      */
     static final List<String> PREFIXES = List.of("WALSTASH_", "WALG_", "AWS_", "AZURE_", "GOOGLE_");
     /**
+     * Names outside those prefixes that are part of a configuration all the same: the seed's operation
+     * logs (OperationLogSettings; names here, not the declarations, because the fast path stays light).
+     */
+    static final List<String> ALSO = List.of("WAL_ARCHIVE_LOG", "WAL_RESTORE_LOG");
+    /**
      * Parts of names whose values are secrets: only their SHA-256 leaves the process. Declared secrets
      * are hashed by their declaration; this covers the names nobody declares, and the places that see
      * no adapter's declarations (the JVM fast path on two jars, the C client): SettingsCatalogueTest
@@ -139,12 +144,15 @@ final class AutoDaemon {
     }
 
     /**
-     * Whether {@code name} is part of a daemon's configuration: a name of those prefixes that no
+     * Whether {@code name} is part of a daemon's configuration: one of {@link #ALSO}, or a name of those prefixes that no
      * declaration marks neutral (the daemon's and launcher's own, the log level: all declared by core
      * and the CLI, so the fast path, which sees no adapter, agrees). The config file is covered by its
      * absolute path and content digest instead.
      */
     static boolean relevant(String name) {
+        if (ALSO.contains(name)) {
+            return true;
+        }
         for (String prefix : PREFIXES) {
             if (name.startsWith(prefix)) {
                 if (name.equals(CONFIG_DIGEST)) {

@@ -3,6 +3,7 @@ package io.walstash.cli.daemon;
 import io.walstash.cli.CommandOutcome;
 import io.walstash.cli.ExitCode;
 import io.walstash.cli.Notifications;
+import io.walstash.cli.OperationLog;
 import io.walstash.cli.WalOutcome;
 import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.archive.WalRequests;
@@ -72,6 +73,8 @@ final class DaemonServer implements Closeable {
     private final ExecutorService notifier;
     private final Duration requestTimeout;
     private final PrintStream log;
+    /** The operation log (WALSTASH_LOG_FILE) of the requests served; warns once in this daemon's life. */
+    private final OperationLog operations = new OperationLog();
     /** An auto daemon's own settings, which a client's must equal exactly; null for a daemon started by hand. */
     private final SortedMap<String, String> exactSettings;
     /** Requests being served and when the last one ended: an auto daemon exits after an idle time. */
@@ -255,14 +258,26 @@ final class DaemonServer implements Closeable {
             return DaemonProtocol.Response.declined(mismatch);
         }
         WalOutcome outcome;
+        Path directory = null;
         try {
-            Path directory = Path.of(request.workingDirectory());
+            directory = Path.of(request.workingDirectory());
             outcome = switch (request.verb()) {
                 case PUSH -> WalOutcome.push(wal, directory.resolve(request.arguments().get(0)), startedNanos);
                 case FETCH -> WalOutcome.fetch(wal, request.arguments().get(0), directory.resolve(request.arguments().get(1)));
             };
         } catch (Exception e) {
             outcome = WalOutcome.failure(e);
+        }
+        String message = outcome.message();
+        if (directory != null) {
+            // the line the command line would append, into the file of this configuration (which is the client's:
+            // the log settings are part of it); a log that cannot be written is said once, to the caller
+            Optional<String> warning = operations.append(configuration.settings(), directory,
+                    OperationLog.entry(request.verb() == DaemonProtocol.Verb.PUSH, request.arguments().get(0), outcome, startedNanos));
+            if (warning.isPresent()) {
+                log.println("walstash daemon: " + warning.get());
+                message = message.isEmpty() ? warning.get() : message + "\n" + warning.get();
+            }
         }
         if (request.verb() == DaemonProtocol.Verb.PUSH && outcome.exitCode() != ExitCode.OK.code()) {
             // as the command line does after a failed wal-push; on its own thread, so that a slow
@@ -272,7 +287,7 @@ final class DaemonServer implements Closeable {
                     failed.problem().map(p -> new CommandOutcome.Problem(CommandOutcome.Kind.ERROR, p)).stream().toList()),
                     log::println));
         }
-        return DaemonProtocol.Response.result(outcome.exitCode(), outcome.message());
+        return DaemonProtocol.Response.result(outcome.exitCode(), message);
     }
 
     /**

@@ -138,10 +138,50 @@ class AutoDaemonIT {
         assertThat(logLines(runtime, ": PUSH ").stream().filter(l -> l.contains(" exit 0 ")).count())
                 .as("pushes the auto daemon served").isGreaterThanOrEqualTo(2);
         assertThat(logLines(runtime, ": FETCH ").stream().filter(l -> l.contains(" exit 0 "))).isNotEmpty();
+        everyArchivedSegmentHasOneLineInTheSeedsLogsDaemonServedOnesToo(runtime);
         // both clusters are stopped: nothing is left once the idle time has passed
         waitFor(() -> daemons(runtime).isEmpty(), Duration.ofSeconds(60), "the auto daemons to exit");
         assertThat(logLines(runtime, "no request for 10000 ms; stopping")).isNotEmpty();
         assertThat(sockets(runtime)).isZero();
+    }
+
+    /**
+     * WAL_ARCHIVE_LOG has one OK line per WAL file in the repository, each once, including those the
+     * auto daemon served (its own log names them); WAL_RESTORE_LOG has the fetches, the daemon's too.
+     */
+    private void everyArchivedSegmentHasOneLineInTheSeedsLogsDaemonServedOnesToo(Path runtime) throws IOException {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\S+Z (wal-push|wal-fetch) (\\S+) (OK|NOT_FOUND)"
+                + " exit=(0|74) \\d+ms");
+        List<String> archived = new ArrayList<>();
+        for (String l : Files.readAllLines(work.resolve("wal-archive.log"))) {
+            java.util.regex.Matcher m = line.matcher(l);
+            assertThat(m.matches()).as(l).isTrue();
+            assertThat(m.group(1) + " " + m.group(3)).as(l).isEqualTo("wal-push OK");
+            archived.add(m.group(2));
+        }
+        Set<String> inRepository = new java.util.TreeSet<>();
+        Path repository = work.resolve("repository");
+        try (Stream<Path> files = Files.walk(repository)) {
+            files.filter(Files::isRegularFile).map(f -> repository.relativize(f).toString())
+                    .flatMap(key -> io.walstash.core.repository.WalKey.parse(key).stream())
+                    .forEach(key -> inRepository.add(key.name().fileName()));
+        }
+        assertThat(archived).as("one line per archived WAL file").doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(inRepository);
+        assertThat(logLines(runtime, ": PUSH ")).allSatisfy(daemonLine -> {
+            String pushed = daemonLine.replaceFirst(".*: PUSH (\\S+) .*", "$1");
+            assertThat(archived).as("the daemon's push of " + pushed).contains(Path.of(pushed).getFileName().toString());
+        });
+        List<String> fetched = new ArrayList<>();
+        for (String l : Files.readAllLines(work.resolve("wal-restore.log"))) {
+            java.util.regex.Matcher m = line.matcher(l);
+            assertThat(m.matches()).as(l).isTrue();
+            assertThat(m.group(1)).as(l).isEqualTo("wal-fetch");
+            fetched.add(m.group(2));
+        }
+        assertThat(logLines(runtime, ": FETCH ")).isNotEmpty().allSatisfy(daemonLine ->
+                assertThat(fetched).contains(daemonLine.replaceFirst(".*: FETCH (\\S+) .*", "$1")));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(work.resolve("wal-archive.log")))).isEqualTo("rw-------");
     }
 
     @Test
@@ -167,7 +207,9 @@ class AutoDaemonIT {
     private void archiveAndRecover(Path runtime, java.util.function.Consumer<ProcessHandle> watch) throws Exception {
         // the README's lines; only where the daemon keeps its socket and a short idle time are added
         String environment = "WALSTASH_STORAGE=file://" + work.resolve("repository") + " XDG_RUNTIME_DIR=" + runtime
-                + " WALSTASH_DAEMON_IDLE=" + IDLE;
+                + " WALSTASH_DAEMON_IDLE=" + IDLE
+                // the seed's operation logs, as its .env names them
+                + " WAL_ARCHIVE_LOG=" + work.resolve("wal-archive.log") + " WAL_RESTORE_LOG=" + work.resolve("wal-restore.log");
         PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
         String launcher = Launcher.path().toString();
         AtomicBoolean running = new AtomicBoolean(true);

@@ -5,6 +5,7 @@ import static io.walstash.cli.SettingsCatalogueTest.declaredNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.cli.CliSettings;
+import io.walstash.cli.OperationLogSettings;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import java.io.IOException;
@@ -32,6 +33,8 @@ class DaemonSettingsTest {
     void theCClientsTablesAreTheCatalogues() throws IOException {
         String source = Files.readString(MODULE.resolve("src/main/c/walstash-client.c"));
         assertThat(cArray(source, "PREFIXES")).isEqualTo(AutoDaemon.PREFIXES);
+        assertThat(cArray(source, "ALSO")).isEqualTo(AutoDaemon.ALSO)
+                .isEqualTo(List.of(OperationLogSettings.ARCHIVE_LOG.name(), OperationLogSettings.RESTORE_LOG.name()));
         assertThat(cArray(source, "SECRET_PARTS")).isEqualTo(AutoDaemon.SECRET_PARTS);
         assertThat(cArray(source, "STORAGE_NAMES")).isEqualTo(CoreSettings.STORAGE.names());
         assertThat(cArray(source, "COMPRESSION_NAMES")).isEqualTo(CoreSettings.COMPRESSION.names());
@@ -96,7 +99,8 @@ class DaemonSettingsTest {
                 if (setting.neutral()) {
                     assertThat(visibleToTheFastPath).as(name + " is neutral where the fast path can see it").contains(setting);
                 }
-                assertThat(AutoDaemon.relevant(name)).as(name).isEqualTo(prefixed(name) && !setting.neutral());
+                assertThat(AutoDaemon.relevant(name)).as(name)
+                        .isEqualTo((prefixed(name) || AutoDaemon.ALSO.contains(name)) && !setting.neutral());
             }
         }
         assertThat(AutoDaemon.relevant("AWS_PROFILE")).as("undeclared names the SDKs read still count").isTrue();

@@ -156,6 +156,66 @@ class DaemonTest {
         assertThat(dir.resolve("absent-daemon")).doesNotExist();
     }
 
+    /** An operation log line without what differs from run to run: the time and the duration. */
+    private static List<String> logged(Path file) throws IOException {
+        return Files.readAllLines(file).stream().map(l -> l.replaceFirst("^\\S+ ", "").replaceFirst(" \\d+ms", " Nms")).toList();
+    }
+
+    @Test
+    void theDaemonLogsEachRequestAsTheCommandLineWouldIntoTheSeedsFilesByVerb() throws IOException {
+        Path socket = dir.resolve("l.sock");
+        Path archiveLog = dir.resolve("logs/wal-archive.log");
+        Path restoreLog = dir.resolve("logs/wal-restore.log");
+        Files.createDirectories(archiveLog.getParent());
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("logged"), "WAL_ARCHIVE_LOG", archiveLog.toString(),
+                "WAL_RESTORE_LOG", restoreLog.toString()));
+        Path alone = Files.writeString(dir.resolve("alone.env"), "WALSTASH_LOG_FILE=" + dir.resolve("logs/alone.log") + "\n");
+        Map<String, String> environment = Map.of(DaemonClient.SOCKET, socket.toString());
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+        Path first = WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1);
+        Path different = WalSegmentFiles.segment(Files.createDirectories(dir.resolve("other")), "000000010000000000000002", SYSTEM_ID, 2);
+
+        List<String[]> calls = List.of(new String[] {"wal-push", first.toString()}, new String[] {"wal-push", different.toString()},
+                new String[] {"wal-fetch", "000000010000000000000002", dir.resolve("fetched").toString()},
+                new String[] {"wal-fetch", "000000010000000000000009", dir.resolve("absent").toString()});
+        for (String[] call : calls) {
+            assertThat(client(environment, call).err()).doesNotContain("warning");
+            List<String> withConfig = new ArrayList<>(List.of(call[0], "--storage", storage("alone"), "--config", alone.toString()));
+            withConfig.addAll(List.of(call).subList(1, call.length));
+            CliRun.of(withConfig.toArray(String[]::new));
+        }
+
+        List<String> pushes = logged(archiveLog);
+        assertThat(pushes).hasSize(2);
+        assertThat(pushes.get(0)).isEqualTo("wal-push 000000010000000000000002 OK exit=0 Nms");
+        assertThat(pushes.get(1)).startsWith("wal-push 000000010000000000000002 ERROR exit=4 Nms: wal/000000010000000000000002.zst is"
+                + " already archived with DIFFERENT content");
+        assertThat(logged(restoreLog)).containsExactly("wal-fetch 000000010000000000000002 OK exit=0 Nms",
+                "wal-fetch 000000010000000000000009 NOT_FOUND exit=74 Nms");
+        List<String> daemonLines = new ArrayList<>(pushes);
+        daemonLines.addAll(logged(restoreLog));
+        assertThat(logged(dir.resolve("logs/alone.log"))).as("the command line's lines, WALSTASH_LOG_FILE taking every verb")
+                .isEqualTo(daemonLines);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(archiveLog))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aLogTheDaemonCannotWriteIsOneWarningToOneCallerAndNoFailure() throws IOException {
+        Path socket = dir.resolve("w.sock");
+        Path unwritable = Files.createDirectories(dir.resolve("not-a-file"));
+        daemon(socket, Map.of(CoreSettings.STORAGE.name(), storage("unlogged"), "WALSTASH_LOG_FILE", unwritable.toString()));
+        Map<String, String> environment = Map.of(DaemonClient.SOCKET, socket.toString(), "WALSTASH_LOG_FILE", unwritable.toString());
+        Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
+        Answer first = client(environment, "wal-push", WalSegmentFiles.segment(pgWal, "000000010000000000000002", SYSTEM_ID, 1).toString());
+        Answer second = client(environment, "wal-push", WalSegmentFiles.segment(pgWal, "000000010000000000000003", SYSTEM_ID, 2).toString());
+
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.err().lines().toList()).hasSize(2).element(1).asString()
+                .startsWith("walstash: warning: cannot write the operation log " + unwritable);
+        assertThat(second.exitCode()).isZero();
+        assertThat(second.err()).startsWith("walstash: archived").doesNotContain("warning");
+    }
+
     @Test
     void aFetchThatMustStopArchiveRecoveryIsAnsweredFatallyByDaemonAndCommandLineAlike() throws IOException {
         Path socket = dir.resolve("d.sock");

@@ -6,6 +6,8 @@ import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * Proves a configured storage works before PostgreSQL relies on it: opens the repository, optionally
- * creates the bucket, writes, reads back, lists and deletes a probe object, and reads the
+ * creates the bucket (and sets its rule that aborts unfinished uploads, reads its versioning), writes, reads back, lists and deletes a probe object, and reads the
  * repository marker. Each step is reported to a {@link Listener} with its latency as it ends; a
  * failing step is reported and its exception thrown.
  */
@@ -26,6 +28,12 @@ public final class StorageCheck {
     /** Where probe objects are written (and removed again). */
     public static final String PROBE_PREFIX = "walstash-check/";
     public static final int PROBE_SIZE = 64 * 1024;
+    /**
+     * After how many days {@code --create-bucket}'s lifecycle rule aborts an unfinished multipart
+     * upload: far longer than any upload walstash makes (a base backup's largest file takes minutes to
+     * hours), short enough that the parts a killed backup-push leaves are not billed for long.
+     */
+    public static final int ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 
     /** The steps, in order; {@link #label()} is how a report names them. */
     public enum Step {
@@ -52,6 +60,12 @@ public final class StorageCheck {
 
         /** After {@link Step#CREATE_BUCKET}: whether the bucket was created, or empty if the storage has none to create. */
         void bucket(Optional<Boolean> created);
+
+        /** After a created (or found) bucket: what came of its rule that aborts unfinished uploads. */
+        void uploadCleanup(UploadCleanup cleanup);
+
+        /** After a created (or found) bucket: whether it keeps old versions. */
+        void versioning(Versioning versioning);
     }
 
     /** A passed check: the storage works; {@code marker} is the repository it serves, empty for an empty one. */
@@ -81,6 +95,7 @@ public final class StorageCheck {
             if (createBucket) {
                 if (storage instanceof CreatesBucket creates) {
                     listener.bucket(Optional.of(timed(Step.CREATE_BUCKET, creates::createBucketIfMissing)));
+                    setUp(creates);
                 } else {
                     listener.bucket(Optional.empty());
                 }
@@ -88,6 +103,30 @@ public final class StorageCheck {
             probe(storage);
             return new Passed(timed(Step.READ_MARKER, archive::readMarker));
         }
+    }
+
+    /**
+     * The bucket's housekeeping, reported, never failing the check: the storage works without it, a
+     * store may not implement it (s3proxy answers NotImplemented) and the credentials walstash archives
+     * with rightly may not be allowed to change bucket policy. An init container that failed here
+     * would stop a deployment whose archiving works; the probe that follows fails on its own when the
+     * store really is unreachable.
+     */
+    private void setUp(CreatesBucket bucket) {
+        UploadCleanup cleanup;
+        try {
+            cleanup = bucket.abortIncompleteUploads(ABORT_INCOMPLETE_UPLOADS_DAYS);
+        } catch (IOException e) {
+            cleanup = new UploadCleanup.Refused(e.getMessage());
+        }
+        listener.uploadCleanup(cleanup);
+        Versioning versioning;
+        try {
+            versioning = bucket.versioning();
+        } catch (IOException e) {
+            versioning = new Versioning(Versioning.State.UNKNOWN, e.getMessage());
+        }
+        listener.versioning(versioning);
     }
 
     private void probe(Storage storage) throws IOException {

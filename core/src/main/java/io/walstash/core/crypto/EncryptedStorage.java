@@ -7,6 +7,8 @@ import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
@@ -70,6 +72,16 @@ public class EncryptedStorage implements Storage {
         @Override
         public boolean createBucketIfMissing() throws IOException {
             return ((CreatesBucket) underlying()).createBucketIfMissing();
+        }
+
+        @Override
+        public UploadCleanup abortIncompleteUploads(int days) throws IOException {
+            return ((CreatesBucket) underlying()).abortIncompleteUploads(days);
+        }
+
+        @Override
+        public Versioning versioning() throws IOException {
+            return ((CreatesBucket) underlying()).versioning();
         }
     }
 

@@ -82,6 +82,18 @@ public class RetryingStorage implements Storage {
             CreatesBucket creates = (CreatesBucket) delegate();
             return budget().call("create bucket", abandon -> creates.createBucketIfMissing());
         }
+
+        @Override
+        public UploadCleanup abortIncompleteUploads(int days) throws IOException {
+            CreatesBucket creates = (CreatesBucket) delegate();
+            return budget().call("set the bucket's lifecycle rule", abandon -> creates.abortIncompleteUploads(days));
+        }
+
+        @Override
+        public Versioning versioning() throws IOException {
+            CreatesBucket creates = (CreatesBucket) delegate();
+            return budget().call("read the bucket's versioning", abandon -> creates.versioning());
+        }
     }
 
     Storage delegate() {

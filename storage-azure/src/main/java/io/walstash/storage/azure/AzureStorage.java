@@ -35,6 +35,8 @@ import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -557,6 +559,19 @@ public final class AzureStorage implements Storage, CreatesBucket {
         } catch (RuntimeException e) {
             throw errors.translate(e, "create the container");
         }
+    }
+
+    /** None needed: Azure discards a blob's uncommitted blocks a week after the last block was staged. */
+    @Override
+    public UploadCleanup abortIncompleteUploads(int days) {
+        return new UploadCleanup.NotApplicable("Azure discards uncommitted blocks a week after they were staged");
+    }
+
+    /** Blob versioning is a storage account's setting, made through the management API; the blob API shows no trace of it. */
+    @Override
+    public Versioning versioning() {
+        return new Versioning(Versioning.State.UNKNOWN,
+                "blob versioning is a storage-account setting the blob API does not show; see the account's data protection");
     }
 
     @Override

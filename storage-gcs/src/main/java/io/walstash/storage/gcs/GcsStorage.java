@@ -20,6 +20,8 @@ import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import io.walstash.storage.gcs.GcsErrors.NotFound;
 import java.io.IOException;
 import java.io.InputStream;
@@ -499,6 +501,34 @@ public final class GcsStorage implements Storage, CreatesBucket {
         }
         bucketSeen = true;
         return true;
+    }
+
+    /**
+     * None needed: this adapter uploads through the JSON API (one request, or a resumable session),
+     * and GCS ends a resumable session a week after it began; no parts are left behind. (A bucket's
+     * AbortIncompleteMultipartUpload rule is for the XML API's multipart uploads, which walstash does
+     * not make.)
+     */
+    @Override
+    public UploadCleanup abortIncompleteUploads(int days) {
+        return new UploadCleanup.NotApplicable("GCS ends an unfinished resumable upload a week after it began");
+    }
+
+    /** The bucket's {@code versioning.enabled}: absent or false is off. */
+    @Override
+    public Versioning versioning() throws IOException {
+        Bucket bucket;
+        try {
+            bucket = client.get(location.bucket());
+        } catch (RuntimeException e) {
+            throw translate(e, "get bucket", NotFound.OTHER);
+        }
+        if (bucket == null) {
+            return new Versioning(Versioning.State.UNKNOWN, "bucket '" + location.bucket() + "' not found");
+        }
+        return Boolean.TRUE.equals(bucket.versioningEnabled())
+                ? new Versioning(Versioning.State.ON, "the bucket's versioning.enabled is true")
+                : new Versioning(Versioning.State.OFF, "the bucket's versioning.enabled is not set");
     }
 
     @Override

@@ -168,6 +168,14 @@ public final class FakeGcsServer implements AutoCloseable {
         return this;
     }
 
+    /** Turns the bucket's object versioning on or off, as the console would (the bucket resource's {@code versioning.enabled}). */
+    public FakeGcsServer versioning(String bucket, boolean enabled) {
+        synchronized (lock) {
+            buckets.get(bucket).put("versioning", Map.of("enabled", enabled));
+        }
+        return this;
+    }
+
     public boolean hasBucket(String name) {
         synchronized (lock) {
             return buckets.containsKey(name);

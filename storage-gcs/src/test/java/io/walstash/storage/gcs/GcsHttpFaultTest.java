@@ -9,6 +9,8 @@ import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -409,6 +411,11 @@ class GcsHttpFaultTest {
                 || r.startsWith("POST /storage/v1/b?project=my-project&"));
         assertThat(storage.createIfAbsent("k", stream("x"))).isTrue();
         assertThat(server.objectNames("new-bucket")).containsExactly("repo/k");
+
+        assertThat(storage.abortIncompleteUploads(7)).isInstanceOf(UploadCleanup.NotApplicable.class);
+        assertThat(storage.versioning().state()).isEqualTo(Versioning.State.OFF);
+        server.versioning("new-bucket", true);
+        assertThat(storage.versioning()).isEqualTo(new Versioning(Versioning.State.ON, "the bucket's versioning.enabled is true"));
     }
 
     @Test

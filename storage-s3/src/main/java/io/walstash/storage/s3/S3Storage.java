@@ -6,6 +6,8 @@ import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.storage.UploadCleanup;
+import io.walstash.core.storage.Versioning;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -48,6 +50,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
@@ -56,8 +59,12 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.GetBucketVersioningResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -721,6 +728,120 @@ public final class S3Storage implements Storage, CreatesBucket {
             }
             throw errors.translate("create bucket", e);
         }
+    }
+
+    /** The id of the rule {@link #abortIncompleteUploads} adds (a bucket's rule ids are unique, at most 255 characters). */
+    static final String ABORT_RULE_ID = "walstash-abort-incomplete-multipart-uploads";
+
+    /**
+     * Adds a lifecycle rule that aborts multipart uploads under this prefix {@code days} days after
+     * they began, unless an enabled rule already covers the prefix. PutBucketLifecycleConfiguration
+     * replaces the bucket's whole configuration, so the rules found are put back with it (a bucket
+     * shared with other tools keeps their rules). Read-modify-write with no condition S3 could check:
+     * a rule someone else adds in between is lost; --create-bucket is run once, at set-up.
+     */
+    @Override
+    public UploadCleanup abortIncompleteUploads(int days) throws IOException {
+        List<LifecycleRule> rules;
+        try {
+            rules = client.getBucketLifecycleConfiguration(b -> b.bucket(location.bucket())).rules();
+        } catch (SdkException | UncheckedIOException e) {
+            if ("NoSuchLifecycleConfiguration".equals(S3Errors.errorCode(e))) {
+                rules = List.of();
+            } else {
+                Optional<String> refused = refusal(e);
+                if (refused.isPresent()) {
+                    return new UploadCleanup.Refused("reading the bucket's lifecycle rules: " + refused.get());
+                }
+                throw errors.translate("get the bucket's lifecycle rules", e);
+            }
+        }
+        for (LifecycleRule rule : rules) {
+            if (abortsUnder(rule, location.prefix())) {
+                return new UploadCleanup.Present(rule.abortIncompleteMultipartUpload().daysAfterInitiation(),
+                        rule.id() == null ? "(no id)" : rule.id());
+            }
+        }
+        List<LifecycleRule> kept = new ArrayList<>();
+        for (LifecycleRule rule : rules) {
+            if (!ABORT_RULE_ID.equals(rule.id())) {
+                kept.add(rule); // ours, disabled or for another prefix, is replaced
+            }
+        }
+        kept.add(LifecycleRule.builder().id(ABORT_RULE_ID).status(ExpirationStatus.ENABLED)
+                .filter(LifecycleRuleFilter.builder().prefix(location.prefix()).build())
+                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days)).build());
+        try {
+            client.putBucketLifecycleConfiguration(b -> b.bucket(location.bucket())
+                    .lifecycleConfiguration(c -> c.rules(kept)));
+        } catch (SdkException | UncheckedIOException e) {
+            Optional<String> refused = refusal(e);
+            if (refused.isPresent()) {
+                return new UploadCleanup.Refused("setting the bucket's lifecycle rule: " + refused.get());
+            }
+            throw errors.translate("set the bucket's lifecycle rule", e);
+        }
+        return new UploadCleanup.Added(days, ABORT_RULE_ID);
+    }
+
+    /** An enabled rule that aborts unfinished uploads of every key under {@code prefix} (no tag or size condition). */
+    static boolean abortsUnder(LifecycleRule rule, String prefix) {
+        if (rule.status() != ExpirationStatus.ENABLED || rule.abortIncompleteMultipartUpload() == null
+                || rule.abortIncompleteMultipartUpload().daysAfterInitiation() == null) {
+            return false;
+        }
+        String covered;
+        LifecycleRuleFilter filter = rule.filter();
+        if (filter == null) {
+            covered = rule.prefix() == null ? "" : rule.prefix(); // the filter's predecessor
+        } else if (filter.tag() != null || filter.and() != null || filter.objectSizeGreaterThan() != null
+                || filter.objectSizeLessThan() != null) {
+            return false;
+        } else {
+            covered = filter.prefix() == null ? "" : filter.prefix();
+        }
+        return prefix.startsWith(covered);
+    }
+
+    /** GetBucketVersioning: a bucket that never had versioning answers without a status. */
+    @Override
+    public Versioning versioning() throws IOException {
+        GetBucketVersioningResponse response;
+        try {
+            response = client.getBucketVersioning(b -> b.bucket(location.bucket()));
+        } catch (SdkException | UncheckedIOException e) {
+            Optional<String> refused = refusal(e);
+            if (refused.isPresent()) {
+                return new Versioning(Versioning.State.UNKNOWN, "reading it: " + refused.get());
+            }
+            throw errors.translate("get the bucket's versioning", e);
+        }
+        BucketVersioningStatus status = response.status();
+        if (status == BucketVersioningStatus.ENABLED) {
+            return new Versioning(Versioning.State.ON, "GetBucketVersioning: Enabled");
+        }
+        if (status == BucketVersioningStatus.SUSPENDED) {
+            return new Versioning(Versioning.State.SUSPENDED, "GetBucketVersioning: Suspended (versions made while it was on remain)");
+        }
+        if (status == null) {
+            return new Versioning(Versioning.State.OFF, "GetBucketVersioning: never enabled");
+        }
+        return new Versioning(Versioning.State.UNKNOWN, "GetBucketVersioning: " + response.statusAsString());
+    }
+
+    /**
+     * A store's "no" to a bucket-configuration call, as one line (code and HTTP status): not
+     * implemented (s3proxy, some MinIO gateways), not allowed, or denied to these credentials. Empty
+     * for any other failure, which is translated and thrown as every other request's.
+     */
+    private static Optional<String> refusal(Throwable e) {
+        String code = S3Errors.errorCode(e);
+        int status = S3Errors.status(e);
+        if (status == 501 || status == 405 || status == 403 || "NotImplemented".equals(code) || "AccessDenied".equals(code)
+                || "MethodNotAllowed".equals(code)) {
+            return Optional.of("the store answered " + (code == null ? "" : code + " ") + "(HTTP " + status + ")");
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -54,6 +54,8 @@ final class FakeS3 implements AutoCloseable {
     private final Map<String, StoredObject> objects = new ConcurrentHashMap<>();
     private final Map<String, Map<Integer, byte[]>> uploads = new ConcurrentHashMap<>();
     private volatile IfNoneMatch ifNoneMatch = IfNoneMatch.HONOUR;
+    /** The bucket's lifecycle configuration as last put (the request body, verbatim), or null for none. */
+    private volatile String lifecycle;
     /** Writes to carry out and then answer with 500, as if the answer were lost. */
     private final java.util.concurrent.atomic.AtomicInteger failAfterWrite = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -75,6 +77,16 @@ final class FakeS3 implements AutoCloseable {
     /** The next {@code count} writes (PUT, complete) are carried out but answered with 500 InternalError. */
     void failAfterWrite(int count) {
         failAfterWrite.set(count);
+    }
+
+    /** The lifecycle configuration GetBucketLifecycleConfiguration answers with; null: none (404). */
+    void lifecycle(String xml) {
+        this.lifecycle = xml;
+    }
+
+    /** The lifecycle configuration as the last PutBucketLifecycleConfiguration sent it, or null. */
+    String lifecycle() {
+        return lifecycle;
     }
 
     List<Request> requests() {
@@ -112,7 +124,18 @@ final class FakeS3 implements AutoCloseable {
             requests.add(new Request(method, path, query, headers, body.length));
             String q = query == null ? "" : query;
 
-            if (method.equals("POST") && q.contains("uploads")) {
+            if (q.equals("lifecycle") || q.startsWith("lifecycle=")) {
+                // the bucket's lifecycle rules, kept as sent: AWS answers a bucket without any with 404
+                String current = lifecycle;
+                if (method.equals("PUT")) {
+                    lifecycle = new String(body, StandardCharsets.UTF_8);
+                    empty(exchange, 200);
+                } else if (current == null) {
+                    error(exchange, 404, "NoSuchLifecycleConfiguration");
+                } else {
+                    xml(exchange, 200, current.replaceFirst("^<\\?xml[^>]*\\?>", ""));
+                }
+            } else if (method.equals("POST") && q.contains("uploads")) {
                 String id = "upload-" + uploads.size();
                 uploads.put(id, new ConcurrentHashMap<>());
                 xml(exchange, 200, "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>" + id

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -41,7 +43,9 @@ public final class S3ProxyServer implements BeforeAllCallback, AfterAllCallback,
     private Path keyStore;
     private String keyStorePassword;
     private Path dataDir;
-    private FilesystemNio2BlobStore blobStore;
+    private BlobStore blobStore;
+    /** s3proxy's in-memory store instead of files: it keeps versions (PutBucketVersioning works), the file store does not. */
+    private boolean inMemory;
     private S3Proxy proxy;
     private int port;
     private S3Client client;
@@ -53,6 +57,17 @@ public final class S3ProxyServer implements BeforeAllCallback, AfterAllCallback,
     /** Starts a server; close it when done. */
     public static S3ProxyServer start() throws Exception {
         S3ProxyServer server = new S3ProxyServer();
+        server.startFresh();
+        return server;
+    }
+
+    /**
+     * Starts a server that keeps its data in memory, in s3proxy's transient store: unlike the file
+     * store it implements bucket versioning. Close it when done.
+     */
+    public static S3ProxyServer startInMemory() throws Exception {
+        S3ProxyServer server = new S3ProxyServer();
+        server.inMemory = true;
         server.startFresh();
         return server;
     }
@@ -80,8 +95,12 @@ public final class S3ProxyServer implements BeforeAllCallback, AfterAllCallback,
         if (proxy != null) {
             throw new IllegalStateException("already started");
         }
-        dataDir = Files.createTempDirectory("walstash-s3proxy");
-        blobStore = new FilesystemNio2BlobStore(dataDir.toString());
+        if (inMemory) {
+            blobStore = new TransientNio2BlobStore();
+        } else {
+            dataDir = Files.createTempDirectory("walstash-s3proxy");
+            blobStore = new FilesystemNio2BlobStore(dataDir.toString());
+        }
         port = 0;
         startProxy();
     }
