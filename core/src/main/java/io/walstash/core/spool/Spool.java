@@ -1,16 +1,16 @@
 package io.walstash.core.spool;
 
 import io.walstash.core.config.CoreSettings;
-import io.walstash.core.storage.Storage;
-import java.io.BufferedInputStream;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.WalFileName;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
