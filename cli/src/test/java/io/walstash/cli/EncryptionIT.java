@@ -2,6 +2,7 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.archive.PrefetchDirectory;
 import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
@@ -79,7 +80,12 @@ class EncryptionIT {
 
     /** With the config file (and so its key), as the cluster's commands run. */
     private Processes.Outcome configured(LocalCluster source, String... args) throws Exception {
-        Map<String, String> env = source == null ? new HashMap<>() : Launcher.libpqEnvironment(repository, source);
+        return configuredWith(source == null ? Map.of() : Launcher.libpqEnvironment(repository, source), args);
+    }
+
+    /** As above, with {@code environment} added. */
+    private Processes.Outcome configuredWith(Map<String, String> environment, String... args) throws Exception {
+        Map<String, String> env = new HashMap<>(environment);
         env.remove("WALSTASH_STORAGE");
         List<String> all = new ArrayList<>(List.of(args));
         all.add(args[0].equals("key") ? 2 : 1, "--config=" + config); // after the subcommand: key rotate-master --config=…
@@ -164,11 +170,71 @@ class EncryptionIT {
         }
     }
 
-    /** The newest archived WAL segment object's path in the repository. */
+    /** The archived WAL segment objects in the repository, oldest first. */
     private List<Path> segments() throws Exception {
         try (Stream<Path> files = Files.list(repository.resolve("wal"))) {
             return files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}\\.[a-z0-9]+")).sorted().toList();
         }
+    }
+
+    /**
+     * Spooled and prefetched files (what walstash keeps on local disk) hold no clear WAL with the key,
+     * and a damaged one is caught ({@code keyFile} is the configured key): {@code markerObject} is the first encrypted segment (the marker row's),
+     * {@code before} the clear one before it.
+     */
+    private void localFilesAreSealed(Path keyFile, Path before, Path markerObject) throws Exception {
+        String previous = before.getFileName().toString().substring(0, 24);
+        String markerSegment = markerObject.getFileName().toString().substring(0, 24);
+        Path pgWal = Files.createDirectories(work.resolve("local").resolve("pg_wal"));
+        user.own(pgWal.getParent());
+        user.own(pgWal);
+        Path destination = pgWal.resolve("RECOVERYXLOG");
+        Map<String, String> prefetch = Map.of("WALSTASH_DOWNLOAD_CONCURRENCY", "2");
+        ok(configuredWith(prefetch, "wal-fetch", previous, destination.toString()));
+        Path prefetched = PrefetchDirectory.beside(destination, repository.toUri(), java.time.Clock.systemUTC()).path()
+                .resolve(markerSegment + ".raw");
+        ArchiveRecoverySteps.awaitPrefetched(prefetched, WAIT);
+        byte[] sealed = Files.readAllBytes(prefetched);
+        assertThat(new String(sealed, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("WALSTENC");
+        assertThat(anyFileHolds(prefetched.getParent(), MARKER)).as("clear WAL in the prefetch folder").isFalse();
+        sealed[sealed.length / 2] ^= 0x04;
+        Files.write(prefetched, sealed);
+
+        // the damaged prefetched file is dropped and the segment fetched from storage: clear only at %p
+        Processes.Outcome fetched = ok(configuredWith(prefetch, "wal-fetch", markerSegment, destination.toString()));
+        assertThat(fetched.output()).contains("walstash: warning: prefetched file " + prefetched)
+                .contains("fetching " + markerSegment + " from storage").doesNotContain("from prefetch");
+        assertThat(anyFileHolds(destination, MARKER)).as("the fetched segment").isTrue();
+        Path segment = Files.copy(destination, pgWal.resolve(markerSegment));
+        user.own(segment);
+
+        // storage unreachable: the segment is spooled sealed
+        Path spool = work.resolve("local").resolve("spool");
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Map<String, String> unreachable = Map.of("WALSTASH_STORAGE", "s3://nobody-home/pg",
+                "AWS_ENDPOINT", "http://127.0.0.1:" + closedPort, "AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "key",
+                "AWS_SECRET_ACCESS_KEY", "secret", "WALSTASH_RETRIES", "0", "WALSTASH_DAEMON", "off",
+                "WALSTASH_ENCRYPTION_KEY_FILE", keyFile.toString());
+        Processes.Outcome spooled = ok(walstash(unreachable, "wal-push", "--spool", spool.toString(), segment.toString()));
+        assertThat(spooled.output()).contains(markerSegment + " spooled to " + spool.resolve(markerSegment));
+        byte[] spooledBytes = Files.readAllBytes(spool.resolve(markerSegment));
+        assertThat(new String(spooledBytes, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("WALSTENC");
+        assertThat(anyFileHolds(spool, MARKER)).as("clear WAL in the spool").isFalse();
+
+        // a damaged spooled file is reported and kept; once intact it drains (storage holds it already)
+        spooledBytes[spooledBytes.length / 2] ^= 0x04;
+        Files.write(spool.resolve(markerSegment), spooledBytes);
+        Map<String, String> reachable = Map.of("WALSTASH_DAEMON", "off");
+        Processes.Outcome damaged = ok(configuredWith(reachable, "wal-push", "--spool", spool.toString(), segment.toString()));
+        assertThat(damaged.output()).contains("not drained, 1 file(s) waiting: spooled " + spool.resolve(markerSegment));
+        assertThat(spool.resolve(markerSegment)).exists();
+        spooledBytes[spooledBytes.length / 2] ^= 0x04;
+        Files.write(spool.resolve(markerSegment), spooledBytes);
+        ok(configuredWith(reachable, "wal-push", "--spool", spool.toString(), segment.toString()));
+        assertThat(spool.resolve(markerSegment)).doesNotExist();
     }
 
     @Test
@@ -245,9 +311,13 @@ class EncryptionIT {
             byte[] original = Files.readAllBytes(object);
             byte[] flipped = original.clone();
             flipped[flipped.length / 2] ^= 0x10;
+            // the last: a clear walstash object (from before encryption) in place of the encrypted one
             for (byte[] bad : List.of(flipped, java.util.Arrays.copyOf(original, original.length - 1000),
-                    Files.readAllBytes(otherObject))) {
+                    Files.readAllBytes(otherObject), Files.readAllBytes(segments().get(0)))) {
                 Files.write(object, bad);
+                // stored well after encryption was turned on, however fast this machine got here
+                Files.setLastModifiedTime(object, java.nio.file.attribute.FileTime.from(
+                        java.time.Instant.now().plus(Duration.ofMinutes(10))));
                 fails(configured(null, "wal-fetch", encryptedSegment, placed.toString()), 6, encryptedSegment);
                 assertThat(placed).doesNotExist();
             }
@@ -266,6 +336,10 @@ class EncryptionIT {
             Files.write(backupFile, backupBytes);
 
             restoreAndCompare("restored-1", first);
+            long localStart = System.nanoTime();
+            localFilesAreSealed(key1, segments().get(clearSegments - 1), segments().get(clearSegments));
+            System.out.printf("EncryptionIT: local spool and prefetch checks took %d ms%n",
+                    (System.nanoTime() - localStart) / 1_000_000);
 
             // rotations: a new master key (the old one then opens nothing), a new data key for what comes next
             ok(configured(null, "key", "rotate-master", "--new-key-file", key2.toString()));

@@ -36,7 +36,7 @@ public final class Decoding {
             if (source.failed) {
                 throw e;
             }
-            throw new CorruptObjectException(description + " is not valid " + codec.name() + " data: " + e.getMessage(), e);
+            throw new CorruptObjectException(description + " is not valid " + codec.name() + " data: " + firstLine(e), e);
         }
         return new Decoded(decoded, source, codec, description);
     }
@@ -78,6 +78,11 @@ public final class Decoding {
         public String toString() {
             return "Limited(" + in + ")";
         }
+    }
+
+    private static String firstLine(IOException e) {
+        String message = e.getMessage();
+        return message == null ? e.toString() : message.lines().findFirst().orElse(message);
     }
 
     /** See {@link #source}. */
@@ -141,8 +146,9 @@ public final class Decoding {
                 if (source.failed) {
                     throw e;
                 }
+                // first line only: Tink's authentication failure appends a multi-line dump of its state
                 throw new CorruptObjectException(description + " does not decode as " + codec.name() + ": "
-                        + e.getMessage(), e);
+                        + firstLine(e), e);
             }
         }
 

@@ -29,15 +29,21 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
     /** Reads {@code file} once, streaming, to learn its length, digest and page header. */
     static LocalWalFile inspect(Path file, WalFileName name) throws IOException {
         refuseDirectory(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return inspect(file, name, in);
+        }
+    }
+
+    /** Reads {@code content}, the bytes of the WAL file named as {@code file}, once to its end to inspect them. */
+    static LocalWalFile inspect(Path file, WalFileName name, InputStream content) throws IOException {
         ObjectHeader header;
         byte[] first = new byte[WalSegmentHeader.LENGTH];
         int firstLength;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-            in.mark(WalSegmentHeader.LENGTH);
-            firstLength = in.readNBytes(first, 0, first.length);
-            in.reset();
-            header = WalArchive.digestOf(in);
-        }
+        InputStream in = new BufferedInputStream(content, 1 << 20);
+        in.mark(WalSegmentHeader.LENGTH);
+        firstLength = in.readNBytes(first, 0, first.length);
+        in.reset();
+        header = WalArchive.digestOf(in);
         return checked(file, name, header, first, firstLength);
     }
 

@@ -165,6 +165,33 @@ public final class WalArchive implements Closeable {
         return result;
     }
 
+    /**
+     * Archives the WAL file named as {@code origin} (named so in messages too) whose bytes {@code content}
+     * opens afresh for each read: a spooled file kept sealed on disk, unsealed as it is read. A file
+     * that fits the push buffer is read whole first, so a damaged one fails before anything is
+     * uploaded; a larger one is hashed (and so read to its end) in a first pass and uploaded,
+     * checked against that hash, in a second.
+     */
+    public PushResult push(Path origin, Storage.Content content) throws IOException {
+        String name = String.valueOf(origin.getFileName());
+        WalFileName walName = WalFileName.parse(name);
+        byte[] bytes;
+        try (InputStream in = content.open()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, buffers.maxLength() + 1));
+        }
+        if (bytes.length <= buffers.maxLength()) {
+            return push(name, LocalWalFile.inspect(origin, walName, bytes, bytes.length),
+                    () -> new ByteArrayInputStream(bytes), opened -> { }, inspected -> { });
+        }
+        LocalWalFile local;
+        try (InputStream in = content.open()) {
+            local = LocalWalFile.inspect(origin, walName, in);
+        }
+        return push(name, local, () -> new VerifyingInputStream(content.open(), local.header(),
+                (expected, actual) -> new IOException(origin + " changed while it was being archived")), opened -> { },
+                inspected -> { });
+    }
+
     /** Hashes {@code file} in a first pass, then uploads it checked against that hash in a second. */
     private PushResult pushStreaming(Path file, String name, WalFileName walName, Consumer<Closeable> opened,
                                      Consumer<ObjectHeader> inspected) throws IOException {

@@ -5,6 +5,7 @@ import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.spool.LocalSealing;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
@@ -47,7 +48,11 @@ import org.slf4j.LoggerFactory;
  * through the launcher, since nothing of the restore_command itself may outlive the call.
  *
  * <p>A prefetched file is used only when complete, fresh and intact: a file that fails its checksum
- * is deleted and the segment fetched from storage as if it had never been prefetched. A segment
+ * is deleted and the segment fetched from storage as if it had never been prefetched. With a master
+ * key configured prefetched files are sealed ({@link LocalSealing}, bound to their repository and
+ * name), so that only the segment placed at {@code %p} is clear on local disk; one that fails to
+ * unseal (damaged, truncated, swapped, clear, or sealed under another master key) is treated as a
+ * damaged file: deleted, and the segment fetched from storage. A segment
  * storage does not have is not prefetched, and nothing is prefetched after a fetch that found
  * nothing, so the end of the archive is answered as quickly as without prefetch.
  */
@@ -107,6 +112,7 @@ public final class WalPrefetch implements Closeable {
     private final AtomicInteger running = new AtomicInteger();
     private final ExecutorService pool;
     private final Consumer<String> warnings;
+    private final LocalSealing sealing;
 
     /** As below, with warnings logged. */
     public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock) {
@@ -119,6 +125,13 @@ public final class WalPrefetch implements Closeable {
      */
     public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock,
                        Consumer<String> warnings) {
+        this(archive, retry, concurrency, background, clock, warnings, LocalSealing.none());
+    }
+
+    /** As above; {@code sealing} keeps prefetched files sealed (when it has a master key). */
+    public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock,
+                       Consumer<String> warnings, LocalSealing sealing) {
+        this.sealing = sealing;
         if (concurrency < 0) {
             throw new IllegalArgumentException(CoreSettings.DOWNLOAD_CONCURRENCY.name() + " must not be negative, not " + concurrency);
         }
@@ -172,8 +185,9 @@ public final class WalPrefetch implements Closeable {
             return Optional.empty(); // cleaned up by a concurrent fetch; storage still has it
         }
         try {
-            FetchResult.Fetched fetched = archive.place(stored.get(), raw, "prefetched file " + file.get(), true,
-                    destination);
+            String description = "prefetched file " + file.get();
+            FetchResult.Fetched fetched = archive.place(stored.get(),
+                    sealing.unsealing(raw, sealedName(directory, fileName), description), description, true, destination);
             Files.deleteIfExists(file.get());
             return Optional.of(fetched.asPrefetched());
         } catch (IOException e) {
@@ -277,9 +291,10 @@ public final class WalPrefetch implements Closeable {
                     raw.reset(); // readFrom marked the start; keep the header in the file
                     // no fsync: after a crash a torn file fails its checksum when taken, and the segment
                     // is fetched from storage; the fetch syncs what it places
-                    try (OutputStream out = java.nio.channels.Channels.newOutputStream(
+                    try (InputStream kept = sealing.sealing(raw, sealedName(directory, fileName));
+                         OutputStream out = java.nio.channels.Channels.newOutputStream(
                             OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
-                        raw.transferTo(out);
+                        kept.transferTo(out);
                     }
                 }
                 directory.commit(temp, fileName);
@@ -290,6 +305,11 @@ public final class WalPrefetch implements Closeable {
                 Files.deleteIfExists(temp);
             }
         });
+    }
+
+    /** The name a prefetched file is sealed under: binds it to its repository's directory and its name. */
+    private static String sealedName(PrefetchDirectory directory, String fileName) {
+        return "prefetch/" + directory.path().getFileName() + "/" + fileName;
     }
 
     /**

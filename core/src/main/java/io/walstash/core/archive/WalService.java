@@ -3,6 +3,7 @@ package io.walstash.core.archive;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
+import io.walstash.core.spool.LocalSealing;
 import io.walstash.core.postgres.RecoveryMode;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.spool.Spool;
@@ -124,6 +125,8 @@ public final class WalService implements WalRequests {
         workerEnvironment.put(CoreSettings.STORAGE.name(), StorageLocation.configured(configuration).uri().toString());
         CoreSettings.CONFIG_FILE.find(configuration.settings())
                 .ifPresent(file -> workerEnvironment.put(CoreSettings.CONFIG_FILE.name(), file));
+        // the master key (which seals prefetched files) reaches it as it reached this process: from the
+        // environment it inherits or the configuration file just named; never on its command line
         return over(archive, mode, configuration.settings(), worker, workerEnvironment, warnings);
     }
 
@@ -161,8 +164,8 @@ public final class WalService implements WalRequests {
                 concurrency = 0;
             }
         }
-        return new WalService(archive, mode, push, retry,
-                new WalPrefetch(archive, retry, concurrency, background, Clock.systemUTC(), warnings), warnings);
+        return new WalService(archive, mode, push, retry, new WalPrefetch(archive, retry, concurrency, background,
+                Clock.systemUTC(), warnings, LocalSealing.configured(settings)), warnings);
     }
 
     /**
@@ -174,7 +177,8 @@ public final class WalService implements WalRequests {
         try (WalArchive archive = WalArchive.openOnFirstUse(configuration, writer);
              FetchRetry retry = FetchRetry.configured(archive.storage(), configuration.settings());
              WalPrefetch prefetch = new WalPrefetch(archive, retry, WalPrefetch.concurrency(configuration.settings()),
-                     new WalPrefetch.InProcess(), Clock.systemUTC())) {
+                     new WalPrefetch.InProcess(), Clock.systemUTC(), System.err::println,
+                     LocalSealing.configured(configuration.settings()))) {
             prefetch.work(PrefetchDirectory.under(root, archive.storage().location(), Clock.systemUTC()));
         }
     }
@@ -230,7 +234,9 @@ public final class WalService implements WalRequests {
             return new Spool.Drain(List.of(), Optional.empty(), Optional.empty(), false, 0);
         }
         Spool spool = push.spool().get();
-        Spool.Drain drain = spool.drain(spooled -> pushOnce(spooled, header -> { }));
+        // a sealed spooled file is pushed from its unsealed bytes: nothing is uploaded before all of it authenticated
+        Spool.Drain drain = spool.drain((spooled, unsealed) -> unsealed.isPresent()
+                ? archive.push(spooled, unsealed.get()) : pushOnce(spooled, header -> { }));
         drain.conflict().ifPresent(conflict -> warnings.accept("walstash: warning: spooled " + conflict.key().substring(
                 conflict.key().lastIndexOf('/') + 1) + " is already archived with DIFFERENT content; kept in "
                 + spool.directory() + ", draining stopped with " + drain.left() + " file(s) waiting ("

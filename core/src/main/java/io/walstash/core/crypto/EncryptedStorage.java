@@ -1,7 +1,9 @@
 package io.walstash.core.crypto;
 
+import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.Decoding;
 import io.walstash.core.config.Settings;
+import io.walstash.core.repository.ClearObjects;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.CreatesBucket;
 import io.walstash.core.storage.NoSuchObjectException;
@@ -32,10 +34,24 @@ import java.util.stream.Stream;
  * keyring's current data key, creating the keyring on the first write (turning encryption on);
  * writing content without a master key into a repository that has a keyring is refused, so an
  * encrypted repository never silently gains clear objects.
+ *
+ * <p>Nor does it gain them behind walstash's back: with the master key, a clear content object is
+ * read only if the keyring (authenticated under the master key) records it among those the repository
+ * held when encryption was turned on ({@link ClearObjects}), or if storage stored it within
+ * {@link #IN_FLIGHT} of that moment (a writer without a key re-checks for a keyring only every
+ * {@link #RECHECK}). Any other clear object, such as one a bucket writer put in place of an encrypted
+ * one, is refused as corrupt. Without the master key nothing can be authenticated, so clear objects
+ * are read as they are.
  */
 public class EncryptedStorage implements Storage {
     /** How long a writer trusts what it found: a long-running daemon sees a rotation or a new keyring after this. */
     private static final Duration RECHECK = Duration.ofMinutes(1);
+    /**
+     * How long after encryption was turned on clear objects may still arrive from writers without a
+     * key that had not seen the keyring yet: their recheck interval, twice over for an upload under
+     * way and modest clock skew between this host and storage.
+     */
+    static final Duration IN_FLIGHT = RECHECK.multipliedBy(2);
 
     private final Storage delegate;
     private final Optional<MasterKey> master;
@@ -43,6 +59,8 @@ public class EncryptedStorage implements Storage {
     private volatile Keyring keyring;
     private volatile Instant keyringRead = Instant.MIN;
     private volatile Instant foundClear = Instant.MIN;
+    /** When a reader with a key last found no keyring (a repository not encrypted: every clear object reads). */
+    private volatile Instant foundNoKeyring = Instant.MIN;
 
     EncryptedStorage(Storage delegate, Optional<MasterKey> master, Clock clock) {
         this.delegate = delegate;
@@ -179,6 +197,7 @@ public class EncryptedStorage implements Storage {
             byte[] first = in.readNBytes(ObjectCipher.HEADER_LENGTH);
             OptionalInt id = ObjectCipher.keyIdOf(first);
             if (id.isEmpty()) {
+                admitClear(key);
                 in.unread(first);
                 return in;
             }
@@ -201,6 +220,7 @@ public class EncryptedStorage implements Storage {
         OptionalInt id = ObjectCipher.keyIdOf(first);
         if (id.isEmpty()) {
             Arrays.fill(first, (byte) 0);
+            admitClear(key);
             return delegate.readRange(key, offset, length);
         }
         ObjectCipher cipher = reader(id.getAsInt(), key);
@@ -213,6 +233,47 @@ public class EncryptedStorage implements Storage {
             channel.close();
             throw e;
         }
+    }
+
+    /** Fails unless clear content object {@code key} may be read clear (see the class comment). */
+    private void admitClear(String key) throws IOException {
+        if (master.isEmpty()) {
+            return;
+        }
+        Optional<Keyring> current = keyringIfAny();
+        if (current.isEmpty() || current.get().clear().isEmpty()) {
+            return; // not encrypted, or a keyring from before clear objects were recorded: as before
+        }
+        ClearObjects clear = current.get().clear().get();
+        if (clear.admits(key)) {
+            return;
+        }
+        Optional<ObjectInfo> info = delegate.stat(key);
+        if (info.isPresent() && info.get().lastModified().isBefore(clear.recorded().plus(IN_FLIGHT))) {
+            return;
+        }
+        throw new CorruptObjectException("object " + key + " is stored clear, but the repository was encrypted ("
+                + clear.recorded() + ") before it was written: refused (a clear object in place of an encrypted one?)");
+    }
+
+    /** The keyring, read once and kept; empty (re-checked after {@link #RECHECK}) when the repository has none. */
+    private Optional<Keyring> keyringIfAny() throws IOException {
+        Keyring current = keyring;
+        if (current != null) {
+            return Optional.of(current);
+        }
+        Instant now = clock.instant();
+        if (!foundNoKeyring.plus(RECHECK).isBefore(now)) {
+            return Optional.empty();
+        }
+        Optional<Keyring> found = KeyringStore.open(delegate, master.get());
+        if (found.isPresent()) {
+            keyring = found.get();
+            keyringRead = now;
+        } else {
+            foundNoKeyring = now;
+        }
+        return found;
     }
 
     @Override

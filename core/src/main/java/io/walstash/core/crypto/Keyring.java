@@ -11,7 +11,10 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import io.walstash.core.repository.ClearObjects;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -19,14 +22,23 @@ import java.util.Optional;
  * Stored as {@code keyring/<generation>}: a clear JSON envelope (format, generation, creation time,
  * and the time encryption was turned on, which status reads without the key) around the key list sealed with AES-256-GCM under the master key, the generation as associated
  * data (an old generation can't be passed off as a newer one).
+ *
+ * <p>The sealed part also records the content objects that were clear when encryption was turned on
+ * ({@link ClearObjects}, from the first generation on, carried over by every rotation): a reader with
+ * the key accepts no other clear content object. Empty in keyrings written before it was recorded,
+ * whose repositories accept every clear object as before.
  */
-public record Keyring(long generation, Instant created, Instant since, int current, List<DataKey> keys) {
+public record Keyring(long generation, Instant created, Instant since, int current, List<DataKey> keys,
+                      Optional<ClearObjects> clear) {
     static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
     public Keyring {
         keys = List.copyOf(keys);
+        Objects.requireNonNull(clear, "clear");
         if (generation < 1) {
             throw new IllegalArgumentException("keyring generation must be positive, got " + generation);
         }
@@ -36,9 +48,9 @@ public record Keyring(long generation, Instant created, Instant since, int curre
         }
     }
 
-    /** The first keyring of a repository: one fresh data key. */
-    static Keyring first(Instant now) {
-        return new Keyring(1, now, now, 1, List.of(fresh(1, now)));
+    /** The first keyring of a repository: one fresh data key; {@code clear} what the repository holds clear. */
+    static Keyring first(Instant now, ClearObjects clear) {
+        return new Keyring(1, now, now, 1, List.of(fresh(1, now)), Optional.of(clear));
     }
 
     /** The next generation with a fresh data key that encrypts everything written from now on. */
@@ -46,12 +58,12 @@ public record Keyring(long generation, Instant created, Instant since, int curre
         int id = keys.stream().mapToInt(DataKey::id).max().orElse(0) + 1;
         List<DataKey> more = new ArrayList<>(keys);
         more.add(fresh(id, now));
-        return new Keyring(generation + 1, now, since, id, more);
+        return new Keyring(generation + 1, now, since, id, more, clear);
     }
 
     /** The next generation holding the same keys (sealed under another master key). */
     Keyring next(Instant now) {
-        return new Keyring(generation + 1, now, since, current, keys);
+        return new Keyring(generation + 1, now, since, current, keys, clear);
     }
 
     public DataKey currentKey() {
@@ -76,6 +88,7 @@ public record Keyring(long generation, Instant created, Instant since, int curre
             list.addObject().put("id", k.id()).put("created", k.created().toString())
                     .put("key", Base64.getEncoder().encodeToString(k.material()));
         }
+        clear.ifPresent(c -> inner.set("clear", JSON.valueToTree(c.toJson())));
         byte[] sealed;
         try {
             sealed = master.aead().encrypt(JSON.writeValueAsBytes(inner), associatedData(generation));
@@ -113,8 +126,11 @@ public record Keyring(long generation, Instant created, Instant since, int curre
                     Base64.getDecoder().decode(k.path("key").asText())));
         }
         try {
+            Optional<ClearObjects> clear = keys.has("clear")
+                    ? Optional.of(ClearObjects.fromJson(JSON.convertValue(keys.get("clear"), MAP)))
+                    : Optional.empty();
             return new Keyring(generation, Instant.parse(outer.path("created").asText()),
-                    Instant.parse(outer.path("since").asText()), keys.path("current").asInt(), list);
+                    Instant.parse(outer.path("since").asText()), keys.path("current").asInt(), list, clear);
         } catch (RuntimeException e) {
             throw new EncryptionKeyException(key + " is not a valid keyring: " + e.getMessage());
         }

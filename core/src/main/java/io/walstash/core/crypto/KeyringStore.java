@@ -1,5 +1,6 @@
 package io.walstash.core.crypto;
 
+import io.walstash.core.repository.ClearObjects;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.Storage;
@@ -99,7 +100,9 @@ public final class KeyringStore {
         if (existing.isPresent()) {
             return existing.get();
         }
-        Keyring first = Keyring.first(now);
+        // what is clear now is listed before the keyring exists: a clear writer that has not seen it yet
+        // may still add objects for a moment, which readers accept by their time (EncryptedStorage)
+        Keyring first = Keyring.first(now, ClearObjects.list(storage, now));
         if (storage.createIfAbsent(RepositoryLayout.keyringKey(first.generation()), new ByteArrayInputStream(first.seal(master)))) {
             return first;
         }

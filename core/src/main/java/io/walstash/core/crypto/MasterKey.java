@@ -2,6 +2,8 @@ package io.walstash.core.crypto;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.subtle.AesGcmJce;
+import com.google.crypto.tink.subtle.Hkdf;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -63,6 +65,18 @@ public final class MasterKey {
     /** AES-256-GCM (Tink) under this key, for sealing the keyring. */
     Aead aead() throws GeneralSecurityException {
         return new AesGcmJce(bytes);
+    }
+
+    /**
+     * {@code length} bytes derived from this key for the purpose {@code label} names (HKDF-SHA256):
+     * a key of its own for each purpose, so the master key itself still only wraps keyrings.
+     */
+    byte[] derive(String label, int length) {
+        try {
+            return Hkdf.computeHkdf("HMACSHA256", bytes, new byte[0], label.getBytes(StandardCharsets.US_ASCII), length);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HKDF-SHA256 is not available: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -94,8 +94,13 @@ public final class ObjectCipher {
      * with a {@link CorruptObjectException} naming it.
      */
     public InputStream decrypting(InputStream ciphertext, Decoding.Source source, String objectKey) throws IOException {
-        return Decoding.decode(ciphertext, source, new AsCodec(associatedData(header(key.id()), objectKey)),
-                "object " + objectKey + " (encrypted)");
+        return decrypting(ciphertext, source, objectKey, "object " + objectKey + " (encrypted)");
+    }
+
+    /** As above; {@code description} names the bytes in messages (a local file rather than an object). */
+    InputStream decrypting(InputStream ciphertext, Decoding.Source source, String objectKey, String description)
+            throws IOException {
+        return Decoding.decode(ciphertext, source, new AsCodec(associatedData(header(key.id()), objectKey)), description);
     }
 
     /**

@@ -107,13 +107,13 @@ public final class RepositoryLayout {
     }
 
     /**
-     * Whether {@code key} holds content (WAL, a backup's files or file list), which encryption
+     * Whether {@code key} holds content (WAL, streamed partials, a backup's files or file list), which encryption
      * covers; everything else is catalog metadata that stays clear. WAL-G's {@code wal_005/} is
      * read, never written, so it is not walstash's to encrypt.
      */
     public static boolean holdsContent(String key) {
-        if (key.startsWith(WalFolder.WALSTASH.prefix())) {
-            return true;
+        if (key.startsWith(WalFolder.WALSTASH.prefix()) || key.startsWith(StreamedPartial.PREFIX)) {
+            return true; // streamed partials (wal-receive) are WAL as much as whole segments are
         }
         Optional<String> backup = backupOf(key);
         return backup.isPresent() && (key.startsWith(backupFolder(backup.get()) + FILES)

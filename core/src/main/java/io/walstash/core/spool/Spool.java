@@ -5,8 +5,12 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.storage.RetryPolicy;
+import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.WalFileName;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -26,6 +30,12 @@ import java.util.UUID;
  * archiving goes on (and pg_wal does not fill up) through an outage; they are drained to storage,
  * oldest name first, once it answers again. The layout is {@link SpoolBacklog}'s.
  *
+ * <p>With a master key configured each spooled file is sealed ({@link LocalSealing}, bound to its
+ * WAL file name): no clear WAL is left on local disk, and a spooled file that was damaged, truncated
+ * or swapped fails to unseal before any of it is uploaded; it is then kept and reported, and
+ * draining stops there (as for any spooled file that cannot be archived), so that the operator
+ * decides about it rather than the archive silently losing or gaining a segment.
+ *
  * <p>A spooled file is as durable as the local disk: the spool should be on a different disk from
  * pg_wal for it to protect against more than an outage of storage.
  */
@@ -38,7 +48,11 @@ public final class Spool {
     /** Pushes one spooled file to storage through the normal push path. */
     @FunctionalInterface
     public interface Pusher {
-        PushResult push(Path spooled) throws IOException;
+        /**
+         * @param unsealed opens the WAL bytes of a sealed spooled file, unsealed (authenticated to the
+         *                 end before a read returns the last byte); empty when the file holds them as they are
+         */
+        PushResult push(Path spooled, Optional<Storage.Content> unsealed) throws IOException;
     }
 
     /** The spool would grow past {@code WALSTASH_SPOOL_MAX_SIZE}: the push fails as it would without a spool. */
@@ -72,16 +86,26 @@ public final class Spool {
 
     private final Path directory;
     private final long maxBytes;
+    private final LocalSealing sealing;
 
     public Spool(Path directory, long maxBytes) {
-        this.directory = directory.toAbsolutePath();
-        this.maxBytes = maxBytes;
+        this(directory, maxBytes, LocalSealing.none());
     }
 
-    /** The spool {@code WALSTASH_SPOOL} names, limited by {@code WALSTASH_SPOOL_MAX_SIZE} (default 1 GiB); none if unset. */
+    /** {@code sealing}: how spooled files are kept (sealed when it has a master key). */
+    public Spool(Path directory, long maxBytes, LocalSealing sealing) {
+        this.directory = directory.toAbsolutePath();
+        this.maxBytes = maxBytes;
+        this.sealing = sealing;
+    }
+
+    /**
+     * The spool {@code WALSTASH_SPOOL} names, limited by {@code WALSTASH_SPOOL_MAX_SIZE} (default 1 GiB),
+     * its files sealed under the configured master key; none if unset.
+     */
     public static Optional<Spool> from(Settings settings) {
         return CoreSettings.SPOOL.find(settings).map(dir -> new Spool(Path.of(dir),
-                CoreSettings.SPOOL_MAX_SIZE.get(settings)));
+                CoreSettings.SPOOL_MAX_SIZE.get(settings), LocalSealing.configured(settings)));
     }
 
     public Path directory() {
@@ -105,8 +129,9 @@ public final class Spool {
         OwnerOnly.createDirectories(directory); // 0700, and its creation synced like the files in it
         Path target = directory.resolve(name);
         long size = Files.size(file);
+        boolean sealed = sealing.active();
         if (Files.exists(target)) {
-            if (Files.mismatch(file, target) == -1) {
+            if (sealed ? sameAsSealed(file, target, name) : Files.mismatch(file, target) == -1) {
                 return target;
             }
             throw new IOException("spool " + directory + " already holds " + name + " with different content;"
@@ -120,17 +145,15 @@ public final class Spool {
         }
         Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-                 FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long copied = 0;
-                while (copied < size) {
-                    long n = out.transferFrom(in, copied, size - copied);
-                    if (n <= 0) {
-                        throw new IOException(file + " shrank while being spooled");
-                    }
-                    copied += n;
+            if (sealed) {
+                // sealed as it is read from pg_wal: the clear bytes never reach the spool's disk
+                try (InputStream in = sealing.sealing(Files.newInputStream(file), sealedName(name));
+                     FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    in.transferTo(Channels.newOutputStream(out));
+                    out.force(true);
                 }
-                out.force(true);
+            } else {
+                copy(file, temp, size);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             Durable.syncDirectory(directory);
@@ -138,6 +161,44 @@ public final class Spool {
             Files.deleteIfExists(temp);
         }
         return target;
+    }
+
+    private static void copy(Path file, Path temp, long size) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long copied = 0;
+            while (copied < size) {
+                long n = out.transferFrom(in, copied, size - copied);
+                if (n <= 0) {
+                    throw new IOException(file + " shrank while being spooled");
+                }
+                copied += n;
+            }
+            out.force(true);
+        }
+    }
+
+    /** The name a spooled file is sealed under: binds it to its WAL file name. */
+    private static String sealedName(String walFileName) {
+        return "spool/" + walFileName;
+    }
+
+    /** Whether the sealed spooled file {@code target} holds {@code file}'s bytes; one that does not unseal does not. */
+    private boolean sameAsSealed(Path file, Path target, String name) throws IOException {
+        try (InputStream local = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+             InputStream spooled = new BufferedInputStream(sealing.unsealing(Files.newInputStream(target),
+                     sealedName(name), "spooled " + target), 1 << 16)) {
+            int a;
+            do {
+                a = local.read();
+                if (a != spooled.read()) {
+                    return false;
+                }
+            } while (a >= 0);
+            return true;
+        } catch (IOException e) {
+            return false; // damaged, or sealed under another key: not the file being spooled, so not replaced
+        }
     }
 
     /**
@@ -179,7 +240,7 @@ public final class Spool {
             Path spooled = directory.resolve(waiting.get(i).name());
             PushResult result;
             try {
-                result = pusher.push(spooled);
+                result = pusher.push(spooled, unsealed(spooled));
             } catch (NoSuchFileException gone) {
                 continue; // removed by hand meanwhile
             } catch (IOException e) {
@@ -202,6 +263,15 @@ public final class Spool {
             drained.add(waiting.get(i).name());
         }
         return new Drain(drained, Optional.empty(), Optional.empty(), false, 0);
+    }
+
+    /** The WAL bytes of a sealed spooled file, opened afresh for each read; empty for a clear spool. */
+    private Optional<Storage.Content> unsealed(Path spooled) throws IOException {
+        if (!sealing.active()) {
+            return Optional.empty();
+        }
+        String name = String.valueOf(spooled.getFileName());
+        return Optional.of(() -> sealing.unsealing(Files.newInputStream(spooled), sealedName(name), "spooled " + spooled));
     }
 
     private static String firstLine(Throwable t) {

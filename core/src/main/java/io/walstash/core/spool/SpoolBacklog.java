@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * What waits in a spool directory to be drained to storage.
  *
  * <p>Spool layout (shared by the writer, the drainer and {@code status}): each spooled WAL file is a
- * plain copy named exactly as the WAL file ({@code 000000010000000000000003},
+ * plain copy (sealed, with a master key: {@link LocalSealing}) named exactly as the WAL file ({@code 000000010000000000000003},
  * {@code 00000002.history}, …). It is written under a name starting with '.', synced, then renamed,
  * so a name that parses as a WAL file name is always complete; everything else in the directory
  * (temporary files, state) is ignored here.

@@ -7,6 +7,7 @@ import io.walstash.core.archive.walg.WalGEncryption;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.codec.RawTestCodec;
 import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.InMemoryStorage;
@@ -483,29 +484,6 @@ class WalArchiveTest {
     private void assertNoTemporaryFiles() throws IOException {
         try (Stream<Path> files = Files.list(restore)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".walstash-tmp"));
-        }
-    }
-
-    /** Stores plain bytes, so a test can damage the payload at an exact position. */
-    private static final class RawTestCodec implements Codec {
-        @Override
-        public String name() {
-            return "raw-test";
-        }
-
-        @Override
-        public String fileExtension() {
-            return "raw";
-        }
-
-        @Override
-        public OutputStream compress(OutputStream out) {
-            return out;
-        }
-
-        @Override
-        public java.io.InputStream decompress(java.io.InputStream in) {
-            return in;
         }
     }
 }

@@ -410,7 +410,7 @@ class WalServicePushTest {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<String> pushed = new CopyOnWriteArrayList<>();
-        Future<Spool.Drain> first = threads.submit(() -> spool.drain(file -> {
+        Future<Spool.Drain> first = threads.submit(() -> spool.drain((file, unsealed) -> {
             inside.countDown();
             try {
                 assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
@@ -422,7 +422,7 @@ class WalServicePushTest {
         }));
         assertThat(inside.await(20, TimeUnit.SECONDS)).isTrue();
 
-        Spool.Drain second = spool.drain(file -> {
+        Spool.Drain second = spool.drain((file, unsealed) -> {
             pushed.add("second:" + file.getFileName());
             return new PushResult.Archived("x", 1, 1);
         });
@@ -441,7 +441,7 @@ class WalServicePushTest {
         spool.store(WalSegmentFiles.segment(source, name(3), SYSTEM, 3), new IOException("down"));
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Future<Spool.Drain> first = threads.submit(() -> spool.drain(file -> {
+        Future<Spool.Drain> first = threads.submit(() -> spool.drain((file, unsealed) -> {
             inside.countDown();
             try {
                 assertThat(release.await(60, TimeUnit.SECONDS)).isTrue();
@@ -453,7 +453,7 @@ class WalServicePushTest {
         assertThat(inside.await(20, TimeUnit.SECONDS)).isTrue();
         try {
             // a daemon's second drain: busy, and it must leave the first one's OS lock in place
-            assertThat(spool.drain(file -> new PushResult.Archived("x", 1, 1)).busy()).isTrue();
+            assertThat(spool.drain((file, unsealed) -> new PushResult.Archived("x", 1, 1)).busy()).isTrue();
             assertThat(io.walstash.core.spool.LockProbe.canLock(spoolDir.resolve(".drain.lock")))
                     .as("another process (a command-line push) could take the drain lock").isFalse();
         } finally {

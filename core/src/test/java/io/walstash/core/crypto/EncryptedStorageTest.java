@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.repository.ClearObjects;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.Storage;
@@ -12,6 +13,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
@@ -141,7 +145,8 @@ class EncryptedStorageTest {
     @Test
     void ofTwoRotationsFromOneGenerationOnlyOneWins() throws IOException {
         KeyringStore.openOrCreate(raw, master, Instant.now());
-        byte[] winner = Keyring.first(Instant.now()).withNewDataKey(Instant.now()).seal(master);
+        byte[] winner = Keyring.first(Instant.now(), ClearObjects.list(raw, Instant.now()))
+                .withNewDataKey(Instant.now()).seal(master);
         // the other rotation stores generation 2 between this one's read and its create
         Storage racing = new io.walstash.core.storage.ForwardingStorage(raw) {
             @Override
@@ -156,6 +161,62 @@ class EncryptedStorageTest {
                 .hasMessageStartingWith("keyring generation 2 was written by another rotation meanwhile");
         assertThat(raw.bytes(RepositoryLayout.keyringKey(2))).isEqualTo(winner);
         assertThat(RepositoryLayout.keyringGenerations(raw)).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void aClearObjectWrittenAfterEncryptionWasTurnedOnIsRefusedWhileTheClearOnesFromBeforeStillRead() throws IOException {
+        Storage clearWriter = with(Optional.empty());
+        String history = "wal/00000002.history.zst";
+        String oldBackupFile = "backups/base_000000010000000000000001/files/base/1/1234.zst";
+        for (String key : List.of(WAL, history, oldBackupFile)) {
+            clearWriter.createIfAbsent(key, () -> new ByteArrayInputStream(data(1000, key.hashCode())));
+        }
+        // encryption turned on an hour ago (so that storage's times of what follows are well after it)
+        Instant on = Instant.now().minus(Duration.ofHours(1));
+        EncryptedStorage.over(raw, Optional.of(master), Clock.fixed(on, ZoneOffset.UTC))
+                .createIfAbsent(OTHER, () -> new ByteArrayInputStream(data(1000, 2)));
+        KeyringStore.rotateData(raw, master, Instant.now()); // the record survives rotations
+        Storage reader = with(Optional.of(master));
+
+        for (String key : List.of(WAL, history, oldBackupFile)) {
+            assertThat(read(reader, key)).as(key).isEqualTo(data(1000, key.hashCode()));
+        }
+        raw.corrupt(OTHER, data(1000, 2)); // a clear walstash object in place of the encrypted one
+        String planted = "wal/000000010000000000000003.zst";
+        raw.createIfAbsent(planted, new ByteArrayInputStream(data(1000, 3)));
+        String newBackup = "backups/base_000000010000000000000009/files/base/1/1234.zst";
+        raw.createIfAbsent(newBackup, new ByteArrayInputStream(data(1000, 9)));
+        String partial = "stream/000000010000000000000004/00010000.zst";
+        raw.createIfAbsent(partial, new ByteArrayInputStream(data(1000, 4)));
+        for (String key : List.of(OTHER, planted, newBackup, partial, "wal/00000003.history.zst")) {
+            if (!key.endsWith("history.zst")) {
+                assertThatThrownBy(() -> read(reader, key)).as(key).isInstanceOf(CorruptObjectException.class)
+                        .hasMessage("object " + key + " is stored clear, but the repository was encrypted (" + on
+                                + ") before it was written: refused (a clear object in place of an encrypted one?)");
+                assertThatThrownBy(() -> reader.readRange(key, 10, 10).close()).as(key)
+                        .isInstanceOf(CorruptObjectException.class);
+            }
+        }
+        raw.createIfAbsent("wal/00000003.history.zst", new ByteArrayInputStream(data(100, 5)));
+        assertThatThrownBy(() -> read(reader, "wal/00000003.history.zst")).isInstanceOf(CorruptObjectException.class);
+        // without the key nothing can be authenticated: clear objects read as they are
+        assertThat(read(with(Optional.empty()), planted)).isEqualTo(data(1000, 3));
+    }
+
+    @Test
+    void clearObjectsStoredWithinMomentsOfTheKeyringStillRead() throws IOException {
+        with(Optional.of(master)).createIfAbsent(OTHER, () -> new ByteArrayInputStream(data(1000, 2)));
+        // a writer without a key that checked for a keyring just before it was created
+        raw.createIfAbsent(WAL, new ByteArrayInputStream(data(1000, 1)));
+        assertThat(read(with(Optional.of(master)), WAL)).isEqualTo(data(1000, 1));
+    }
+
+    @Test
+    void streamedPartialsAreEncryptedToo() throws IOException {
+        String partial = "stream/000000010000000000000004/00010000.zst";
+        with(Optional.of(master)).createIfAbsent(partial, () -> new ByteArrayInputStream(data(1000, 4)));
+        assertThat(ObjectCipher.keyIdOf(Arrays.copyOf(raw.bytes(partial), ObjectCipher.HEADER_LENGTH))).hasValue(1);
+        assertThat(read(with(Optional.of(master)), partial)).isEqualTo(data(1000, 4));
     }
 
     @Test
