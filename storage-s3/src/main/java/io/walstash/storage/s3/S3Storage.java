@@ -801,8 +801,8 @@ public final class S3Storage implements Storage, CreatesBucket {
                 received += n;
             } else if (n < 0) {
                 if (announced >= 0 && received < announced) {
-                    throw new IOException("reading " + description + " ended after " + received + " of its " + announced
-                            + " bytes: the connection closed early");
+                    throw new StorageFailure(Reason.UNREACHABLE, "reading " + description + " ended after " + received
+                            + " of its " + announced + " bytes: the connection closed early");
                 }
                 atEnd = true;
             }
@@ -819,6 +819,13 @@ public final class S3Storage implements Storage, CreatesBucket {
             } catch (SdkException | UncheckedIOException e) {
                 // e.g. a checksum mismatch found by the SDK while streaming
                 throw new IOException("reading " + description + " failed: " + S3Errors.oneLine(String.valueOf(e.getMessage())), e);
+            } catch (StorageFailure e) {
+                throw e;
+            } catch (IOException e) {
+                // the connection broke under the body (a reset): the transport's, so worth another try,
+                // also where a layer reads the first bytes while opening (encryption's header)
+                throw new StorageFailure(Reason.UNREACHABLE, "reading " + description + " failed: "
+                        + S3Errors.oneLine(String.valueOf(e.getMessage())), e);
             }
         }
 

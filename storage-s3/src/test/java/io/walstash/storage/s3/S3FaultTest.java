@@ -270,4 +270,32 @@ class S3FaultTest {
             }
         }
     }
+
+    /**
+     * The same under the encryption layer, which reads a content object's first bytes while
+     * opening it (its header): a body cut short or reset there is a transport failure the retry
+     * layer tries again, not a failed open (in the campaign, restores failed ten times in a row
+     * on "Connection reset" and "ended after 3 of its 13 bytes" of small objects).
+     */
+    @Test
+    void aSmallContentObjectCutShortOrResetWhileOpeningIsTriedAgain() throws IOException {
+        String bucket = S3.newBucket();
+        byte[] content = "thirteen byte".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        String key = "backups/base_000000010000000000000002/files/global/1.zst";
+        try (io.walstash.core.testing.FaultProxy proxy = io.walstash.core.testing.FaultProxy.start(S3.port());
+             Storage storage = open(bucket, settings("AWS_ENDPOINT", proxy.endpoint()))) {
+            storage.createIfAbsent(key, new ByteArrayInputStream(content));
+            Storage layered = io.walstash.core.storage.RetryingStorage.wrap(
+                    io.walstash.core.crypto.EncryptedStorage.over(storage, java.util.Optional.empty(), java.time.Clock.systemUTC()),
+                    new io.walstash.core.storage.RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofSeconds(30)));
+            for (io.walstash.core.testing.FaultProxy.Fault fault : List.of(io.walstash.core.testing.FaultProxy.Fault.TRUNCATE,
+                    io.walstash.core.testing.FaultProxy.Fault.RESET_MID_BODY)) {
+                proxy.inject(fault, 1);
+                try (InputStream in = layered.read(key)) {
+                    assertThat(in.readAllBytes()).as(fault.toString()).isEqualTo(content);
+                }
+                assertThat(proxy.applied()).containsEntry(fault, 1L);
+            }
+        }
+    }
 }
