@@ -668,7 +668,7 @@ public final class FaultCampaign {
         private Random backupFaults;
 
         /**
-         * While archiving, faults hit WAL at the full rate and backups' objects rarely
+         * While archiving, faults hit WAL at the full rate and uploads of backups' objects rarely
          * ({@link #backupObjectFault}); flipped bytes only hit WAL objects, in the directions enabled.
          */
         private void archivingProxyFaults() {
