@@ -11,7 +11,9 @@
 #   bench/fault-campaign.sh [MINUTES]          (default 30; rounds start while the budget lasts)
 #   FAULTS_SEED=N        replays the random choices of an earlier run (printed at the start and end)
 #   FAULTS_ENABLE=KIND,..|-KIND  enables or (with -) disables kinds (see FaultCampaign.Kind; all are on)
-#   FAULTS_LOAD_SECONDS=120     length of each of a round's two pgbench phases (the faults come in them)
+#   FAULTS_LOAD_SECONDS=10      length of each of a round's two pgbench phases (archiving faults come in
+#                               them; restore faults come per object restored, and a longer phase means
+#                               more WAL to replay, so shorter rounds inject more faults a minute)
 #
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin); run as root it starts them as
 # the postgres user and mounts a small tmpfs for the spool (the spool-full faults need that).

@@ -162,6 +162,9 @@ public final class FaultCampaign {
     }
 
     private static final Duration WAIT = Duration.ofMinutes(4);
+    /** The share of requests the proxy breaks while archiving and while restoring. */
+    private static final double ARCHIVING_REQUEST_FAULTS = 0.15;
+    private static final double RESTORING_REQUEST_FAULTS = 0.08;
     private static final Pattern VERIFY_SUMMARY = Pattern.compile("(\\d+) missing, (\\d+) corrupt");
     private static final DateTimeFormatter TARGET_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'+00'")
             .withZone(ZoneOffset.UTC);
@@ -193,10 +196,11 @@ public final class FaultCampaign {
     }
 
     public static void main(String[] args) throws Exception {
-        // long load phases: the faults come while PostgreSQL archives under load, the rest of a round
-        // (cluster, backups, verify, two restores) is overhead that longer phases spread thinner
+        // the short form's 10 s load phases, round after round: archiving faults come while PostgreSQL
+        // archives under load, restore faults per object restored; longer phases mean more WAL for
+        // both recoveries to replay, which on a loaded machine costs more than a round's other overhead
         Options options = Options.fromProperties(Duration.ofMinutes(args.length > 0 ? Long.parseLong(args[0]) : 30),
-                Integer.MAX_VALUE, Duration.ofSeconds(120));
+                Integer.MAX_VALUE, Duration.ofSeconds(10));
         Summary summary = new FaultCampaign(options, System.out).run();
         System.out.print(summary.text());
         System.exit(summary.clean() ? 0 : 1);
@@ -343,7 +347,10 @@ public final class FaultCampaign {
             backupUntilDone("first", true);
             long archivingStarted = System.nanoTime();
             long faultsBefore = totalFaults();
-            Thread injector = startInjector(this::archivingFault, 80, 220);
+            // two injectors at once: quick process faults go on while storage is gone or the daemon dead
+            injecting.set(true);
+            List<Thread> injectors = List.of(startInjector(this::processFault, 80, 220),
+                    startInjector(this::storageFault, 1500, 3000));
             DataFingerprint atTarget;
             Instant target;
             DataFingerprint atEnd;
@@ -358,7 +365,7 @@ public final class FaultCampaign {
                 backups.join(WAIT.toMillis());
                 atEnd = fingerprint(source);
             } finally {
-                stopInjector(injector);
+                stopInjectors(injectors);
                 proxy.calm();
                 proxy.reappear();
                 fillSpool(false);
@@ -375,12 +382,13 @@ public final class FaultCampaign {
             restoringProxyFaults();
             long restoringStarted = System.nanoTime();
             faultsBefore = totalFaults();
-            injector = startInjector(this::restoringFault, 80, 220);
+            injecting.set(true);
+            injectors = List.of(startInjector(this::restoringFault, 80, 220));
             try {
                 restoreAndCompare("latest", null, atEnd);
                 restoreAndCompare("time", target, atTarget);
             } finally {
-                stopInjector(injector);
+                stopInjectors(injectors);
                 proxy.calm();
                 proxy.reappear();
             }
@@ -636,29 +644,40 @@ public final class FaultCampaign {
         }
 
         /**
-         * Whether a fault drawn for a request to a backup's objects is let through: one in 80, so
-         * that a backup or restore of about a thousand objects meets one now and then. backup-push
-         * and backup-fetch retry no object on their own (an S3 upload from a stream is not retried
-         * by the SDK either), so one fault fails the whole attempt; at the rate WAL gets them no
-         * backup would ever finish.
+         * Whether a fault drawn for a request to a backup's objects is let through. Uploads: one
+         * in 80, so that a backup of about a thousand objects meets one now and then: backup-push
+         * uploads a file from a stream, which the retry layer cannot send twice once bytes went,
+         * so one fault fails the whole attempt, and at the rate WAL gets them no backup would
+         * finish. Downloads (a restore's objects, a delta's base manifest): every drawn fault, as
+         * the retry layer retries them (500, 503) or resumes them from the byte reached (reset,
+         * truncated), but a hang (it costs a whole S3 request timeout, one in 80 as well) and a
+         * flipped byte (once per restore, {@link #backupFlipArmed}).
          */
-        private boolean backupObjectFault(FaultProxy.Request request) {
-            return !request.target().contains("/backups/") || backupFaults.nextInt(80) == 0;
+        private boolean backupObjectFault(FaultProxy.Fault fault, FaultProxy.Request request) {
+            if (!request.target().contains("/backups/")) {
+                return true;
+            }
+            if (!request.upload() && fault != FaultProxy.Fault.HANG) {
+                return true;
+            }
+            synchronized (backupFaults) {
+                return backupFaults.nextInt(80) == 0;
+            }
         }
 
         private Random backupFaults;
 
         /**
-         * While archiving, faults hit WAL at the full rate and backups' objects rarely
+         * While archiving, faults hit WAL at the full rate and uploads of backups' objects rarely
          * ({@link #backupObjectFault}); flipped bytes only hit WAL objects, in the directions enabled.
          */
         private void archivingProxyFaults() {
-            proxy.only((fault, request) -> fault != FaultProxy.Fault.FLIP_BYTE ? backupObjectFault(request)
+            proxy.only((fault, request) -> fault != FaultProxy.Fault.FLIP_BYTE ? backupObjectFault(fault, request)
                     : request.target().contains("/wal/")
                     && options.kinds().contains(request.upload() ? Kind.S3_FLIP_UPLOAD : Kind.S3_FLIP_DOWNLOAD));
             proxy.onFault((fault, request) -> count(fault == FaultProxy.Fault.FLIP_BYTE
                     ? (request.upload() ? Kind.S3_FLIP_UPLOAD : Kind.S3_FLIP_DOWNLOAD) : PROXY_KINDS.get(fault)));
-            proxy.randomly(new Random(random.nextLong()), 0.12, proxyFaults(Kind.S3_FLIP_DOWNLOAD));
+            proxy.randomly(new Random(random.nextLong()), ARCHIVING_REQUEST_FAULTS, proxyFaults(Kind.S3_FLIP_DOWNLOAD));
         }
 
         /**
@@ -667,12 +686,12 @@ public final class FaultCampaign {
          * ({@link #backupFlipArmed}), which must make that restore attempt fail cleanly.
          */
         private void restoringProxyFaults() {
-            proxy.only((fault, request) -> fault != FaultProxy.Fault.FLIP_BYTE ? backupObjectFault(request)
+            proxy.only((fault, request) -> fault != FaultProxy.Fault.FLIP_BYTE ? backupObjectFault(fault, request)
                     : (request.target().contains("/wal/") && options.kinds().contains(Kind.RECOVERY_FLIP_DOWNLOAD))
                     || (request.target().contains("/backups/") && backupFlipArmed.compareAndSet(true, false)));
             proxy.onFault((fault, request) -> count(fault != FaultProxy.Fault.FLIP_BYTE ? PROXY_KINDS.get(fault)
                     : request.target().contains("/wal/") ? Kind.RECOVERY_FLIP_DOWNLOAD : Kind.S3_FLIP_DOWNLOAD));
-            proxy.randomly(new Random(random.nextLong()), 0.05, proxyFaults(Kind.RECOVERY_FLIP_DOWNLOAD));
+            proxy.randomly(new Random(random.nextLong()), RESTORING_REQUEST_FAULTS, proxyFaults(Kind.RECOVERY_FLIP_DOWNLOAD));
         }
 
         private final AtomicBoolean backupFlipArmed = new AtomicBoolean();
@@ -695,9 +714,8 @@ public final class FaultCampaign {
             return t;
         }
 
-        /** Runs {@code fault} every {@code pause} to {@code pause + spread} ms until {@link #stopInjector}. */
+        /** Runs {@code fault} every {@code pause} to {@code pause + spread} ms until {@link #stopInjectors}. */
         private Thread startInjector(Step fault, int pause, int spread) {
-            injecting.set(true);
             return background(() -> {
                 while (injecting.get()) {
                     Thread.sleep(pause + random.nextInt(spread)); // the pace of injection, not a synchronisation
@@ -708,24 +726,22 @@ public final class FaultCampaign {
             });
         }
 
-        private void stopInjector(Thread injector) throws InterruptedException {
+        private void stopInjectors(List<Thread> injectors) throws InterruptedException {
             injecting.set(false);
-            injector.join(Duration.ofMinutes(2).toMillis());
+            for (Thread injector : injectors) {
+                injector.join(Duration.ofMinutes(2).toMillis());
+            }
         }
 
-        private void archivingFault() throws Exception {
-            // weighted: kills of pushes and concurrent pushes are quick, outages take seconds
-            List<Kind> kinds = new ArrayList<>(List.of(Kind.KILL_WAL_PUSH, Kind.KILL_WAL_PUSH, Kind.KILL_WAL_PUSH,
-                    Kind.KILL_WAL_PUSH, Kind.KILL_BACKUP_PUSH, Kind.KILL_BACKUP_PUSH, Kind.CONCURRENT_PUSH,
-                    Kind.CONCURRENT_PUSH, Kind.CONCURRENT_PUSH, Kind.STORAGE_OUTAGE, Kind.SPOOL_FULL));
-            if (useDaemon) {
-                kinds.add(Kind.KILL_DAEMON);
-            }
-            kinds.removeIf(k -> !options.kinds().contains(k) || (k == Kind.SPOOL_FULL && !mounted));
-            if (kinds.isEmpty()) {
+        /** Kills of short-lived processes and concurrent pushers: quick, one every 0.08-0.3 s. */
+        private void processFault() throws Exception {
+            // weighted: kills of pushes are the most frequent event of an archiving server
+            Kind kind = draw(Kind.KILL_WAL_PUSH, Kind.KILL_WAL_PUSH, Kind.KILL_WAL_PUSH, Kind.KILL_WAL_PUSH,
+                    Kind.KILL_BACKUP_PUSH, Kind.KILL_BACKUP_PUSH, Kind.CONCURRENT_PUSH, Kind.CONCURRENT_PUSH,
+                    Kind.CONCURRENT_PUSH);
+            if (kind == null) {
                 return;
             }
-            Kind kind = kinds.get(random.nextInt(kinds.size()));
             switch (kind) {
                 case KILL_WAL_PUSH -> {
                     if (killOne("wal-push", Duration.ofSeconds(3))) {
@@ -739,6 +755,23 @@ public final class FaultCampaign {
                         count(kind);
                     }
                 }
+                case CONCURRENT_PUSH -> concurrentPush();
+                default -> throw new IllegalStateException(kind.toString());
+            }
+        }
+
+        /**
+         * Faults that last seconds: storage gone, the spool full while it is, the daemon dead. On
+         * their own injector, 1.5-4.5 s apart, so that storage is gone about half of the time as
+         * when one injector drew every kind, while the kills go on meanwhile.
+         */
+        private void storageFault() throws Exception {
+            Kind kind = useDaemon ? draw(Kind.STORAGE_OUTAGE, Kind.SPOOL_FULL, Kind.KILL_DAEMON)
+                    : draw(Kind.STORAGE_OUTAGE, Kind.SPOOL_FULL);
+            if (kind == null) {
+                return;
+            }
+            switch (kind) {
                 case KILL_DAEMON -> {
                     if (killOne("daemon", Duration.ofSeconds(1))) {
                         count(kind);
@@ -760,19 +793,22 @@ public final class FaultCampaign {
                     proxy.reappear();
                     fillSpool(false);
                 }
-                case CONCURRENT_PUSH -> concurrentPush();
                 default -> throw new IllegalStateException(kind.toString());
             }
         }
 
+        /** One of {@code weighted} that is enabled (and possible in this round), or null. */
+        private Kind draw(Kind... weighted) {
+            List<Kind> kinds = new ArrayList<>(List.of(weighted));
+            kinds.removeIf(k -> !options.kinds().contains(k) || (k == Kind.SPOOL_FULL && !mounted));
+            return kinds.isEmpty() ? null : kinds.get(random.nextInt(kinds.size()));
+        }
+
         private void restoringFault() throws Exception {
-            List<Kind> kinds = new ArrayList<>(List.of(Kind.KILL_BACKUP_FETCH, Kind.KILL_WAL_FETCH,
-                    Kind.KILL_PREFETCH_WORKER, Kind.RECOVERY_OUTAGE));
-            kinds.removeIf(k -> !options.kinds().contains(k));
-            if (kinds.isEmpty()) {
+            Kind kind = draw(Kind.KILL_BACKUP_FETCH, Kind.KILL_WAL_FETCH, Kind.KILL_PREFETCH_WORKER, Kind.RECOVERY_OUTAGE);
+            if (kind == null) {
                 return;
             }
-            Kind kind = kinds.get(random.nextInt(kinds.size()));
             switch (kind) {
                 case KILL_BACKUP_FETCH -> {
                     // one attempt per restore at most, so that the restore gets done
@@ -836,7 +872,13 @@ public final class FaultCampaign {
             }
         }
 
+        /** Concurrent pushers still running: one group at a time, or their JVMs would crowd out PostgreSQL on 2 cores. */
+        private final java.util.concurrent.atomic.AtomicInteger pushers = new java.util.concurrent.atomic.AtomicInteger();
+
         private void concurrentPush() throws IOException {
+            if (pushers.get() > 0) {
+                return;
+            }
             Path status = source.dataDirectory().resolve("pg_wal/archive_status");
             List<String> ready;
             try (Stream<Path> files = Files.list(status)) {
@@ -851,10 +893,16 @@ public final class FaultCampaign {
             String segment = ready.get(random.nextInt(ready.size()));
             Path file = source.dataDirectory().resolve("pg_wal").resolve(segment);
             count(Kind.CONCURRENT_PUSH);
-            for (int i = 0; i < 2 + random.nextInt(2); i++) {
+            int group = 2 + random.nextInt(2);
+            pushers.addAndGet(group);
+            for (int i = 0; i < group; i++) {
                 background(() -> {
-                    Processes.Outcome outcome = Launcher.run(user, Map.of(), "wal-push", "--config", envFile.toString(),
-                            file.toString());
+                    Processes.Outcome outcome;
+                    try {
+                        outcome = Launcher.run(user, Map.of(), "wal-push", "--config", envFile.toString(), file.toString());
+                    } finally {
+                        pushers.decrementAndGet();
+                    }
                     observe("concurrent pusher exit " + outcome.exitCode());
                     if (outcome.exitCode() == ExitCode.CONFLICT.code()) {
                         log.printf("round %d: concurrent push of %s says conflict: %s%n", index, segment, outcome.output().strip());
@@ -1007,7 +1055,7 @@ public final class FaultCampaign {
             boolean restored = false;
             restoreKills.set(1);
             walFetchKills.set(2);
-            prefetchKills.set(5);
+            prefetchKills.set(8);
             recoveryOutages.set(3);
             if (options.kinds().contains(Kind.S3_FLIP_DOWNLOAD)) {
                 backupFlipArmed.set(true);
@@ -1062,8 +1110,16 @@ public final class FaultCampaign {
             }
         }
 
+        /**
+         * Waits while the recovery makes progress: {@link #WAIT} from its start or from the last
+         * WAL file it restored (a loaded machine replays a 2 MiB segment in several seconds), at
+         * most three times that in all; a recovery that restores nothing for that long fails.
+         */
         private void recoverUntilDone(LocalCluster cluster, String what) throws Exception {
-            long deadline = System.nanoTime() + WAIT.toNanos();
+            long started = System.nanoTime();
+            long deadline = started + WAIT.toNanos();
+            long restored = 0;
+            int polls = 0;
             int starts = 0;
             while (true) {
                 Path pid = cluster.dataDirectory().resolve("postmaster.pid");
@@ -1087,12 +1143,25 @@ public final class FaultCampaign {
                 } catch (SQLException e) {
                     // starting, or stopped: the loop looks at postmaster.pid again
                 }
+                if (++polls % 10 == 0) {
+                    long now = restoredFiles(cluster);
+                    if (now != restored) { // a restart may begin a new log: any change is progress
+                        restored = now;
+                        deadline = Math.min(System.nanoTime() + WAIT.toNanos(), started + 3 * WAIT.toNanos());
+                    }
+                }
                 if (System.nanoTime() > deadline || starts > 20) {
-                    throw new AssertionError("round " + index + ": recovery " + what + " did not end: "
+                    throw new AssertionError("round " + index + ": recovery " + what + " did not end (" + restored
+                            + " WAL files restored, none for " + WAIT.toSeconds() + " s, or too long in all): "
                             + Processes.class.getSimpleName() + " log tail " + tail(cluster.readLog()));
                 }
                 Thread.sleep(100); // polling the server's state
             }
+        }
+
+        /** How many WAL files the server log says were restored from the archive. */
+        private long restoredFiles(LocalCluster cluster) {
+            return cluster.readLog().lines().filter(l -> l.contains("restored log file")).count();
         }
 
         private void checkLeftovers() throws Exception {

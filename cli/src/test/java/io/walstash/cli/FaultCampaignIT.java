@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The short form of the fault campaign (issue 12): one round of a real PostgreSQL under pgbench
- * archiving to s3proxy through a fault proxy, backups running, with faults injected at random
- * (about a hundred on a loaded 2-core machine, every kind enabled), then wal-verify --deep, two restores compared with the source and a search
- * for leftovers. The long form is {@code bench/fault-campaign.sh MINUTES}. A failure prints the
+ * (two 10 s load phases) archiving to s3proxy through a fault proxy, backups running, with faults
+ * injected at random (about a hundred, every kind enabled: two injectors at once while archiving,
+ * and a restore's object downloads broken as well), then wal-verify --deep, two restores compared
+ * with the source and a search for leftovers. The long form is {@code bench/fault-campaign.sh MINUTES}. A failure prints the
  * seed; {@code -Dwalstash.faults.seed=N} replays its choices.
  */
 @Timeout(value = 12, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -18,7 +19,7 @@ class FaultCampaignIT {
 
     @Test
     void nothingIsLostOrWronglyRestoredUnderFaults() throws Exception {
-        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(15));
+        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(10));
         FaultCampaign.Summary summary = new FaultCampaign(options, System.out).run();
         System.out.print(summary.text());
         assertThat(summary.failures()).as(summary.text()).isEmpty();
@@ -28,7 +29,7 @@ class FaultCampaignIT {
         assertThat(summary.leftoverProcesses()).as(summary.text()).isZero();
         assertThat(summary.leftoverTempFiles()).as(summary.text()).isZero();
         assertThat(summary.restoresCompared()).as(summary.text()).isEqualTo(2 * summary.rounds());
-        // one round injects about a hundred faults on a loaded 2-core machine; far fewer means the injection broke
-        assertThat(summary.totalFaults()).as(summary.text()).isGreaterThanOrEqualTo(50);
+        // one round injected 207 on a loaded 2-core machine (about a hundred aimed at); far fewer means the injection broke
+        assertThat(summary.totalFaults()).as(summary.text()).isGreaterThanOrEqualTo(80);
     }
 }

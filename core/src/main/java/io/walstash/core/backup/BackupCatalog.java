@@ -8,7 +8,6 @@ import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -88,13 +87,8 @@ public final class BackupCatalog {
             throw new NoSuchBackupException("no backup named " + RelativePath.printable(name) + " in " + storage.location());
         }
         BackupManifest manifest;
-        try (InputStream in = storage.read(RepositoryLayout.manifestKey(name))) {
-            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
-            if (json.length > MAX_MANIFEST_BYTES) {
-                throw new UnsafeManifestException("backup " + name + ": manifest is larger than " + MAX_MANIFEST_BYTES + " bytes");
-            }
-            // name the object: a flipped byte in a stored manifest must be found by its key
-            manifest = BackupManifest.parse(json, "backup " + name + ": " + RepositoryLayout.manifestKey(name));
+        try {
+            manifest = readStored(storage, name, RepositoryLayout.manifestKey(name));
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }
@@ -105,6 +99,24 @@ public final class BackupCatalog {
     }
 
     /**
+     * The stored manifest document {@code key} of backup {@code name} ({@code manifest.json} or an
+     * encrypted backup's {@code content.json}), checked against its own checksum and parsed. Bytes
+     * that fail the check (or do not decrypt) are downloaded once more ({@link Storage#readChecked})
+     * before they count as a corrupt object, named by backup and key.
+     */
+    public static BackupManifest readStored(Storage storage, String name, String key) throws IOException {
+        return storage.readChecked(key, in -> {
+            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (json.length > MAX_MANIFEST_BYTES) {
+                throw new UnsafeManifestException("backup " + name + ": " + key + " is larger than " + MAX_MANIFEST_BYTES
+                        + " bytes");
+            }
+            // name the object: a flipped byte in a stored manifest must be found by its key
+            return BackupManifest.parse(json, "backup " + name + ": " + key);
+        });
+    }
+
+    /**
      * The whole manifest of an encrypted backup: its catalog {@code manifest.json} with the content
      * from its encrypted {@code content.json}. Without the key this fails (an
      * {@link io.walstash.core.crypto.EncryptionKeyException}, naming what to set).
@@ -112,13 +124,8 @@ public final class BackupCatalog {
     private BackupManifest unseal(BackupManifest catalog) throws IOException {
         String key = RepositoryLayout.contentKey(catalog.name());
         BackupManifest content;
-        try (InputStream in = storage.read(key)) {
-            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
-            if (json.length > MAX_MANIFEST_BYTES) {
-                throw new UnsafeManifestException("backup " + catalog.name() + ": " + key + " is larger than "
-                        + MAX_MANIFEST_BYTES + " bytes");
-            }
-            content = BackupManifest.parse(json, "backup " + catalog.name() + ": " + key);
+        try {
+            content = readStored(storage, catalog.name(), key);
         } catch (NoSuchObjectException e) {
             throw new CorruptObjectException("backup " + catalog.name() + " is encrypted, but its " + key + " is missing");
         }

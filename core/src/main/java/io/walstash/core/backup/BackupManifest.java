@@ -211,6 +211,7 @@ public record BackupManifest(
         return deltaBase != null;
     }
 
+    /** The manifest as a JSON document, without a checksum of its own (see {@link #toStoredJson}). */
     public byte[] toJson() {
         try {
             return JSON.writeValueAsBytes(this);
@@ -220,10 +221,20 @@ public record BackupManifest(
     }
 
     /**
+     * The manifest as it is stored ({@code manifest.json}, {@code content.json}): {@link #toJson}
+     * opening with its own checksum, which {@link #parse} checks ({@link ManifestDigest}).
+     */
+    public byte[] toStoredJson() {
+        return ManifestDigest.seal(toJson());
+    }
+
+    /**
      * Reads a manifest and checks everything a restore would trust in it (paths, sizes, keys,
-     * tablespace locations): the repository is untrusted input.
+     * tablespace locations): the repository is untrusted input. A manifest stored with its own
+     * checksum ({@link #toStoredJson}) is checked against it first, before any parsing.
      *
      * @throws UnsafeManifestException when it names something walstash refuses to use
+     * @throws io.walstash.core.archive.CorruptObjectException when it fails its own checksum
      */
     public static BackupManifest parse(byte[] json) throws IOException {
         return parse(json, "a backup manifest");
@@ -231,6 +242,7 @@ public record BackupManifest(
 
     /** As {@link #parse(byte[])}; {@code what} names the document in the message when it is not JSON at all. */
     public static BackupManifest parse(byte[] json, String what) throws IOException {
+        ManifestDigest.check(json, what);
         BackupManifest manifest;
         try {
             manifest = JSON.readValue(json, BackupManifest.class);

@@ -288,12 +288,12 @@ public final class BackupPush {
         // content.json; manifest.json, the commit point, then holds the catalog only
         BackupManifest committed = manifest;
         if (!RepositoryLayout.keyringGenerations(storage).isEmpty()) {
-            if (!storage.createIfAbsent(RepositoryLayout.contentKey(name), new ByteArrayInputStream(manifest.toJson()))) {
+            if (!storage.createIfAbsent(RepositoryLayout.contentKey(name), new ByteArrayInputStream(manifest.toStoredJson()))) {
                 throw new IOException("content of " + name + " already exists: another backup of that name is being written");
             }
             committed = manifest.catalogOnly();
         }
-        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(committed.toJson()))) {
+        if (!storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(committed.toStoredJson()))) {
             throw new IOException("manifest of " + name + " already exists: another backup of that name finished first");
         }
         if (options.permanent() && base != null) {

@@ -1,5 +1,6 @@
 package io.walstash.core.retention;
 
+import io.walstash.core.backup.BackupCatalog;
 import io.walstash.core.backup.BackupManifest;
 import io.walstash.core.repository.BackupFolders;
 import io.walstash.core.repository.RepositoryLayout;
@@ -10,7 +11,6 @@ import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,8 +54,8 @@ public record RepositoryListing(List<BackupEntry> backups, List<BackupFolder> ot
     }
 
     private static BackupManifest readManifest(Storage storage, String name) throws IOException {
-        try (InputStream in = storage.read(RepositoryLayout.manifestKey(name))) {
-            return BackupManifest.parse(in.readAllBytes());
+        try {
+            return BackupCatalog.readStored(storage, name, RepositoryLayout.manifestKey(name));
         } catch (NoSuchObjectException e) {
             return null;
         } catch (IOException e) {

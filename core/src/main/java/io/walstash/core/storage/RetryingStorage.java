@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  * <li>Reads: a stream that fails midway resumes with a range read from the byte it reached, drawing
  * on the budget its opening started, so a truncated download is retried instead of reaching the
  * decoder as damaged bytes.</li>
+ * <li>Checked reads ({@link #readChecked}): bytes the reader finds damaged ({@link BadContent}) are
+ * downloaded once more, whole, before the damage counts: a byte flipped in flight is a fault of
+ * the transfer; a byte flipped at rest fails the second read as well.</li>
  * <li>Stat, list (its opening), delete and batch delete are retried whole; they are idempotent.</li>
  * </ul>
  */
@@ -200,6 +203,18 @@ public class RetryingStorage implements Storage {
         RetryPolicy.Budget budget = budget();
         InputStream first = budget.call("read " + key, abandon -> opened(abandon, delegate.readRange(key, offset, length)));
         return new Resuming(key, offset, length, first, budget);
+    }
+
+    @Override
+    public <T> T readChecked(String key, Reader<T> reader) throws IOException {
+        try {
+            return Storage.super.readChecked(key, reader);
+        } catch (IOException e) {
+            if (!(e instanceof BadContent)) {
+                throw e;
+            }
+            return Storage.super.readChecked(key, reader); // one fresh download: see the class comment
+        }
     }
 
     private static InputStream opened(RetryPolicy.Abandon abandon, InputStream in) {

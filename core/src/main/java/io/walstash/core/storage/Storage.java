@@ -49,6 +49,25 @@ public interface Storage extends Closeable {
     /** Opens the whole object; throws {@link NoSuchObjectException} when it does not exist. */
     InputStream read(String key) throws IOException;
 
+    /** What a whole read does with an object's bytes: reads, parses and checks them. */
+    @FunctionalInterface
+    interface Reader<T> {
+        /** The value read from {@code in}; a {@link BadContent} failure when the bytes are damaged. */
+        T read(InputStream in) throws IOException;
+    }
+
+    /**
+     * Reads object {@code key} through {@code reader}, which checks what it reads (a small object
+     * read whole, such as a manifest). Here once; {@link RetryingStorage} downloads it once more
+     * when the reader finds the bytes damaged ({@link BadContent}): bytes damaged on the way read
+     * fine the second time, bytes damaged at rest fail again.
+     */
+    default <T> T readChecked(String key, Reader<T> reader) throws IOException {
+        try (InputStream in = read(key)) {
+            return reader.read(in);
+        }
+    }
+
     /**
      * Opens {@code length} bytes from {@code offset}; fewer when the object ends first.
      * Throws {@link NoSuchObjectException} when it does not exist.

@@ -37,7 +37,7 @@ public final class BackupFixtures {
     /**
      * Writes a full backup that really restores: each file's object compressed with {@code codec}
      * under {@code backups/<name>/files/<n>.<ext>}, with its true length and SHA-256, then the
-     * manifest, taken as given (not checked): how tests forge manifests a repository writer could.
+     * manifest (with its checksum, as stored), taken as given (not checked): how tests forge manifests a repository writer could.
      */
     public static BackupManifest restorable(Storage storage, Codec codec, String name, List<FixtureFile> files,
                                             List<BackupManifest.Directory> directories, Map<String, String> tablespaces)
@@ -59,7 +59,7 @@ public final class BackupFixtures {
                 "000000010000000000000002", "000000010000000000000002", Long.toString(SYSTEM_ID), 150004,
                 "2026-11-24T06:00:00Z", "2026-11-24T06:01:00Z", null, codec.name(), 8192, true, 0, 0, false,
                 "START WAL LOCATION: 0/2000028\n", null, tablespaces, directories, entries, "walstash test");
-        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toStoredJson()));
         return manifest;
     }
 
@@ -99,7 +99,7 @@ public final class BackupFixtures {
         if (permanent) {
             storage.createIfAbsent(RepositoryLayout.permanentKey(name), new ByteArrayInputStream(new byte[0]));
         }
-        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(name), new ByteArrayInputStream(manifest.toStoredJson()));
         return manifest;
     }
 }

@@ -878,34 +878,56 @@ public final class S3Storage implements Storage, CreatesBucket {
 
     /** An object's content; closing it early aborts the connection instead of draining the rest. */
     private static final class ObjectStream extends FilterInputStream {
-        private final ResponseInputStream<?> response;
+        private final ResponseInputStream<GetObjectResponse> response;
         private final String description;
+        /** The body's announced length (Content-Length), or -1 when none was given. */
+        private final long announced;
+        private long received;
         private boolean atEnd;
         private boolean closed;
 
-        ObjectStream(ResponseInputStream<?> response, String description) {
+        ObjectStream(ResponseInputStream<GetObjectResponse> response, String description) {
             super(response);
             this.response = response;
             this.description = description;
+            Long length = response.response().contentLength();
+            this.announced = length == null ? -1 : length;
         }
 
         @Override
         public int read() throws IOException {
             int b = guarded(() -> super.read());
-            atEnd |= b < 0;
-            return b;
+            return ended(b < 0 ? -1 : 1) < 0 ? -1 : b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = guarded(() -> super.read(b, off, len));
-            atEnd |= n < 0;
-            return n;
+            return ended(guarded(() -> super.read(b, off, len)));
         }
 
         @Override
         public long skip(long n) throws IOException {
-            return guarded(() -> (int) super.skip(Math.min(n, Integer.MAX_VALUE)));
+            int skipped = guarded(() -> (int) super.skip(Math.min(n, Integer.MAX_VALUE)));
+            received += Math.max(0, skipped);
+            return skipped;
+        }
+
+        /**
+         * Counts {@code n} bytes read; an end before the announced length is a connection closed
+         * early, reported as a failed read (which the retry layer resumes from the byte reached),
+         * not passed on as the object's end for a decoder to find "truncated".
+         */
+        private int ended(int n) throws IOException {
+            if (n > 0) {
+                received += n;
+            } else if (n < 0) {
+                if (announced >= 0 && received < announced) {
+                    throw new StorageFailure(Reason.UNREACHABLE, "reading " + description + " ended after " + received
+                            + " of its " + announced + " bytes: the connection closed early");
+                }
+                atEnd = true;
+            }
+            return n;
         }
 
         private interface Read {
@@ -918,6 +940,13 @@ public final class S3Storage implements Storage, CreatesBucket {
             } catch (SdkException | UncheckedIOException e) {
                 // e.g. a checksum mismatch found by the SDK while streaming
                 throw new IOException("reading " + description + " failed: " + S3Errors.oneLine(String.valueOf(e.getMessage())), e);
+            } catch (StorageFailure e) {
+                throw e;
+            } catch (IOException e) {
+                // the connection broke under the body (a reset): the transport's, so worth another try,
+                // also where a layer reads the first bytes while opening (encryption's header)
+                throw new StorageFailure(Reason.UNREACHABLE, "reading " + description + " failed: "
+                        + S3Errors.oneLine(String.valueOf(e.getMessage())), e);
             }
         }
 
