@@ -44,7 +44,8 @@ class OwnerOnlyFilesIT {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws Exception {
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 

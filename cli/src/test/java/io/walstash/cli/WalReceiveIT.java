@@ -3,6 +3,9 @@ package io.walstash.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.postgres.LocalCluster;
+import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.TimelineHistory;
+import io.walstash.core.wal.WalSegmentSize;
 import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
@@ -52,7 +55,11 @@ class WalReceiveIT {
     private static final Pattern STREAMING = Pattern.compile("walstash: receiving WAL from slot \\S+ on timeline");
     private static final Pattern FAILED = Pattern.compile("walstash: receiving WAL from slot \\S+ failed");
 
+    private static final String BEHIND_SLOT = "receiver_behind";
+
     private ReplicaPair pair;
+    /** The segment holding the restart position of {@link #BEHIND_SLOT} when it was made. */
+    private String behindFrom;
     private Path work;
     private Path repository;
     private OsUser user;
@@ -69,7 +76,14 @@ class WalReceiveIT {
         binaries = pair.binaries();
         primary = pair.primary();
         standby = pair.standby();
-        // the standby's WAL reaches a repository through a receiver only
+        // the standby's WAL reaches a repository through a receiver only; this slot's receiver starts
+        // only after the standby's promotion, all of the first test's WAL behind on the old timeline
+        try (Connection c = standby.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_walfile_name(lsn) FROM pg_create_physical_replication_slot('"
+                     + BEHIND_SLOT + "', true)")) {
+            rs.next();
+            behindFrom = rs.getString(1);
+        }
     }
 
     @AfterAll
@@ -211,6 +225,38 @@ class WalReceiveIT {
             assertThat(fetch.exitCode()).as(fetch.output()).isZero();
             assertThat(Files.readString(history))
                     .isEqualTo(Files.readString(standby.dataDirectory().resolve("pg_wal/00000002.history")));
+        }
+
+        // A receiver that was behind when the standby was promoted: the server streams timeline 2
+        // only from the segment where it began, so the rest of timeline 1 comes from timeline 1
+        TimelineHistory history = TimelineHistory.parse(2,
+                Files.readString(standby.dataDirectory().resolve("pg_wal/00000002.history")));
+        WalSegmentSize size = WalSegmentSize.ofBytes(1 << 20);
+        SegmentFileName switchSegment = SegmentFileName.containing(1, history.switchPoint(1).orElseThrow(), size);
+        SegmentFileName first = SegmentFileName.parse(behindFrom);
+        assertThat(first.segmentNumber(size)).as("the slot kept timeline 1's WAL from %s", first)
+                .isLessThan(switchSegment.segmentNumber(size) - 2);
+        Path repository3 = work.resolve("repository3");
+        try (BackgroundLauncher receiver = receiver(standby, repository3, BEHIND_SLOT, "receive3.log")) {
+            receiver.awaitOutput(Pattern.compile("walstash: receiving WAL from slot " + BEHIND_SLOT + " on timeline 2"), 1, WAIT);
+            awaitSlotCaughtUp(standby, BEHIND_SLOT);
+            assertThat(receiver.output()).contains("stored timeline 1 up to " + switchSegment);
+            for (SegmentFileName s = first; s.compareTo(switchSegment) < 0; s = s.next(size)) {
+                assertThat(repository3.resolve("wal").resolve(s.fileName() + ".zst")).as(receiver.output()).exists();
+            }
+        }
+        try (Connection c = standby.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_walfile_name(pg_switch_wal())")) {
+            rs.next();
+            Path stored = repository3.resolve("wal").resolve(rs.getString(1) + ".zst");
+            assertThat(rs.getString(1)).startsWith("00000002");
+            try (BackgroundLauncher receiver = receiver(standby, repository3, BEHIND_SLOT, "receive4.log")) {
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (!Files.exists(stored)) {
+                    assertThat(System.nanoTime()).as("%s stored; receiver: %s", stored, receiver.output()).isLessThan(deadline);
+                    Thread.sleep(50); // polling interval of a bounded wait on the receiver
+                }
+            }
         }
     }
 

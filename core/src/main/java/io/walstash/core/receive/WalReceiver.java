@@ -4,15 +4,16 @@ import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.ForeignRepositoryException;
 import io.walstash.core.archive.WalArchive;
 import io.walstash.core.concurrent.ThreadPools;
+import io.walstash.core.postgres.PostgresVersions;
 import io.walstash.core.spool.PushResult;
 import io.walstash.core.wal.HistoryFileName;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.SegmentFileName;
+import io.walstash.core.wal.TimelineHistory;
 import io.walstash.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
-import io.walstash.core.postgres.PostgresVersions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -42,6 +44,8 @@ public final class WalReceiver {
     /** How long the loop waits for WAL when none is pending (PgJDBC's read has no timeout of its own). */
     private static final long IDLE_WAIT_MILLIS = 5;
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** How often the stream reports its position to the server unasked. */
+    private static final int STATUS_INTERVAL_SECONDS = 10;
 
     /**
      * @param slot          the physical replication slot, created (reserving WAL) when missing
@@ -108,6 +112,10 @@ public final class WalReceiver {
             Session session = new Session();
             try {
                 session.run();
+            } catch (HistoricTimelineStored done) {
+                log.printf("walstash: %s; continuing on timeline %d%n", done.getMessage(), done.next);
+                log.flush();
+                backoff = FIRST_BACKOFF;
             } catch (SlotBusyException | ConflictException | ForeignRepositoryException | CorruptObjectException
                      | IllegalArgumentException e) {
                 throw e; // reconnecting cannot cure these (a logical slot of that name, a foreign repository...)
@@ -126,6 +134,40 @@ public final class WalReceiver {
             }
         }
         throw new InterruptedException();
+    }
+
+    /**
+     * Where a receiver that is behind must stream an ancestor timeline first: the server streams
+     * its current timeline only from the segment where it began (the file of an earlier segment
+     * exists only under an ancestor's timeline), so WAL before that comes from the ancestor the
+     * position belongs to, up to the segment holding its switch point, whose whole copy is the
+     * next timeline's file.
+     *
+     * @param timeline   the ancestor timeline to stream
+     * @param endSegment the first segment (on {@code timeline}) not to take from it
+     */
+    record HistoricStretch(long timeline, SegmentFileName endSegment) {
+    }
+
+    /** The stretch of an ancestor of {@code history} holding {@code from}'s segment, or empty when its own timeline does. */
+    static Optional<HistoricStretch> historicStretch(TimelineHistory history, Lsn from, WalSegmentSize size) {
+        for (TimelineHistory.Entry entry : history.entries()) {
+            SegmentFileName end = SegmentFileName.containing(entry.parentTimeline(), entry.switchPoint(), size);
+            if (SegmentFileName.containing(entry.parentTimeline(), from, size).compareTo(end) < 0) {
+                return Optional.of(new HistoricStretch(entry.parentTimeline(), end));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every whole segment of an ancestor timeline's stretch is stored: the session ends, the next goes on. */
+    static final class HistoricTimelineStored extends IOException {
+        final long next;
+
+        HistoricTimelineStored(String message, long next) {
+            super(message);
+            this.next = next;
+        }
     }
 
     /** How often the server's timeline is compared with the one being streamed. */
@@ -180,6 +222,8 @@ public final class WalReceiver {
         private WalSegmentSize size;
         private byte[] buffer;
         private SegmentFileName segment;
+        /** When streaming an ancestor timeline: the first segment of it not to take; else null. */
+        private SegmentFileName historicEnd;
         /** Bytes of {@link #segment} received, and of those stored (as a partial or whole). */
         private int received;
         private int storedLength;
@@ -205,26 +249,30 @@ public final class WalReceiver {
                     timeline = rs.getLong(2);
                     serverPosition = Lsn.parse(rs.getString(3));
                 }
-                if (timeline > 1) {
-                    storeHistory(replication, timeline);
-                }
+                TimelineHistory history = timeline > 1 ? storeHistory(replication, timeline) : TimelineHistory.of(timeline);
                 Lsn from = restart.isValid() ? restart : serverPosition;
-                segment = SegmentFileName.containing(timeline, from, size);
+                Optional<HistoricStretch> historic = historicStretch(history, from, size);
+                long streamed = historic.map(HistoricStretch::timeline).orElse(timeline);
+                historicEnd = historic.map(HistoricStretch::endSegment).orElse(null);
+                segment = SegmentFileName.containing(streamed, from, size);
                 Lsn start = segment.startLsn(size);
                 buffer = new byte[size.bytes()];
                 PGReplicationStream stream;
                 try {
-                    stream = replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().physical()
-                            .withSlotName(options.slot()).withStartPosition(LogSequenceNumber.valueOf(start.value()))
-                            .withStatusInterval(10, java.util.concurrent.TimeUnit.SECONDS).start();
+                    stream = historic.isEmpty()
+                            ? replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().physical()
+                                    .withSlotName(options.slot()).withStartPosition(LogSequenceNumber.valueOf(start.value()))
+                                    .withStatusInterval(STATUS_INTERVAL_SECONDS, java.util.concurrent.TimeUnit.SECONDS).start()
+                            : historicStream(replication, start, streamed);
                 } catch (SQLException e) {
                     if ("55006".equals(e.getSQLState())) {
                         throw busy(e.getMessage());
                     }
                     throw e;
                 }
-                log.printf("walstash: receiving WAL from slot %s on timeline %d from %s (%s)%n", options.slot(), timeline,
-                        start, segment);
+                log.printf("walstash: receiving WAL from slot %s on timeline %d from %s (%s)%s%n", options.slot(), streamed,
+                        start, segment, historicEnd == null ? ""
+                                : ", up to " + historicEnd + " (the server is on timeline " + timeline + ")");
                 log.flush();
                 if (restart.isValid()) {
                     // never report less than the slot holds: a physical slot's restart position follows the report
@@ -264,10 +312,34 @@ public final class WalReceiver {
             throw new InterruptedException();
         }
 
+        /**
+         * An ancestor timeline, which PgJDBC's builder cannot ask for: START_REPLICATION with
+         * TIMELINE over PgJDBC's own copy protocol, read through its ordinary stream class. The
+         * server ends such a stream with CopyDone and the next timeline's start, which PgJDBC's stream
+         * cannot read; so {@link #take} ends the session itself once the stretch is stored.
+         */
+        private PGReplicationStream historicStream(Connection replication, Lsn start, long timeline) throws SQLException {
+            org.postgresql.core.BaseConnection base = replication.unwrap(org.postgresql.core.BaseConnection.class);
+            org.postgresql.copy.CopyOperation copy = base.getQueryExecutor().startCopy("START_REPLICATION SLOT "
+                    + options.slot() + " PHYSICAL " + start + " TIMELINE " + timeline, true);
+            return new org.postgresql.core.v3.replication.V3PGReplicationStream((org.postgresql.copy.CopyDual) copy,
+                    LogSequenceNumber.valueOf(start.value()), STATUS_INTERVAL_SECONDS * 1000L, true,
+                    org.postgresql.replication.ReplicationType.PHYSICAL);
+        }
+
+        /** Ends the session when the segment to fill is where an ancestor timeline's stretch ends. */
+        private void endOfHistoricStretch() throws HistoricTimelineStored {
+            if (historicEnd != null && segment.equals(historicEnd)) {
+                throw new HistoricTimelineStored("stored timeline " + historicEnd.timeline() + " up to " + historicEnd
+                        + ", where the next timeline's copy begins", historicEnd.timeline() + 1);
+            }
+        }
+
         /** Copies {@code message}, which starts at {@code at}, into the segment buffer, storing each segment it completes. */
         private void take(PGReplicationStream stream, ByteBuffer message, Lsn at) throws IOException, SQLException {
             Lsn position = at;
             while (message.hasRemaining()) {
+                endOfHistoricStretch();
                 long expected = segment.startLsn(size).value() + received;
                 if (position.value() != expected) {
                     throw new IOException("the server sent WAL from " + position + ", expected " + Lsn.of(expected));
@@ -281,6 +353,7 @@ public final class WalReceiver {
                 position = position.plus(n);
                 if (received == size.bytes()) {
                     completeSegment(stream);
+                    endOfHistoricStretch();
                 }
             }
         }
@@ -385,8 +458,8 @@ public final class WalReceiver {
                     + " (" + ReceiveSettings.SLOT.name() + ")");
         }
 
-        /** Stores the history file of {@code timeline}, which says where the timelines before it end. */
-        private void storeHistory(Connection replication, long timeline) throws SQLException, IOException {
+        /** Stores the history file of {@code timeline}, which says where the timelines before it end, and returns it. */
+        private TimelineHistory storeHistory(Connection replication, long timeline) throws SQLException, IOException {
             byte[] content;
             try (Statement s = replication.createStatement();
                  ResultSet rs = s.executeQuery("TIMELINE_HISTORY " + timeline)) {
@@ -400,6 +473,11 @@ public final class WalReceiver {
             }
             if (result instanceof PushResult.Archived) {
                 log.printf("walstash: stored %s: following timeline %d%n", name, timeline);
+            }
+            try {
+                return TimelineHistory.parse(timeline, new String(content, java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("the server's history of timeline " + timeline + " does not parse: " + e.getMessage(), e);
             }
         }
     }
