@@ -64,13 +64,13 @@ final class BackgroundLauncher implements AutoCloseable {
 
     /** kill -9 of the JVM (not of runuser or the launcher script around it), and waits for it to be gone. */
     void kill9() throws Exception {
+        // the JVM and everything between it and this test (runuser, the launcher's shell): a JVM
+        // looked for by its command name was missed once under load and the wrapper waited on
         List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
         all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly); // SIGKILL
         for (ProcessHandle p : all) {
-            if (p.info().command().orElse("").endsWith("java")) {
-                p.destroyForcibly(); // SIGKILL
-                p.onExit().get(30, TimeUnit.SECONDS);
-            }
+            p.onExit().get(30, TimeUnit.SECONDS);
         }
         awaitExit(Duration.ofSeconds(30));
     }

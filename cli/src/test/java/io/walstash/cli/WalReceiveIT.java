@@ -79,10 +79,12 @@ class WalReceiveIT {
         // the standby's WAL reaches a repository through a receiver only; this slot's receiver starts
         // only after the standby's promotion, all of the first test's WAL behind on the old timeline
         try (Connection c = standby.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_walfile_name(lsn) FROM pg_create_physical_replication_slot('"
+             ResultSet rs = s.executeQuery("SELECT lsn::text FROM pg_create_physical_replication_slot('"
                      + BEHIND_SLOT + "', true)")) {
             rs.next();
-            behindFrom = rs.getString(1);
+            // pg_walfile_name() is not allowed during recovery; the standby is on timeline 1
+            behindFrom = SegmentFileName.containing(1, io.walstash.core.wal.Lsn.parse(rs.getString(1)),
+                    WalSegmentSize.ofBytes(1 << 20)).fileName();
         }
     }
 

@@ -28,8 +28,12 @@ import net.jqwik.api.constraints.Size;
  */
 class RetryingStoragePropertiesTest {
     private static final String KEY = "wal_005/000000010000000000000001.zst";
-    /** Slow attempts are abandoned at this real timeout; short, so that properties stay fast. */
-    private static final Duration TIMEOUT = Duration.ofMillis(40);
+    /**
+     * Slow attempts are abandoned at this real timeout: short, so that properties stay fast, but long
+     * enough that an attempt which answers at once is never taken for a slow one on a loaded machine
+     * (at 40 ms one was, once, at a load average of 20 on 2 cores).
+     */
+    private static final Duration TIMEOUT = Duration.ofMillis(150);
 
     /** Time that passes only when the layer waits: the sum of its pauses. */
     static final class FakeTiming implements RetryPolicy.Timing {
