@@ -2,26 +2,20 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.WalGLibsodium;
 import io.walstash.storage.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,29 +26,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * recovers from the archive alone (restore_command = wal-fetch) and must hold the same data.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-class ArchiveRecoveryIT {
+class ArchiveRecoveryIT extends EndToEndTest {
     @RegisterExtension
     static final S3ProxyServer S3 = new S3ProxyServer();
 
     private static final Duration WAIT = Duration.ofMinutes(4);
-
-    private Path work;
-    private OsUser user;
-    private PostgresBinaries binaries;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-it-");
-        user.own(work);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
-    }
 
     /**
      * Also a migration from WAL-G with libsodium encryption on: the same archive_command stores each

@@ -2,11 +2,8 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,29 +32,15 @@ import org.junit.jupiter.api.Timeout;
  * in the same WAL segment.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-class BackupSafetyIT {
+class BackupSafetyIT extends EndToEndTest {
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
 
-    private Path work;
     private Path repository;
-    private OsUser user;
-    private PostgresBinaries binaries;
 
     @BeforeEach
     void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-backup-safety-it-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
         repository = work.resolve("repository");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     /** The launcher as the cluster's OS user under umask 022, so nothing owner-only comes from the umask. */

@@ -3,11 +3,8 @@ package io.walstash.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.archive.PrefetchDirectory;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,33 +31,19 @@ import org.junit.jupiter.api.Timeout;
  * nowhere in the encrypted one's.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-class EncryptionIT {
+class EncryptionIT extends EndToEndTest {
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
     private static final String MARKER = "walstash-marker-" + java.util.UUID.randomUUID();
 
-    private Path work;
     private Path repository;
     private Path config;
-    private OsUser user;
-    private PostgresBinaries binaries;
 
     @BeforeEach
     void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-encryption-it-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
         repository = work.resolve("repository");
         config = work.resolve("walstash.env");
         writeConfig(null);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     /** The config file archive_command and restore_command read: switching keys needs no reload. */

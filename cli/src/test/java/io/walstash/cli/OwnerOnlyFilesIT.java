@@ -3,8 +3,6 @@ package io.walstash.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.archive.PrefetchDirectory;
-import io.walstash.core.io.FileTrees;
-import io.walstash.core.postgres.OsUser;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.WalSegmentFiles;
 import java.io.IOException;
@@ -19,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,26 +24,9 @@ import org.junit.jupiter.api.Test;
  * folder, temporary files, the fetched file) is owner-only however permissive the caller's umask.
  * Java cannot set a umask, so the launcher runs under {@code sh -c 'umask 022; exec …'}.
  */
-class OwnerOnlyFilesIT {
+class OwnerOnlyFilesIT extends EndToEndTest {
     private static final List<String> NAMES = List.of("000000010000000000000001", "000000010000000000000002",
             "000000010000000000000003");
-
-    private Path work;
-    private OsUser user;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-owner-only-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
-    }
 
     @Test
     void repositorySpoolAndPrefetchFilesAreOwnerOnlyUnderUmask022() throws Exception {

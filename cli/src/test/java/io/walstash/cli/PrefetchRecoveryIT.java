@@ -3,11 +3,9 @@ package io.walstash.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstash.core.archive.PrefetchDirectory;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.WalSegmentFiles;
 import io.walstash.storage.s3.S3ProxyServer;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,32 +30,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * segments the worker placed in pg_wal/.walstash-prefetch.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-class PrefetchRecoveryIT {
+class PrefetchRecoveryIT extends EndToEndTest {
     @RegisterExtension
     static final S3ProxyServer S3 = new S3ProxyServer();
 
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final Pattern FROM_PREFETCH = Pattern.compile("walstash: [0-9A-F]{24} from prefetch");
 
-    private Path work;
-    private OsUser user;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-prefetch-it-");
-        user.own(work);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
-    }
-
     @Test
     void longWalChainRecoversFromS3ThroughPrefetchedSegments() throws Exception {
-        PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
         String launcher = Launcher.path().toString();
         String environment = ArchiveRecoverySteps.s3Environment(S3, S3.newBucket()) + " WALG_DOWNLOAD_CONCURRENCY=4";
         try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work);

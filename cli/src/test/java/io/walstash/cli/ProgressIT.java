@@ -2,14 +2,10 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -18,8 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,29 +23,10 @@ import org.junit.jupiter.api.Timeout;
  * --json report) is byte-for-byte what it is with progress off.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
-class ProgressIT {
+class ProgressIT extends EndToEndTest {
     private static final Duration WAIT = Duration.ofMinutes(3);
 
-    private Path work;
-    private OsUser user;
-    private PostgresBinaries binaries;
-
     private record Run(int exitCode, String out, String err) {
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-progress-it-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     /** The launcher with stdout and stderr in separate files (Launcher.run merges them). */

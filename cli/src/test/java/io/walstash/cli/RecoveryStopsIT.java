@@ -2,11 +2,8 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.storage.s3.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a restart after the cause is fixed recovers every row. A standby keeps the ordinary answer.
  */
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
-class RecoveryStopsIT {
+class RecoveryStopsIT extends EndToEndTest {
     /**
      * The command line serves every call: the wait-out lines this test reads go to PostgreSQL's log
      * only from a call served in process (a daemon's go to its own log, a known gap in README).
@@ -47,25 +43,11 @@ class RecoveryStopsIT {
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final String STOPPED = "walstash: error: recovery stopped: cannot fetch ";
 
-    private Path work;
-    private OsUser user;
-    private PostgresBinaries binaries;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-stop-it-");
-        user.own(work);
-    }
-
     @AfterEach
     void tearDown() throws Exception {
         if (!S3.isRunning()) {
             S3.restart();
         }
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     @Test

@@ -2,15 +2,11 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,22 +25,14 @@ import org.junit.jupiter.api.Timeout;
  * documented procedure is the tested one.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
-class RunbookIT {
+class RunbookIT extends EndToEndTest {
     private static final Path RUNBOOKS = Path.of("..", "docs", "runbooks").toAbsolutePath().normalize();
     private static final Pattern RUNNABLE = Pattern.compile("(?ms)^```bash runbook\\n(.*?)^```");
 
-    private Path work;
-    private OsUser user;
-    private PostgresBinaries binaries;
     private Path restoreDir;
 
     @BeforeEach
     void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-runbook-it-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
         restoreDir = work.resolve("restored");
     }
 
@@ -54,8 +42,6 @@ class RunbookIT {
             Processes.runAllowingFailure(user.wrap(List.of(binaries.tool("pg_ctl").toString(), "-D", restoreDir.toString(),
                     "-m", "immediate", "-w", "stop")), Map.of(), Duration.ofMinutes(2));
         }
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     private static List<String> blocks(String runbook) throws Exception {

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.testing.PrometheusText;
 import io.walstash.core.testing.WebhookReceiver;
@@ -37,24 +34,16 @@ import org.junit.jupiter.api.Timeout;
  * notifications from the launcher for a failed wal-push and a crossed threshold.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-class StatusIT {
+class StatusIT extends EndToEndTest {
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
     private static final String SECRET_PATH = "/services/TSTATUSIT/B0/sEcReTwEbHoOk";
 
-    private Path work;
     private Path repository;
-    private OsUser user;
-    private PostgresBinaries binaries;
     private WebhookReceiver server;
 
     @BeforeEach
     void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-status-it-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
         repository = work.resolve("repository");
     }
 
@@ -63,7 +52,6 @@ class StatusIT {
         if (server != null) {
             server.close();
         }
-        FileTrees.delete(work);
     }
 
     private String webhook() throws Exception {

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,29 +27,15 @@ import org.junit.jupiter.api.Timeout;
  * restore test, and after a point-in-time restore that continues on timeline 2.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-class VerifyIT {
+class VerifyIT extends EndToEndTest {
     private static final Duration WAIT = Duration.ofMinutes(4);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Path work;
     private Path repository;
-    private OsUser user;
-    private PostgresBinaries binaries;
 
     @BeforeEach
     void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-verify-it-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        user.own(work);
         repository = work.resolve("repository");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Launcher.stopProcessesWorkingUnder(work);
-        FileTrees.delete(work);
     }
 
     private String archiveCommand() throws Exception {

@@ -2,11 +2,8 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstash.core.io.FileTrees;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
-import io.walstash.core.postgres.OsUser;
-import io.walstash.core.postgres.PostgresBinaries;
 import io.walstash.core.postgres.Processes;
 import io.walstash.core.spool.SpoolBacklog;
 import io.walstash.storage.s3.S3ProxyServer;
@@ -28,7 +25,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,7 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * source's data.
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
-class WalPushLookAheadSpoolIT {
+class WalPushLookAheadSpoolIT extends EndToEndTest {
     @RegisterExtension
     static final S3ProxyServer S3 = new S3ProxyServer();
 
@@ -49,19 +45,8 @@ class WalPushLookAheadSpoolIT {
     private static final Pattern ALREADY = Pattern.compile("walstash: (wal/\\S+) is already archived with identical content");
     private static final Pattern DONE = Pattern.compile("backup (base_\\S+) done");
 
-    private Path work;
-    private OsUser user;
-    private PostgresBinaries binaries;
     /** Where the auto daemons of a test run, so that they are stopped after it. */
     private AutoDaemonRuntime daemons;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        binaries = PostgresBinaries.find(System.getenv());
-        user = OsUser.current();
-        work = Files.createTempDirectory("walstash-it-");
-        user.own(work);
-    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -71,7 +56,6 @@ class WalPushLookAheadSpoolIT {
         if (!S3.isRunning()) {
             S3.restart();
         }
-        FileTrees.delete(work);
     }
 
     /**
