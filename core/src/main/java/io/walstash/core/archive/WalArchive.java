@@ -50,7 +50,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -366,7 +365,7 @@ public final class WalArchive implements Closeable {
             if (header.isEmpty() && requireHeader) {
                 throw new CorruptObjectException(source + " has no walstash header");
             }
-            Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".walstash-tmp");
+            Path temp = AbandonedTemps.claim(directory, target.getFileName().toString());
             try {
                 long length;
                 InputStream plain = bounded(Decoding.decode(buffered, tracked, stored.codec(), source), stored, header,

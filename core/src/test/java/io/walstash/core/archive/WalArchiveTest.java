@@ -128,6 +128,28 @@ class WalArchiveTest {
     }
 
     @Test
+    void aFetchRemovesWhatKilledFetchesOfTheSameNameLeftAndNothingOfLiveOnes() throws Exception {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive.push(segment);
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        long gone = ended.pid();
+        long alive = ProcessHandle.current().pid();
+        Path killed = Files.write(restore.resolve(".RECOVERYXLOG." + gone + ".5f1e.walstash-tmp"), new byte[100]);
+        Path running = Files.write(restore.resolve(".RECOVERYXLOG." + alive + ".77aa.walstash-tmp"), new byte[100]);
+        Path olderForm = Files.write(restore.resolve(".RECOVERYXLOG.0b3c-44d1.walstash-tmp"), new byte[100]);
+        Path otherName = Files.write(restore.resolve("." + SEGMENT + "." + gone + ".9c9c.walstash-tmp"), new byte[100]);
+
+        archive.fetch(SEGMENT, restore.resolve("RECOVERYXLOG"));
+
+        assertThat(killed).as("left by a fetch whose process is gone").doesNotExist();
+        assertThat(running).as("a live writer's").exists();
+        assertThat(olderForm).as("no process id to tell").exists();
+        assertThat(otherName).as("another name's: removed by a fetch of that name").exists();
+        assertThat(Files.readAllBytes(restore.resolve("RECOVERYXLOG"))).isEqualTo(Files.readAllBytes(segment));
+    }
+
+    @Test
     void headerlessSegmentThatDecodesPastItsSegmentSizeIsCutOff() throws IOException {
         // a decompression bomb under WAL-G's folder: a valid first page saying 1 MiB, then 64 MiB of zeros
         byte[] firstPage = java.util.Arrays.copyOf(

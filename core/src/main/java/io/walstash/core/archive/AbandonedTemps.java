@@ -1,0 +1,64 @@
+package io.walstash.core.archive;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * The temporary files a fetch writes beside its destination ({@code .NAME.PID.RANDOM.walstash-tmp}
+ * in {@code pg_wal}, before the rename to {@code RECOVERYXLOG} or a segment's name). A fetch killed
+ * mid-write (SIGKILL, an OOM kill, a crash) cannot remove its own, and PostgreSQL never removes a
+ * name it did not make: every killed fetch would leave up to a segment's worth in {@code pg_wal}.
+ * So each fetch first removes the temporary files of earlier fetches of the same name whose
+ * process is gone. The process id in the name is what tells them apart: a file whose writer still
+ * runs (a daemon serving several requests, a reused process id) is left alone, so at worst a
+ * leftover stays, never a live writer's file is taken away.
+ */
+final class AbandonedTemps {
+    static final String SUFFIX = ".walstash-tmp";
+
+    private AbandonedTemps() {
+    }
+
+    /**
+     * A fresh temporary name for {@code targetName} in {@code directory}, after removing the
+     * abandoned ones of earlier writers of that name. Removal is best effort: a file that cannot be
+     * removed does not fail the fetch.
+     */
+    static Path claim(Path directory, String targetName) {
+        String prefix = "." + targetName + ".";
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
+                entry -> isTempOf(entry.getFileName().toString(), prefix))) {
+            for (Path entry : entries) {
+                long pid = writerOf(entry.getFileName().toString(), prefix);
+                if (pid > 0 && ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a directory we cannot list or a file we cannot remove: the fetch goes on, the leftover stays
+        }
+        return directory.resolve(prefix + ProcessHandle.current().pid() + "." + UUID.randomUUID() + SUFFIX);
+    }
+
+    private static boolean isTempOf(String name, String prefix) {
+        return name.startsWith(prefix) && name.endsWith(SUFFIX);
+    }
+
+    /** The writer's process id from {@code .NAME.PID.RANDOM.walstash-tmp}; -1 for another form (an older walstash's). */
+    static long writerOf(String name, String prefix) {
+        String middle = name.substring(prefix.length(), name.length() - SUFFIX.length());
+        int dot = middle.indexOf('.');
+        if (dot <= 0 || dot > 19) {
+            return -1;
+        }
+        for (int i = 0; i < dot; i++) {
+            if (!Character.isDigit(middle.charAt(i))) {
+                return -1;
+            }
+        }
+        return Long.parseLong(middle, 0, dot, 10);
+    }
+}
