@@ -473,6 +473,7 @@ public final class BackupPush {
         long firstBlock = DataDirectoryFiles.firstBlock(file.path(), blockSize);
         boolean verify = relation && server.checksums();
         try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ)) {
+            // what the attempt that stored the file found: each attempt of the upload reads the file again
             List<Long> corrupt = Collections.synchronizedList(new ArrayList<>());
             PageReader pages = new PageReader(channel, blockSize, verify, firstBlock, startLsn, corrupt);
             if (baseEntry != null && relation && deltaThreshold != null) {
@@ -480,12 +481,18 @@ public final class BackupPush {
                 long baseBlocks = baseEntry.size() / blockSize;
                 int[] blocks = pages.changedBlocks(length, deltaThreshold, baseBlocks);
                 String key = RepositoryLayout.backupFileKey(backup, file.path(), true, codec);
-                StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.delta(length, blocks), codec);
+                StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> {
+                    corrupt.clear();
+                    return pages.delta(length, blocks);
+                }, codec);
                 return new BackupManifest.FileEntry(file.path(), length, file.mode(), file.modified(), true, key,
                         stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
             }
             String key = RepositoryLayout.backupFileKey(backup, file.path(), false, codec);
-            StoredObjects.Stored stored = StoredObjects.put(storage, key, pages.whole(), codec, partSize);
+            StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> {
+                corrupt.clear();
+                return pages.whole();
+            }, codec, partSize);
             return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
                     stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
         } catch (NoSuchFileException vanished) {

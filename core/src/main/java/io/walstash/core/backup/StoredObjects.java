@@ -24,6 +24,7 @@ import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Backup objects: the codec's payload of the plain bytes, nothing else. Unlike WAL objects they
@@ -40,7 +41,7 @@ public final class StoredObjects {
     }
 
     /** Uploads {@code plain} compressed under {@code key} as one codec stream; fails if the key is taken. */
-    static Stored put(Storage storage, String key, InputStream plain, Codec codec) throws IOException {
+    static Stored put(Storage storage, String key, Storage.Content plain, Codec codec) throws IOException {
         return put(storage, key, plain, codec, Long.MAX_VALUE);
     }
 
@@ -49,22 +50,33 @@ public final class StoredObjects {
      * longer than {@code partSize}, every {@code partSize} plain bytes are compressed as a codec
      * stream of their own and the object is their concatenation, so that a restore can fetch and
      * decompress the parts in parallel (range reads); the parts are recorded in the result.
+     * {@code plain} is opened afresh for each attempt of the upload (a data file read again), so
+     * an upload that failed midway is tried again whole, and what is recorded (lengths, SHA-256,
+     * parts) is what the attempt that stored the object read.
      */
-    static Stored put(Storage storage, String key, InputStream plain, Codec codec, long partSize) throws IOException {
-        try (PartsInputStream parts = new PartsInputStream(plain, codec, partSize)) {
-            if (!storage.createIfAbsent(key, parts)) {
-                throw new IOException("object " + key + " already exists in " + storage.location()
-                        + "; a backup of that name is being written by someone else");
-            }
-            List<BackupManifest.Part> written = parts.parts();
-            if (written.size() == 1) {
-                BackupManifest.Part only = written.get(0);
-                return new Stored(only.plainSize(), only.sha256(), only.storedSize(), null);
-            }
-            // each plain byte is hashed once, in its part; the file's checksum is over the parts' checksums
-            return new Stored(written.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
-                    BackupManifest.Part.sha256Of(written), parts.stored(), written);
+    static Stored put(Storage storage, String key, Storage.Content plain, Codec codec, long partSize) throws IOException {
+        AtomicReference<PartsInputStream> lastOpened = new AtomicReference<>();
+        Storage.LargeContent encoded = () -> {
+            PartsInputStream parts = new PartsInputStream(plain.open(), codec, partSize);
+            lastOpened.set(parts);
+            return parts;
+        };
+        if (!storage.createIfAbsent(key, encoded)) {
+            // someone else's, or our own attempt's whose answer was lost while the file changed since
+            throw new IOException("object " + key + " already exists in " + storage.location()
+                    + "; a backup of that name is being written by someone else (or an upload whose answer"
+                    + " was lost stored the file as it was then); take the backup again");
         }
+        // the attempt that stored the object, or the re-read that found its bytes already stored
+        PartsInputStream parts = lastOpened.get();
+        List<BackupManifest.Part> written = parts.parts();
+        if (written.size() == 1) {
+            BackupManifest.Part only = written.get(0);
+            return new Stored(only.plainSize(), only.sha256(), only.storedSize(), null);
+        }
+        // each plain byte is hashed once, in its part; the file's checksum is over the parts' checksums
+        return new Stored(written.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
+                BackupManifest.Part.sha256Of(written), parts.stored(), written);
     }
 
     /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * fail: it then counts as created when the stored bytes equal the content (so a caller's
  * "already exists" means someone else's object, never our own upload that lost its answer).
  * Content given as a stream is retried only while nothing of it was read (or when it is an
- * in-memory {@link ByteArrayInputStream}), since it cannot be read twice.</li>
+ * in-memory {@link ByteArrayInputStream}), since it cannot be read twice. {@link LargeContent}
+ * (a backup's files) is opened afresh for each attempt too, with no per-attempt time limit.</li>
  * <li>Reads: a stream that fails midway resumes with a range read from the byte it reached, drawing
  * on the budget its opening started, so a truncated download is retried instead of reaching the
  * decoder as damaged bytes.</li>
@@ -158,7 +159,9 @@ public class RetryingStorage implements Storage {
     @Override
     public boolean createIfAbsent(String key, Content content) throws IOException {
         AtomicInteger attempts = new AtomicInteger();
-        return budget().call("create " + key, abandon -> {
+        RetryPolicy.Budget budget = content instanceof LargeContent
+                ? policy.withTimeout(UNLIMITED).budget(timing, warnings) : budget();
+        return budget.call("create " + key, abandon -> {
             boolean retry = attempts.incrementAndGet() > 1;
             boolean created;
             try (InputStream in = content.open()) {

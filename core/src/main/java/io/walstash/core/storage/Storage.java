@@ -37,6 +37,16 @@ public interface Storage extends Closeable {
     }
 
     /**
+     * Content of any size that can be produced afresh, such as a backup's copy of a data file read
+     * again from the data directory: an attempt that failed after sending part of it is tried again
+     * from the start, and no attempt has a time limit (a 1 GiB file on a slow link takes as long as
+     * it takes), as for a stream.
+     */
+    @FunctionalInterface
+    interface LargeContent extends Content {
+    }
+
+    /**
      * As {@link #createIfAbsent(String, InputStream)} with content that can be read again: what
      * callers should use, since {@link RetryingStorage} can then retry an upload that failed midway.
      */

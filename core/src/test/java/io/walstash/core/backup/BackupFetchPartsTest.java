@@ -126,7 +126,7 @@ class BackupFetchPartsTest {
         String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
         String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
         StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
-                new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
+                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
         List<BackupManifest.FileEntry> files = new ArrayList<>();
         files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
                 delta.plainSize(), delta.storedSize(), null, null));
@@ -145,7 +145,7 @@ class BackupFetchPartsTest {
 
     private BackupManifest.FileEntry stored(String path, byte[] bytes) throws IOException {
         String key = RepositoryLayout.backupFolder(NAME) + "files/" + path + "." + codec.fileExtension();
-        StoredObjects.Stored stored = StoredObjects.put(storage, key, new ByteArrayInputStream(bytes), codec, PART_SIZE);
+        StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> new ByteArrayInputStream(bytes), codec, PART_SIZE);
         return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
                 stored.plainSize(), stored.storedSize(), null, stored.parts());
     }

@@ -25,7 +25,7 @@ class StoredObjectsPartsPropertiesTest {
     void partsReadBackAsTheFileAndEachDecodesOnItsOwn(@ForAll @Size(max = 5000) byte[] file,
                                                      @ForAll @IntRange(min = 1, max = 2000) int partSize) throws IOException {
         InMemoryStorage storage = new InMemoryStorage();
-        StoredObjects.Stored stored = StoredObjects.put(storage, "o.dft", new ByteArrayInputStream(file), codec, partSize);
+        StoredObjects.Stored stored = StoredObjects.put(storage, "o.dft", () -> new ByteArrayInputStream(file), codec, partSize);
 
         int expectedParts = Math.max(1, (file.length + partSize - 1) / partSize);
         assertThat(stored.parts() == null ? 1 : stored.parts().size()).isEqualTo(expectedParts);
