@@ -45,11 +45,15 @@ export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 export WALSTASH_IT_DEBIAN_IMAGE="${WALSTASH_IT_DEBIAN_IMAGE:-walstash-dev/debian:bookworm}"
 # the images are built while Maven compiles and runs the unit tests: first PostgreSQL 13 and 17 for
 # cli's version matrix (PostgresVersionMatrixIT), then the raw Debian image examples/deploy's tests
-# build on (they run last); each test also asks for its image itself, waiting on the same lock
+# build on (they run last) and their PostgreSQL base layer (the same build as DeployImages.build's,
+# which then finds it in the engine's cache instead of running apt-get while the tests wait); each
+# test also asks for its image itself, waiting on the same lock
 mkdir -p "$HOME/.cache/walstash"
 {
   "$here/postgres-image.sh" 13 && "$here/postgres-image.sh" 17
-  "$here/debian-image.sh" "$WALSTASH_IT_DEBIAN_IMAGE"
+  "$here/debian-image.sh" "$WALSTASH_IT_DEBIAN_IMAGE" &&
+    docker build -q --build-arg "DEBIAN_IMAGE=$WALSTASH_IT_DEBIAN_IMAGE" -t walstash-it/postgres-base:debian \
+      "$here/../examples/src/test/deploy/postgres-base"
 } >"$HOME/.cache/walstash/container-images.log" 2>&1 &
 image_builder=$!
 set +e

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The short form of the fault campaign (issue 12): one round of a real PostgreSQL under pgbench
- * (two 10 s load phases) archiving to s3proxy through a fault proxy, backups running, with faults
+ * (two 5 s load phases; the long form has 10 s) archiving to s3proxy through a fault proxy, backups running, with faults
  * injected at random (about a hundred, every kind enabled: two injectors at once while archiving,
  * and a restore's object downloads broken as well), then wal-verify --deep, two restores compared
  * with the source and a search for leftovers. The long form is {@code bench/fault-campaign.sh MINUTES}. A failure prints the
@@ -19,7 +19,7 @@ class FaultCampaignIT {
 
     @Test
     void nothingIsLostOrWronglyRestoredUnderFaults() throws Exception {
-        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(10));
+        FaultCampaign.Options options = FaultCampaign.Options.fromProperties(Duration.ofMinutes(3), 1, Duration.ofSeconds(5));
         FaultCampaign.Summary summary = new FaultCampaign(options, System.out).run();
         System.out.print(summary.text());
         assertThat(summary.failures()).as(summary.text()).isEmpty();
