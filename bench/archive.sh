@@ -29,7 +29,8 @@ load_seconds=${LOAD_SECONDS:-60}
 bulk_scale=${BULK_SCALE:-100}
 parts=${PARTS:-latency throughput recovery inserts}
 wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
 case "$kind" in file|s3) ;; *) echo "usage: bench/archive.sh [file|s3]" >&2; exit 2 ;; esac
 
@@ -41,17 +42,11 @@ else
   mvn -q -B -pl cli -am -DskipTests package >/dev/null
 fi
 
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-cp -r "$here/cli/target/walstash" "$work/walstash"   # somewhere the postgres user can enter
-launcher="$work/walstash/bin/walstash"
-[ "$(id -u)" = 0 ] && chown -R postgres "$work"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+launcher_work
 pids=()
 clusters=()
 cleanup() {
-  for d in "${clusters[@]}"; do as_pg "$pg_bin/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; done
+  for d in "${clusters[@]}"; do stop_cluster_now "$d"; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   # auto daemons started by the inserts part live in $work/xdg: stop them too
   for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
@@ -67,9 +62,7 @@ auto_daemons() {
   return 0
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # --- storage -----------------------------------------------------------------------------
 # walstash_env NAME: the environment walstash needs for repository NAME; pgbr_repo NAME: pgBackRest's repo options

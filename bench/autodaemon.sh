@@ -13,9 +13,10 @@
 # stops the daemon it started afterwards. Medians in ms.
 set -euo pipefail
 runs=${1:-11}
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
 launcher="$here/cli/target/walstash/bin/walstash"
-[ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
 # shellcheck source=bench/real-segment.sh
 . "$here/bench/real-segment.sh"
@@ -38,7 +39,6 @@ repo="$work/repo"
 export WALSTASH_STORAGE="file://$repo"
 unset WALSTASH_DAEMON_SOCKET WALSTASH_JAVA_OPTS WALSTASH_CDS WALSTASH_DAEMON WALSTASH_DAEMON_WAIT
 fresh() { rm -f "$repo/wal/$segment.zst"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_ns() { date +%s%N; }
 report() { # LABEL VALUES...
   local label=$1; shift

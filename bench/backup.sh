@@ -8,20 +8,12 @@
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin) and GNU time (/usr/bin/time).
 set -euo pipefail
 scale=${1:-100}
-here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/cli/target/walstash/bin/walstash" ] || (cd "$here" && mvn -q -B -DskipTests package)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
+launcher_work
 
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-cp -r "$here/cli/target/walstash" "$work/walstash"   # somewhere the postgres user can enter
-launcher="$work/walstash/bin/walstash"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown -R postgres "$work"
-cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export WALSTASH_STORAGE="file://$work/repo" WALSTASH_COMPRESSION=zstd WALSTASH_JAVA_OPTS=-Xmx256m
 as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
@@ -30,7 +22,7 @@ archive_mode = on
 archive_command = 'WALSTASH_STORAGE=file://$work/repo $launcher wal-push %p'
 max_wal_size = 4GB
 CONF
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+start_cluster "$work/data" "$port"
 as_pg "$pg_bin/pgbench" -i -q -s "$scale" postgres >/dev/null 2>&1
 as_pg "$pg_bin/psql" -qAtc "CHECKPOINT" >/dev/null
 # let the archiver catch up with pgbench -i's WAL: pg_backup_stop waits for it, and a backlog

@@ -14,9 +14,10 @@
 # /usr/lib/postgresql/*/bin) to make a segment of real pgbench WAL (bench/real-segment.sh).
 set -euo pipefail
 runs=${1:-15}
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
 launcher="$here/cli/target/walstash/bin/walstash"
-[ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
 # shellcheck source=bench/real-segment.sh
 . "$here/bench/real-segment.sh"
@@ -33,7 +34,6 @@ export WALSTASH_STORAGE="file://$repo"
 unset WALSTASH_DAEMON_SOCKET WALSTASH_JAVA_OPTS WALSTASH_CDS
 export WALSTASH_DAEMON=off # "alone" means alone; the auto daemon has bench/autodaemon.sh
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_ns() { date +%s%N; }
 
 # time_ms LABEL PREPARE COMMAND...: one warm-up, then $runs timed runs of COMMAND, each after PREPARE
@@ -90,7 +90,7 @@ if command -v pgbackrest >/dev/null; then
   chmod 644 "$work/pgbackrest.conf"
   mkdir "$work/pgbackrest" "$work/pgbackrest-lock"
   [ "$(id -u)" = 0 ] && chown postgres "$work/pgbackrest" "$work/pgbackrest-lock"
-  as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+  start_cluster "$work/data" "$port"
   as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench stanza-create
   as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
   pgbr=(pgbackrest --config="$work/pgbackrest.conf" --stanza=bench)

@@ -28,7 +28,8 @@ parts=${PARTS:-restore archive}
 segments=${SEGMENTS:-48}
 storages=${STORAGES:-file s3}
 wanted() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 command -v pgbackrest >/dev/null || { echo "pgbackrest is not installed (apt-get install pgbackrest)" >&2; exit 2; }
 unset WALSTASH_DAEMON_SOCKET WALSTASH_DOWNLOAD_CONCURRENCY WALSTASH_UPLOAD_CONCURRENCY WALSTASH_BACKUP_PART_SIZE
 dist=${WALSTASH_DIST:-$here/cli/target/walstash}
@@ -39,20 +40,11 @@ machine() {
     "$(java -version 2>&1 | head -n 1), pgBackRest $(pgbackrest version | cut -d' ' -f2), $(date -u '+%Y-%m-%d %H:%M UTC')"
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 machine
 
 if wanted restore; then
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-cp -r "$dist" "$work/walstash"   # somewhere the postgres user can enter
-launcher="$work/walstash/bin/walstash"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown -R postgres "$work"
-cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
+launcher_work "$dist"
 
 # timed LABEL COMMAND...: runs as postgres; appends wall seconds to $work/LABEL.s, CPU seconds (user +
 # system, which load elsewhere on the machine changes far less than wall time) to $work/LABEL.cpu and
@@ -80,11 +72,11 @@ row() { # what label pgbr-label
 
 for scale in "${scales[@]}"; do
   rm -rf "$work/data" "$work/repo" "$work/pgbr" "$work"/*.s "$work"/*.cpu "$work"/*.rss
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
   # WAL is not what is measured here: archived by a no-op, so no backup waits for an archiver
   printf '%s\n' "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" >> "$work/data/postgresql.conf"
-  as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+  start_cluster "$work/data" "$port"
   as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
   as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "CHECKPOINT" postgres >/dev/null
   mkdir -p "$work/pgbr/repo" "$work/pgbr/log" "$work/pgbr/spool"

@@ -11,20 +11,12 @@ set -euo pipefail
 scale=${1:-20}
 rounds=${2:-3}
 segments=${3:-8}
-here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/cli/target/walstash/bin/walstash" ] || (cd "$here" && mvn -q -B -DskipTests package)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
+launcher_work
 
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-cp -r "$here/cli/target/walstash" "$work/walstash"
-launcher="$work/walstash/bin/walstash"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown -R postgres "$work"
-cleanup() { as_pg "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 as_pg "$pg_bin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
 cat >> "$work/data/postgresql.conf" <<CONF
@@ -33,7 +25,7 @@ archive_command = '/bin/true'
 max_wal_size = 4GB
 wal_keep_size = 2GB
 CONF
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+start_cluster "$work/data" "$port"
 as_pg "$pg_bin/pgbench" -i -q -s "$scale" postgres >/dev/null 2>&1
 as_pg "$pg_bin/psql" -qAtc "SELECT pg_switch_wal()" >/dev/null
 as_pg "$pg_bin/psql" -qAtc "CHECKPOINT" >/dev/null
@@ -59,7 +51,6 @@ run() { # mode repo command...: seconds of one run, as postgres
   end=$(date +%s.%N)
   echo "$end - $start" | bc
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A times
 for round in $(seq 1 "$rounds"); do

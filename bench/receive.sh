@@ -21,22 +21,19 @@ duration=${DURATION:-60}
 clients=${CLIENTS:-8}
 scale=${SCALE:-20}
 bulk_scale=${BULK_SCALE:-50}
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 dist=${WALSTASH_DIST:-$here/cli/target/walstash}
 [ -x "$dist/bin/walstash" ] || (cd "$here" && mvn -q -B -o -DskipTests -pl cli -am package)
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-work=$(mktemp -d /tmp/walstash-bench-receive-XXXXXX)
-chmod 755 "$work"
-[ "$(id -u)" = 0 ] && chown postgres "$work"
+new_work receive
 cp -r "$dist" "$work/walstash" && chmod -R a+rX "$work/walstash"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 receiver=""
 cleanup() {
   [ -n "$receiver" ] && kill "$receiver" 2>/dev/null || true
-  as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  stop_cluster_now "$work/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

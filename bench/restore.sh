@@ -15,27 +15,18 @@ set -euo pipefail
 scale=${1:-20}
 shift || true
 concurrencies=${*:-"0 4"}
-here=$(cd "$(dirname "$0")/.." && pwd)
-launcher="$here/cli/target/walstash/bin/walstash"
-[ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
-
-pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
-work=$(mktemp -d /tmp/walstash-bench-XXXXXX)
-chmod 755 "$work"
-# the launcher must be reachable by the postgres user: copy it (bin/ and lib/) into the work folder
-cp -r "$here/cli/target/walstash" "$work/walstash"
-launcher="$work/walstash/bin/walstash"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown -R postgres "$work"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
+launcher_work
 stop_all() {
   for d in "$work"/data "$work"/restored-*; do
-    [ -d "$d" ] && as_pg "$pg_bin/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
+    if [ -d "$d" ]; then stop_cluster_now "$d"; fi
   done
 }
 cleanup() { stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 psql_at() { as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$1" -U postgres -qAtc "$2" postgres; }
 now_ms() { date +%s%3N; }
 
@@ -64,7 +55,7 @@ archive_mode = on
 wal_level = replica
 archive_command = '$storage_env WALSTASH_COMPRESSION=zstd $launcher wal-push %p'
 EOF
-as_pg "$pg_bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
+start_cluster "$work/data" "$port"
 as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$work/base" -X none -c fast
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
 last=$(psql_at "$port" "SELECT pg_walfile_name(pg_switch_wal())")

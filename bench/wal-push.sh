@@ -9,14 +9,14 @@
 # and GNU time (/usr/bin/time).
 set -euo pipefail
 runs=${1:-9}
-here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+build_if_missing
 launcher="$here/cli/target/walstash/bin/walstash"
-[ -x "$launcher" ] || (cd "$here" && mvn -q -B -DskipTests package)
 
 # shellcheck source=bench/real-segment.sh
 . "$here/bench/real-segment.sh"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_ms() { date +%s%3N; }
 
 push_ms=(); push_rss=(); cp_ms=()

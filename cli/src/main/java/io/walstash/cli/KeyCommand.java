@@ -48,6 +48,38 @@ final class KeyCommand implements Runnable {
                         + EncryptionSettings.KEY.name() + ")"));
     }
 
+    /** What a keyring verb does in the repository's storage. */
+    @FunctionalInterface
+    interface OnStorage {
+        void run(Storage storage) throws IOException;
+    }
+
+    /**
+     * The verbs that work on the repository's keyring share one shape: the configuration, then its
+     * master key (so that a missing key fails before storage is opened), then what the verb reads
+     * besides (rotate-master's new key), then the storage, closed afterwards.
+     */
+    abstract static class KeyringVerb implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        /** Reads what else the verb needs, before storage is opened; answers what it then does there. */
+        abstract OnStorage prepare(MasterKey master) throws IOException;
+
+        @Override
+        public final Integer call() throws IOException {
+            Configuration configuration = config.load();
+            OnStorage work = prepare(masterKey(configuration));
+            try (Storage storage = config.open(configuration)) {
+                work.run(storage);
+            }
+            return ExitCode.OK.code();
+        }
+    }
+
     @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Print a fresh master key (base64 of 32 random bytes), or write it to a new owner-only file."})
     static final class Generate implements Callable<Integer> {
@@ -80,69 +112,43 @@ final class KeyCommand implements Runnable {
     @Command(name = "rotate-master", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Seal the repository's keyring under the master key in FILE: one small object written, no data",
                     "object touched; the older keyring generations are deleted, so the old master key opens nothing."})
-    static final class RotateMaster implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ConfigOptions config;
-
+    static final class RotateMaster extends KeyringVerb {
         @Option(names = "--new-key-file", paramLabel = "FILE", required = true,
                 description = "A file holding the new master key (`walstash key generate --file FILE`)")
         Path newKeyFile;
 
         @Override
-        public Integer call() throws IOException {
-            Configuration configuration = config.load();
-            MasterKey current = masterKey(configuration);
+        OnStorage prepare(MasterKey current) throws IOException {
             MasterKey next = KeyFileSource.read(newKeyFile, "--new-key-file " + newKeyFile);
-            try (Storage storage = config.open(configuration)) {
+            return storage -> {
                 Keyring rotated = KeyringStore.rotateMaster(storage, current, next, Clock.systemUTC().instant());
                 PrintWriter err = spec.commandLine().getErr();
                 err.printf("walstash: keyring generation %d is sealed under the key in %s; the old master key no longer"
                         + " opens %s: give %s=%s to every walstash that uses it (archive_command, restore_command, daemons)%n",
                         rotated.generation(), newKeyFile, storage.location(), EncryptionSettings.KEY_FILE.name(), newKeyFile);
-                return ExitCode.OK.code();
-            }
+            };
         }
     }
 
     @Command(name = "rotate-data", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Add a data key that encrypts everything written from now on; older objects keep theirs."})
-    static final class RotateData implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ConfigOptions config;
-
+    static final class RotateData extends KeyringVerb {
         @Override
-        public Integer call() throws IOException {
-            Configuration configuration = config.load();
-            MasterKey master = masterKey(configuration);
-            try (Storage storage = config.open(configuration)) {
+        OnStorage prepare(MasterKey master) {
+            return storage -> {
                 Keyring rotated = KeyringStore.rotateData(storage, master, Clock.systemUTC().instant());
                 spec.commandLine().getErr().printf("walstash: data key %d encrypts new objects (keyring generation %d)%n",
                         rotated.current(), rotated.generation());
-                return ExitCode.OK.code();
-            }
+            };
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"List the repository's data keys: id, creation time, which one is current; never key material."})
-    static final class ListKeys implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ConfigOptions config;
-
+    static final class ListKeys extends KeyringVerb {
         @Override
-        public Integer call() throws IOException {
-            Configuration configuration = config.load();
-            MasterKey master = masterKey(configuration);
-            try (Storage storage = config.open(configuration)) {
+        OnStorage prepare(MasterKey master) {
+            return storage -> {
                 Keyring keyring = KeyringStore.require(storage, master);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-4s %-24s %s%n", "id", "created", "current");
@@ -151,8 +157,7 @@ final class KeyCommand implements Runnable {
                 }
                 out.printf("keyring generation %d, written %s%n", keyring.generation(), keyring.created());
                 out.flush();
-                return ExitCode.OK.code();
-            }
+            };
         }
     }
 }

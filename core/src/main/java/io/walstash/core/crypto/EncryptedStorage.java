@@ -6,6 +6,7 @@ import io.walstash.core.config.Settings;
 import io.walstash.core.repository.ClearObjects;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.CreatesBucket;
+import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.NoSuchObjectException;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
@@ -14,15 +15,12 @@ import io.walstash.core.storage.Versioning;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Stream;
 
 /**
  * Encryption at rest as a layer over an adapter's storage (beneath the retry layer, so that every
@@ -43,7 +41,7 @@ import java.util.stream.Stream;
  * one, is refused as corrupt. Without the master key nothing can be authenticated, so clear objects
  * are read as they are.
  */
-public class EncryptedStorage implements Storage {
+public class EncryptedStorage extends ForwardingStorage {
     /** How long a writer trusts what it found: a long-running daemon sees a rotation or a new keyring after this. */
     private static final Duration RECHECK = Duration.ofMinutes(1);
     /**
@@ -53,7 +51,6 @@ public class EncryptedStorage implements Storage {
      */
     static final Duration IN_FLIGHT = RECHECK.multipliedBy(2);
 
-    private final Storage delegate;
     private final Optional<MasterKey> master;
     private final Clock clock;
     private volatile Keyring keyring;
@@ -63,7 +60,7 @@ public class EncryptedStorage implements Storage {
     private volatile Instant foundNoKeyring = Instant.MIN;
 
     EncryptedStorage(Storage delegate, Optional<MasterKey> master, Clock clock) {
-        this.delegate = delegate;
+        super(delegate);
         this.master = master;
         this.clock = clock;
     }
@@ -117,11 +114,6 @@ public class EncryptedStorage implements Storage {
     /** The master key this layer was opened with, if any. */
     public Optional<MasterKey> masterKey() {
         return master;
-    }
-
-    @Override
-    public URI location() {
-        return delegate.location();
     }
 
     @Override
@@ -274,31 +266,6 @@ public class EncryptedStorage implements Storage {
             foundNoKeyring = now;
         }
         return found;
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String key) throws IOException {
-        return delegate.stat(key);
-    }
-
-    @Override
-    public Stream<ObjectInfo> list(String keyPrefix) throws IOException {
-        return delegate.list(keyPrefix);
-    }
-
-    @Override
-    public void delete(String key) throws IOException {
-        delegate.delete(key);
-    }
-
-    @Override
-    public void deleteAll(Collection<String> keys) throws IOException {
-        delegate.deleteAll(keys);
-    }
-
-    @Override
-    public void close() throws IOException {
-        delegate.close();
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
@@ -38,11 +37,10 @@ import java.util.stream.Stream;
  * <li>Stat, list (its opening), delete and batch delete are retried whole; they are idempotent.</li>
  * </ul>
  */
-public class RetryingStorage implements Storage {
+public class RetryingStorage extends ForwardingStorage {
     /** Keys per attempt of {@link #deleteAll}: S3's batch limit is 1000; far fewer single deletes fit a timeout. */
     static final int DELETE_BATCH = 250;
     private static final Duration UNLIMITED = Duration.ofNanos(Long.MAX_VALUE);
-    private final Storage delegate;
     private final RetryPolicy policy;
     private final RetryPolicy.Timing timing;
     private final RetryPolicy.Listener warnings;
@@ -54,7 +52,7 @@ public class RetryingStorage implements Storage {
 
     private RetryingStorage(Storage delegate, RetryPolicy policy, RetryPolicy.Timing timing, RetryPolicy.Listener warnings,
                             boolean owner) {
-        this.delegate = delegate;
+        super(delegate);
         this.policy = policy;
         this.timing = timing;
         this.warnings = warnings;
@@ -123,11 +121,6 @@ public class RetryingStorage implements Storage {
     /** The policy this storage retries with. */
     public RetryPolicy policy() {
         return policy;
-    }
-
-    @Override
-    public URI location() {
-        return delegate.location();
     }
 
     @Override
@@ -211,12 +204,12 @@ public class RetryingStorage implements Storage {
     @Override
     public <T> T readChecked(String key, Reader<T> reader) throws IOException {
         try {
-            return Storage.super.readChecked(key, reader);
+            return super.readChecked(key, reader);
         } catch (IOException e) {
             if (!(e instanceof BadContent)) {
                 throw e;
             }
-            return Storage.super.readChecked(key, reader); // one fresh download: see the class comment
+            return super.readChecked(key, reader); // one fresh download: see the class comment
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,8 +21,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
@@ -79,6 +84,10 @@ public final class FaultProxy implements Closeable {
     private final Deque<Fault> commanded = new ArrayDeque<>();
     private volatile int port;
     private volatile ServerSocket server;
+    /** The loop accepting on {@link #server}: the listening socket is gone only once it has ended. */
+    private Future<?> accepting;
+    /** While gone: the port, bound but not listening, so that connections are refused and nothing else takes it. */
+    private Socket holding;
     private Random random;
     private double probability;
     private Set<Fault> randomKinds = Set.of();
@@ -154,25 +163,76 @@ public final class FaultProxy implements Closeable {
 
     /**
      * Stops listening and resets every open connection, as a server that went away; connections
-     * are refused until {@link #reappear()}.
+     * are refused until {@link #reappear()}. The port stays held meanwhile (see {@link #hold}).
      */
     public synchronized void disappear() throws IOException {
+        if (stopListening()) {
+            holding = hold(port);
+        }
+    }
+
+    /** Closes the listening socket and resets every open connection; false when not listening. */
+    private synchronized boolean stopListening() throws IOException {
         ServerSocket listening = server;
         if (listening == null) {
-            return;
+            return false;
         }
         server = null;
         listening.close();
+        // a thread blocked in accept() keeps the socket listening until it is woken: wait for that,
+        // so that the port is free (to hold, or to listen on again) and connections are refused
+        try {
+            accepting.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the proxy stopped listening");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the proxy's accepting thread did not end", e);
+        }
         for (Socket socket : open) {
             reset(socket);
         }
         disappearances++;
+        return true;
     }
 
     /** Listens again on the same port after {@link #disappear()}. */
     public synchronized void reappear() throws IOException {
         if (server == null) {
+            release();
             listen(port);
+        }
+    }
+
+    /**
+     * Binds {@code port} without listening, so that a connection to it is refused (reset) for
+     * certain: no client's connect picks a bound port as its own (a self-connect would look like an
+     * answer), and bound without SO_REUSEADDR no other socket, of this process or another, can take
+     * the port and listen on it. While the proxy's closed connections linger in TIME_WAIT on the port
+     * that bind is refused; the port is then bound with SO_REUSEADDR, which only a listener that asks
+     * for reuse itself could share.
+     */
+    private static Socket hold(int port) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        IOException refused = null;
+        for (boolean reuse : new boolean[] {false, true}) {
+            Socket placeholder = new Socket();
+            try {
+                placeholder.setReuseAddress(reuse);
+                placeholder.bind(address);
+                return placeholder;
+            } catch (IOException e) {
+                placeholder.close();
+                refused = e;
+            }
+        }
+        throw refused;
+    }
+
+    private void release() throws IOException {
+        if (holding != null) {
+            holding.close();
+            holding = null;
         }
     }
 
@@ -202,7 +262,7 @@ public final class FaultProxy implements Closeable {
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 64);
         port = socket.getLocalPort();
         server = socket;
-        threads.execute(() -> accept(socket));
+        accepting = threads.submit(() -> accept(socket));
     }
 
     private void accept(ServerSocket socket) {
@@ -460,8 +520,14 @@ public final class FaultProxy implements Closeable {
 
     @Override
     public void close() throws IOException {
-        disappear();
-        threads.shutdownNow();
+        try {
+            synchronized (this) {
+                stopListening();
+                release();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     /** A request or response head: start line and headers, as read and as re-sent. */

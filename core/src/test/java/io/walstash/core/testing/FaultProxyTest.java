@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -138,12 +140,31 @@ class FaultProxyTest {
     void refusesConnectionsWhileGone() throws Exception {
         proxy.disappear();
         assertThat(proxy.isListening()).isFalse();
+        // the port stays the proxy's: nothing else (another test's server) can listen there meanwhile
+        try (ServerSocket other = new ServerSocket()) {
+            assertThatThrownBy(() -> other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port())))
+                    .isInstanceOf(BindException.class);
+        }
         // a plain connect: the HTTP client's own connection handling plays no part in "refused"
         assertThatThrownBy(() -> new java.net.Socket(InetAddress.getLoopbackAddress(), proxy.port()).close())
                 .isInstanceOf(java.net.ConnectException.class);
         proxy.reappear();
         assertThat(get().body()).isEqualTo(BODY);
         assertThat(proxy.disappearances()).isEqualTo(1);
+    }
+
+    @Test
+    void goesAndComesBackAfterServedConnections() throws Exception {
+        // served connections may linger in TIME_WAIT on the proxy's port: it is held all the same
+        for (int round = 1; round <= 3; round++) {
+            assertThat(get().body()).isEqualTo(BODY);
+            proxy.disappear();
+            assertThatThrownBy(() -> new java.net.Socket(InetAddress.getLoopbackAddress(), proxy.port()).close())
+                    .isInstanceOf(java.net.ConnectException.class);
+            proxy.reappear();
+        }
+        assertThat(get().body()).isEqualTo(BODY);
+        assertThat(proxy.disappearances()).isEqualTo(3);
     }
 
     @Test

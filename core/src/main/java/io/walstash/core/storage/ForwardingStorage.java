@@ -8,8 +8,14 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A storage that hands every call to another; test decorators (fault injection, counting, clocks)
- * extend it and override only the calls they change.
+ * A storage that hands every call to another: the base of layers (encryption, retry) and test
+ * decorators (fault injection, counting, clocks), which override only the calls they change. A
+ * method added to {@link Storage} is forwarded here, once.
+ *
+ * <p>The default methods made of the others ({@link #createIfAbsent(String, Content)},
+ * {@link #readChecked}) are not forwarded: they reach the delegate through this layer's
+ * {@link #createIfAbsent(String, InputStream)} and {@link #read}, so a layer that changes those
+ * changes them too. {@link #deleteAll} is forwarded, so a backend's batch delete stays one call.
  */
 public abstract class ForwardingStorage implements Storage {
     protected final Storage delegate;
