@@ -24,7 +24,8 @@ abstract class EndToEndTest {
     final void createWorkDirectory() throws Exception {
         binaries = PostgresBinaries.find(System.getenv());
         user = OsUser.current();
-        work = Files.createTempDirectory("walstash-" + getClass().getSimpleName() + "-");
+        // a short name: auto daemons' sockets live below it, and a Unix socket's path has 108 bytes
+        work = Files.createTempDirectory("walstash-it-");
         // traversable: some tests run commands as another user than the directory's owner
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         user.own(work);
