@@ -53,14 +53,6 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
-# auto_daemons: the pids of walstash daemons started with this run's XDG_RUNTIME_DIR
-auto_daemons() {
-  local p
-  for p in $(pgrep -f 'daemon --auto' 2>/dev/null); do
-    tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$work/xdg" && echo "$p"
-  done
-  return 0
-}
 trap cleanup EXIT
 now_ms() { date +%s%3N; }
 

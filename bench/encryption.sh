@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What encryption at rest costs: wal-push, wal-fetch, a full backup-push and backup-fetch of a
 # pgbench database, each without and with WALSTASH_ENCRYPTION_KEY_FILE, in the same run,
-# alternating (clear, encrypted, clear, ...), reporting medians and the ratio. file://, zstd,
-# daemon off (every wal-push/wal-fetch is a JVM start, as a plain archive_command is).
+# alternating (clear, encrypted, clear, ...), reporting medians and the ratio. file://, zstd.
+# wal-push and wal-fetch run twice: with the defaults (the README's archive_command and
+# restore_command: the auto daemon serves them) and with WALSTASH_DAEMON=off (a JVM per call).
 #
 #   bench/encryption.sh [scale] [rounds] [segments]   (defaults 20, 3, 8; builds the launcher if missing)
 #
@@ -39,14 +40,17 @@ done
 as_pg "$launcher" key generate --file "$work/master.key" >/dev/null 2>&1
 find "$work/data" -type f -exec cat {} + > /dev/null   # warm the page cache once
 
-run() { # mode repo command...: seconds of one run, as postgres
-  local mode=$1 repo=$2; shift 2
+as_pg mkdir -m 700 "$work/xdg"
+
+run() { # mode daemon repo command...: seconds of one run, as postgres (daemon: auto, the default, or off)
+  local mode=$1 daemon=$2 repo=$3; shift 3
   local key=()
   [ "$mode" = encrypted ] && key=("WALSTASH_ENCRYPTION_KEY_FILE=$work/master.key")
   local start end
   start=$(date +%s.%N)
-  as_pg env WALSTASH_STORAGE="file://$work/$repo" WALSTASH_COMPRESSION=zstd WALSTASH_DAEMON=off WALSTASH_LOOKAHEAD=0 \
-    WALSTASH_DOWNLOAD_CONCURRENCY=0 PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER "${key[@]}" "$@" >"$work/out" 2>&1 \
+  as_pg env WALSTASH_STORAGE="file://$work/$repo" WALSTASH_COMPRESSION=zstd WALSTASH_DAEMON=$daemon \
+    XDG_RUNTIME_DIR="$work/xdg" WALSTASH_LOOKAHEAD=0 WALSTASH_DOWNLOAD_CONCURRENCY=0 \
+    PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER "${key[@]}" "$@" >"$work/out" 2>&1 \
     || { cat "$work/out" >&2; exit 1; }
   end=$(date +%s.%N)
   echo "$end - $start" | bc
@@ -55,24 +59,28 @@ run() { # mode repo command...: seconds of one run, as postgres
 declare -A times
 for round in $(seq 1 "$rounds"); do
   for mode in clear encrypted; do
-    repo="repo-$mode-$round"
-    t=0
-    for f in "$work"/segments/*; do t=$(echo "$t + $(run $mode "$repo" "$launcher" wal-push "$f")" | bc); done
-    times[push-$mode]+="$(echo "$t / $segments" | bc -l)"$'\n'
-    as_pg mkdir -p "$work/fetched-$mode-$round"
-    t=0
-    for f in "$work"/segments/*; do
-      n=$(basename "$f")
-      t=$(echo "$t + $(run $mode "$repo" "$launcher" wal-fetch "$n" "$work/fetched-$mode-$round/$n")" | bc)
-      cmp -s "$f" "$work/fetched-$mode-$round/$n" || { echo "fetched $n differs" >&2; exit 1; }
+    for daemon in auto off; do
+      repo="repo-$mode-$daemon-$round"
+      t=()
+      for f in "$work"/segments/*; do t+=("$(run $mode $daemon "$repo" "$launcher" wal-push "$f")"); done
+      times[push-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      as_pg mkdir -p "$work/fetched-$mode-$daemon-$round"
+      t=()
+      for f in "$work"/segments/*; do
+        n=$(basename "$f")
+        t+=("$(run $mode $daemon "$repo" "$launcher" wal-fetch "$n" "$work/fetched-$mode-$daemon-$round/$n")")
+        cmp -s "$f" "$work/fetched-$mode-$daemon-$round/$n" || { echo "fetched $n differs" >&2; exit 1; }
+      done
+      times[fetch-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      as_pg rm -rf "$work/fetched-$mode-$daemon-$round"
     done
-    times[fetch-$mode]+="$(echo "$t / $segments" | bc -l)"$'\n'
-    times[backup-$mode]+="$(run $mode "$repo" "$launcher" backup-push "$work/data" --full)"$'\n'
-    times[restore-$mode]+="$(run $mode "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)"$'\n'
-    as_pg rm -rf "$work/restored-$mode-$round" "$work/fetched-$mode-$round"
+    repo="repo-$mode-off-$round"
+    times[backup-$mode]+="$(run $mode off "$repo" "$launcher" backup-push "$work/data" --full)"$'\n'
+    times[restore-$mode]+="$(run $mode off "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)"$'\n'
+    as_pg rm -rf "$work/restored-$mode-$round"
   done
 done
-grep -q WALSTENC -r "$work/repo-encrypted-1/wal" || { echo "the encrypted repository holds no encrypted WAL" >&2; exit 1; }
+grep -q WALSTENC -r "$work/repo-encrypted-auto-1/wal" || { echo "the encrypted repository holds no encrypted WAL" >&2; exit 1; }
 
 size=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)
 echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $segments WAL segments, $rounds rounds;" \
@@ -80,10 +88,13 @@ echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $segments WA
 echo
 echo "| what (median) | clear | encrypted | encrypted / clear |"
 echo "| --- | --- | --- | --- |"
-for what in push fetch backup restore; do
+for what in push-auto fetch-auto push-off fetch-off backup restore; do
   c=$(printf '%s' "${times[$what-clear]}" | median)
   e=$(printf '%s' "${times[$what-encrypted]}" | median)
-  label=$(case $what in push) echo "wal-push, one segment";; fetch) echo "wal-fetch, one segment";;
+  label=$(case $what in push-auto) echo "wal-push, one segment (defaults: auto daemon)";;
+          fetch-auto) echo "wal-fetch, one segment (defaults: auto daemon)";;
+          push-off) echo "wal-push, one segment (WALSTASH_DAEMON=off: a JVM each)";;
+          fetch-off) echo "wal-fetch, one segment (WALSTASH_DAEMON=off: a JVM each)";;
           backup) echo "backup-push --full";; restore) echo "backup-fetch";; esac)
   awk -v l="$label" -v c="$c" -v e="$e" 'BEGIN { printf "| %s | %.3f s | %.3f s | %.2f |\n", l, c, e, e / c }'
 done

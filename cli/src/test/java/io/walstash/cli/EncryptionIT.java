@@ -57,7 +57,9 @@ class EncryptionIT extends EndToEndTest {
     }
 
     private Processes.Outcome walstash(Map<String, String> env, String... args) throws Exception {
-        return Launcher.run(user, env, args);
+        Map<String, String> withCache = new HashMap<>(env);
+        withCache.putIfAbsent("XDG_CACHE_HOME", work.resolve("cache").toString()); // where PostgreSQL's user may write
+        return Launcher.run(user, withCache, args);
     }
 
     /** With the config file (and so its key), as the cluster's commands run. */
@@ -249,6 +251,12 @@ class EncryptionIT extends EndToEndTest {
             clearEnv.put("WALSTASH_COMPRESSION", "none");
             ok(walstash(clearEnv, "backup-push", source.dataDirectory().toString(), "--full"));
             assertThat(anyFileHolds(clear, MARKER)).as("the control repository holds the marker").isTrue();
+            // the launcher keeps what encrypted commands load (Tink, the JDK's ciphers) in a class-data
+            // archive of their own, named for the key the config file (here) or the environment holds
+            try (Stream<Path> archives = Files.walk(work.resolve("cache"))) {
+                assertThat(archives.map(p -> p.getFileName().toString()))
+                        .contains("backup-push-encrypted.jsa", "backup-push.jsa");
+            }
             assertThat(anyFileHolds(repository, MARKER)).as("the encrypted repository holds the marker").isFalse();
             // file names, labels: only in the encrypted content.json (the clear WAL from before holds catalog names)
             assertThat(anyFileHolds(repository.resolve("backups"), "\"path\"")).as("file names in clear").isFalse();
