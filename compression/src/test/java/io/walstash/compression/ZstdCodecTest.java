@@ -3,6 +3,7 @@ package io.walstash.compression;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstash.core.codec.Codec;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,21 @@ class ZstdCodecTest {
         assertThat(strong).isLessThan(fast);
         assertThat(TestCodecs.decompress(new ZstdCodec(), TestCodecs.compress(new ZstdCodec(19), plain)))
                 .isEqualTo(plain);
+    }
+
+    /** What WAL look-ahead writes when segments pile up: level 1, the same format, read by the configured codec. */
+    @Test
+    void theFasterCodecIsLevelOneOfTheSameFormat() throws IOException {
+        byte[] plain = TestCodecs.mixed(300_000, 11);
+        ZstdCodec configured = new ZstdCodec();
+
+        Codec faster = configured.faster();
+
+        assertThat(faster).isInstanceOfSatisfying(ZstdCodec.class, z -> assertThat(z.level()).isEqualTo(1));
+        assertThat(faster.name()).isEqualTo(configured.name());
+        assertThat(faster.fileExtension()).isEqualTo(configured.fileExtension());
+        assertThat(TestCodecs.decompress(configured, TestCodecs.compress(faster, plain))).isEqualTo(plain);
+        assertThat(faster.faster()).isSameAs(faster);
     }
 
     /** The frame header's checksum flag (bit 2 of the descriptor) is set. */

@@ -508,6 +508,13 @@ public final class WalArchive implements Closeable {
     }
 
     /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
+    /** This archive writing with its codec's {@linkplain Codec#faster() faster} setting, over the same storage. */
+    public WalArchive writingFaster() {
+        Codec faster = codec.faster();
+        return faster == codec ? this
+                : new WalArchive(storage, faster, codecs, writer, clock, buffers.maxLength(), walgEncryption);
+    }
+
     public WalArchive withStorage(Storage other) {
         return new WalArchive(other, codec, codecs, writer, clock, buffers.maxLength(), walgEncryption);
     }

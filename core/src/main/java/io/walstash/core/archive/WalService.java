@@ -82,8 +82,13 @@ public final class WalService implements WalRequests {
         this.push = push;
         this.retry = push.retry();
         this.warnings = warnings;
-        this.lookAhead = new LookAhead(this::pushOnce, archive.storage().location().toString(),
-                push.lookAhead(), push.concurrency(), warnings);
+        // Look-ahead uploads exist only when PostgreSQL has more segments ready than the one it asked
+        // for, that is when WAL is piling up: they compress with the codec's faster setting, so that
+        // the archiver's CPU (which a bulk load competes for) goes further. PostgreSQL's own call
+        // keeps the configured level.
+        WalArchive backlog = this.archive.writingFaster();
+        this.lookAhead = new LookAhead((file, inspected) -> backlog.push(file, opened -> { }, inspected),
+                archive.storage().location().toString(), push.lookAhead(), push.concurrency(), warnings);
         this.fetchRetry = fetchRetry;
         this.prefetch = prefetch;
     }

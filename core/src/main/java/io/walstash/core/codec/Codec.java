@@ -22,4 +22,13 @@ public interface Codec {
 
     /** Wraps {@code in}; closing the returned stream closes {@code in}. */
     InputStream decompress(InputStream in) throws IOException;
+
+    /**
+     * The same format written with less CPU per byte (a lower level), for WAL that is already
+     * piling up: what it writes every reader of this codec decodes, under the same name and
+     * extension. This codec itself when it has no faster setting.
+     */
+    default Codec faster() {
+        return this;
+    }
 }

@@ -69,6 +69,11 @@ class WalServicePushTest {
     }
 
     private WalService service(WalService.Mode mode, int concurrency, RetryPolicy retry, Optional<Spool> spool) {
+        return service(mode, concurrency, retry, spool, codec);
+    }
+
+    private WalService service(WalService.Mode mode, int concurrency, RetryPolicy retry, Optional<Spool> spool,
+                               Codec codec) {
         WalArchive archive = new WalArchive(storage, codec, Codecs.of(List.of(codec)), "walstash test",
                 Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC));
         service = new WalService(archive, mode, new WalService.PushOptions(concurrency, 32, retry, spool), warnings::add);
@@ -129,6 +134,62 @@ class WalServicePushTest {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 marker(4).getParent()))).isEqualTo("rwx------");
         assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void lookAheadUploadsCompressWithTheFasterCodecAndPostgresqlsOwnCallWithTheConfiguredOne() throws IOException {
+        Path first = segment(3, true);
+        IntStream.rangeClosed(4, 7).forEach(n -> uncheck(() -> segment(n, true)));
+        CountingCodec configured = new CountingCodec(new CountingCodec(null));
+        WalService wal = service(WalService.Mode.ONE_SHOT, 4, FAST, Optional.empty(), configured);
+
+        assertThat(wal.push(first)).isInstanceOf(PushResult.Archived.class);
+
+        assertThat(configured.compressed).as("PostgreSQL's own call").hasValue(1);
+        assertThat(configured.faster().compressed).as("the four look-ahead uploads").hasValue(4);
+        for (int n = 4; n <= 7; n++) {
+            assertThat(wal.push(pgWal.resolve(name(n)))).isEqualTo(new PushResult.AlreadyArchived(key(name(n))));
+        }
+        Path fetched = pgWal.resolveSibling("fetched");
+        assertThat(wal.fetch(name(5), fetched)).isInstanceOf(FetchResult.Fetched.class);
+        assertThat(fetched).hasSameBinaryContentAs(pgWal.resolve(name(5)));
+    }
+
+    /** Deflate that counts what it compressed; its faster form is another such codec (or itself). */
+    private static final class CountingCodec implements Codec {
+        private final DeflateTestCodec deflate = new DeflateTestCodec();
+        private final CountingCodec faster;
+        final java.util.concurrent.atomic.AtomicInteger compressed = new java.util.concurrent.atomic.AtomicInteger();
+
+        CountingCodec(CountingCodec faster) {
+            this.faster = faster;
+        }
+
+        @Override
+        public String name() {
+            return deflate.name();
+        }
+
+        @Override
+        public String fileExtension() {
+            return deflate.fileExtension();
+        }
+
+        @Override
+        public java.io.OutputStream compress(java.io.OutputStream out) {
+            compressed.incrementAndGet();
+            return deflate.compress(out);
+        }
+
+        @Override
+        public java.io.InputStream decompress(java.io.InputStream in) {
+            return deflate.decompress(in);
+        }
+
+        @Override
+        public CountingCodec faster() {
+            return faster == null ? this : faster;
+        }
     }
 
     @Test
