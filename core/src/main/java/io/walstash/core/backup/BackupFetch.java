@@ -5,6 +5,7 @@ import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.progress.WorkProgress;
+import io.walstash.core.storage.BadContent;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Restores a backup into a directory: every file from the newest backup in the chain that stored it
@@ -194,23 +196,32 @@ public final class BackupFetch {
      * first, then the deltas): one task when the whole object is one codec stream, otherwise one
      * task per part (each writes its own range of the file) and, after all of them, one that
      * applies the deltas and checks the result.
+     *
+     * <p>When any of a file's objects reads damaged ({@link BadContent}: a checksum or decryption
+     * that fails), the whole file is downloaded and written once more, from its first byte, before
+     * the damage counts: bytes flipped on the way read fine the second time, as a manifest is read
+     * again ({@link Storage#readChecked}); bytes damaged at rest fail again, naming the object.
+     * Whole, because a damaged stream may have written anywhere in the file before its checksum
+     * failed.
      */
     private void submitFile(Tasks tasks, BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file)
             throws IOException {
         BackupManifest.FileEntry whole = applied.get(0);
         List<BackupManifest.FileEntry> deltas = applied.subList(1, applied.size());
+        Tasks.IoTask wholeFile = () -> {
+            try (FileChannel out = openForWrite(file, true);
+                 InputStream in = StoredObjects.open(storage, codecs, whole)) {
+                copy(in, out, 0);
+            }
+            finish(entry, deltas, file);
+        };
         if (whole.parts() == null) {
-            tasks.submit(() -> {
-                try (FileChannel out = openForWrite(file, true);
-                     InputStream in = StoredObjects.open(storage, codecs, whole)) {
-                    copy(in, out, 0);
-                }
-                finish(entry, deltas, file);
-            });
+            tasks.submit(() -> onceMoreIfDamaged(wholeFile, wholeFile));
             return;
         }
         openForWrite(file, true).close();
         Codec codec = StoredObjects.codecOf(codecs, whole.objectKey());
+        AtomicReference<IOException> damaged = new AtomicReference<>();
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         long storedOffset = 0;
         long plainOffset = 0;
@@ -223,12 +234,34 @@ public final class BackupFetch {
                 try (InputStream in = StoredObjects.openPart(storage, codec, whole.objectKey(), index, from, part);
                      FileChannel out = openForWrite(file, false)) {
                     copy(in, out, at);
+                } catch (IOException e) {
+                    if (!(e instanceof BadContent)) {
+                        throw e;
+                    }
+                    damaged.compareAndSet(null, e); // the other parts go on; the file is written again after them
                 }
             }));
             storedOffset += part.storedSize();
             plainOffset += part.plainSize();
         }
-        tasks.after(parts, () -> finish(entry, deltas, file));
+        tasks.after(parts, () -> onceMoreIfDamaged(() -> {
+            if (damaged.get() != null) {
+                throw damaged.get();
+            }
+            finish(entry, deltas, file);
+        }, wholeFile));
+    }
+
+    /** Runs {@code attempt}; when it read damaged bytes, runs {@code again} (once). */
+    private static void onceMoreIfDamaged(Tasks.IoTask attempt, Tasks.IoTask again) throws IOException {
+        try {
+            attempt.run();
+        } catch (IOException e) {
+            if (!(e instanceof BadContent)) {
+                throw e;
+            }
+            again.run();
+        }
     }
 
     /** Applies {@code deltas} to the whole file just written, checks its length and makes it owner-only. */

@@ -105,6 +105,48 @@ class BackupFetchPartsTest {
     }
 
     @Test
+    void objectsDamagedOnTheWayAreDownloadedOnceMoreAndTheRestoreIsExact() throws IOException {
+        byte[] big = pageLike(3 * PART_SIZE + 500);
+        byte[] small = pageLike(5000);
+        BackupManifest backup = backup(List.of(stored(BIG, big), stored("base/1/16385", small),
+                stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        String bigKey = backup.files().get(0).objectKey();
+        String smallKey = backup.files().get(1).objectKey();
+        // the first read of the small object, and of the big object's part 1, each have one byte flipped
+        long part1 = backup.files().get(0).parts().get(0).storedSize();
+        FlippedInFlight flipped = new FlippedInFlight(storage, Map.of(smallKey, 0L, bigKey, part1));
+
+        fetch(flipped, backup, 3);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(big);
+        assertThat(Files.readAllBytes(destination.resolve("base/1/16385"))).isEqualTo(small);
+        assertThat(flipped.flips).as("both damaged reads happened").hasValue(2);
+    }
+
+    @Test
+    void aDeltaDamagedOnTheWayIsDownloadedOnceMoreWithItsBase() throws IOException {
+        byte[] big = pageLike(2 * PART_SIZE);
+        BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        byte[] changed = big.clone();
+        System.arraycopy(pageLike(8192), 0, changed, 3 * 8192, 8192);
+        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
+        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
+                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {3})), codec);
+        List<BackupManifest.FileEntry> files = new ArrayList<>();
+        files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
+                delta.plainSize(), delta.storedSize(), null, null));
+        files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
+        FlippedInFlight flipped = new FlippedInFlight(storage, Map.of(deltaKey, 0L));
+
+        fetch(flipped, manifest(deltaName, NAME, files), 2);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
+        assertThat(flipped.flips).hasValue(1);
+    }
+
+    @Test
     void anObjectInPartsReadsWholeThroughOpen() throws IOException {
         byte[] big = pageLike(5 * PART_SIZE);
         BackupManifest.FileEntry entry = stored(BIG, big);
@@ -176,6 +218,47 @@ class BackupFetchPartsTest {
     }
 
     /** Range reads of {@code key} block until {@code parties} of them are open at once (bounded). */
+    /**
+     * Flips one byte of the first read of each given key, at the given offset of the stored object
+     * (a whole read, or the range read that covers it): a transfer fault, not damage at rest.
+     */
+    private static final class FlippedInFlight extends ForwardingStorage {
+        private final Map<String, Long> once;
+        private final java.util.Set<String> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final java.util.concurrent.atomic.AtomicInteger flips = new java.util.concurrent.atomic.AtomicInteger();
+
+        FlippedInFlight(Storage delegate, Map<String, Long> once) {
+            super(delegate);
+            this.once = once;
+        }
+
+        @Override
+        public InputStream read(String key) throws IOException {
+            return maybeFlipped(key, 0, super.read(key));
+        }
+
+        @Override
+        public InputStream readRange(String key, long offset, long length) throws IOException {
+            return maybeFlipped(key, offset, super.readRange(key, offset, length));
+        }
+
+        private InputStream maybeFlipped(String key, long start, InputStream in) throws IOException {
+            Long at = once.get(key);
+            if (at == null || at < start || done.contains(key)) {
+                return in;
+            }
+            byte[] bytes = in.readAllBytes();
+            in.close();
+            int index = (int) (at - start);
+            if (index >= bytes.length || !done.add(key)) {
+                return new ByteArrayInputStream(bytes);
+            }
+            bytes[Math.min(bytes.length - 1, index + bytes.length / 2)] ^= 0x20;
+            flips.incrementAndGet();
+            return new ByteArrayInputStream(bytes);
+        }
+    }
+
     private static final class RangesMeet extends ForwardingStorage {
         private final String key;
         private final CountDownLatch meeting;
