@@ -127,20 +127,12 @@ class BackupFetchPartsTest {
     void aDeltaDamagedOnTheWayIsDownloadedOnceMoreWithItsBase() throws IOException {
         byte[] big = pageLike(2 * PART_SIZE);
         BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
         byte[] changed = big.clone();
         System.arraycopy(pageLike(8192), 0, changed, 3 * 8192, 8192);
-        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
-        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
-        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
-                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {3})), codec);
-        List<BackupManifest.FileEntry> files = new ArrayList<>();
-        files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
-                delta.plainSize(), delta.storedSize(), null, null));
-        files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
-        FlippedInFlight flipped = new FlippedInFlight(storage, Map.of(deltaKey, 0L));
+        DeltaBackup delta = deltaOver(full, changed, 3);
+        FlippedInFlight flipped = new FlippedInFlight(storage, Map.of(delta.objectKey(), 0L));
 
-        fetch(flipped, manifest(deltaName, NAME, files), 2);
+        fetch(flipped, delta.manifest(), 2);
 
         assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
         assertThat(flipped.flips).hasValue(1);
@@ -160,22 +152,11 @@ class BackupFetchPartsTest {
     void aDeltaAppliesOnTopOfABaseStoredInParts() throws IOException {
         byte[] big = pageLike(4 * PART_SIZE);
         BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
-        byte[] page = pageLike(8192);
-        int block = 17;
         byte[] changed = big.clone();
-        System.arraycopy(page, 0, changed, block * 8192, 8192);
-        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
-        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
-        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
-                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
-        List<BackupManifest.FileEntry> files = new ArrayList<>();
-        files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
-                delta.plainSize(), delta.storedSize(), null, null));
-        files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
-        BackupManifest deltaBackup = manifest(deltaName, NAME, files);
+        System.arraycopy(pageLike(8192), 0, changed, 17 * 8192, 8192);
+        DeltaBackup delta = deltaOver(full, changed, 17);
 
-        fetch(storage, deltaBackup, 3);
+        fetch(storage, delta.manifest(), 3);
 
         assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
     }
@@ -190,6 +171,23 @@ class BackupFetchPartsTest {
         StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> new ByteArrayInputStream(bytes), codec, PART_SIZE);
         return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
                 stored.plainSize(), stored.storedSize(), null, stored.parts());
+    }
+
+    /** A delta backup over {@code full} (stored with its manifest) whose BIG file became {@code changed} in page {@code block}. */
+    private DeltaBackup deltaOver(BackupManifest full, byte[] changed, int block) throws IOException {
+        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
+        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
+                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
+        List<BackupManifest.FileEntry> files = new ArrayList<>();
+        files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
+                delta.plainSize(), delta.storedSize(), null, null));
+        files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
+        return new DeltaBackup(manifest(deltaName, NAME, files), deltaKey);
+    }
+
+    private record DeltaBackup(BackupManifest manifest, String objectKey) {
     }
 
     private BackupManifest backup(List<BackupManifest.FileEntry> files) {
