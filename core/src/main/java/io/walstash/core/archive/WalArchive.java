@@ -87,13 +87,14 @@ public final class WalArchive implements Closeable {
 
     /** {@code heldLimit}: files up to this length are read once into memory, larger ones streamed twice. */
     WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock, long heldLimit) {
-        this(storage, codec, codecs, writer, clock, heldLimit, null);
+        this(storage, codec, codecs, writer, clock, new HeldWalFile.Buffers(2, heldLimit), null);
     }
 
-    private WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock, long heldLimit,
-                       WalGEncryption walgEncryption) {
+    /** {@code buffers}: shared by the views of one archive (other storage, faster codec), so their pushes reuse them alike. */
+    private WalArchive(Storage storage, Codec codec, Codecs codecs, String writer, Clock clock,
+                       HeldWalFile.Buffers buffers, WalGEncryption walgEncryption) {
         this.walgEncryption = walgEncryption;
-        this.buffers = new HeldWalFile.Buffers(2, heldLimit);
+        this.buffers = buffers;
         this.storage = storage;
         this.codec = codec;
         this.codecs = codecs;
@@ -110,7 +111,8 @@ public final class WalArchive implements Closeable {
         Codec codec = codecs.byName(configuration.compression());
         WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null); // key read on first use
         Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
-        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(),
+                new HeldWalFile.Buffers(2, HeldWalFile.MAX_LENGTH), walg);
     }
 
     /**
@@ -127,7 +129,8 @@ public final class WalArchive implements Closeable {
         Storage storage = RetryingStorage.wrap(new StorageOnFirstUse(location,
                 () -> Storages.openLayered(location, configuration.settings())),
                 RetryPolicy.from(configuration.settings()));
-        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(), HeldWalFile.MAX_LENGTH, walg);
+        return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(),
+                new HeldWalFile.Buffers(2, HeldWalFile.MAX_LENGTH), walg);
     }
 
     public Storage storage() {
@@ -507,21 +510,21 @@ public final class WalArchive implements Closeable {
                         + ", read " + actual.plainLength() + " bytes sha256 " + actual.sha256Hex()));
     }
 
-    /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
     /** This archive writing with its codec's {@linkplain Codec#faster() faster} setting, over the same storage. */
     public WalArchive writingFaster() {
         Codec faster = codec.faster();
         return faster == codec ? this
-                : new WalArchive(storage, faster, codecs, writer, clock, buffers.maxLength(), walgEncryption);
+                : new WalArchive(storage, faster, codecs, writer, clock, buffers, walgEncryption);
     }
 
+    /** This archive's codecs and writer over another view of its storage (a decorated one); closing it closes that view. */
     public WalArchive withStorage(Storage other) {
-        return new WalArchive(other, codec, codecs, writer, clock, buffers.maxLength(), walgEncryption);
+        return new WalArchive(other, codec, codecs, writer, clock, buffers, walgEncryption);
     }
 
     /** This archive reading WAL-G's objects with {@code encryption}, over the same storage (closing either closes it). */
     public WalArchive readingWalG(WalGEncryption encryption) {
-        return new WalArchive(storage, codec, codecs, writer, clock, buffers.maxLength(), encryption);
+        return new WalArchive(storage, codec, codecs, writer, clock, buffers, encryption);
     }
 
     /** Every codec this archive reads, to name stored objects by their extension. */
