@@ -125,16 +125,12 @@ class BackupFetchPartsTest {
 
     @Test
     void aDeltaDamagedOnTheWayIsDownloadedOnceMoreWithItsBase() throws IOException {
-        byte[] big = pageLike(2 * PART_SIZE);
-        BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        byte[] changed = big.clone();
-        System.arraycopy(pageLike(8192), 0, changed, 3 * 8192, 8192);
-        DeltaBackup delta = deltaOver(full, changed, 3);
+        DeltaBackup delta = deltaOverFull(pageLike(2 * PART_SIZE), 3);
         FlippedInFlight flipped = new FlippedInFlight(storage, Map.of(delta.objectKey(), 0L));
 
         fetch(flipped, delta.manifest(), 2);
 
-        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(delta.changed());
         assertThat(flipped.flips).hasValue(1);
     }
 
@@ -150,15 +146,11 @@ class BackupFetchPartsTest {
 
     @Test
     void aDeltaAppliesOnTopOfABaseStoredInParts() throws IOException {
-        byte[] big = pageLike(4 * PART_SIZE);
-        BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
-        byte[] changed = big.clone();
-        System.arraycopy(pageLike(8192), 0, changed, 17 * 8192, 8192);
-        DeltaBackup delta = deltaOver(full, changed, 17);
+        DeltaBackup delta = deltaOverFull(pageLike(4 * PART_SIZE), 17);
 
         fetch(storage, delta.manifest(), 3);
 
-        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(delta.changed());
     }
 
     private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
@@ -173,8 +165,14 @@ class BackupFetchPartsTest {
                 stored.plainSize(), stored.storedSize(), null, stored.parts());
     }
 
-    /** A delta backup over {@code full} (stored with its manifest) whose BIG file became {@code changed} in page {@code block}. */
-    private DeltaBackup deltaOver(BackupManifest full, byte[] changed, int block) throws IOException {
+    /**
+     * A full backup of BIG as {@code big} (stored in parts, with its manifest), and a delta backup over
+     * it in which page {@code block} of BIG changed.
+     */
+    private DeltaBackup deltaOverFull(byte[] big, int block) throws IOException {
+        BackupManifest full = backup(List.of(stored(BIG, big), stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+        byte[] changed = big.clone();
+        System.arraycopy(pageLike(8192), 0, changed, block * 8192, 8192);
         storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
         String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
         String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
@@ -184,10 +182,11 @@ class BackupFetchPartsTest {
         files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
                 delta.plainSize(), delta.storedSize(), null, null));
         files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
-        return new DeltaBackup(manifest(deltaName, NAME, files), deltaKey);
+        return new DeltaBackup(manifest(deltaName, NAME, files), deltaKey, changed);
     }
 
-    private record DeltaBackup(BackupManifest manifest, String objectKey) {
+    /** The delta backup's manifest, its object for BIG, and BIG's content once restored. */
+    private record DeltaBackup(BackupManifest manifest, String objectKey, byte[] changed) {
     }
 
     private BackupManifest backup(List<BackupManifest.FileEntry> files) {
@@ -215,10 +214,10 @@ class BackupFetchPartsTest {
         return bytes;
     }
 
-    /** Range reads of {@code key} block until {@code parties} of them are open at once (bounded). */
     /**
-     * Flips one byte of the first read of each given key, at the given offset of the stored object
-     * (a whole read, or the range read that covers it): a transfer fault, not damage at rest.
+     * Flips one byte, half the read's length past the given offset of the stored object, in the first
+     * read of each given key that covers that offset (a whole read, or the part's range read): a
+     * transfer fault, not damage at rest.
      */
     private static final class FlippedInFlight extends ForwardingStorage {
         private final Map<String, Long> once;
@@ -257,6 +256,7 @@ class BackupFetchPartsTest {
         }
     }
 
+    /** Range reads of {@code key} block until {@code parties} of them are open at once (bounded). */
     private static final class RangesMeet extends ForwardingStorage {
         private final String key;
         private final CountDownLatch meeting;
