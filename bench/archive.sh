@@ -155,8 +155,9 @@ daemon() {
   for _ in $(seq 600); do [ -S "$socket" ] && return 0; sleep 0.1; done
   cat "$work/daemon-$1.log" >&2; return 1
 }
-as_pg mkdir -p "$work/pgbr-log" "$work/segs"
+as_pg mkdir -p "$work/pgbr-log" "$work/segs" "$work/xdg"
 [ "$(id -u)" = 0 ] && chown -R postgres "$work"
+chmod 700 "$work/xdg"   # the auto daemons' runtime directory: the cleanup finds them by it
 
 # --- 1. latency of one archive_command call ------------------------------------------------
 if wanted latency; then
@@ -254,7 +255,7 @@ fi
 if wanted recovery; then
 # One source archives every segment to both tools' repositories; a base backup is taken first.
 rsrc="$work/rsrc"
-new_cluster "$rsrc" "$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_LOOKAHEAD=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
+new_cluster "$rsrc" "XDG_RUNTIME_DIR=$work/xdg $(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd WALSTASH_LOOKAHEAD=0 $launcher wal-push %p && pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-push %p"
 rport=$port
 pgbr_conf rec "$rsrc" "$rport"
 pgbr rec stanza-create >/dev/null
@@ -272,6 +273,7 @@ done
 wait_archived "$rport"
 last=$(psql_at "$rport" "SELECT last_archived_wal FROM pg_stat_archiver")
 stop_cluster "$rsrc"
+for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done   # the source's archiving daemon
 replayed=$(( $(segno "$last") - $(segno "$first") + 1 ))
 # recover NAME RESTORE_COMMAND [extra postgresql.conf] [extra pgBackRest options]: sets rec_secs
 recover() {
@@ -297,10 +299,26 @@ CONF
 }
 rec_env="$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd"
 declare -A rec
-recover alone "$rec_env WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
-recover prefetch "$rec_env WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[prefetch]=$rec_secs
-daemon rec
-recover daemon "$rec_env WALSTASH_DAEMON_SOCKET=$socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[daemon]=$rec_secs
+# RECOVERY_MODES picks rows (default all): alone prefetch defaults daemon pgbr-sync pgbr-async
+recovery_modes=${RECOVERY_MODES:-alone prefetch defaults daemon pgbr-sync pgbr-async}
+mode_wanted() { case " $recovery_modes " in *" $1 "*) return 0 ;; esac; return 1; }
+if mode_wanted alone; then
+  recover alone "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
+fi
+if mode_wanted prefetch; then
+  recover prefetch "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[prefetch]=$rec_secs
+fi
+if mode_wanted defaults; then
+  # the README's restore_command and nothing else: the auto daemon starts itself (its runtime
+  # directory in $work/xdg, so that the cleanup finds it), prefetch at its default
+  recover defaults "XDG_RUNTIME_DIR=$work/xdg $rec_env $launcher wal-fetch %f %p"; rec[defaults]=$rec_secs
+  for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
+fi
+if mode_wanted daemon; then
+  daemon rec
+  recover daemon "$rec_env WALSTASH_DAEMON_SOCKET=$socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[daemon]=$rec_secs
+fi
+# pgBackRest's rows always run: the ratios are to them
 recover pgbr-sync "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\""; rec[pgbr-sync]=$rec_secs
 recover pgbr-async "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\"" "" "archive-async=y
 archive-get-queue-max=256MiB
@@ -309,7 +327,6 @@ process-max=4"; rec[pgbr-async]=$rec_secs
 fi
 # --- 4. sustained archiving with the defaults under bulk inserts ----------------------------------
 if wanted inserts; then
-as_pg mkdir -p "$work/xdg"; chmod 700 "$work/xdg"
 printf "INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g;\n" > "$work/insert.sql"
 chmod 644 "$work/insert.sql"
 # cpu_ticks PID: user+system time of PID and of its children it has waited for, in clock ticks
@@ -407,10 +424,11 @@ if wanted inserts; then
   echo
 fi
 if wanted recovery; then
-echo "| recovery of $replayed segments | seconds | segments/s | vs pgBackRest sync |"
-echo "| --- | --- | --- | --- |"
-for m in pgbr-sync pgbr-async alone prefetch daemon; do
-  label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no prefetch";; prefetch) echo "walstash wal-fetch, prefetch 4";; daemon) echo "walstash wal-fetch via daemon, prefetch 4";; esac)
-  echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") |"
+echo "| recovery of $replayed segments | seconds | segments/s | vs pgBackRest sync | vs pgBackRest async |"
+echo "| --- | --- | --- | --- | --- |"
+for m in pgbr-sync pgbr-async alone prefetch defaults daemon; do
+  [ -n "${rec[$m]:-}" ] || continue
+  label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no daemon, no prefetch";; prefetch) echo "walstash wal-fetch, no daemon, prefetch 4";; defaults) echo "walstash wal-fetch, defaults (auto daemon, prefetch 4)";; daemon) echo "walstash wal-fetch via a hand-started daemon, prefetch 4";; esac)
+  echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") | $(ratio "${rec[pgbr-async]}" "${rec[$m]}") |"
 done
 fi

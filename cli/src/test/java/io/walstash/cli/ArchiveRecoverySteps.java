@@ -2,9 +2,11 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.core.archive.PrefetchDirectory;
 import io.walstash.core.postgres.DataFingerprint;
 import io.walstash.core.postgres.LocalCluster;
 import io.walstash.core.postgres.OsUser;
+import io.walstash.core.wal.SegmentFileName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** The two halves of an archive-and-recover test, shared by the ITs that recover through wal-fetch. */
 public final class ArchiveRecoverySteps {
@@ -81,14 +84,22 @@ public final class ArchiveRecoverySteps {
                 + " AWS_SECRET_ACCESS_KEY=" + io.walstash.storage.s3.S3ProxyServer.SECRET_KEY;
     }
 
-    /** Bounded wait for the detached prefetch worker, which reports nothing back but the file it renames into place. */
-    static void awaitPrefetched(Path file, Duration wait) throws IOException, InterruptedException {
+    /**
+     * Bounded wait for the detached prefetch worker, which reports nothing back but the file it renames
+     * into place: the prefetched file of {@code segment} in {@code directory}.
+     */
+    static PrefetchDirectory.Prefetched awaitPrefetched(PrefetchDirectory directory, String segment, Duration wait)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (!Files.exists(file)) {
+        while (true) {
+            Optional<PrefetchDirectory.Prefetched> found = directory.find(SegmentFileName.parse(segment));
+            if (found.isPresent()) {
+                return found.get();
+            }
             if (System.nanoTime() > deadline) {
-                Path log = file.resolveSibling("worker.log");
-                throw new AssertionError(file + " was not prefetched within " + wait.toSeconds() + " s; worker log: "
-                        + (Files.exists(log) ? Files.readString(log) : "none"));
+                Path log = directory.path().resolve("worker.log");
+                throw new AssertionError(segment + " was not prefetched into " + directory + " within " + wait.toSeconds()
+                        + " s; worker log: " + (Files.exists(log) ? Files.readString(log) : "none"));
             }
             Thread.sleep(50); // polling interval of a bounded wait on another process
         }

@@ -175,9 +175,11 @@ class EncryptionIT extends EndToEndTest {
         Path destination = pgWal.resolve("RECOVERYXLOG");
         Map<String, String> prefetch = Map.of("WALSTASH_DOWNLOAD_CONCURRENCY", "2");
         ok(configuredWith(prefetch, "wal-fetch", previous, destination.toString()));
-        Path prefetched = PrefetchDirectory.beside(destination, repository.toUri(), java.time.Clock.systemUTC()).path()
-                .resolve(markerSegment + ".raw");
-        ArchiveRecoverySteps.awaitPrefetched(prefetched, WAIT);
+        PrefetchDirectory.Prefetched kept = ArchiveRecoverySteps.awaitPrefetched(
+                PrefetchDirectory.beside(destination, repository.toUri(), java.time.Clock.systemUTC()), markerSegment, WAIT);
+        assertThat(kept.decoded()).as("kept as stored, sealed: not decoded").isFalse();
+        Path prefetched = kept.file();
+        assertThat(prefetched.getFileName()).hasToString(markerSegment + ".raw");
         byte[] sealed = Files.readAllBytes(prefetched);
         assertThat(new String(sealed, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("WALSTENC");
         assertThat(anyFileHolds(prefetched.getParent(), MARKER)).as("clear WAL in the prefetch folder").isFalse();

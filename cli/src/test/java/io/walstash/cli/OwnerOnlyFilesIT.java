@@ -64,9 +64,9 @@ class OwnerOnlyFilesIT extends EndToEndTest {
         Path destination = pgWal.resolve("RECOVERYXLOG");
         Processes.Outcome fetch = underUmask022(env, "wal-fetch", NAMES.get(0), destination.toString());
         assertThat(fetch.exitCode()).as(fetch.output()).isZero();
-        Path prefetched = PrefetchDirectory.beside(destination, URI.create(repository.toUri().toString()),
-                Clock.systemUTC()).path().resolve(NAMES.get(2) + ".zst");
-        ArchiveRecoverySteps.awaitPrefetched(prefetched, Duration.ofMinutes(4));
+        Path prefetched = ArchiveRecoverySteps.awaitPrefetched(PrefetchDirectory.beside(destination,
+                URI.create(repository.toUri().toString()), Clock.systemUTC()), NAMES.get(2), Duration.ofMinutes(4)).file();
+        assertThat(mode(prefetched)).as("a prefetched segment, kept decoded").isEqualTo("rw-------");
         assertThat(mode(destination)).isEqualTo("rw-------");
         assertOwnerOnly(pgWal.resolve(PrefetchDirectory.ROOT));
     }

@@ -96,12 +96,12 @@ class PrefetchRecoveryIT extends EndToEndTest {
         assertThat(first.exitCode()).as(first.output()).isZero();
 
         // the detached worker fills the prefetch folder after wal-fetch returned
-        Path directory = PrefetchDirectory.beside(destination, URI.create(repository.toUri().toString()),
-                Clock.systemUTC()).path();
-        Path second = directory.resolve(names.get(1) + ".zst");
-        Path third = directory.resolve(names.get(2) + ".zst");
-        awaitFile(second);
-        awaitFile(third);
+        PrefetchDirectory directory = PrefetchDirectory.beside(destination, URI.create(repository.toUri().toString()),
+                Clock.systemUTC());
+        Path second = ArchiveRecoverySteps.awaitPrefetched(directory, names.get(1), WAIT).file();
+        Path third = ArchiveRecoverySteps.awaitPrefetched(directory, names.get(2), WAIT).file();
+        // kept decoded (the segment's own bytes), named with their SHA-256, which the take checks again
+        assertThat(third).hasSameBinaryContentAs(walFiles.resolve(names.get(2)));
         byte[] bytes = Files.readAllBytes(second);
         bytes[bytes.length - 7] ^= 0x33;
         Files.write(second, bytes);
@@ -122,9 +122,5 @@ class PrefetchRecoveryIT extends EndToEndTest {
 
         Processes.Outcome end = Launcher.run(self, env, "wal-fetch", "000000010000000000000004", destination.toString());
         assertThat(end.exitCode()).as(end.output()).isEqualTo(ExitCode.NOT_FOUND.code());
-    }
-
-    private static void awaitFile(Path file) throws IOException, InterruptedException {
-        ArchiveRecoverySteps.awaitPrefetched(file, WAIT);
     }
 }

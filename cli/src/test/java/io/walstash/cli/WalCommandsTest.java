@@ -79,18 +79,20 @@ class WalCommandsTest {
                     .exitCode()).isZero();
         }
         Path root = dir.resolve("pg_wal/.walstash-prefetch");
-        Path directory = io.walstash.core.archive.PrefetchDirectory.under(root,
-                repository().toUri(), java.time.Clock.systemUTC()).path();
-        Files.createDirectories(directory);
+        io.walstash.core.archive.PrefetchDirectory prefetch = io.walstash.core.archive.PrefetchDirectory.under(root,
+                repository().toUri(), java.time.Clock.systemUTC());
+        Path directory = Files.createDirectories(prefetch.path());
         // what wal-fetch of SEGMENT records for the worker: the segments after it, one a line
         Files.writeString(directory.resolve("wanted"), next + "\n000000010000000000000004\n");
 
         CliRun worker = CliRun.of("wal-prefetch", "--storage", storage(), "--dir", root.toString());
 
         assertThat(worker.exitCode()).as(worker.err()).isZero();
-        assertThat(directory.resolve(next + ".zst")).hasBinaryContent(
-                Files.readAllBytes(repository().resolve("wal/" + next + ".zst")));
-        assertThat(directory.resolve("000000010000000000000004.zst")).doesNotExist();
+        // kept decoded: the segment's own bytes, named with their SHA-256
+        Path kept = prefetch.find(io.walstash.core.wal.SegmentFileName.parse(next)).orElseThrow().file();
+        assertThat(kept).hasSameBinaryContentAs(dir.resolve("pg_wal-" + next.hashCode()).resolve(next));
+        assertThat(kept.getFileName().toString()).startsWith(next + ".zst.");
+        assertThat(prefetch.find(io.walstash.core.wal.SegmentFileName.parse("000000010000000000000004"))).isEmpty();
         assertThat(CliRun.of("--help").out()).contains("wal-fetch").doesNotContain("wal-prefetch");
     }
 

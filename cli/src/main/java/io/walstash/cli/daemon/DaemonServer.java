@@ -12,6 +12,7 @@ import io.walstash.core.config.Configuration;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Setting;
 import io.walstash.core.config.SettingCatalogue;
+import io.walstash.core.config.Settings;
 import io.walstash.core.storage.StorageLocation;
 import java.io.Closeable;
 import java.io.IOException;
@@ -336,9 +337,7 @@ final class DaemonServer implements Closeable {
                         || canonical.equals(CoreSettings.COMPRESSION.name())) {
                     continue;
                 }
-                Optional<String> theirs = client.settings().get(canonical).map(v -> AutoDaemon.wire(canonical, v));
-                Optional<String> ours = configuration.settings().get(canonical).map(v -> AutoDaemon.wire(canonical, v));
-                if (!theirs.equals(ours)) {
+                if (!agree(canonical, client.settings(), configuration.settings())) {
                     return "the client's " + canonical + " is not the daemon's";
                 }
             }
@@ -346,6 +345,23 @@ final class DaemonServer implements Closeable {
         } catch (IOException | RuntimeException e) {
             return "cannot read the client's settings: " + e.getMessage();
         }
+    }
+
+    /**
+     * Whether the client's and the daemon's {@code name} agree. A declared setting with a default
+     * (not a secret, which reaches the daemon only as a digest) is compared by its effective value,
+     * so that a client that spells out the default (WALSTASH_DOWNLOAD_CONCURRENCY=4) agrees with a
+     * daemon that leaves it unset; any other is compared as the client sent it.
+     */
+    private static boolean agree(String name, Settings theirs, Settings ours) {
+        Optional<String> theirValue = theirs.get(name).map(v -> AutoDaemon.wire(name, v));
+        Optional<String> ourValue = ours.get(name).map(v -> AutoDaemon.wire(name, v));
+        Optional<Setting<?>> declared = SettingCatalogue.current().named(name);
+        boolean sentAsIs = theirValue.map(v -> v.equals(theirs.get(name).orElseThrow())).orElse(true);
+        if (declared.isPresent() && declared.get().defaultValue() != null && !declared.get().secret() && sentAsIs) {
+            return Objects.equals(declared.get().get(theirs), declared.get().get(ours));
+        }
+        return theirValue.equals(ourValue);
     }
 
     /** walstash's name for {@code name}, which may be one of WAL-G's aliases. */

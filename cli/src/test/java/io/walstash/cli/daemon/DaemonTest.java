@@ -284,6 +284,13 @@ class DaemonTest {
                 .isEqualTo("the client's AWS_SECRET_ACCESS_KEY is not the daemon's");
         // settings that change nothing written are not compared
         assertThat(server.mismatch(Map.of("WALSTASH_LOG_LEVEL", "debug", CliSettings.DAEMON_IDLE.name(), "1s"))).isNull();
+        // a setting the daemon leaves at its default agrees with a client that spells the default out
+        String concurrency = CoreSettings.DOWNLOAD_CONCURRENCY.name();
+        String byDefault = Integer.toString(CoreSettings.DOWNLOAD_CONCURRENCY.defaultValue());
+        assertThat(server.mismatch(Map.of(concurrency, byDefault))).isNull();
+        assertThat(server.mismatch(Map.of("WALG_DOWNLOAD_CONCURRENCY", byDefault))).isNull();
+        assertThat(server.mismatch(Map.of(concurrency, "0"))).isEqualTo("the client's " + concurrency + " is not the daemon's");
+        assertThat(server.mismatch(Map.of("WALSTASH_LOOKAHEAD", "08"))).as("the same number").isNull();
     }
 
     @Test

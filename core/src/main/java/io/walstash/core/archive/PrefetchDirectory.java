@@ -34,9 +34,11 @@ import java.util.regex.Pattern;
  * WAL files in pg_wal and at its archive_status and summaries subdirectories, and backups skip
  * pg_wal's contents, so nothing here is taken for WAL.
  *
- * <p>Each segment is kept as the stored object's bytes ({@code <segment>.<codec extension>}: a
- * walstash {@link ObjectHeader} with the SHA-256 of the plain bytes, then the compressed body), so
- * that taking it decodes and verifies exactly as a fetch from storage does. Files are written
+ * <p>Each segment is kept decoded and verified, named {@code <segment>.<codec extension>.<SHA-256 of
+ * its bytes>}, so that taking it is one hash and a rename; or, when local files are sealed under a
+ * master key, as the stored object's bytes sealed ({@code <segment>.<codec extension>}: a walstash
+ * {@link ObjectHeader} with the SHA-256 of the plain bytes, then the compressed body), so that taking
+ * it unseals, decodes and verifies exactly as a fetch from storage does. Files are written
  * under a '.'-prefixed temporary name and renamed when complete; temporary names are never read.
  * The repository id (a digest of the storage location) keeps two repositories' files apart. Besides
  * segments the directory holds {@code wanted} (the segments the latest fetch would like next),
@@ -49,7 +51,18 @@ public final class PrefetchDirectory {
     static final String WANTED = "wanted";
     static final String LOCK = "lock";
     static final String WORKER_LOG = "worker.log";
-    private static final Pattern SEGMENT_FILE = Pattern.compile("([0-9A-F]{24})\\.([a-z0-9]+)");
+    private static final Pattern SEGMENT_FILE = Pattern.compile("([0-9A-F]{24})\\.([a-z0-9]+)(?:\\.([0-9a-f]{64}))?");
+
+    /**
+     * A complete prefetched file of a segment stored with the codec of {@code extension}: decoded
+     * when {@code sha256Hex} (of its bytes, as the stored object's header recorded it) is present,
+     * else the stored object's bytes, sealed.
+     */
+    public record Prefetched(Path file, String extension, Optional<String> sha256Hex) {
+        public boolean decoded() {
+            return sha256Hex.isPresent();
+        }
+    }
 
     private final Path root;
     private final Path directory;
@@ -94,7 +107,7 @@ public final class PrefetchDirectory {
     }
 
     /** The complete, fresh prefetched file of {@code segment}, if one is there. */
-    public Optional<Path> find(SegmentFileName segment) throws IOException {
+    public Optional<Prefetched> find(SegmentFileName segment) throws IOException {
         if (!Files.isDirectory(directory)) {
             return Optional.empty();
         }
@@ -103,7 +116,7 @@ public final class PrefetchDirectory {
             for (Path file : files) {
                 Matcher m = SEGMENT_FILE.matcher(file.getFileName().toString());
                 if (m.matches() && !isStale(file)) {
-                    return Optional.of(file);
+                    return Optional.of(new Prefetched(file, m.group(2), Optional.ofNullable(m.group(3))));
                 }
             }
         } catch (NoSuchFileException e) {
@@ -121,6 +134,11 @@ public final class PrefetchDirectory {
             }
         }
         return absent;
+    }
+
+    /** The name of {@code storedName}'s ({@code <segment>.<codec extension>}) segment kept decoded, its bytes' SHA-256 {@code sha256Hex}. */
+    static String decodedName(String storedName, String sha256Hex) {
+        return storedName + "." + sha256Hex;
     }
 
     /** A new temporary path for {@code fileName}; {@link #find} never returns it. */

@@ -3,6 +3,8 @@ package io.walstash.core.archive;
 import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.CoreSettings;
 import io.walstash.core.config.Settings;
+import io.walstash.core.io.Digests;
+import io.walstash.core.io.Durable;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.spool.LocalSealing;
@@ -19,6 +21,7 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
@@ -166,39 +169,79 @@ public final class WalPrefetch implements Closeable {
      */
     public Optional<FetchResult.Fetched> take(PrefetchDirectory directory, SegmentFileName segment, Path destination)
             throws IOException {
-        Optional<Path> file = directory.find(segment);
-        if (file.isEmpty()) {
+        Optional<PrefetchDirectory.Prefetched> found = directory.find(segment);
+        if (found.isEmpty()) {
             return Optional.empty();
         }
-        String fileName = file.get().getFileName().toString();
-        String extension = fileName.substring(fileName.indexOf('.') + 1);
-        Optional<WalArchive.StoredWal> stored = archive.codecs().byExtension(extension)
+        PrefetchDirectory.Prefetched prefetched = found.get();
+        Optional<WalArchive.StoredWal> stored = archive.codecs().byExtension(prefetched.extension())
                 .map(codec -> new WalArchive.StoredWal(RepositoryLayout.walKey(segment.fileName(), codec), codec));
-        if (stored.isEmpty()) {
-            Files.deleteIfExists(file.get());
+        if (stored.isEmpty() || (prefetched.decoded() && sealing.active())) {
+            // a codec this walstash lacks; or clear WAL that an earlier run without a master key left
+            Files.deleteIfExists(prefetched.file());
             return Optional.empty();
         }
+        if (prefetched.decoded()) {
+            return takeDecoded(prefetched, stored.get(), segment, destination);
+        }
+        Path file = prefetched.file();
         InputStream raw;
         try {
-            raw = Files.newInputStream(file.get());
+            raw = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
             return Optional.empty(); // cleaned up by a concurrent fetch; storage still has it
         }
         try {
-            String description = "prefetched file " + file.get();
+            String description = "prefetched file " + file;
             FetchResult.Fetched fetched = archive.place(stored.get(),
-                    sealing.unsealing(raw, sealedName(directory, fileName), description), description, true, destination);
-            Files.deleteIfExists(file.get());
+                    sealing.unsealing(raw, sealedName(directory, file.getFileName().toString()), description), description, true, destination);
+            Files.deleteIfExists(file);
             return Optional.of(fetched.asPrefetched());
         } catch (IOException e) {
             // damaged (CorruptObjectException), unreadable, or a header this walstash cannot read: storage
             // still has the segment; a problem with the destination will recur there and be reported
             warnings.accept("walstash: warning: "
-                    + (e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file.get() + ": " + e)
+                    + (e instanceof CorruptObjectException ? e.getMessage() : "prefetched file " + file + ": " + e)
                     + "; deleted it, fetching " + segment + " from storage");
-            Files.deleteIfExists(file.get());
+            Files.deleteIfExists(file);
             return Optional.empty();
         }
+    }
+
+    /**
+     * Places a file that was decoded and verified when it was downloaded: its SHA-256 is computed once
+     * more (a damaged file is deleted and the segment fetched from storage, as for a stored object),
+     * then it is renamed to {@code destination}. It was synced before it got its name, so nothing is
+     * left to write.
+     */
+    private Optional<FetchResult.Fetched> takeDecoded(PrefetchDirectory.Prefetched prefetched, WalArchive.StoredWal stored,
+                                                      SegmentFileName segment, Path destination) throws IOException {
+        Path file = prefetched.file();
+        String recorded = prefetched.sha256Hex().orElseThrow();
+        long length;
+        String actual;
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            length = in.size();
+            actual = WalSegmentSize.isValid(length) ? Digests.sha256Hex(in) : null;
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // cleaned up by a concurrent fetch; storage still has it
+        }
+        if (!recorded.equals(actual)) {
+            warnings.accept("walstash: warning: prefetched file " + file + " fails its checksum: recorded sha256 "
+                    + recorded + ", read " + length + " bytes"
+                    + (actual == null ? " (not a segment's size)" : " sha256 " + actual)
+                    + "; deleted it, fetching " + segment + " from storage");
+            Files.deleteIfExists(file);
+            return Optional.empty();
+        }
+        Path target = destination.toAbsolutePath();
+        try {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Durable.syncDirectory(target.getParent());
+        return Optional.of(new FetchResult.Fetched(stored.key(), length, true).asPrefetched());
     }
 
     /**
@@ -269,7 +312,8 @@ public final class WalPrefetch implements Closeable {
 
     /**
      * Downloads {@code segment}'s stored object into the prefetch directory under a temporary name,
-     * then renames it. Retries like a fetch.
+     * then renames it: decoded and verified, or, when local files are sealed, sealed as stored.
+     * Retries like a fetch.
      */
     public Download download(PrefetchDirectory directory, SegmentFileName segment) throws IOException {
         String name = segment.fileName();
@@ -285,12 +329,21 @@ public final class WalPrefetch implements Closeable {
             Path temp = directory.temporary(fileName);
             try {
                 try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
-                    if (ObjectHeader.readFrom(raw).isEmpty()) {
+                    Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
+                    if (header.isEmpty()) {
                         return Download.UNVERIFIABLE;
                     }
-                    raw.reset(); // readFrom marked the start; keep the header in the file
-                    // no fsync: after a crash a torn file fails its checksum when taken, and the segment
-                    // is fetched from storage; the fetch syncs what it places
+                    raw.reset(); // readFrom marked the start: the object is read from its header on
+                    if (!sealing.active()) {
+                        // decoded, verified and synced now, beside PostgreSQL's replay, so that taking
+                        // it is one more hash and a rename; its name records the plain bytes' SHA-256
+                        view.place(stored, raw, "object " + stored.key(), true,
+                                directory.path().resolve(PrefetchDirectory.decodedName(fileName, header.get().sha256Hex())));
+                        return Download.STORED;
+                    }
+                    // sealed, as stored (decoded when taken). No fsync: after a crash a torn file fails
+                    // to unseal when taken, and the segment is fetched from storage; the take syncs
+                    // what it places
                     try (InputStream kept = sealing.sealing(raw, sealedName(directory, fileName));
                          OutputStream out = java.nio.channels.Channels.newOutputStream(
                             OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {

@@ -1,7 +1,11 @@
 package io.walstash.core.io;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** The digest walstash records for plain bytes, in one place. */
 public final class Digests {
@@ -15,5 +19,17 @@ public final class Digests {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
+    }
+
+    /** The SHA-256, in lower-case hex, of what {@code channel} yields from its position to its end. */
+    public static String sha256Hex(ReadableByteChannel channel) throws IOException {
+        MessageDigest digest = sha256();
+        ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+        while (channel.read(buffer) >= 0) {
+            buffer.flip();
+            digest.update(buffer);
+            buffer.clear();
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 }

@@ -17,6 +17,7 @@ import io.walstash.core.spool.SpoolBacklog;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.testing.WalSegmentFiles;
+import io.walstash.core.wal.SegmentFileName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,9 +101,10 @@ class LocalFilesSealedTest {
         return pgWal.resolve("RECOVERYXLOG");
     }
 
-    private Path prefetched(int n) {
-        return PrefetchDirectory.beside(destination(), storage.location(), Clock.systemUTC()).path()
-                .resolve(name(n) + "." + codec.fileExtension());
+    /** The prefetched file of segment {@code n}: sealed as stored with a key, decoded without one. */
+    private Path prefetched(int n) throws IOException {
+        return PrefetchDirectory.beside(destination(), storage.location(), Clock.systemUTC())
+                .find(SegmentFileName.parse(name(n))).orElseThrow().file();
     }
 
     /** Whether {@code file} shows segment {@code n} in clear: its page header or the marker. */

@@ -103,8 +103,11 @@ class WalPrefetchTest {
         return PrefetchDirectory.beside(destination(), storage.location(), Clock.systemUTC()).path();
     }
 
-    private Path prefetched(SegmentFileName name) {
-        return prefetchDirectory().resolve(name.fileName() + ".dft");
+    /** The prefetched file of {@code name} (kept decoded, named with its SHA-256), or a path that does not exist. */
+    private Path prefetched(SegmentFileName name) throws IOException {
+        return PrefetchDirectory.beside(destination(), storage.location(), Clock.systemUTC()).find(name)
+                .map(PrefetchDirectory.Prefetched::file)
+                .orElse(prefetchDirectory().resolve(name.fileName() + ".dft"));
     }
 
     private String key(SegmentFileName name) {
@@ -172,19 +175,51 @@ class WalPrefetchTest {
     }
 
     @Test
-    void truncatedOrHeaderlessPrefetchedFileIsNotUsed() throws Exception {
-        WalService wal = daemon(2);
+    void truncatedSwappedOrHeaderlessPrefetchedFileIsNotUsed() throws Exception {
+        WalService wal = daemon(4);
         fetchAndCheck(wal, segments.get(0));
         Path truncated = prefetched(segments.get(1));
         byte[] bytes = Files.readAllBytes(truncated);
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 3));
-        Path headerless = prefetched(segments.get(2));
-        byte[] withHeader = Files.readAllBytes(headerless);
-        Files.write(headerless, java.util.Arrays.copyOfRange(withHeader, ObjectHeader.LENGTH, withHeader.length));
+        // segment 4's intact bytes under segment 3's name: a whole segment, but not the one recorded
+        Path swapped = prefetched(segments.get(2));
+        Files.copy(prefetched(segments.get(3)), swapped, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // decoded bytes under the name of a stored object, which must begin with walstash's header
+        Path decoded = prefetched(segments.get(4));
+        Path headerless = decoded.resolveSibling(segments.get(4).fileName() + ".dft");
+        Files.move(decoded, headerless);
 
         assertThat(fetchAndCheck(wal, segments.get(1)).prefetched()).isFalse();
         assertThat(fetchAndCheck(wal, segments.get(2)).prefetched()).isFalse();
+        assertThat(fetchAndCheck(wal, segments.get(3)).prefetched()).as("segment 4 itself is intact").isTrue();
+        assertThat(fetchAndCheck(wal, segments.get(4)).prefetched()).isFalse();
         assertThat(truncated).doesNotExist();
+        assertThat(swapped).doesNotExist();
+        assertThat(headerless).doesNotExist();
+        assertThat(warnings).hasSize(3);
+        assertThat(warnings.get(0)).contains("(not a segment's size)");
+        assertThat(warnings.get(1)).contains("fails its checksum: recorded sha256 " + swapped.getFileName().toString()
+                .substring(segments.get(2).fileName().length() + ".dft.".length()));
+        assertThat(warnings.get(2)).contains("has no walstash header");
+    }
+
+    @Test
+    void aPrefetchedSegmentIsKeptDecodedAndSyncedAndTakingItIsARename() throws Exception {
+        WalService wal = daemon(1);
+        fetchAndCheck(wal, segments.get(0));
+        Path kept = prefetched(segments.get(1));
+        byte[] plain = Files.readAllBytes(source.resolve(segments.get(1).fileName()));
+        assertThat(kept).hasBinaryContent(plain);
+        assertThat(kept.getFileName().toString()).isEqualTo(segments.get(1).fileName() + ".dft."
+                + java.util.HexFormat.of().formatHex(io.walstash.core.io.Digests.sha256().digest(plain)));
+        Object inode = Files.readAttributes(kept, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        assertThat(fetchAndCheck(wal, segments.get(1)).prefetched()).isTrue();
+
+        assertThat(Files.readAttributes(destination(), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("the prefetched file itself, renamed into place").isEqualTo(inode);
+        assertThat(Files.getPosixFilePermissions(destination()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test
