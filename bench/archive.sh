@@ -50,6 +50,8 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   # auto daemons started by the inserts part live in $work/xdg: stop them too
   for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
+  # a hand-started daemon outlives the runuser whose pid is in $pids: anything still running from $work
+  pkill -f -- "$work/" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -173,23 +175,26 @@ done
 wait_archived "$src_port"
 # the first segments hold initdb's and pgbench -i's bulk; take the last full pgbench ones
 mapfile -t wal < <(ls "$work/segs" | grep -E '^[0-9A-F]{24}$' | sort | tail -n "$segments")
-for tool in cp alone daemon pgbackrest; do as_pg mkdir -p "$work/lat-$tool/pg_wal"; done
+lat_tools="cp alone defaults daemon pgbackrest"
+for tool in $lat_tools; do as_pg mkdir -p "$work/lat-$tool/pg_wal"; done
 for f in "${wal[@]}"; do
-  for tool in cp alone daemon pgbackrest; do as_pg cp "$work/segs/$f" "$work/lat-$tool/pg_wal/$f"; done
+  for tool in $lat_tools; do as_pg cp "$work/segs/$f" "$work/lat-$tool/pg_wal/$f"; done
 done
 pgbr_conf lat "$src" "$src_port"
 pgbr lat stanza-create >/dev/null
 daemon lat-daemon
 lat_socket=$socket
 declare -A lat
-for tool in cp alone daemon pgbackrest; do
+for tool in $lat_tools; do
   times=()
   for f in "${wal[@]}"; do
     seg="$work/lat-$tool/pg_wal/$f"
     start=$(now_ms)
     case $tool in
       cp) as_pg sh -c "cp '$seg' '$work/lat-cp/$f.copy' && sync -f '$work/lat-cp/$f.copy'" ;;
-      alone) ws lat-alone "$launcher" wal-push "$seg" 2>>"$work/lat-alone.log" ;;
+      alone) ws lat-alone WALSTASH_DAEMON=off "$launcher" wal-push "$seg" 2>>"$work/lat-alone.log" ;;
+      # the README's archive_command and nothing else: the first call starts the auto daemon
+      defaults) ws lat-defaults XDG_RUNTIME_DIR="$work/xdg" "$launcher" wal-push "$seg" 2>>"$work/lat-defaults.log" ;;
       daemon) ws lat-daemon WALSTASH_DAEMON_SOCKET="$lat_socket" "$launcher" wal-push "$seg" 2>>"$work/lat-daemon-client.log" ;;
       pgbackrest) pgbr lat archive-push "$seg" ;;
     esac
@@ -199,6 +204,7 @@ for tool in cp alone daemon pgbackrest; do
   echo "latency $tool: ${times[*]}" >> "$work/raw.txt"
 done
 stop_cluster "$src"
+for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
 
 fi
 # --- 2. sustained archiving under load --------------------------------------------------------
@@ -399,8 +405,8 @@ echo
 if wanted latency; then
 echo "| archive_command, one 16 MiB segment (median of $segments) | ms | vs pgBackRest |"
 echo "| --- | --- | --- |"
-for tool in cp pgbackrest alone daemon; do
-  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; alone) echo "walstash wal-push (no daemon)";; daemon) echo "walstash wal-push via daemon";; esac)
+for tool in cp pgbackrest alone defaults daemon; do
+  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; alone) echo "walstash wal-push, WALSTASH_DAEMON=off";; defaults) echo "walstash wal-push, defaults (auto daemon)";; daemon) echo "walstash wal-push via a hand-started daemon";; esac)
   echo "| $label | ${lat[$tool]} | $(ratio "${lat[$tool]}" "${lat[pgbackrest]}") |"
 done
 echo
