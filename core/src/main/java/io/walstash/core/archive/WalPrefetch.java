@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restore prefetch: after PostgreSQL fetched segment S, the next {@code WALSTASH_DOWNLOAD_CONCURRENCY}
- * segments of its timeline are downloaded in the background into a {@link PrefetchDirectory}, so
- * that the restore_command calls for them only decode a local file. A daemon downloads on its own
+ * segments of its timeline are downloaded in the background into a {@link PrefetchDirectory}, decoded,
+ * verified and synced there, so that the restore_command calls for them only hash a local file and
+ * rename it (with a master key: unseal and decode it). A daemon downloads on its own
  * threads; a one-shot command line starts a detached worker process (the command the front end words)
  * through the launcher, since nothing of the restore_command itself may outlive the call.
  *
