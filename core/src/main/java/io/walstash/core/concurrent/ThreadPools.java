@@ -48,6 +48,14 @@ public final class ThreadPools implements AutoCloseable {
         return fixed(threads, named(name, Kind.DAEMON));
     }
 
+    /**
+     * Daemon threads named {@code name}, reused: a task runs on an idle one, or on a new one when all
+     * are busy; a thread idle for a minute ends. Never shut down, since only daemon threads are in it.
+     */
+    public static ExecutorService reused(String name) {
+        return Executors.newCachedThreadPool(named(name, Kind.DAEMON));
+    }
+
     /** As {@link #fixed(int, ThreadFactory)}, owned by this instance. */
     public synchronized ExecutorService ownedFixed(int threads, ThreadFactory factory) {
         return own(fixed(threads, factory));

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,13 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
     public static final Duration DEFAULT_BASE = CoreSettings.RETRY_BASE.defaultValue();
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
     public static final Duration DEFAULT_TIMEOUT = CoreSettings.REQUEST_TIMEOUT.defaultValue();
+    /**
+     * The threads time-limited attempts run on: daemon threads, since an abandoned request must not
+     * keep the process alive; reused, since a restore makes a request per object and starting a
+     * thread for each (a thousand for a small cluster) showed in its CPU time. An abandoned attempt
+     * keeps its thread until it returns; the next one then runs on another.
+     */
+    private static final ExecutorService REQUESTS = ThreadPools.reused("walstash-request");
 
     public RetryPolicy {
         if (retries < 0) {
@@ -247,9 +255,7 @@ public record RetryPolicy(int retries, Duration base, Duration maxDelay, Duratio
     private <T> T once(String what, Attempt<T> attempt) throws IOException {
         Abandon abandon = new Abandon();
         FutureTask<T> task = new FutureTask<>(() -> attempt.run(abandon));
-        // a daemon thread: an abandoned request must not keep the process alive
-        Thread worker = ThreadPools.thread("walstash-request", task, ThreadPools.Kind.DAEMON);
-        worker.start();
+        REQUESTS.execute(task);
         try {
             return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

@@ -51,6 +51,25 @@ class RetryPolicyTest {
     }
 
     @Test
+    void attemptsRunOnReusedDaemonThreadsNotOneNewThreadEach() throws IOException {
+        java.util.Set<Thread> threads = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            Thread ran = policy.call("read x", abandon -> Thread.currentThread());
+            assertThat(ran.isDaemon()).as("an abandoned request must not keep the process alive").isTrue();
+            assertThat(ran.getName()).isEqualTo("walstash-request");
+            threads.add(ran);
+            // the call returned when the attempt's result was set; wait (bounded) until its thread is
+            // back among the idle ones, so that the next attempt can be handed to it
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ran.getState() != Thread.State.TIMED_WAITING && ran.getState() != Thread.State.TERMINATED
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(threads).as("threads the 20 sequential attempts ran on").hasSizeLessThan(3);
+    }
+
+    @Test
     void everyAttemptTimingOutEndsAsUnreachableWithinTheWorstCase() {
         long started = System.nanoTime();
         assertThatThrownBy(() -> policy.call("upload x", abandon -> {
