@@ -209,11 +209,12 @@ public final class BackupFetch {
         BackupManifest.FileEntry whole = applied.get(0);
         List<BackupManifest.FileEntry> deltas = applied.subList(1, applied.size());
         Tasks.IoTask wholeFile = () -> {
-            try (FileChannel out = openForWrite(file, true);
-                 InputStream in = StoredObjects.open(storage, codecs, whole)) {
-                copy(in, out, 0);
+            try (FileChannel out = openForWrite(file, true)) {
+                try (InputStream in = StoredObjects.open(storage, codecs, whole)) {
+                    copy(in, out, 0);
+                }
+                finish(entry, deltas, file, out); // on the same channel: one open a file, not two
             }
-            finish(entry, deltas, file);
         };
         if (whole.parts() == null) {
             tasks.submit(() -> onceMoreIfDamaged(wholeFile, wholeFile));
@@ -248,7 +249,9 @@ public final class BackupFetch {
             if (damaged.get() != null) {
                 throw damaged.get();
             }
-            finish(entry, deltas, file);
+            try (FileChannel out = openForWrite(file, false)) {
+                finish(entry, deltas, file, out);
+            }
         }, wholeFile));
     }
 
@@ -264,19 +267,20 @@ public final class BackupFetch {
         }
     }
 
-    /** Applies {@code deltas} to the whole file just written, checks its length and makes it owner-only. */
-    private void finish(BackupManifest.FileEntry finalEntry, List<BackupManifest.FileEntry> deltas, Path file)
-            throws IOException {
-        try (FileChannel out = openForWrite(file, false)) {
-            for (BackupManifest.FileEntry delta : deltas) {
-                try (InputStream in = StoredObjects.open(storage, codecs, delta)) {
-                    DeltaFile.apply(in, out);
-                }
+    /**
+     * Applies {@code deltas} to the whole {@code file} just written (open as {@code out}; every write
+     * is positional), checks its length and makes it owner-only.
+     */
+    private void finish(BackupManifest.FileEntry finalEntry, List<BackupManifest.FileEntry> deltas, Path file,
+                        FileChannel out) throws IOException {
+        for (BackupManifest.FileEntry delta : deltas) {
+            try (InputStream in = StoredObjects.open(storage, codecs, delta)) {
+                DeltaFile.apply(in, out);
             }
-            if (out.size() != finalEntry.size()) {
-                throw new IOException(finalEntry.path() + " restored to " + out.size() + " bytes, the manifest says "
-                        + finalEntry.size());
-            }
+        }
+        if (out.size() != finalEntry.size()) {
+            throw new IOException(finalEntry.path() + " restored to " + out.size() + " bytes, the manifest says "
+                    + finalEntry.size());
         }
         // owner-only whatever the manifest says
         Files.setPosixFilePermissions(file, DataDirectoryFiles.permissions(0600));
