@@ -18,13 +18,15 @@ import picocli.CommandLine;
 
 @Command(name = "walstash", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "PostgreSQL continuous archiving and point-in-time recovery to object storage.",
-        subcommands = {WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class, WalReceiveCommand.class,
-                BackupPushCommand.class, BackupFetchCommand.class,
-                RestoreCommand.class, BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
-                BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class, MaintainCommand.class,
-                DaemonCommand.class, DemoCommand.class, KeyCommand.class, CommandLine.HelpCommand.class},
         footerHeading = SettingsHelp.HEADING)
 final class WalstashCommand implements Runnable {
+    /** The verbs, in the order --help lists them. */
+    static final List<Class<?>> VERBS = List.of(WalPushCommand.class, WalFetchCommand.class, WalPrefetchCommand.class,
+            WalReceiveCommand.class, BackupPushCommand.class, BackupFetchCommand.class, RestoreCommand.class,
+            BackupListCommand.class, BackupMarkCommand.class, DeleteCommand.class, WalVerifyCommand.class,
+            BackupVerifyCommand.class, CheckCommand.class, StatusCommand.class, MaintainCommand.class, DaemonCommand.class,
+            DemoCommand.class, KeyCommand.class, CommandLine.HelpCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -38,7 +40,7 @@ final class WalstashCommand implements Runnable {
 
     /** Runs the command line and returns the exit code; every failure becomes one line on stderr. */
     static int execute(String[] args) {
-        return execute(commandLine(), args);
+        return execute(commandLine(args), args);
     }
 
     /**
@@ -55,10 +57,38 @@ final class WalstashCommand implements Runnable {
         return code;
     }
 
+    /** The whole command line, every verb: for walstash's own --help, an unknown verb, and tests. */
     static CommandLine commandLine() {
+        CommandLine commandLine = commandLine(VERBS);
+        commandLine.getCommandSpec().usageMessage().footer(SettingsHelp.lines(SettingCatalogue.current()).toArray(String[]::new));
+        return commandLine;
+    }
+
+    /**
+     * The command line that runs {@code args}: when they start with a verb, the root with that verb
+     * alone, since picocli builds a model of every command it is given (reflection over each class's
+     * options, in picocli classes the class-data archives cannot hold) and building all of them took
+     * a JVM started for one verb (the auto daemon, for one) most of its start-up; else the whole one.
+     */
+    static CommandLine commandLine(String[] args) {
+        if (args.length > 0) {
+            for (Class<?> verb : VERBS) {
+                if (verb == CommandLine.HelpCommand.class) {
+                    continue; // help names another verb: it needs them all
+                }
+                Command command = verb.getAnnotation(Command.class);
+                if (command.name().equals(args[0]) || List.of(command.aliases()).contains(args[0])) {
+                    return commandLine(List.of(verb));
+                }
+            }
+        }
+        return commandLine();
+    }
+
+    private static CommandLine commandLine(List<Class<?>> verbs) {
         WalstashCommand root = new WalstashCommand();
         CommandLine commandLine = new CommandLine(root);
-        commandLine.getCommandSpec().usageMessage().footer(SettingsHelp.lines(SettingCatalogue.current()).toArray(String[]::new));
+        verbs.forEach(commandLine::addSubcommand);
         applyExitCodeHelp(commandLine);
         commandLine.setExecutionExceptionHandler((failure, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 /** One in-process run of the command line, with what it printed. */
 public record CliRun(int exitCode, String out, String err) {
     public static CliRun of(String... args) {
-        CommandLine commandLine = WalstashCommand.commandLine();
+        CommandLine commandLine = WalstashCommand.commandLine(args); // as Main builds it
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         commandLine.setOut(new PrintWriter(out, true));
