@@ -48,8 +48,8 @@ clusters=()
 cleanup() {
   for d in "${clusters[@]}"; do stop_cluster_now "$d"; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  # auto daemons started by the inserts part live in $work/xdg: stop them too
-  for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
+  # every part starts its auto daemons with XDG_RUNTIME_DIR=$work/xdg
+  stop_auto_daemons
   # a hand-started daemon outlives the runuser whose pid is in $pids: anything still running from $work
   pkill -f -- "$work/" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -204,7 +204,7 @@ for tool in $lat_tools; do
   echo "latency $tool: ${times[*]}" >> "$work/raw.txt"
 done
 stop_cluster "$src"
-for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
+stop_auto_daemons
 
 fi
 # --- 2. sustained archiving under load --------------------------------------------------------
@@ -279,7 +279,7 @@ done
 wait_archived "$rport"
 last=$(psql_at "$rport" "SELECT last_archived_wal FROM pg_stat_archiver")
 stop_cluster "$rsrc"
-for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done   # the source's archiving daemon
+stop_auto_daemons   # the source's archiving daemon
 replayed=$(( $(segno "$last") - $(segno "$first") + 1 ))
 # recover NAME RESTORE_COMMAND [extra postgresql.conf] [extra pgBackRest options]: sets rec_secs
 recover() {
@@ -318,7 +318,7 @@ if mode_wanted defaults; then
   # the README's restore_command and nothing else: the auto daemon starts itself (its runtime
   # directory in $work/xdg, so that the cleanup finds it), prefetch at its default
   recover defaults "XDG_RUNTIME_DIR=$work/xdg $rec_env $launcher wal-fetch %f %p"; rec[defaults]=$rec_secs
-  for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
+  stop_auto_daemons
 fi
 if mode_wanted daemon; then
   daemon rec
@@ -390,7 +390,7 @@ declare -A ins
 # walstash: the archive_command README writes, and nothing else
 insert_run walstash "XDG_RUNTIME_DIR=$work/xdg $(walstash_env ins | tr '\n' ' ') $launcher wal-push %p"
 ins[walstash]="$ins_rate|$ins_ready|$ins_segments|$ins_secs|$ins_catchup|$ins_cpu|$ins_failed"
-for d in $(auto_daemons); do kill "$d" 2>/dev/null || true; done
+stop_auto_daemons
 insert_run pgbackrest "pgbackrest --config=$work/pgbr-ins.conf --stanza=ins archive-push %p" \
   'pgbr_conf ins "$dir" "$p" "archive-async=y
 process-max=2"; pgbr ins stanza-create >/dev/null'

@@ -15,6 +15,7 @@
 #   stop_cluster_now DIR  stops the cluster in DIR at once if it runs (for EXIT traps)
 #   cleanup_work          stops the cluster in $work/data if it runs and removes $work (an EXIT trap)
 #   auto_daemons          the pids of walstash's auto daemons started with XDG_RUNTIME_DIR=$work/xdg
+#   stop_auto_daemons     sends those daemons SIGTERM
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 
@@ -45,8 +46,7 @@ start_cluster() {
 stop_cluster_now() { as_pg "$pg_bin/pg_ctl" -D "$1" -m immediate stop >/dev/null 2>&1 || true; }
 cleanup_work() {
   stop_cluster_now "$work/data"
-  local p
-  for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
+  stop_auto_daemons
   rm -rf "$work"
 }
 
@@ -56,6 +56,10 @@ auto_daemons() {
     tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$work/xdg" && echo "$p"
   done
   return 0
+}
+stop_auto_daemons() {
+  local p
+  for p in $(auto_daemons); do kill "$p" 2>/dev/null || true; done
 }
 launcher_work() {
   new_work
