@@ -48,7 +48,7 @@ public final class Launcher {
      * cluster's pg_wal after PostgreSQL stopped. SIGTERM first (a daemon removes its socket on the
      * way out), then SIGKILL after a bounded wait.
      */
-    static void stopProcessesWorkingUnder(Path directory) throws Exception {
+    public static void stopProcessesWorkingUnder(Path directory) throws Exception {
         Path root = directory.toRealPath();
         long self = ProcessHandle.current().pid();
         List<ProcessHandle> working = ProcessHandle.allProcesses().filter(p -> p.pid() != self).filter(p -> {

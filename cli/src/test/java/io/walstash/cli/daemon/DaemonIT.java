@@ -45,11 +45,13 @@ class DaemonIT {
     private final List<Process> daemons = new ArrayList<>();
 
     @AfterEach
-    void stopDaemons() throws InterruptedException {
+    void stopDaemons() throws Exception {
         for (Process daemon : daemons) {
             daemon.destroyForcibly();
             daemon.waitFor(30, TimeUnit.SECONDS);
         }
+        // a one-shot wal-fetch leaves its prefetch worker writing under dir for a few seconds
+        Launcher.stopProcessesWorkingUnder(dir);
     }
 
     private record Daemon(Process process, Path socket, Path log) {

@@ -303,6 +303,9 @@ public final class WalPrefetch implements Closeable {
         ProcessBuilder builder = new ProcessBuilder(detached.command().of(detached.launcher(), directory.root()));
         builder.environment().putAll(detached.environment());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // in the folder it fills rather than wherever the fetch ran: a worker outliving its fetch
+        // pins no other directory, and is found (and stopped) by the directory it writes into
+        builder.directory(directory.root().toFile());
         builder.redirectErrorStream(true);
         Path log = directory.path().resolve(PrefetchDirectory.WORKER_LOG);
         OwnerOnly.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close(); // keeps its mode when redirected to

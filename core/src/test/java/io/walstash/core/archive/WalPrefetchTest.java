@@ -376,6 +376,28 @@ class WalPrefetchTest {
     }
 
     @Test
+    void theWorkerProcessRunsInThePrefetchFolderItFillsNotWhereTheFetchRan() throws Exception {
+        // the worker outlives its fetch: its working directory is the folder it writes into, so it
+        // pins no other directory and whoever removes that folder finds it there
+        Path reported = source.resolve("worker-cwd");
+        try (WalService oneShot = WalService.over(archive(), WalService.Mode.ONE_SHOT,
+                Settings.of(Map.of(CoreSettings.LAUNCHER.name(), "/bin/sh")),
+                Optional.of((launcher, root) -> List.of(launcher.toString(), "-c",
+                        "pwd -P > " + reported + ".tmp && mv " + reported + ".tmp " + reported)),
+                Map.of(), warnings::add)) {
+            fetchAndCheck(oneShot, segments.get(0));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!Files.exists(reported)) {
+                assertThat(System.nanoTime()).as("the worker started").isLessThan(deadline);
+                Thread.sleep(10); // polling interval of a bounded wait on another process
+            }
+        }
+        assertThat(Files.readString(reported).strip())
+                .isEqualTo(prefetchDirectory().getParent().toRealPath().toString())
+                .isNotEqualTo(Path.of("").toRealPath().toString());
+    }
+
+    @Test
     void workerDownloadsWhatTheLatestFetchWantsOnceAndExits() throws Exception {
         try (FetchRetry retry = new FetchRetry(storage, 1, WAIT, Duration.ZERO);
              WalPrefetch prefetch = new WalPrefetch(archive(), retry, 2, new WalPrefetch.InProcess(), Clock.systemUTC())) {
