@@ -77,6 +77,8 @@ class AutoDaemonIT {
         for (Path runtime : runtimeDirectories) {
             new AutoDaemonRuntime(runtime).stopDaemons();
         }
+        // a call made with the daemon off may have left its detached prefetch worker writing here
+        Launcher.stopProcessesWorkingUnder(work);
         FileTrees.delete(work);
     }
 
