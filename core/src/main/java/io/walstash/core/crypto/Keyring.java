@@ -1,9 +1,6 @@
 package io.walstash.core.crypto;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.walstash.core.io.PlainJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -12,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import io.walstash.core.repository.ClearObjects;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,10 +29,7 @@ import java.util.Optional;
 public record Keyring(long generation, Instant created, Instant since, int current, List<DataKey> keys,
                       Optional<ClearObjects> clear) {
     static final int FORMAT = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
-            new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
     public Keyring {
         keys = List.copyOf(keys);
@@ -82,22 +77,31 @@ public record Keyring(long generation, Instant created, Instant since, int curre
 
     /** The stored form, sealed under {@code master}. */
     byte[] seal(MasterKey master) throws IOException {
-        ObjectNode inner = JSON.createObjectNode().put("current", current);
-        ArrayNode list = inner.putArray("keys");
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("current", current);
+        List<Object> list = new ArrayList<>();
         for (DataKey k : keys) {
-            list.addObject().put("id", k.id()).put("created", k.created().toString())
-                    .put("key", Base64.getEncoder().encodeToString(k.material()));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", k.id());
+            entry.put("created", k.created().toString());
+            entry.put("key", Base64.getEncoder().encodeToString(k.material()));
+            list.add(entry);
         }
-        clear.ifPresent(c -> inner.set("clear", JSON.valueToTree(c.toJson())));
+        inner.put("keys", list);
+        clear.ifPresent(c -> inner.put("clear", c.toJson()));
         byte[] sealed;
         try {
-            sealed = master.aead().encrypt(JSON.writeValueAsBytes(inner), associatedData(generation));
+            sealed = master.aead().encrypt(PlainJson.write(inner, false), associatedData(generation));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot seal keyring generation " + generation + ": " + e.getMessage(), e);
         }
-        ObjectNode outer = JSON.createObjectNode().put("format", FORMAT).put("generation", generation)
-                .put("created", created.toString()).put("since", since.toString()).put("sealed", Base64.getEncoder().encodeToString(sealed));
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(outer);
+        Map<String, Object> outer = new LinkedHashMap<>();
+        outer.put("format", FORMAT);
+        outer.put("generation", generation);
+        outer.put("created", created.toString());
+        outer.put("since", since.toString());
+        outer.put("sealed", Base64.getEncoder().encodeToString(sealed));
+        return PlainJson.write(outer, true);
     }
 
     /**
@@ -105,33 +109,45 @@ public record Keyring(long generation, Instant created, Instant since, int curre
      * {@link EncryptionKeyException} when {@code master} does not open it.
      */
     static Keyring open(byte[] stored, long expectedGeneration, String key, MasterKey master) throws IOException {
-        JsonNode outer = parse(stored, key);
-        long generation = outer.path("generation").asLong(-1);
-        if (outer.path("format").asInt(-1) != FORMAT || generation != expectedGeneration) {
+        Map<String, Object> outer = parse(stored, key);
+        Object format = outer.get("format");
+        if (!Long.valueOf(FORMAT).equals(format) || !Long.valueOf(expectedGeneration).equals(outer.get("generation"))) {
             throw new EncryptionKeyException(key + " is not a keyring generation " + expectedGeneration
-                    + " this walstash reads (format " + outer.path("format") + ")");
+                    + " this walstash reads (format " + format + ")");
         }
         byte[] inner;
         try {
-            inner = master.aead().decrypt(Base64.getDecoder().decode(outer.path("sealed").asText()),
-                    associatedData(generation));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            inner = master.aead().decrypt(Base64.getDecoder().decode(text(outer, "sealed")),
+                    associatedData(expectedGeneration));
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new EncryptionKeyException("the master key from " + master.source() + " does not open the repository's"
                     + " keyring (" + key + "): a wrong key, or the master key was rotated");
         }
-        JsonNode keys = parse(inner, key);
-        List<DataKey> list = new ArrayList<>();
-        for (JsonNode k : keys.path("keys")) {
-            list.add(new DataKey(k.path("id").asInt(), Instant.parse(k.path("created").asText()),
-                    Base64.getDecoder().decode(k.path("key").asText())));
-        }
+        Map<String, Object> keys = parse(inner, key);
         try {
-            Optional<ClearObjects> clear = keys.has("clear")
-                    ? Optional.of(ClearObjects.fromJson(JSON.convertValue(keys.get("clear"), MAP)))
-                    : Optional.empty();
-            return new Keyring(generation, Instant.parse(outer.path("created").asText()),
-                    Instant.parse(outer.path("since").asText()), keys.path("current").asInt(), list, clear);
-        } catch (RuntimeException e) {
+            List<DataKey> list = new ArrayList<>();
+            if (!(keys.get("keys") instanceof List<?> entries)) {
+                throw new IllegalArgumentException("field keys is missing or not a list");
+            }
+            for (Object entry : entries) {
+                if (!(entry instanceof Map<?, ?> k)) {
+                    throw new IllegalArgumentException("an entry of keys is not an object");
+                }
+                list.add(new DataKey(Math.toIntExact(number(k, "id")), Instant.parse(text(k, "created")),
+                        Base64.getDecoder().decode(text(k, "key"))));
+            }
+            Optional<ClearObjects> clear = Optional.empty();
+            if (keys.containsKey("clear")) {
+                if (!(keys.get("clear") instanceof Map<?, ?> listed)) {
+                    throw new IllegalArgumentException("field clear is not an object");
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> object = (Map<String, Object>) listed;
+                clear = Optional.of(ClearObjects.fromJson(object));
+            }
+            return new Keyring(expectedGeneration, Instant.parse(text(outer, "created")),
+                    Instant.parse(text(outer, "since")), Math.toIntExact(number(keys, "current")), list, clear);
+        } catch (RuntimeException e) { // a missing field or one of another type, a bad time or base64
             throw new EncryptionKeyException(key + " is not a valid keyring: " + e.getMessage());
         }
     }
@@ -141,18 +157,34 @@ public record Keyring(long generation, Instant created, Instant since, int curre
     }
 
     static Envelope envelope(byte[] stored, String key) throws IOException {
-        JsonNode outer = parse(stored, key);
+        Map<String, Object> outer = parse(stored, key);
         try {
-            return new Envelope(outer.path("generation").asLong(), Instant.parse(outer.path("created").asText()),
-                    Instant.parse(outer.path("since").asText()));
+            return new Envelope(number(outer, "generation"), Instant.parse(text(outer, "created")),
+                    Instant.parse(text(outer, "since")));
         } catch (RuntimeException e) {
             throw new EncryptionKeyException(key + " is not a valid keyring: " + e.getMessage());
         }
     }
 
-    private static JsonNode parse(byte[] json, String key) throws EncryptionKeyException {
+    /** The string field {@code name} of {@code object}; an IllegalArgumentException naming it when there is none. */
+    private static String text(Map<?, ?> object, String name) {
+        if (object.get(name) instanceof String text) {
+            return text;
+        }
+        throw new IllegalArgumentException("field " + name + " is missing or not a string");
+    }
+
+    /** The integer field {@code name} of {@code object}; an IllegalArgumentException naming it when there is none. */
+    private static long number(Map<?, ?> object, String name) {
+        if (object.get(name) instanceof Long number) {
+            return number;
+        }
+        throw new IllegalArgumentException("field " + name + " is missing or not an integer");
+    }
+
+    private static Map<String, Object> parse(byte[] json, String key) throws EncryptionKeyException {
         try {
-            return JSON.readTree(json);
+            return PlainJson.readObject(json);
         } catch (IOException e) {
             throw new EncryptionKeyException(key + " is not a valid keyring (not JSON)");
         }
