@@ -370,6 +370,46 @@ class DaemonIT {
     }
 
     @Test
+    void theDaemonDumpsItsClassDataArchiveAtExitAndTheNextStartPublishesAndMapsIt() throws Exception {
+        Path repository = dir.resolve("repo");
+        Path cache = dir.resolve("daemon-cache");
+        Path segment = segments("pg_wal").get(0);
+        Map<String, String> settings = storage(repository, "XDG_CACHE_HOME", cache.toString());
+        Daemon first = startDaemon(settings);
+        Map<String, String> client = new HashMap<>(settings);
+        client.put("WALSTASH_DAEMON_SOCKET", first.socket().toString());
+        Processes.Outcome push = Launcher.run(SELF, client, "wal-push", segment.toString());
+        assertThat(push.exitCode()).as(push.output()).isZero();
+        first.process().destroy(); // SIGTERM: a normal exit, during which the JVM writes the archive
+        assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        List<Path> dumps;
+        try (Stream<Path> files = Files.walk(cache)) {
+            dumps = files.filter(f -> f.getFileName().toString().startsWith("daemon.jsa")).toList();
+        }
+        assertThat(dumps).as("the exited daemon's dump").singleElement();
+        Path dump = dumps.get(0);
+        assertThat(dump.getFileName().toString()).isEqualTo("daemon.jsa." + first.process().pid() + ".tmp");
+        // a dump its writer never finished (killed while writing: no header yet) beside it
+        Path torn = Files.write(dump.resolveSibling("daemon.jsa.999999999.tmp"), new byte[8192]);
+
+        Path classes = dir.resolve("daemon-classes.log");
+        Map<String, String> mapping = new HashMap<>(settings);
+        mapping.put("WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes);
+        Daemon second = startDaemon(mapping);
+        assertThat(dump.resolveSibling("daemon.jsa")).as("published").isRegularFile();
+        assertThat(dump).doesNotExist();
+        assertThat(torn).as("a torn dump is removed, not published").doesNotExist();
+        assertThat(Files.readAllLines(classes))
+                .anyMatch(l -> l.contains("io.walstash.cli.daemon.DaemonServer source: shared objects file"));
+        second.process().destroy();
+        assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        try (Stream<Path> files = Files.walk(cache)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("daemon.jsa")))
+                    .as("a daemon that mapped the archive dumps nothing more").containsExactly("daemon.jsa");
+        }
+    }
+
+    @Test
     void concurrentFirstRunsShareOneIntactClassDataArchive() throws Exception {
         Path repository = dir.resolve("repo");
         Path cache = dir.resolve("cache");
