@@ -119,7 +119,7 @@ public record Keyring(long generation, Instant created, Instant since, int curre
         try {
             inner = master.aead().decrypt(Base64.getDecoder().decode(text(outer, "sealed")),
                     associatedData(expectedGeneration));
-        } catch (GeneralSecurityException | RuntimeException e) {
+        } catch (GeneralSecurityException | IllegalArgumentException e) { // also: no sealed text, or not base64
             throw new EncryptionKeyException("the master key from " + master.source() + " does not open the repository's"
                     + " keyring (" + key + "): a wrong key, or the master key was rotated");
         }
