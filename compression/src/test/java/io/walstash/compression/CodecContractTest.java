@@ -74,6 +74,22 @@ public abstract class CodecContractTest {
         assertThat(TestCodecs.decompress(codec(), TestCodecs.compress(codec(), plain))).isEqualTo(plain);
     }
 
+    /** A caller's own buffered stream is read through as it is (even a tiny buffer), and an empty one is still refused. */
+    @Test
+    public void aStreamTheCallerAlreadyBufferedDecodesTheSame() throws IOException {
+        byte[] plain = TestCodecs.mixed(300_000, 12);
+        byte[] compressed = TestCodecs.compress(codec(), plain);
+
+        try (InputStream in = codec().decompress(new java.io.BufferedInputStream(new ByteArrayInputStream(compressed), 3))) {
+            assertThat(in.readAllBytes()).isEqualTo(plain);
+        }
+        if (detectsDamage()) {
+            assertThatThrownBy(() -> codec().decompress(new java.io.BufferedInputStream(new ByteArrayInputStream(new byte[0]))))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("no " + codec().name() + " data: the input is empty");
+        }
+    }
+
     @Test
     public void emptyInputRoundTrips() throws IOException {
         byte[] compressed = TestCodecs.compress(codec(), new byte[0]);

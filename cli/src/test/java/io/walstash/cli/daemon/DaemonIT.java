@@ -445,4 +445,50 @@ class DaemonIT {
                 .anyMatch(l -> l.contains("picocli.CommandLine source: shared objects file"))
                 .noneMatch(l -> l.contains("source: jar:") || l.contains("picocli-") && l.contains("source: file:"));
     }
+
+    /**
+     * `cp new/*.jar lib/` rewrites a jar in place: lib/ itself keeps its time, the JVM silently
+     * ignores the archive's classes for the changed jar, so the launcher must notice and dump anew.
+     */
+    @Test
+    void aJarRewrittenInPlaceMakesTheNextRunDumpANewClassDataArchive() throws Exception {
+        Path home = dir.resolve("walstash");
+        io.walstash.core.io.FileTrees.copy(Launcher.path().getParent().getParent(), home);
+        Path launcher = home.resolve("bin/walstash");
+        Path cache = dir.resolve("cache");
+        Path repository = dir.resolve("repo");
+        Path segment = segments("pg_wal").get(0);
+        Map<String, String> environment = storage(repository, "XDG_CACHE_HOME", cache.toString(), "WALSTASH_DAEMON", "off");
+
+        assertThat(Processes.runAllowingFailure(List.of(launcher.toString(), "wal-push", segment.toString()), environment,
+                Duration.ofMinutes(5)).exitCode()).isZero();
+        Path archive;
+        try (Stream<Path> files = Files.walk(cache)) {
+            archive = files.filter(f -> f.getFileName().toString().equals("wal-push.jsa")).findFirst().orElseThrow();
+        }
+        // the archive and lib/ as they were before an upgrade; then the jar rewritten now
+        long before = System.currentTimeMillis() - 20_000;
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(before + 10_000));
+        Path cli;
+        try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
+            cli = jars.filter(j -> j.getFileName().toString().startsWith("walstash-cli-")).findFirst().orElseThrow();
+        }
+        Files.write(cli, Files.readAllBytes(cli)); // in place, as cp over an existing file does
+        Files.setLastModifiedTime(home.resolve("lib"), java.nio.file.attribute.FileTime.fromMillis(before));
+
+        // the run after the rewrite dumps a new archive, the one after that maps it
+        for (int run = 0; run < 2; run++) {
+            Path classes = dir.resolve("classes-" + run + ".log");
+            Map<String, String> logged = new HashMap<>(environment);
+            logged.put("WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes);
+            Processes.Outcome again = Processes.runAllowingFailure(List.of(launcher.toString(), "wal-push",
+                    segment.toString()), logged, Duration.ofMinutes(5));
+            assertThat(again.exitCode()).as(again.output()).isZero();
+            if (run == 1) {
+                assertThat(Files.readAllLines(classes))
+                        .anyMatch(l -> l.contains("io.walstash.cli.WalPushCommand source: shared objects file"));
+            }
+        }
+        assertThat(Files.getLastModifiedTime(archive).toMillis()).as("archive replaced").isGreaterThan(before + 10_000);
+    }
 }

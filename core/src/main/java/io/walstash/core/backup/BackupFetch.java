@@ -77,11 +77,18 @@ public final class BackupFetch {
 
     public BackupManifest fetch(String nameOrLatest, Options options) throws IOException {
         BackupCatalog catalog = new BackupCatalog(storage);
-        return fetch(catalog.resolve(nameOrLatest), options);
+        return fetch(catalog, catalog.resolve(nameOrLatest), options);
     }
 
     public BackupManifest fetch(BackupManifest listed, Options options) throws IOException {
-        BackupCatalog catalog = new BackupCatalog(storage);
+        return fetch(new BackupCatalog(storage), listed, options);
+    }
+
+    /**
+     * Restores {@code listed}, reading its delta chain through {@code catalog}, the one that listed
+     * or resolved it: the manifests it already read are not read again.
+     */
+    public BackupManifest fetch(BackupCatalog catalog, BackupManifest listed, Options options) throws IOException {
         BackupManifest backup = catalog.content(listed);
         List<BackupManifest> chain = catalog.chain(backup);
         RestoreLayout layout = RestoreLayout.plan(backup, options);

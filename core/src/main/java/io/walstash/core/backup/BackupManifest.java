@@ -152,7 +152,7 @@ public record BackupManifest(
             if (plainSize < 0 || storedSize < 0) {
                 throw new IllegalArgumentException("negative part size: " + plainSize + " plain, " + storedSize + " stored");
             }
-            if (!sha256.matches("[0-9a-f]{64}")) {
+            if (!ManifestChecks.isSha256Hex(sha256)) {
                 throw new IllegalArgumentException("part sha256 must be 64 lower-case hex digits, got '" + sha256 + "'");
             }
         }

@@ -45,16 +45,24 @@ public record RelativePath(String value) {
                 return Optional.of("contains a backslash");
             }
         }
-        for (String component : text.split("/", -1)) {
-            if (component.isEmpty()) {
+        // component by component without String.split: this runs for every entry of every manifest read
+        int start = 0;
+        while (start <= text.length()) {
+            int end = text.indexOf('/', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            int length = end - start;
+            if (length == 0) {
                 return Optional.of("has an empty component");
             }
-            if (component.equals(".") || component.equals("..")) {
-                return Optional.of("has a '" + component + "' component");
+            if ((length == 1 || length == 2) && text.startsWith("..".substring(0, length), start)) {
+                return Optional.of("has a '" + text.substring(start, end) + "' component");
             }
-            if (component.length() > MAX_COMPONENT) {
+            if (length > MAX_COMPONENT) {
                 return Optional.of("has a component longer than " + MAX_COMPONENT + " characters");
             }
+            start = end + 1;
         }
         return Optional.empty();
     }

@@ -94,7 +94,7 @@ public final class RestoreService {
             backup = choice.get();
             listener.chosen(backup);
         }
-        new BackupFetch(storage, codecs, log, progress).fetch(backup, request.fetch());
+        new BackupFetch(storage, codecs, log, progress).fetch(catalog, backup, request.fetch());
         request.target().writeTo(request.fetch().destination(), request.restoreCommand());
         return new Restored(backup, request.fetch().destination(), chosen);
     }

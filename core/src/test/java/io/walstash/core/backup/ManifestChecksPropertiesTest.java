@@ -109,4 +109,57 @@ class ManifestChecksPropertiesTest {
         assertThatThrownBy(() -> BackupManifest.parse(delta.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("delta base");
     }
+
+    /** Strings near the edges of the checks: the characters they turn on, lengths around their limits. */
+    @Provide
+    Arbitrary<String> nearMisses() {
+        return Arbitraries.strings().withChars("aAzZ09fgF_.-/\\ \u0000\u00e9").ofMinLength(0).ofMaxLength(260)
+                .edgeCases(e -> e.add("0".repeat(64)).add("ab".repeat(32)).add("a".repeat(200)).add("a".repeat(201))
+                        .add("a/" + "b".repeat(255)).add("a/" + "b".repeat(256)).add("backups/x/y").add("backups//y")
+                        .add("0123456789").add("01").add("12345678901"));
+    }
+
+    // The character loops replaced these regular expressions (and String.split): they must accept exactly the same.
+    @Property
+    void theBackupNameCheckAcceptsExactlyWhatItsPatternDescribes(@ForAll("nearMisses") String text) {
+        assertThat(ManifestChecks.isBackupName(text)).isEqualTo(text.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"));
+    }
+
+    @Property
+    void theChecksumCheckAcceptsExactlySixtyFourLowerCaseHexDigits(@ForAll("nearMisses") String text) {
+        String hex = text.replace('g', '7').replace('_', 'c').replace('.', 'e');
+        assertThat(ManifestChecks.isSha256Hex(hex)).isEqualTo(hex.matches("[0-9a-f]{64}"));
+        String padded = (hex + "0".repeat(64)).substring(0, 64);
+        assertThat(ManifestChecks.isSha256Hex(padded)).isEqualTo(padded.matches("[0-9a-f]{64}"));
+    }
+
+    @Property
+    void componentsAreJudgedAsSplittingOnSlashesWould(@ForAll("nearMisses") String text) {
+        if (text.isEmpty() || text.startsWith("/") || text.length() > RelativePath.MAX_LENGTH
+                || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '\\')) {
+            return; // refused before components are looked at
+        }
+        String expected = null;
+        for (String component : text.split("/", -1)) {
+            if (component.isEmpty()) {
+                expected = "has an empty component";
+            } else if (component.equals(".") || component.equals("..")) {
+                expected = "has a '" + component + "' component";
+            } else if (component.length() > RelativePath.MAX_COMPONENT) {
+                expected = "has a component longer than " + RelativePath.MAX_COMPONENT + " characters";
+            }
+            if (expected != null) {
+                break;
+            }
+        }
+        assertThat(RelativePath.problem(text).orElse(null)).isEqualTo(expected);
+    }
+
+    @Property
+    void anObjectKeyMustNameABackupFolderAndSomethingInIt(@ForAll("nearMisses") String tail) {
+        String key = "backups/" + tail;
+        boolean expected = RelativePath.problem(key).isEmpty() && key.length() <= 1024
+                && key.split("/").length >= 3 && key.split("/")[1].matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}");
+        assertThat(ManifestChecks.keyProblem(key).isEmpty()).isEqualTo(expected);
+    }
 }
