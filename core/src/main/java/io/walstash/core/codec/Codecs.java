@@ -1,10 +1,9 @@
 package io.walstash.core.codec;
 
-import java.util.ArrayList;
+import io.walstash.core.config.ServiceProviders;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
 /** The codecs on the class path, by name and by file extension. */
@@ -15,11 +14,9 @@ public final class Codecs {
         this.codecs = List.copyOf(codecs);
     }
 
-    /** Every codec registered through ServiceLoader with the context class loader. */
+    /** Every codec registered as a service provider with the context class loader. */
     public static Codecs installed() {
-        List<Codec> found = new ArrayList<>();
-        ServiceLoader.load(Codec.class, Thread.currentThread().getContextClassLoader()).forEach(found::add);
-        return new Codecs(found);
+        return new Codecs(ServiceProviders.load(Codec.class, Thread.currentThread().getContextClassLoader()));
     }
 
     public static Codecs of(List<Codec> codecs) {

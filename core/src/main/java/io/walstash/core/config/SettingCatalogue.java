@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.WeakHashMap;
 
 /**
@@ -49,7 +48,7 @@ public final class SettingCatalogue {
 
     static SettingCatalogue load(ClassLoader loader) {
         List<Setting<?>> all = new ArrayList<>();
-        for (SettingDeclarations declarations : ServiceLoader.load(SettingDeclarations.class, loader)) {
+        for (SettingDeclarations declarations : ServiceProviders.load(SettingDeclarations.class, loader)) {
             all.addAll(declarations.settings());
         }
         return new SettingCatalogue(all);

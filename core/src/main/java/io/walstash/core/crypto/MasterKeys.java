@@ -1,11 +1,11 @@
 package io.walstash.core.crypto;
 
+import io.walstash.core.config.ServiceProviders;
 import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
 /** The master key the configuration gives, from whichever {@link MasterKeySource} is configured. */
@@ -15,9 +15,7 @@ public final class MasterKeys {
 
     /** Every source on the class path. */
     public static List<MasterKeySource> sources() {
-        List<MasterKeySource> found = new ArrayList<>();
-        ServiceLoader.load(MasterKeySource.class, Thread.currentThread().getContextClassLoader()).forEach(found::add);
-        return found;
+        return ServiceProviders.load(MasterKeySource.class, Thread.currentThread().getContextClassLoader());
     }
 
     /** The configured master key; empty when no source is configured; fails when several are (which to trust?). */

@@ -1,9 +1,9 @@
 package io.walstash.core.spool;
 
+import io.walstash.core.config.ServiceProviders;
 import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ServiceLoader;
 
 /**
  * How walstash keeps WAL on local disk (spooled files, prefetched files): sealed under the master key
@@ -44,7 +44,7 @@ public interface LocalSealing {
 
     /** The sealing {@code settings} configure, from the provider on the class path; {@link #none()} without one. */
     static LocalSealing configured(Settings settings) {
-        for (Provider provider : ServiceLoader.load(Provider.class, Thread.currentThread().getContextClassLoader())) {
+        for (Provider provider : ServiceProviders.load(Provider.class, Thread.currentThread().getContextClassLoader())) {
             return provider.configured(settings);
         }
         return none();

@@ -1,11 +1,10 @@
 package io.walstash.core.storage;
 
+import io.walstash.core.config.ServiceProviders;
 import io.walstash.core.config.Settings;
 import java.io.IOException;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 
 /** Finds the {@link StorageProvider} for a URI scheme on the class path. */
@@ -30,7 +29,7 @@ public final class Storages {
     public static Storage openLayered(StorageLocation location, Settings settings) throws IOException {
         Storage storage = provider(location.uri().getScheme()).open(location.uri(), settings);
         try {
-            for (StorageLayer layer : ServiceLoader.load(StorageLayer.class, Thread.currentThread().getContextClassLoader())) {
+            for (StorageLayer layer : ServiceProviders.load(StorageLayer.class, Thread.currentThread().getContextClassLoader())) {
                 storage = layer.over(storage, settings);
             }
             return storage;
@@ -50,8 +49,7 @@ public final class Storages {
     }
 
     static StorageProvider provider(String scheme, ClassLoader loader) {
-        List<StorageProvider> providers = new ArrayList<>();
-        ServiceLoader.load(StorageProvider.class, loader).forEach(providers::add);
+        List<StorageProvider> providers = ServiceProviders.load(StorageProvider.class, loader);
         for (StorageProvider provider : providers) {
             if (scheme.equalsIgnoreCase(provider.scheme())) {
                 return provider;

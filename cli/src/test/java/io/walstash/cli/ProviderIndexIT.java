@@ -1,0 +1,119 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.io.FileTrees;
+import io.walstash.core.postgres.Processes;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The build's index of lib/'s service providers: what ServiceLoader finds, and what a launched command uses. */
+class ProviderIndexIT {
+    @TempDir
+    Path dir;
+
+    private static Path home() throws Exception {
+        return Launcher.path().getParent().getParent();
+    }
+
+    /** lib/'s jars as the launcher's class path has them: walstash-cli, walstash-core, then the others by name. */
+    private static List<Path> jars(Path lib) throws Exception {
+        try (Stream<Path> listed = Files.list(lib)) {
+            return listed.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString().startsWith("walstash-cli-") ? 0
+                            : p.getFileName().toString().startsWith("walstash-core-") ? 1 : 2)
+                            .thenComparing(p -> p.getFileName().toString()))
+                    .toList();
+        }
+    }
+
+    @Test
+    void theIndexListsWhatServiceLoaderFindsForEveryWalstashService() throws Exception {
+        Path lib = home().resolve("lib");
+        List<Path> jars = jars(lib);
+        Map<String, List<String>> indexed = new LinkedHashMap<>();
+        List<String> recordedJars = new ArrayList<>();
+        for (String line : Files.readAllLines(lib.resolve("providers.index"))) {
+            String[] fields = line.split(" ");
+            if (fields[0].equals("provider")) {
+                indexed.computeIfAbsent(fields[1], s -> new ArrayList<>()).add(fields[2]);
+            } else if (fields[0].equals("jar")) {
+                recordedJars.add(fields[1] + " " + fields[2]);
+            }
+        }
+        List<String> actualJars = new ArrayList<>();
+        for (Path jar : jars) {
+            actualJars.add(jar.getFileName() + " " + Files.size(jar));
+        }
+        assertThat(recordedJars).containsExactlyElementsOf(actualJars);
+
+        List<String> services = new ArrayList<>();
+        for (Path jar : jars) {
+            try (JarFile file = new JarFile(jar.toFile())) {
+                for (Enumeration<JarEntry> e = file.entries(); e.hasMoreElements(); ) {
+                    String name = e.nextElement().getName();
+                    if (name.startsWith("META-INF/services/io.walstash.")) {
+                        services.add(name.substring("META-INF/services/".length()));
+                    }
+                }
+            }
+        }
+        assertThat(services).as("walstash's services in lib/").contains("io.walstash.core.storage.StorageProvider",
+                "io.walstash.core.codec.Codec", "io.walstash.core.config.SettingDeclarations");
+        URL[] urls = new URL[jars.size()];
+        for (int i = 0; i < urls.length; i++) {
+            urls[i] = jars.get(i).toUri().toURL();
+        }
+        try (URLClassLoader loader = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
+            for (String service : services.stream().distinct().toList()) {
+                List<String> found = ServiceLoader.load(Class.forName(service, false, loader), loader).stream()
+                        .map(p -> p.type().getName()).toList();
+                assertThat(indexed.get(service)).as(service).containsExactlyElementsOf(found);
+            }
+        }
+    }
+
+    /**
+     * A launched command takes its providers from the index while lib/ holds the jars it records:
+     * an index without the file:// adapter leaves that scheme unknown; once lib/ changes, ServiceLoader
+     * searches again and finds it.
+     */
+    @Test
+    void aLaunchedCommandUsesTheIndexUntilLibChanges() throws Exception {
+        Path copy = dir.resolve("walstash");
+        FileTrees.copy(home(), copy);
+        Path index = copy.resolve("lib/providers.index");
+        Files.write(index, Files.readAllLines(index).stream()
+                .filter(l -> !l.endsWith(" io.walstash.storage.fs.FileStorageProvider")).toList());
+        Path empty = Files.createDirectories(dir.resolve("pg_wal"));
+        Map<String, String> environment = Launcher.withCache(Map.of(
+                "WALSTASH_STORAGE", dir.resolve("repo").toUri().toString(), "XDG_CACHE_HOME", dir.resolve("cache").toString()));
+        List<String> fetch = List.of(copy.resolve("bin/walstash").toString(), "wal-fetch", "000000010000000000000002",
+                empty.resolve("x").toString());
+
+        Processes.Outcome indexed = Processes.runAllowingFailure(fetch, environment, Duration.ofMinutes(5));
+        assertThat(indexed.exitCode()).as(indexed.output()).isNotZero().isNotEqualTo(ExitCode.NOT_FOUND.code());
+        assertThat(indexed.output()).contains("no storage provider for scheme 'file'");
+
+        // an empty zip (its end record only): a jar the index does not record
+        Files.write(copy.resolve("lib/extra.jar"), new byte[] {0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0});
+        Processes.Outcome searched = Processes.runAllowingFailure(fetch, environment, Duration.ofMinutes(5));
+        assertThat(searched.exitCode()).as(searched.output()).isEqualTo(ExitCode.NOT_FOUND.code());
+    }
+}
