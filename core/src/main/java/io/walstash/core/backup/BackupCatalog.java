@@ -1,5 +1,8 @@
 package io.walstash.core.backup;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.repository.BackupFolders;
 import io.walstash.core.repository.RepositoryLayout;
@@ -40,6 +43,14 @@ public final class BackupCatalog {
      * 2.5 s restore). Whether a backup is being deleted is still asked on every {@link #read}.
      */
     private final Map<String, BackupManifest> manifests = new ConcurrentHashMap<>();
+    /**
+     * Manifest documents {@link #latest} read for their start LSN (checked against their own
+     * checksum), kept so that reading the chosen backup and its delta chain whole does not
+     * download them again; at most {@link #SCANNED_BYTES} bytes of them.
+     */
+    private final Map<String, byte[]> scannedManifests = new ConcurrentHashMap<>();
+    private static final long SCANNED_BYTES = 64L << 20;
+    private long scannedBytes;
 
     public BackupCatalog(Storage storage) {
         this.storage = storage;
@@ -103,8 +114,11 @@ public final class BackupCatalog {
             throw new NoSuchBackupException("no backup named " + RelativePath.printable(name) + " in " + storage.location());
         }
         BackupManifest manifest;
+        byte[] scanned = scannedManifests.remove(name);
         try {
-            manifest = readStored(storage, name, RepositoryLayout.manifestKey(name));
+            manifest = scanned != null
+                    ? BackupManifest.parse(scanned, "backup " + name + ": " + RepositoryLayout.manifestKey(name))
+                    : readStored(storage, name, RepositoryLayout.manifestKey(name));
         } catch (NoSuchObjectException e) {
             throw new NoSuchBackupException("no backup named " + name + " in " + storage.location());
         }
@@ -172,9 +186,100 @@ public final class BackupCatalog {
         return read(nameOrLatest);
     }
 
+    /**
+     * The newest finished backup, as {@link #list} would list it last (by start LSN, then name).
+     * Only its manifest is read whole; of the others only the start LSN is read (each manifest
+     * still checked against its own checksum, its file list skipped): resolving LATEST used to
+     * parse and check every entry of every manifest in the repository, which with six scale-30
+     * backups was 0.16 s of a 2.2 s restore (0.3 s CPU), and grows with every backup kept.
+     */
     public Optional<BackupManifest> latest() throws IOException {
-        List<Backup> all = list();
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).manifest());
+        String newest = null;
+        Lsn newestStart = null;
+        for (BackupFolders.Folder folder : BackupFolders.list(storage).folders()) {
+            if (!folder.hasManifest() || folder.deleted()) {
+                continue;
+            }
+            Lsn start = startLsn(folder.name());
+            if (newest == null || start.compareTo(newestStart) > 0
+                    || (start.equals(newestStart) && folder.name().compareTo(newest) > 0)) {
+                newest = folder.name();
+                newestStart = start;
+            }
+        }
+        return newest == null ? Optional.empty() : Optional.of(readListed(newest));
+    }
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /**
+     * The start LSN backup {@code name}'s manifest records, read without parsing its file list.
+     * Anything unexpected (another name, no start LSN, not JSON) is left to reading the manifest
+     * whole, which fails with the message it always gave.
+     */
+    private Lsn startLsn(String name) throws IOException {
+        BackupManifest known = manifests.get(name);
+        if (known != null) {
+            return Lsn.parse(known.startLsn());
+        }
+        if (!ManifestChecks.isBackupName(name)) {
+            return Lsn.parse(readListed(name).startLsn());
+        }
+        String key = RepositoryLayout.manifestKey(name);
+        String start;
+        try {
+            start = storage.readChecked(key, in -> {
+                byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+                if (json.length > MAX_MANIFEST_BYTES) {
+                    return null;
+                }
+                ManifestDigest.check(json, "backup " + name + ": " + key);
+                String found = topLevelStartLsn(json, name);
+                if (found != null && scannedBytes + json.length <= SCANNED_BYTES) {
+                    scannedBytes += json.length;
+                    scannedManifests.put(name, json);
+                }
+                return found;
+            });
+        } catch (NoSuchObjectException e) {
+            start = null;
+        }
+        if (start == null) {
+            return Lsn.parse(readListed(name).startLsn());
+        }
+        try {
+            return Lsn.parse(start);
+        } catch (IllegalArgumentException e) {
+            return Lsn.parse(readListed(name).startLsn());
+        }
+    }
+
+    /** The top-level {@code startLsn} of a manifest document that names itself {@code name}; null otherwise. */
+    private static String topLevelStartLsn(byte[] json, String name) throws IOException {
+        String named = null;
+        String start = null;
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_STRING && field.equals("name")) {
+                    named = parser.getText();
+                } else if (value == JsonToken.VALUE_STRING && field.equals("startLsn")) {
+                    start = parser.getText();
+                } else {
+                    parser.skipChildren();
+                }
+                if (named != null && start != null) {
+                    break;
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            return null;
+        }
+        return name.equals(named) ? start : null;
     }
 
     /**

@@ -78,4 +78,31 @@ class BackupCatalogReadsTest {
         assertThatThrownBy(() -> catalog.chain(catalog.read(second.name())))
                 .isInstanceOf(BackupCatalog.NoSuchBackupException.class).hasMessageContaining("is being deleted");
     }
+
+    @Test
+    void latestIsTheNewestByStartLsnNotByName() throws IOException {
+        // timeline 2 sorts after timeline 1 by name, but starts earlier
+        BackupManifest other = BackupFixtures.write(stored, WalSegmentSize.DEFAULT, 2, 4, 4,
+                Instant.parse("2026-11-25T06:00:00Z"), Instant.parse("2026-11-25T06:01:00Z"), null, false, 1);
+        assertThat(other.name().compareTo(second.name())).isPositive();
+
+        assertThat(new BackupCatalog(counting).latest()).get().extracting(BackupManifest::name).isEqualTo(second.name());
+    }
+
+    /** Only the newest manifest and its chain are parsed whole: an older, unrelated one that is unsafe does not stand in the way. */
+    @Test
+    void resolvingLatestParsesOnlyTheChosenChainWhole() throws IOException {
+        Instant t = Instant.parse("2026-11-20T06:00:00Z");
+        BackupManifest old = BackupFixtures.write(new InMemoryStorage(), WalSegmentSize.DEFAULT, 1, 1, 1, t,
+                t.plusSeconds(60), null, false, 1);
+        String hostile = "base_000000010000000000000001";
+        byte[] json = new String(old.toJson(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"base/1/16384\"", "\"../../etc/passwd\"").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        stored.createIfAbsent(RepositoryLayout.manifestKey(hostile), new ByteArrayInputStream(ManifestDigest.seal(json)));
+
+        assertThatThrownBy(() -> new BackupCatalog(counting).list()).isInstanceOf(UnsafeManifestException.class);
+        BackupCatalog catalog = new BackupCatalog(counting);
+        assertThat(catalog.chain(catalog.resolve(BackupCatalog.LATEST))).extracting(BackupManifest::name)
+                .containsExactly(full.name(), delta.name(), second.name());
+    }
 }
