@@ -11,6 +11,7 @@ import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -135,15 +136,18 @@ public final class BackupCatalog {
      * before they count as a corrupt object, named by backup and key.
      */
     public static BackupManifest readStored(Storage storage, String name, String key) throws IOException {
-        return storage.readChecked(key, in -> {
-            byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
-            if (json.length > MAX_MANIFEST_BYTES) {
-                throw new UnsafeManifestException("backup " + name + ": " + key + " is larger than " + MAX_MANIFEST_BYTES
-                        + " bytes");
-            }
-            // name the object: a flipped byte in a stored manifest must be found by its key
-            return BackupManifest.parse(json, "backup " + name + ": " + key);
-        });
+        // name the object: a flipped byte in a stored manifest must be found by its key
+        return storage.readChecked(key, in -> BackupManifest.parse(bounded(in, name, key), "backup " + name + ": " + key));
+    }
+
+    /** A stored manifest document's bytes, refused when larger than {@link #MAX_MANIFEST_BYTES}. */
+    private static byte[] bounded(InputStream in, String name, String key) throws IOException {
+        byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+        if (json.length > MAX_MANIFEST_BYTES) {
+            throw new UnsafeManifestException("backup " + name + ": " + key + " is larger than " + MAX_MANIFEST_BYTES
+                    + " bytes");
+        }
+        return json;
     }
 
     /**
@@ -219,20 +223,30 @@ public final class BackupCatalog {
      */
     private Lsn startLsn(String name) throws IOException {
         BackupManifest known = manifests.get(name);
-        if (known != null) {
-            return Lsn.parse(known.startLsn());
+        String start = known != null ? known.startLsn() : scannedStartLsn(name);
+        if (start != null) {
+            try {
+                return Lsn.parse(start);
+            } catch (IllegalArgumentException e) {
+                // read whole below
+            }
         }
+        return Lsn.parse(readListed(name).startLsn());
+    }
+
+    /**
+     * The start LSN in backup {@code name}'s manifest document (checked against its own checksum),
+     * kept for {@link #readCatalog} within {@link #SCANNED_BYTES}; null when the document is missing
+     * or is not what a manifest of that name looks like.
+     */
+    private String scannedStartLsn(String name) throws IOException {
         if (!ManifestChecks.isBackupName(name)) {
-            return Lsn.parse(readListed(name).startLsn());
+            return null;
         }
         String key = RepositoryLayout.manifestKey(name);
-        String start;
         try {
-            start = storage.readChecked(key, in -> {
-                byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
-                if (json.length > MAX_MANIFEST_BYTES) {
-                    return null;
-                }
+            return storage.readChecked(key, in -> {
+                byte[] json = bounded(in, name, key);
                 ManifestDigest.check(json, "backup " + name + ": " + key);
                 String found = topLevelStartLsn(json, name);
                 if (found != null && scannedBytes + json.length <= SCANNED_BYTES) {
@@ -242,15 +256,7 @@ public final class BackupCatalog {
                 return found;
             });
         } catch (NoSuchObjectException e) {
-            start = null;
-        }
-        if (start == null) {
-            return Lsn.parse(readListed(name).startLsn());
-        }
-        try {
-            return Lsn.parse(start);
-        } catch (IllegalArgumentException e) {
-            return Lsn.parse(readListed(name).startLsn());
+            return null;
         }
     }
 
