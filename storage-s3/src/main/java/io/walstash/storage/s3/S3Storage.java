@@ -95,7 +95,10 @@ public final class S3Storage implements Storage, CreatesBucket {
     private final S3Location location;
     private final S3Config config;
     private final S3Errors errors;
-    /** Set once the store has answered If-None-Match with "not implemented" (auto mode only). */
+    /**
+     * Set once the store has refused If-None-Match as a feature it lacks (HTTP 501 or its
+     * NotImplemented code, auto mode only): from then on creates use check-then-put (see noteRefusal).
+     */
     private volatile boolean ifNoneMatchRefused;
     /** Set once the bucket is known to exist, so that a 404 from HEAD means "no such key". */
     private volatile boolean bucketSeen;
