@@ -1,0 +1,81 @@
+package io.walstash.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstash.core.postgres.Processes;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * lib/jit-directives.json, the HotSpot compiler directives the launcher passes to every command:
+ * the methods it names exist in this JDK (a directive naming none would silently do nothing), the
+ * JVM a command runs in applies them, and their notice stays out of the command's output.
+ */
+class JitDirectivesIT {
+    private static final Pattern MATCH = Pattern.compile("\"([A-Za-z0-9_/$]+)\\.([A-Za-z0-9_<>$]+)\"");
+
+    @TempDir
+    Path dir;
+
+    private static Path directives() throws Exception {
+        return Launcher.path().getParent().getParent().resolve("lib/jit-directives.json");
+    }
+
+    /** Class and method of every {@code "package/Class.method"} the file names. */
+    private static List<String[]> namedMethods() throws Exception {
+        List<String[]> named = new ArrayList<>();
+        Matcher m = MATCH.matcher(Files.readString(directives()));
+        while (m.find()) {
+            named.add(new String[] {m.group(1).replace('/', '.'), m.group(2)});
+        }
+        return named;
+    }
+
+    @Test
+    void everyMethodTheDirectivesNameExistsInThisJdk() throws Exception {
+        List<String[]> named = namedMethods();
+        assertThat(named).hasSizeGreaterThanOrEqualTo(3);
+        for (String[] classAndMethod : named) {
+            Class<?> type = Class.forName(classAndMethod[0], false, ClassLoader.getSystemClassLoader());
+            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
+                    .as(classAndMethod[0]).contains(classAndMethod[1]);
+        }
+    }
+
+    @Test
+    void aLaunchedCommandRunsWithTheDirectivesAndItsOutputHasNoneOfTheJvmsNotice() throws Exception {
+        Map<String, String> environment = new HashMap<>(Map.of("WALSTASH_STORAGE", dir.resolve("repo").toUri().toString()));
+        List<String> list = List.of(Launcher.path().toString(), "backup-list", "--json");
+
+        Processes.Outcome plain = Processes.runAllowingFailure(list, Launcher.withCache(environment), Duration.ofMinutes(5));
+        assertThat(plain.exitCode()).as(plain.output()).isZero();
+        assertThat(plain.output()).doesNotContain("compiler directives").startsWith("[");
+
+        // the JVM's own account of the directives it holds, let through for this run only
+        environment.put("WALSTASH_JAVA_OPTS", "-XX:+DisplayVMOutput -XX:+CompilerDirectivesPrint");
+        Processes.Outcome printed = Processes.runAllowingFailure(list, Launcher.withCache(environment), Duration.ofMinutes(5));
+        assertThat(printed.exitCode()).as(printed.output()).isZero();
+        String output = printed.output();
+        int ours = output.indexOf("matching: ");
+        int theDefault = output.indexOf("Directive: (default)");
+        assertThat(ours).as(output).isNotNegative().isLessThan(theDefault);
+        String directive = output.substring(ours, theDefault);
+        for (String[] classAndMethod : namedMethods()) {
+            assertThat(directive).contains(classAndMethod[0].replace('.', '/') + "." + classAndMethod[1]);
+        }
+        String c2 = directive.substring(directive.indexOf("c2 directives:"));
+        assertThat(c2).contains("Exclude:true");
+        assertThat(directive.substring(0, directive.indexOf("c2 directives:"))).contains("Exclude:false");
+    }
+}
