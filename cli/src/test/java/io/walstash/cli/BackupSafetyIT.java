@@ -193,4 +193,68 @@ class BackupSafetyIT extends EndToEndTest {
             source.stop();
         }
     }
+
+    /** The manifests committed in the repository (none before the first backup). */
+    private List<Path> committedManifests() throws Exception {
+        Path backups = repository.resolve("backups");
+        if (!Files.exists(backups)) {
+            return List.of();
+        }
+        try (Stream<Path> all = Files.walk(backups)) {
+            return all.filter(p -> p.getFileName().toString().equals("manifest.json")).toList();
+        }
+    }
+
+    /**
+     * A backup is committed only once archive_command has archived its last WAL segment (walstash
+     * watches pg_wal/archive_status itself rather than letting pg_backup_stop sleep a second between
+     * looks): while archive_command is held the backup waits and commits nothing, gives up at
+     * WALSTASH_BACKUP_STOP_TIMEOUT, and commits once the segment is archived, which is then in the
+     * repository.
+     */
+    @Test
+    void aBackupIsCommittedOnlyOnceArchiveCommandHasArchivedItsLastSegment() throws Exception {
+        Path gate = work.resolve("archive-gate");
+        try (LocalCluster source = LocalCluster.initdb(binaries, user, work.resolve("source"), work)) {
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
+                    // archive_command holds while the gate exists: archiving is late, not failing (a
+                    // failing archiver makes backup-push refuse to start)
+                    "while test -e " + gate + "; do sleep 0.1; done; WALSTASH_DAEMON=off WALSTASH_STORAGE=file://"
+                            + repository + " " + Launcher.path() + " wal-push %p"));
+            source.start();
+            source.runTool("pgbench", "-i", "-q", "-s", "1", "postgres");
+            source.switchWalAndWaitForArchive(WAIT);
+            Files.writeString(gate, "archive_command waits while this file exists\n");
+            try {
+                Map<String, String> environment = new java.util.HashMap<>(Launcher.libpqEnvironment(repository, source));
+                environment.put("WALSTASH_BACKUP_STOP_TIMEOUT", "3");
+                Processes.Outcome gaveUp = Launcher.run(user, environment, "backup-push", source.dataDirectory().toString(),
+                        "--full");
+                assertThat(gaveUp.exitCode()).as(gaveUp.output()).isNotZero();
+                assertThat(gaveUp.output()).contains("backup not committed: archive_command did not archive its last WAL"
+                        + " segment").contains("within 3 s");
+                assertThat(committedManifests()).isEmpty();
+
+                environment.put("WALSTASH_BACKUP_STOP_TIMEOUT", "240");
+                try (BackgroundLauncher backup = BackgroundLauncher.start(user, environment, work.resolve("backup.log"),
+                        "backup-push", source.dataDirectory().toString(), "--full")) {
+                    Pattern waiting = Pattern.compile("waiting for archive_command to archive ([0-9A-F]{24})");
+                    backup.awaitOutput(waiting, 1, WAIT);
+                    assertThat(committedManifests()).as("committed while its last segment waits").isEmpty();
+                    Matcher segment = waiting.matcher(backup.output());
+                    assertThat(segment.find()).isTrue();
+
+                    Files.delete(gate);
+                    assertThat(backup.awaitExit(WAIT)).as(backup.output()).isZero();
+                    assertThat(committedManifests()).hasSize(1);
+                    Processes.Outcome fetched = Launcher.run(user, Map.of("WALSTASH_STORAGE", "file://" + repository),
+                            "wal-fetch", segment.group(1), work.resolve("stop-segment").toString());
+                    assertThat(fetched.exitCode()).as("the backup's last segment is archived: " + fetched.output()).isZero();
+                }
+            } finally {
+                Files.deleteIfExists(gate); // an archive_command left waiting would hold the cluster's shutdown
+            }
+            source.stop();
+        }
+    }
 }

@@ -7,6 +7,7 @@ import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.repository.WalFolder;
 import io.walstash.core.repository.WalIndex;
+import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.Lsn;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalSegmentSize;
@@ -29,6 +30,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -47,6 +49,9 @@ public final class BackupPush {
     private static final String CONTROL_FILE = "global/pg_control";
     /** How often a backup from a standby looks for its stop segment in the repository. */
     private static final Duration ARCHIVE_POLL = Duration.ofMillis(500);
+    /** The longest pause between two looks at archive_status: an archive_command takes tens of ms to seconds. */
+    private static final Duration ARCHIVE_COMMAND_POLL_MAX = Duration.ofMillis(100);
+    private static final Duration ARCHIVE_COMMAND_TELL_AFTER = Duration.ofSeconds(5);
 
     /**
      * @param deltaMaxSteps how many deltas may follow a full backup; 0 takes full backups only
@@ -256,7 +261,9 @@ public final class BackupPush {
                 entries.add(entry);
             }
         }
-        StopResult stop = stop(connection, server, options.stopTimeout());
+        // a primary's stop waits for archive_command here, not in pg_backup_stop (see ArchiveStatus)
+        Optional<ArchiveStatus> archiveStatus = server.standby() ? Optional.empty() : ArchiveStatus.of(options.dataDirectory());
+        StopResult stop = stop(connection, server, options.stopTimeout(), archiveStatus.isEmpty());
         Instant stopTime = clock.instant();
         long stopTimeline = server.standby() ? standbyTimeline(connection, timeline) : timeline;
         // the segment holding the last byte before the stop LSN (pg_walfile_name's reading)
@@ -264,6 +271,9 @@ public final class BackupPush {
                 server.segmentSize()).fileName();
         if (server.standby()) {
             awaitArchived(connection, stopWalFile, options.stopTimeout());
+        } else if (archiveStatus.isPresent()) {
+            awaitArchiveCommand(archiveStatus.get(), stopWalFile,
+                    BackupHistoryFileName.of(stopTimeline, startLsn, server.segmentSize()).fileName(), options.stopTimeout());
         }
         List<BackupManifest.FileEntry> files = new ArrayList<>(entries);
         files.sort(java.util.Comparator.comparing(BackupManifest.FileEntry::path));
@@ -374,12 +384,17 @@ public final class BackupPush {
     private record StopResult(Lsn lsn, String label, String tablespaceMap) {
     }
 
-    private StopResult stop(Connection connection, Server server, Duration timeout) throws SQLException, IOException {
+    /**
+     * Ends the backup on the server; with {@code waitForArchive} the server also waits until
+     * archive_command has archived the backup's last segment and its backup history file.
+     */
+    private StopResult stop(Connection connection, Server server, Duration timeout, boolean waitForArchive)
+            throws SQLException, IOException {
         try (Statement s = connection.createStatement()) {
             s.execute("SET statement_timeout = " + Math.max(1, timeout.toMillis()));
             try (ResultSet rs = s.executeQuery(server.versionNum() >= 150000
-                    ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)"
-                    : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)")) {
+                    ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(" + waitForArchive + ")"
+                    : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, " + waitForArchive + ")")) {
                 rs.next();
                 String map = rs.getString(3);
                 return new StopResult(Lsn.parse(rs.getString(1)), rs.getString(2), map == null || map.isEmpty() ? null : map);
@@ -417,6 +432,40 @@ public final class BackupPush {
                         + " during the backup (its primary was promoted): not committed; take it again");
             }
             return startTimeline;
+        }
+    }
+
+    /**
+     * Waits, bounded by {@code timeout}, until archive_command is done with {@code stopWalFile} and
+     * {@code historyFile}: what {@code pg_backup_stop(true)} waits for (it assumes, as this does,
+     * that the archiver works through files in name order, so the earlier segments are done too),
+     * looked at every few milliseconds rather than every second.
+     */
+    private void awaitArchiveCommand(ArchiveStatus status, String stopWalFile, String historyFile, Duration timeout)
+            throws IOException {
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        long pauseMillis = 2;
+        boolean told = false;
+        while (status.busy(stopWalFile) || status.busy(historyFile)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("backup not committed: archive_command did not archive its last WAL segment "
+                        + stopWalFile + " within " + timeout.toSeconds() + " s; check archive_command and"
+                        + " pg_stat_archiver (WALSTASH_BACKUP_STOP_TIMEOUT sets the limit)");
+            }
+            if (!told && System.nanoTime() - started > ARCHIVE_COMMAND_TELL_AFTER.toNanos()) { // as the server tells
+                log.printf("walstash: waiting for archive_command to archive %s (up to %d s)%n", stopWalFile,
+                        timeout.toSeconds());
+                log.flush();
+                told = true;
+            }
+            try {
+                Thread.sleep(pauseMillis); // nothing announces the rename of .ready to .done
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            pauseMillis = Math.min(pauseMillis * 2, ARCHIVE_COMMAND_POLL_MAX.toMillis());
         }
     }
 
