@@ -1,6 +1,5 @@
 package io.walstash.core.crypto;
 
-import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import io.walstash.core.archive.CorruptObjectException;
 import io.walstash.core.archive.Decoding;
@@ -39,7 +38,7 @@ public final class ObjectCipher {
     private static final String ALGORITHM = "aes256-gcm-hkdf";
 
     private final DataKey key;
-    private final StreamingAead aead;
+    private final AesGcmHkdfStreaming aead;
 
     public ObjectCipher(DataKey key) {
         this.key = key;
@@ -147,7 +146,7 @@ public final class ObjectCipher {
         @Override
         public OutputStream compress(OutputStream out) throws IOException {
             try {
-                return aead.newEncryptingStream(out, associatedData);
+                return SegmentStreams.encrypting(aead, out, associatedData);
             } catch (GeneralSecurityException e) {
                 throw new IOException("cannot encrypt: " + e.getMessage(), e);
             }
@@ -156,7 +155,7 @@ public final class ObjectCipher {
         @Override
         public InputStream decompress(InputStream in) throws IOException {
             try {
-                return aead.newDecryptingStream(in, associatedData);
+                return SegmentStreams.decrypting(aead, in, associatedData);
             } catch (GeneralSecurityException e) {
                 throw new CorruptObjectException("cannot decrypt: " + e.getMessage(), e);
             }

@@ -1,5 +1,6 @@
 package io.walstash.core.storage;
 
+import io.walstash.core.io.BlockInputStream;
 import io.walstash.core.io.CountingInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -274,7 +275,7 @@ public class RetryingStorage extends ForwardingStorage {
      * A download that, when the connection fails midway, opens the rest of the object with a range
      * read from the byte reached and goes on, within the budget of the request that opened it.
      */
-    private final class Resuming extends InputStream {
+    private final class Resuming extends BlockInputStream {
         private final String key;
         private final long start;
         /** Bytes asked for, or -1 for the whole object. */
@@ -290,13 +291,6 @@ public class RetryingStorage extends ForwardingStorage {
             this.length = length;
             this.in = in;
             this.budget = budget;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.walstash.core.archive.walg;
 
 import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.io.BlockInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -15,7 +16,7 @@ import java.io.InputStream;
  * (wrong key, altered bytes) are {@link CorruptObjectException}s naming {@code description}; a
  * failure to read the encrypted bytes themselves passes unchanged, so a caller can retry it.
  */
-final class SecretStreamInputStream extends InputStream {
+final class SecretStreamInputStream extends BlockInputStream {
     /** WAL-G's plaintext chunk (internal/crypto/libsodium: chunkSize). */
     static final int CHUNK = 8192;
 
@@ -34,13 +35,6 @@ final class SecretStreamInputStream extends InputStream {
         this.in = in;
         this.key = key;
         this.description = description;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override
