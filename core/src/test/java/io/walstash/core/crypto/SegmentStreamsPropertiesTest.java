@@ -124,6 +124,48 @@ class SegmentStreamsPropertiesTest {
     }
 
     @Example
+    void aCloseFromAnotherThreadWaitsForTheReadInProgress() throws Exception {
+        byte[] plain = bytes(2 * NEXT, 6);
+        byte[] stored = encryptWithSegmentStreams(plain, NEXT);
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        InputStream source = new ByteArrayInputStream(stored) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                if (pos > 0) { // past the header: hold the first segment's read until released
+                    reading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.read(b, off, len);
+            }
+        };
+        InputStream decrypting = SegmentStreams.decrypting(AEAD, source, ASSOCIATED);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<byte[]> read = threads.submit(() -> decrypting.readNBytes(100));
+            reading.await();
+            java.util.concurrent.Future<?> closed = threads.submit(() -> {
+                decrypting.close();
+                return null;
+            });
+            // the close cannot finish while the read holds the stream (it would hand the buffers on)
+            assertThat(closed.isDone()).isFalse();
+            assertThatThrownBy(() -> closed.get(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            release.countDown();
+            assertThat(read.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(Arrays.copyOf(plain, 100));
+            closed.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    @Example
     void aClosedStreamRefusesToGoOn() throws Exception {
         OutputStream writing = SegmentStreams.encrypting(AEAD, new ByteArrayOutputStream(), ASSOCIATED);
         writing.write(1);
