@@ -21,9 +21,11 @@ import java.util.Optional;
  */
 final class ArchiveStatus {
     private final Path walDirectory;
+    private final Path statusDirectory;
 
-    private ArchiveStatus(Path walDirectory) {
+    private ArchiveStatus(Path walDirectory, Path statusDirectory) {
         this.walDirectory = walDirectory;
+        this.statusDirectory = statusDirectory;
     }
 
     /**
@@ -36,18 +38,18 @@ final class ArchiveStatus {
         Path statusDirectory = walDirectory.resolve("archive_status");
         if (Files.isDirectory(statusDirectory) && Files.isReadable(statusDirectory) && Files.isExecutable(statusDirectory)
                 && Files.isReadable(walDirectory) && Files.isExecutable(walDirectory)) {
-            return Optional.of(new ArchiveStatus(walDirectory));
+            return Optional.of(new ArchiveStatus(walDirectory, statusDirectory));
         }
         return Optional.empty();
     }
 
     /** Whether archive_command still has {@code walFileName} (a segment or a backup history file) to archive. */
     boolean busy(String walFileName) throws IOException {
-        Path done = walDirectory.resolve("archive_status").resolve(walFileName + ".done");
+        Path done = statusDirectory.resolve(walFileName + ".done");
         if (exists(done)) {
             return false;
         }
-        if (exists(walDirectory.resolve("archive_status").resolve(walFileName + ".ready"))) {
+        if (exists(statusDirectory.resolve(walFileName + ".ready"))) {
             return true;
         }
         if (exists(done)) { // the archiver may have renamed .ready to .done between the two looks

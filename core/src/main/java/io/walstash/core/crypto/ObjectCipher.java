@@ -44,11 +44,18 @@ public final class ObjectCipher {
         this.key = key;
         byte[] material = key.material();
         try {
-            this.aead = new AesGcmHkdfStreaming(material, "HmacSha256", MasterKey.LENGTH, SEGMENT, 0);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES256_GCM_HKDF streaming is not available: " + e.getMessage(), e);
+            this.aead = streaming(material);
         } finally {
             Arrays.fill(material, (byte) 0);
+        }
+    }
+
+    /** The streaming AEAD of this format over data key {@code material}: AES256_GCM_HKDF, {@value #SEGMENT}-byte segments. */
+    static AesGcmHkdfStreaming streaming(byte[] material) {
+        try {
+            return new AesGcmHkdfStreaming(material, "HmacSha256", MasterKey.LENGTH, SEGMENT, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES256_GCM_HKDF streaming is not available: " + e.getMessage(), e);
         }
     }
 

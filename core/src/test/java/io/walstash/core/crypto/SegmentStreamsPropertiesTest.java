@@ -30,17 +30,9 @@ import net.jqwik.api.constraints.IntRange;
 class SegmentStreamsPropertiesTest {
     private static final byte[] ASSOCIATED = "backups/base_000000010000000000000002/files/base/1/16384"
             .getBytes(StandardCharsets.UTF_8);
-    private static final AesGcmHkdfStreaming AEAD = aead();
+    private static final AesGcmHkdfStreaming AEAD = ObjectCipher.streaming(bytes(32, 7));
     private static final int FIRST = AEAD.getPlaintextSegmentSize() - AEAD.getCiphertextOffset();
     private static final int NEXT = AEAD.getPlaintextSegmentSize();
-
-    private static AesGcmHkdfStreaming aead() {
-        try {
-            return new AesGcmHkdfStreaming(bytes(32, 7), "HmacSha256", MasterKey.LENGTH, ObjectCipher.SEGMENT, 0);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Property(tries = 40)
     void tinkReadsWhatTheseStreamsWrite(@ForAll("sizes") int size, @ForAll("chunks") int chunk, @ForAll long seed)
