@@ -3,6 +3,7 @@ package io.walstash.core.backup;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.io.Durable;
+import io.walstash.core.io.EarlyWriteback;
 import io.walstash.core.io.OwnerOnly;
 import io.walstash.core.progress.WorkProgress;
 import io.walstash.core.storage.BadContent;
@@ -125,19 +126,21 @@ public final class BackupFetch {
         }
         ChainFiles steps = ChainFiles.of(chain);
         List<Path> written = new ArrayList<>();
-        try (Tasks tasks = new Tasks(concurrency)) {
+        try (Tasks tasks = new Tasks(concurrency);
+             EarlyWriteback writeback = new EarlyWriteback("walstash-writeback")) {
             for (BackupManifest.FileEntry entry : backup.files()) {
                 Path file = layout.resolve(entry.path(), true);
                 if (entry.path().equals(PG_CONTROL)) {
                     file = partial(file);
                 }
                 written.add(file);
-                submitFile(tasks, entry, steps.sources(entry.path()), file);
+                submitFile(tasks, entry, steps.sources(entry.path()), file, writeback);
             }
             tasks.awaitAll();
-            // Durable once, at the end: every file is synced after all were written (the first
-            // fsyncs write back what the kernel has not yet, the later ones find little left), as
-            // initdb --sync-only does, instead of one fsync per file as it is written.
+            writeback.finish();
+            // Durable once, at the end: every file is synced after all were written (large ones
+            // were mostly written back meanwhile, see EarlyWriteback), as initdb --sync-only does,
+            // instead of one fsync per file as it is written.
             for (Path file : written) {
                 tasks.submit(() -> syncFile(file));
             }
@@ -211,14 +214,14 @@ public final class BackupFetch {
      * Whole, because a damaged stream may have written anywhere in the file before its checksum
      * failed.
      */
-    private void submitFile(Tasks tasks, BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file)
-            throws IOException {
+    private void submitFile(Tasks tasks, BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file,
+                            EarlyWriteback writeback) throws IOException {
         BackupManifest.FileEntry whole = applied.get(0);
         List<BackupManifest.FileEntry> deltas = applied.subList(1, applied.size());
         Tasks.IoTask wholeFile = () -> {
             try (FileChannel out = openForWrite(file, true)) {
                 try (InputStream in = StoredObjects.open(storage, codecs, whole)) {
-                    copy(in, out, 0);
+                    copy(in, out, 0, file, writeback);
                 }
                 finish(entry, deltas, file, out); // on the same channel: one open a file, not two
             }
@@ -241,7 +244,7 @@ public final class BackupFetch {
             parts.add(tasks.submit(() -> {
                 try (InputStream in = StoredObjects.openPart(storage, codec, whole.objectKey(), index, from, part);
                      FileChannel out = openForWrite(file, false)) {
-                    copy(in, out, at);
+                    copy(in, out, at, file, writeback);
                 } catch (IOException e) {
                     if (!(e instanceof BadContent)) {
                         throw e;
@@ -303,14 +306,24 @@ public final class BackupFetch {
     /** One copy buffer per restore thread: most files are small, allocating (and zeroing) one per file showed in profiles. */
     private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
 
-    /** Writes {@code in} to {@code out} from {@code position} on. */
-    private static void copy(InputStream in, FileChannel out, long position) throws IOException {
+    /**
+     * Writes {@code in} to {@code out} (open on {@code file}) from {@code position} on, asking
+     * {@code writeback} to write the file back every {@link EarlyWriteback#EVERY} bytes.
+     */
+    private static void copy(InputStream in, FileChannel out, long position, Path file, EarlyWriteback writeback)
+            throws IOException {
         byte[] buffer = COPY_BUFFER.get();
+        long unsynced = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {
             ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
             while (b.hasRemaining()) {
                 position += out.write(b, position);
+            }
+            unsynced += n;
+            if (unsynced >= EarlyWriteback.EVERY) {
+                writeback.request(file);
+                unsynced = 0;
             }
         }
     }
