@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
+import io.walstash.core.io.EarlyWriteback;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
@@ -151,6 +152,22 @@ class BackupFetchPartsTest {
         fetch(storage, delta.manifest(), 3);
 
         assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(delta.changed());
+    }
+
+    @Test
+    void aFileLargeEnoughToBeWrittenBackWhileTheRestoreGoesOnIsRestoredExactly() throws IOException {
+        // one stream over EarlyWriteback.EVERY bytes: the file is synced from another descriptor while it is written
+        byte[] large = pageLike((int) EarlyWriteback.EVERY + 3 * 8192 + 17);
+        String key = RepositoryLayout.backupFolder(NAME) + "files/" + BIG + "." + codec.fileExtension();
+        StoredObjects.Stored whole = StoredObjects.put(storage, key, () -> new ByteArrayInputStream(large), codec);
+        assertThat(whole.parts()).isNull();
+        BackupManifest backup = backup(List.of(new BackupManifest.FileEntry(BIG, large.length, 0600, 0, false, key,
+                whole.sha256(), whole.plainSize(), whole.storedSize(), null, null),
+                stored(BackupFetch.PG_CONTROL, pageLike(8192))));
+
+        fetch(storage, backup, 2);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(large);
     }
 
     private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
