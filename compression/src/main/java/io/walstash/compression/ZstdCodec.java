@@ -3,10 +3,14 @@ package io.walstash.compression;
 import com.github.luben.zstd.RecyclingBufferPool;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import com.github.luben.zstd.util.ZstdVersion;
 import io.walstash.core.codec.Codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -96,6 +100,37 @@ public final class ZstdCodec implements Codec {
      * class, not when it loads (and verifies) the codec at start-up.
      */
     private static final class ZstdJni {
+        static {
+            useInstalledLibrary();
+        }
+
+        /**
+         * zstd-jni copies its native library out of its jar into a new temporary file on every
+         * start (about 45 ms of a one-shot command, and the file is not owner-only). The launcher's
+         * build extracts it once into lib/native/&lt;os&gt;/&lt;arch&gt;/ and names that folder in
+         * {@code walstash.native}; the file is used when it is there under the name of the zstd-jni
+         * version on the class path (a jar replaced without the folder is not paired with an old
+         * library). Otherwise, and when {@code ZstdNativePath} is set already, zstd-jni does as it
+         * always does.
+         */
+        private static void useInstalledLibrary() {
+            String folder = System.getProperty("walstash.native");
+            if (folder == null || System.getProperty("ZstdNativePath") != null
+                    || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+                return;
+            }
+            String version;
+            try {
+                version = String.valueOf(ZstdVersion.class.getField("VERSION").get(null)); // this jar's, not the compiled-in one
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return;
+            }
+            Path library = Path.of(folder, "linux", System.getProperty("os.arch", ""), "libzstd-jni-" + version + ".so");
+            if (Files.isRegularFile(library)) {
+                System.setProperty("ZstdNativePath", library.toString());
+            }
+        }
+
         static OutputStream encoder(OutputStream out, int level) throws IOException {
             // recycled buffers: a restore or backup opens one stream per file, thousands of them
             ZstdOutputStreamNoFinalizer encoder = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE, level);
