@@ -11,6 +11,8 @@ import io.walstash.core.codec.CompressingInputStream;
 import io.walstash.core.io.BlockFilterInputStream;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
+import io.walstash.core.io.ReadAheadInputStream;
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.repository.RepositoryLayout;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
@@ -24,6 +26,7 @@ import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -172,6 +175,12 @@ public final class StoredObjects {
      * {@code partSize} plain bytes; a part is started only when plain bytes are left for it.
      */
     private static final class PartsInputStream extends BlockInputStream {
+        /** Read-ahead threads; daemon threads, reused across files. */
+        private static final ExecutorService READ_AHEAD = ThreadPools.reused("walstash-read-ahead");
+        private static final int READ_AHEAD_CHUNK = 256 * 1024;
+        /** Chunks read ahead: 1 MiB of memory per large file being stored. */
+        private static final int READ_AHEAD_DEPTH = 4;
+
         private final PushbackInputStream source;
         private final Codec codec;
         private final long partSize;
@@ -224,7 +233,12 @@ public final class StoredObjects {
                 source.unread(next);
             }
             partPlain = new DigestingInputStream(new BoundedInputStream(source, partSize));
-            partStored = new CountingInputStream(new CompressingInputStream(partPlain, codec));
+            // A file with a second part is large (a relation's 1 GiB segment): its parts would run one
+            // after another on one thread, the last one left in a backup, so from the second part on
+            // reading, checking and hashing run ahead on another thread while this one compresses.
+            InputStream plainPart = parts.isEmpty() ? partPlain
+                    : new ReadAheadInputStream(partPlain, READ_AHEAD, READ_AHEAD_CHUNK, READ_AHEAD_DEPTH);
+            partStored = new CountingInputStream(new CompressingInputStream(plainPart, codec));
             return true;
         }
 
