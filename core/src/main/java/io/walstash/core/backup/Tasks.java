@@ -1,5 +1,6 @@
 package io.walstash.core.backup;
 
+import io.walstash.core.concurrent.Failures;
 import io.walstash.core.concurrent.ThreadPools;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -49,7 +50,7 @@ final class Tasks implements AutoCloseable {
                 f.get();
             } catch (ExecutionException | CompletionException | CancellationException e) {
                 waiting.forEach(other -> other.cancel(true));
-                throw rethrown(e);
+                throw Failures.rethrown(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted");
@@ -83,24 +84,5 @@ final class Tasks implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         };
-    }
-
-    /** The task's own exception: unwrapped from the future's and the unchecked wrappers. */
-    private static IOException rethrown(Exception e) {
-        Throwable cause = e;
-        while ((cause instanceof ExecutionException || cause instanceof CompletionException
-                || cause instanceof UncheckedIOException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof IOException io) {
-            return io;
-        }
-        if (cause instanceof RuntimeException re) {
-            throw re;
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        return new IOException(String.valueOf(cause), cause);
     }
 }

@@ -1,9 +1,9 @@
 package io.walstash.core.io;
 
+import io.walstash.core.concurrent.Failures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -111,7 +111,7 @@ public final class ReadAheadInputStream extends BlockInputStream {
                 if (failure == null) {
                     return -1;
                 }
-                throw rethrown(failure);
+                throw Failures.rethrown(failure);
             }
         }
         int n = Math.min(len, current.length() - position);
@@ -122,22 +122,6 @@ public final class ReadAheadInputStream extends BlockInputStream {
             current = null;
         }
         return n;
-    }
-
-    private static IOException rethrown(Throwable failure) {
-        if (failure instanceof IOException io) {
-            return io;
-        }
-        if (failure instanceof UncheckedIOException unchecked) {
-            return unchecked.getCause();
-        }
-        if (failure instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        if (failure instanceof Error error) {
-            throw error;
-        }
-        return new IOException(failure.toString(), failure);
     }
 
     @Override
