@@ -140,6 +140,25 @@ class BackupRestoreIT extends EndToEndTest {
             long fullStored = backups.get(0).get("stored_size").asLong();
             long deltaStored = backups.get(1).get("stored_size").asLong();
             assertThat(deltaStored).as("delta stored bytes vs full %d", fullStored).isLessThan(fullStored / 4);
+            // a relation file none of whose pages changed since the full is not stored again: the
+            // delta's entry points at the full's object (pgbench leaves template1 and most catalogs alone)
+            JsonNode deltaFiles = new ObjectMapper().readTree(
+                    repository.resolve("backups").resolve(delta1).resolve("manifest.json").toFile()).get("files");
+            long relationFiles = 0;
+            long pointingAtFull = 0;
+            for (JsonNode file : deltaFiles) {
+                if (file.get("path").asText().matches("base/\\d+/\\d+(\\.\\d+)?")) {
+                    relationFiles++;
+                    if (!file.get("delta").asBoolean()
+                            && file.get("objectKey").asText().startsWith("backups/" + full + "/files/")) {
+                        pointingAtFull++;
+                    }
+                }
+            }
+            assertThat(pointingAtFull).as("of %d relation files", relationFiles).isGreaterThan(relationFiles / 2);
+            try (Stream<Path> stored = Files.walk(repository.resolve("backups").resolve(delta1).resolve("files"))) {
+                assertThat(stored.filter(Files::isRegularFile).count()).as("objects the delta stored").isLessThan(relationFiles / 2);
+            }
 
             // WAL-G's WALG_DELTA_ORIGIN=LATEST_FULL: a delta against the full backup, not the latest delta
             source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "100", "postgres");

@@ -529,6 +529,12 @@ public final class BackupPush {
                 long length = channel.size() / blockSize * blockSize;
                 long baseBlocks = baseEntry.size() / blockSize;
                 int[] blocks = pages.changedBlocks(length, deltaThreshold, baseBlocks);
+                if (blocks.length == 0 && length == baseEntry.size() && !baseEntry.delta()) {
+                    // an empty delta of the same length restores exactly the base's object, so that
+                    // object serves: a restore opens one object for the file instead of two, and most
+                    // relation files of a database are unchanged between two backups
+                    return baseEntry.withFile(file.path(), baseEntry.size(), file.mode(), file.modified());
+                }
                 String key = RepositoryLayout.backupFileKey(backup, file.path(), true, codec);
                 StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> {
                     corrupt.clear();
