@@ -53,6 +53,26 @@ class JitDirectivesIT {
         }
     }
 
+    /**
+     * The launcher compiles the JDK's per-byte AES-GCM methods early, naming them one by one: a
+     * name this JDK lacks would be ignored without a word (CompileCommand=quiet) and leave that
+     * loop at the default thresholds.
+     */
+    @Test
+    void everyCipherMethodTheLauncherCompilesEarlyExistsInThisJdk() throws Exception {
+        Matcher list = Pattern.compile("for hot in ([^;]+); do").matcher(Files.readString(Launcher.path()));
+        assertThat(list.find()).isTrue();
+        Matcher named = Pattern.compile("'([A-Za-z0-9_$]+)::([A-Za-z0-9_]+)'").matcher(list.group(1));
+        int count = 0;
+        while (named.find()) {
+            Class<?> type = Class.forName("com.sun.crypto.provider." + named.group(1), false, ClassLoader.getSystemClassLoader());
+            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
+                    .as(type.getName()).contains(named.group(2));
+            count++;
+        }
+        assertThat(count).isGreaterThanOrEqualTo(5);
+    }
+
     @Test
     void aLaunchedCommandRunsWithTheDirectivesAndItsOutputHasNoneOfTheJvmsNotice() throws Exception {
         Map<String, String> environment = new HashMap<>(Map.of("WALSTASH_STORAGE", dir.resolve("repo").toUri().toString()));
