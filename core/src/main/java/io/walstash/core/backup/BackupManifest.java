@@ -1,8 +1,6 @@
 package io.walstash.core.backup;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.io.Digests;
@@ -28,7 +26,6 @@ import java.util.TreeMap;
  *                           absent (null) in manifests of backups taken from a primary
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record BackupManifest(
         int formatVersion,
         String name,
@@ -66,11 +63,11 @@ public record BackupManifest(
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Writes manifests; made when the first is written (a command that only reads needs none of it). */
+    private static final class Writing {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
-    @com.fasterxml.jackson.annotation.JsonCreator
     public BackupManifest {
         Objects.requireNonNull(name, "name");
         fromStandby = Boolean.TRUE.equals(fromStandby) ? Boolean.TRUE : null; // false is written as absent
@@ -113,7 +110,6 @@ public record BackupManifest(
      *                    (so that a restore can fetch and decompress them in parallel)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
                             String sha256, long plainSize, long storedSize, List<Long> corruptPages, List<Part> parts) {
         public FileEntry {
@@ -214,7 +210,7 @@ public record BackupManifest(
     /** The manifest as a JSON document, without a checksum of its own (see {@link #toStoredJson}). */
     public byte[] toJson() {
         try {
-            return JSON.writeValueAsBytes(this);
+            return Writing.JSON.writeValueAsBytes(this);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write manifest of " + name, e);
         }
@@ -245,8 +241,8 @@ public record BackupManifest(
         ManifestDigest.check(json, what);
         BackupManifest manifest;
         try {
-            manifest = JSON.readValue(json, BackupManifest.class);
-        } catch (com.fasterxml.jackson.core.JacksonException | NullPointerException e) {
+            manifest = ManifestReader.read(json);
+        } catch (IOException | NullPointerException | IllegalArgumentException e) {
             // the message of a forged document may quote it: keep only the first line
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsafeManifestException(what + " is not valid: " + RelativePath.printable(message));

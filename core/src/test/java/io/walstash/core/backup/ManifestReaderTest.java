@@ -1,0 +1,105 @@
+package io.walstash.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The token reader of manifests against the documents Jackson's data binding writes: every field
+ * of every record read back, fields a newer walstash might add skipped, and a value of the wrong
+ * type refused in one line naming the field.
+ */
+class ManifestReaderTest {
+    private static final String SHA = "ab".repeat(32);
+
+    private static BackupManifest everyField() {
+        BackupManifest.Part first = new BackupManifest.Part(32L << 20, 1000, "01".repeat(32));
+        BackupManifest.Part second = new BackupManifest.Part(5, 7, "02".repeat(32));
+        List<BackupManifest.Part> parts = List.of(first, second);
+        BackupManifest.FileEntry large = new BackupManifest.FileEntry("base/5/16384", (32L << 20) + 5, 0600,
+                1_796_522_463_834L, false, "backups/base_000000010000000000000004_D_000000010000000000000002/files/base/5/16384.zst",
+                BackupManifest.Part.sha256Of(parts), (32L << 20) + 5, 1007, List.of(3L, 4_000_000_000L), parts);
+        BackupManifest.FileEntry delta = new BackupManifest.FileEntry("base/5/1259", 8192, 0600, 17, true,
+                "backups/base_000000010000000000000004_D_000000010000000000000002/files/base/5/1259.delta.zst",
+                SHA, 28, 41, null, null);
+        return new BackupManifest(BackupManifest.FORMAT_VERSION, "base_000000010000000000000004_D_000000010000000000000002",
+                "0/4000028", "0/4000100", 1, "000000010000000000000004", "000000010000000000000004",
+                "7300000000000000001", 150004, "2026-12-06T02:00:00Z", "2026-12-06T02:00:01Z",
+                "base_000000010000000000000002", "zstd", 8192, true, 123_456_789_012L, 4567, true,
+                "START WAL LOCATION: 0/4000028\n", "16385 /srv/ts\n", Map.of("16385", "/srv/ts"),
+                List.of(new BackupManifest.Directory("base/5", 0700), new BackupManifest.Directory("pg_tblspc", 0700)),
+                List.of(large, delta), "walstash 0.1.0", true);
+    }
+
+    private static byte[] bytes(String json) {
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void readsBackEveryFieldDataBindingWrote() throws Exception {
+        BackupManifest manifest = everyField();
+        assertThat(ManifestReader.read(manifest.toJson())).isEqualTo(manifest);
+        assertThat(BackupManifest.parse(manifest.toStoredJson())).isEqualTo(manifest);
+        BackupManifest catalog = manifest.catalogOnly();
+        assertThat(ManifestReader.read(catalog.toJson())).isEqualTo(catalog);
+    }
+
+    @Test
+    void skipsFieldsItDoesNotKnowAtEveryLevelAndTakesNullAsAbsent() throws Exception {
+        BackupManifest manifest = everyField();
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode tree = (ObjectNode) mapper.readTree(manifest.toJson());
+        tree.putObject("addedLater").putArray("nested").addObject().put("deep", List.of(1).size());
+        ((ObjectNode) tree.get("files").get(0)).putArray("addedLater").add("x");
+        ((ObjectNode) tree.get("files").get(0).get("parts").get(0)).put("addedLater", 1.5);
+        ((ObjectNode) tree.get("directories").get(0)).putNull("owner");
+        assertThat(ManifestReader.read(mapper.writeValueAsBytes(tree))).isEqualTo(manifest);
+
+        tree.putNull("backupLabel");
+        tree.putNull("fromStandby");
+        tree.putNull("tablespaces");
+        BackupManifest read = ManifestReader.read(mapper.writeValueAsBytes(tree));
+        assertThat(read.backupLabel()).isNull();
+        assertThat(read.takenFromStandby()).isFalse();
+        assertThat(read.tablespaces()).isEmpty();
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsRefusedInOneLineNamingTheField() throws Exception {
+        String json = new String(everyField().toJson(), StandardCharsets.UTF_8);
+        Map<String, String> forged = Map.of(
+                json.replace("\"size\" : 8192", "\"size\" : \"8192\""), "files[].size",
+                json.replace("\"blockSize\" : 8192", "\"blockSize\" : 8192.5"), "blockSize",
+                json.replace("\"permanent\" : true", "\"permanent\" : \"yes\""), "permanent",
+                json.replace("\"codec\" : \"zstd\"", "\"codec\" : [\"zstd\"]"), "codec",
+                json.replace("\"corruptPages\" : [ 3, 4000000000 ]", "\"corruptPages\" : [ 3, null ]"), "files[].corruptPages",
+                json.replace("\"16385\" : \"/srv/ts\"", "\"16385\" : null"), "tablespaces.16385",
+                json.replace("\"postgresVersion\" : 150004", "\"postgresVersion\" : 99999999999"), "postgresVersion");
+        for (var entry : forged.entrySet()) {
+            assertThat(entry.getKey()).isNotEqualTo(json);
+            assertThatThrownBy(() -> BackupManifest.parse(bytes(entry.getKey()), "backup x"))
+                    .as(entry.getValue())
+                    .isInstanceOf(UnsafeManifestException.class)
+                    .hasMessageStartingWith("backup x is not valid: ")
+                    .hasMessageNotContaining("\n");
+        }
+        assertThatThrownBy(() -> ManifestReader.read(bytes(json.replace("\"size\" : 8192", "\"size\" : \"8192\""))))
+                .hasMessageStartingWith("files[].size: expected a whole number");
+    }
+
+    @Test
+    void whatIsNotOneManifestObjectIsRefused() {
+        for (String json : List.of("[]", "\"base_000000010000000000000002\"", "{\"name\" : \"a\"} {}", "{\"name\" : \"a\"",
+                "{\"files\" : [ 1 ]}", "{\"files\" : {}}", "{\"directories\" : [ [] ]}")) {
+            assertThatThrownBy(() -> BackupManifest.parse(bytes(json), "backup x")).as(json)
+                    .isInstanceOf(UnsafeManifestException.class)
+                    .hasMessageStartingWith("backup x is not valid: ");
+        }
+    }
+}
