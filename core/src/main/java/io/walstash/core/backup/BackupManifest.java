@@ -1,8 +1,5 @@
 package io.walstash.core.backup;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walstash.core.io.Digests;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -25,7 +22,6 @@ import java.util.TreeMap;
  * @param fromStandby        true when taken from a hot standby (its WAL came from the primary's archive);
  *                           absent (null) in manifests of backups taken from a primary
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupManifest(
         int formatVersion,
         String name,
@@ -62,11 +58,6 @@ public record BackupManifest(
     public static final int FORMAT_SEALED = 3;
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
-
-    /** Writes manifests; made when the first is written (a command that only reads needs none of it). */
-    private static final class Writing {
-        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    }
 
     public BackupManifest {
         Objects.requireNonNull(name, "name");
@@ -109,7 +100,6 @@ public record BackupManifest(
      *                    independently compressed parts the object is the concatenation of, in order
      *                    (so that a restore can fetch and decompress them in parallel)
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
                             String sha256, long plainSize, long storedSize, List<Long> corruptPages, List<Part> parts) {
         public FileEntry {
@@ -209,11 +199,7 @@ public record BackupManifest(
 
     /** The manifest as a JSON document, without a checksum of its own (see {@link #toStoredJson}). */
     public byte[] toJson() {
-        try {
-            return Writing.JSON.writeValueAsBytes(this);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write manifest of " + name, e);
-        }
+        return ManifestJson.write(this);
     }
 
     /**
@@ -241,7 +227,7 @@ public record BackupManifest(
         ManifestDigest.check(json, what);
         BackupManifest manifest;
         try {
-            manifest = ManifestReader.read(json);
+            manifest = ManifestJson.read(json);
         } catch (IOException | NullPointerException | IllegalArgumentException e) {
             // the message of a forged document may quote it: keep only the first line
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");

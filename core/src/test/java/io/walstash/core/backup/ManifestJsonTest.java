@@ -3,7 +3,9 @@ package io.walstash.core.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,11 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The token reader of manifests against the documents Jackson's data binding writes: every field
- * of every record read back, fields a newer walstash might add skipped, and a value of the wrong
- * type refused in one line naming the field.
+ * Manifest documents token by token against Jackson's data binding, which wrote and read them
+ * before: the same bytes written, every field of every record read back, fields a newer walstash
+ * might add skipped, and a value of the wrong type refused in one line naming the field.
  */
-class ManifestReaderTest {
+class ManifestJsonTest {
     private static final String SHA = "ab".repeat(32);
 
     private static BackupManifest everyField() {
@@ -41,13 +43,33 @@ class ManifestReaderTest {
         return json.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Jackson's data binding as walstash configured it to write manifests before ManifestJson. */
+    private static byte[] writtenByDataBinding(BackupManifest manifest) throws Exception {
+        ObjectMapper binding = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        JsonInclude.Value nonNull = JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL);
+        binding.configOverride(BackupManifest.class).setInclude(nonNull);
+        binding.configOverride(BackupManifest.FileEntry.class).setInclude(nonNull);
+        return binding.writeValueAsBytes(manifest);
+    }
+
+    @Test
+    void writesTheDocumentDataBindingWroteByteForByte() throws Exception {
+        BackupManifest manifest = everyField();
+        assertThat(new String(ManifestJson.write(manifest), StandardCharsets.UTF_8))
+                .isEqualTo(new String(writtenByDataBinding(manifest), StandardCharsets.UTF_8));
+        for (BackupManifest other : List.of(manifest.catalogOnly(), manifest.withPermanent(false))) {
+            assertThat(ManifestJson.write(other)).isEqualTo(writtenByDataBinding(other));
+        }
+    }
+
     @Test
     void readsBackEveryFieldDataBindingWrote() throws Exception {
         BackupManifest manifest = everyField();
-        assertThat(ManifestReader.read(manifest.toJson())).isEqualTo(manifest);
+        assertThat(ManifestJson.read(writtenByDataBinding(manifest))).isEqualTo(manifest);
+        assertThat(ManifestJson.read(manifest.toJson())).isEqualTo(manifest);
         assertThat(BackupManifest.parse(manifest.toStoredJson())).isEqualTo(manifest);
         BackupManifest catalog = manifest.catalogOnly();
-        assertThat(ManifestReader.read(catalog.toJson())).isEqualTo(catalog);
+        assertThat(ManifestJson.read(catalog.toJson())).isEqualTo(catalog);
     }
 
     @Test
@@ -59,12 +81,12 @@ class ManifestReaderTest {
         ((ObjectNode) tree.get("files").get(0)).putArray("addedLater").add("x");
         ((ObjectNode) tree.get("files").get(0).get("parts").get(0)).put("addedLater", 1.5);
         ((ObjectNode) tree.get("directories").get(0)).putNull("owner");
-        assertThat(ManifestReader.read(mapper.writeValueAsBytes(tree))).isEqualTo(manifest);
+        assertThat(ManifestJson.read(mapper.writeValueAsBytes(tree))).isEqualTo(manifest);
 
         tree.putNull("backupLabel");
         tree.putNull("fromStandby");
         tree.putNull("tablespaces");
-        BackupManifest read = ManifestReader.read(mapper.writeValueAsBytes(tree));
+        BackupManifest read = ManifestJson.read(mapper.writeValueAsBytes(tree));
         assertThat(read.backupLabel()).isNull();
         assertThat(read.takenFromStandby()).isFalse();
         assertThat(read.tablespaces()).isEmpty();
@@ -89,7 +111,7 @@ class ManifestReaderTest {
                     .hasMessageStartingWith("backup x is not valid: ")
                     .hasMessageNotContaining("\n");
         }
-        assertThatThrownBy(() -> ManifestReader.read(bytes(json.replace("\"size\" : 8192", "\"size\" : \"8192\""))))
+        assertThatThrownBy(() -> ManifestJson.read(bytes(json.replace("\"size\" : 8192", "\"size\" : \"8192\""))))
                 .hasMessageStartingWith("files[].size: expected a whole number");
     }
 
