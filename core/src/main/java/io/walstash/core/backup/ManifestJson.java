@@ -26,14 +26,18 @@ import java.util.Map;
  * pretty printing, and the {@code "delta"} flag binding added from {@link BackupManifest#isDelta}.
  *
  * <p>What it reads is what binding accepted: unknown fields are skipped (a newer walstash may add
- * some), a field given twice counts last, a missing number is 0 and a missing boolean false, null
- * stands for absent. It is stricter in one way: a value of the wrong JSON type (a number given as
- * a string, say) is refused, where binding converted it; walstash never wrote such values. Every
+ * some), a missing number is 0 and a missing boolean false, null stands for absent. It is stricter
+ * in two ways, for values walstash never wrote: a value of the wrong JSON type (a number given as a
+ * string, say) is refused, where binding converted it, and so is a field given twice, where the
+ * last counted (the catalog's scan for a start LSN takes the first). Every
  * refusal is an {@link IOException} whose first line names the field; the records' own checks
  * (a missing name, parts that do not add up) throw as they do from any constructor.
  */
 final class ManifestJson {
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Refuses a field given twice: walstash never writes one, and two readers could pick different ones. */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private ManifestJson() {
     }

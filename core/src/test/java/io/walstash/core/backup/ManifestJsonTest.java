@@ -113,12 +113,15 @@ class ManifestJsonTest {
         }
         assertThatThrownBy(() -> ManifestJson.read(bytes(json.replace("\"size\" : 8192", "\"size\" : \"8192\""))))
                 .hasMessageStartingWith("files[].size: expected a whole number");
+        String twice = json.replace("\"startLsn\" : \"0/4000028\",", "\"startLsn\" : \"0/4000028\", \"startLsn\" : \"F/0\",");
+        assertThat(twice).isNotEqualTo(json);
+        assertThatThrownBy(() -> ManifestJson.read(bytes(twice))).hasMessageContaining("Duplicate field 'startLsn'");
     }
 
     @Test
     void whatIsNotOneManifestObjectIsRefused() {
         for (String json : List.of("[]", "\"base_000000010000000000000002\"", "{\"name\" : \"a\"} {}", "{\"name\" : \"a\"",
-                "{\"files\" : [ 1 ]}", "{\"files\" : {}}", "{\"directories\" : [ [] ]}")) {
+                "{\"files\" : [ 1 ]}", "{\"name\" : \"a\", \"name\" : \"b\"}", "{\"files\" : {}}", "{\"directories\" : [ [] ]}")) {
             assertThatThrownBy(() -> BackupManifest.parse(bytes(json), "backup x")).as(json)
                     .isInstanceOf(UnsafeManifestException.class)
                     .hasMessageStartingWith("backup x is not valid: ");
