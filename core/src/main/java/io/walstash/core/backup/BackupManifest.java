@@ -228,14 +228,13 @@ public record BackupManifest(
         BackupManifest manifest;
         try {
             manifest = ManifestJson.read(json);
+        } catch (ManifestJson.NewerFormatException e) {
+            throw new IOException(what + " has manifest format " + e.formatVersion() + ", newer than this walstash reads ("
+                    + FORMAT_SEALED + "); upgrade walstash");
         } catch (IOException | NullPointerException | IllegalArgumentException e) {
             // the message of a forged document may quote it: keep only the first line
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsafeManifestException(what + " is not valid: " + RelativePath.printable(message));
-        }
-        if (manifest.formatVersion() > FORMAT_SEALED) {
-            throw new IOException("backup " + RelativePath.printable(manifest.name()) + " has manifest format "
-                    + manifest.formatVersion() + ", newer than this walstash reads (" + FORMAT_SEALED + "); upgrade walstash");
         }
         ManifestChecks.check(manifest);
         return manifest;

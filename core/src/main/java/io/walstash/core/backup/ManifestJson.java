@@ -42,6 +42,20 @@ final class ManifestJson {
     private ManifestJson() {
     }
 
+    /** A manifest of a format newer than this walstash reads, found before the fields it may have changed. */
+    static final class NewerFormatException extends IOException {
+        private final int formatVersion;
+
+        NewerFormatException(int formatVersion) {
+            super("manifest format " + formatVersion);
+            this.formatVersion = formatVersion;
+        }
+
+        int formatVersion() {
+            return formatVersion;
+        }
+    }
+
     static byte[] write(BackupManifest m) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * m.files().size());
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -177,7 +191,13 @@ final class ManifestJson {
             String field = p.currentName();
             p.nextToken();
             switch (field) {
-                case "formatVersion" -> formatVersion = intValue(p, field);
+                case "formatVersion" -> {
+                    formatVersion = intValue(p, field);
+                    if (formatVersion > BackupManifest.FORMAT_SEALED) {
+                        // its other fields may mean something else: say "newer", not "not valid"
+                        throw new NewerFormatException(formatVersion);
+                    }
+                }
                 case "name" -> name = text(p, field);
                 case "startLsn" -> startLsn = text(p, field);
                 case "stopLsn" -> stopLsn = text(p, field);

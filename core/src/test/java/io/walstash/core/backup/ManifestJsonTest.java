@@ -118,6 +118,21 @@ class ManifestJsonTest {
         assertThatThrownBy(() -> ManifestJson.read(bytes(twice))).hasMessageContaining("Duplicate field 'startLsn'");
     }
 
+    /** A walstash that reads formats up to 3 refuses a newer manifest as newer, whatever its fields now hold. */
+    @Test
+    void aNewerFormatIsRefusedAsNewerEvenWhenItsFieldsChanged() throws Exception {
+        String json = new String(everyField().toJson(), StandardCharsets.UTF_8);
+        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 4");
+        String changed = newer.replace("\"codec\" : \"zstd\"", "\"codec\" : {\"name\" : \"zstd\", \"level\" : 3}");
+        assertThat(changed).isNotEqualTo(newer).isNotEqualTo(json);
+        for (String document : List.of(newer, changed)) {
+            assertThatThrownBy(() -> BackupManifest.parse(bytes(document), "backup x: backups/x/manifest.json"))
+                    .isNotInstanceOf(UnsafeManifestException.class)
+                    .hasMessage("backup x: backups/x/manifest.json has manifest format 4, newer than this walstash reads (3);"
+                            + " upgrade walstash");
+        }
+    }
+
     @Test
     void whatIsNotOneManifestObjectIsRefused() {
         for (String json : List.of("[]", "\"base_000000010000000000000002\"", "{\"name\" : \"a\"} {}", "{\"name\" : \"a\"",
