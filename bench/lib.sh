@@ -47,6 +47,11 @@ stop_cluster_now() { as_pg "$pg_bin/pg_ctl" -D "$1" -m immediate stop >/dev/null
 cleanup_work() {
   stop_cluster_now "$work/data"
   stop_auto_daemons
+  # the class-data archives the launchers under $work dumped for the postgres user (kept per
+  # launcher path, which is gone with $work)
+  local cache
+  cache=$(as_pg sh -c 'printf %s "${XDG_CACHE_HOME:-$HOME/.cache}"' 2>/dev/null || true)
+  case "$cache" in /?*) rm -rf "$cache/walstash/cds$work" ;; esac
   rm -rf "$work"
 }
 
