@@ -36,6 +36,14 @@ public final class Launcher {
         Path target = Files.createTempDirectory("walstash-launcher-");
         Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         FileTrees.copy(home, target);
+        // gone with this JVM (about 90 MB a copy; every test run made one and left it in /tmp)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                FileTrees.delete(target);
+            } catch (IOException e) {
+                System.err.println("could not remove the launcher copy " + target + ": " + e.getMessage());
+            }
+        }, "remove-launcher-copy"));
         copied = target.resolve("bin/walstash");
         return copied;
     }
