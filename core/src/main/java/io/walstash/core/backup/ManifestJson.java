@@ -1,9 +1,9 @@
 package io.walstash.core.backup;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.walstash.core.io.PlainJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,18 +27,14 @@ import java.util.Map;
  *
  * <p>What it reads is what binding accepted: unknown fields are skipped (a newer walstash may add
  * some), a missing number is 0 and a missing boolean false, null stands for absent. It is stricter
- * in two ways, for values walstash never wrote: a value of the wrong JSON type (a number given as a
- * string, say) is refused, where binding converted it, and so is a field given twice, where the
- * last counted (the catalog's scan for a start LSN takes the first). Every
+ * in three ways, for documents walstash never wrote: a value of the wrong JSON type (a number given
+ * as a string, say) is refused, where binding converted it; so is a field given twice, where the
+ * last counted (the catalog's scan for a start LSN takes the first); and nesting deeper than
+ * the bound {@link PlainJson} keeps for documents from storage. Every
  * refusal is an {@link IOException} whose first line names the field; the records' own checks
  * (a missing name, parts that do not add up) throw as they do from any constructor.
  */
 final class ManifestJson {
-    /** Refuses a field given twice: walstash never writes one, and two readers could pick different ones. */
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     private ManifestJson() {
     }
 
@@ -58,7 +54,7 @@ final class ManifestJson {
 
     static byte[] write(BackupManifest m) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * m.files().size());
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        try (JsonGenerator g = PlainJson.generator(out)) {
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeNumberField("formatVersion", m.formatVersion());
@@ -151,7 +147,8 @@ final class ManifestJson {
     }
 
     static BackupManifest read(byte[] json) throws IOException {
-        try (JsonParser parser = JSON.createParser(json)) {
+        // storage's rules: a field given twice is refused (two readers could pick different ones), nesting bounded
+        try (JsonParser parser = PlainJson.parser(json)) {
             expect(parser.nextToken(), JsonToken.START_OBJECT, "the manifest");
             BackupManifest manifest = manifest(parser);
             if (parser.nextToken() != null) {

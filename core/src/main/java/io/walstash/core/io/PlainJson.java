@@ -33,9 +33,23 @@ public final class PlainJson {
     private PlainJson() {
     }
 
+    /**
+     * A parser over {@code json} that reads by the same rules (no duplicate names, bounded
+     * nesting), for a reader of documents from storage that wants typed tokens rather than plain
+     * values (backup manifests).
+     */
+    public static JsonParser parser(byte[] json) throws IOException {
+        return FACTORY.createParser(json);
+    }
+
+    /** A generator into {@code out}, for a writer of such documents that writes its own tokens. */
+    public static JsonGenerator generator(java.io.OutputStream out) throws IOException {
+        return FACTORY.createGenerator(out);
+    }
+
     /** The one value {@code json} holds; an {@link IOException} naming the problem when it is not exactly that. */
     public static Object read(byte[] json) throws IOException {
-        try (JsonParser parser = FACTORY.createParser(json)) {
+        try (JsonParser parser = parser(json)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw new IOException("empty document");
@@ -96,7 +110,7 @@ public final class PlainJson {
     /** {@code value} (made of the types {@link #read} returns, and ints) as JSON, indented when {@code pretty}. */
     public static byte[] write(Object value, boolean pretty) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+        try (JsonGenerator generator = generator(out)) {
             if (pretty) {
                 generator.useDefaultPrettyPrinter();
             }

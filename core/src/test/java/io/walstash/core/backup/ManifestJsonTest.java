@@ -113,6 +113,12 @@ class ManifestJsonTest {
         }
         assertThatThrownBy(() -> ManifestJson.read(bytes(json.replace("\"size\" : 8192", "\"size\" : \"8192\""))))
                 .hasMessageStartingWith("files[].size: expected a whole number");
+        // an unknown field is skipped, but not nested deeper than documents from storage may be
+        String shallow = "{\"addedLater\" : " + "[".repeat(8) + "]".repeat(8) + "," + json.substring(json.indexOf('{') + 1);
+        assertThat(ManifestJson.read(bytes(shallow))).isEqualTo(everyField());
+        String deep = "{\"addedLater\" : " + "[".repeat(40) + "]".repeat(40) + "," + json.substring(json.indexOf('{') + 1);
+        assertThatThrownBy(() -> BackupManifest.parse(bytes(deep), "backup x"))
+                .isInstanceOf(UnsafeManifestException.class).hasMessageStartingWith("backup x is not valid: ");
         String twice = json.replace("\"startLsn\" : \"0/4000028\",", "\"startLsn\" : \"0/4000028\", \"startLsn\" : \"F/0\",");
         assertThat(twice).isNotEqualTo(json);
         assertThatThrownBy(() -> ManifestJson.read(bytes(twice))).hasMessageContaining("Duplicate field 'startLsn'");
