@@ -210,24 +210,41 @@ public final class FaultProxy implements Closeable {
      * answer), and bound without SO_REUSEADDR no other socket, of this process or another, can take
      * the port and listen on it. While the proxy's closed connections linger in TIME_WAIT on the port
      * that bind is refused; the port is then bound with SO_REUSEADDR, which only a listener that asks
-     * for reuse itself could share.
+     * for reuse itself could share. Even that is refused, now and then, for a moment after the
+     * connections were reset (a CI run met it once in a campaign of 400 faults): tried again then,
+     * for at most {@link #HOLD_PATIENCE}.
      */
     private static Socket hold(int port) throws IOException {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        IOException refused = null;
-        for (boolean reuse : new boolean[] {false, true}) {
-            Socket placeholder = new Socket();
+        long deadline = System.nanoTime() + HOLD_PATIENCE.toNanos();
+        while (true) {
+            IOException refused = null;
+            for (boolean reuse : new boolean[] {false, true}) {
+                Socket placeholder = new Socket();
+                try {
+                    placeholder.setReuseAddress(reuse);
+                    placeholder.bind(address);
+                    return placeholder;
+                } catch (IOException e) {
+                    placeholder.close();
+                    refused = e;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("could not hold port " + port + " for " + HOLD_PATIENCE + " after the proxy stopped"
+                        + " listening on it", refused);
+            }
             try {
-                placeholder.setReuseAddress(reuse);
-                placeholder.bind(address);
-                return placeholder;
-            } catch (IOException e) {
-                placeholder.close();
-                refused = e;
+                Thread.sleep(10); // not a synchronisation: the kernel frees the port on its own time
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while holding port " + port);
             }
         }
-        throw refused;
     }
+
+    /** How long {@link #hold} tries to bind the port the proxy stopped listening on. */
+    private static final Duration HOLD_PATIENCE = Duration.ofSeconds(10);
 
     private void release() throws IOException {
         if (holding != null) {
