@@ -49,15 +49,23 @@ public record BackupManifest(
         String writer,
         Boolean fromStandby) {
 
-    /** The newest format of a whole manifest: 2 added {@link FileEntry#parts}. */
+    /** The format of a whole manifest with {@link FileEntry#parts} (format 2 added them) and plain checksums. */
     public static final int FORMAT_VERSION = 2;
     /**
-     * The catalog of an encrypted backup, the newest format this walstash reads: its files,
+     * The catalog of an encrypted backup: its files,
      * directories, tablespaces and labels are in its encrypted {@code content.json} (a whole manifest).
      */
     public static final int FORMAT_SEALED = 3;
     /** The format of manifests without parts, which walstash before format 2 reads too. */
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
+    /**
+     * A whole manifest with entries whose SHA-256 is over the stored bytes ({@link HashedBytes#STORED},
+     * field {@code storedSha256}); walstash before it would not know how to check them. The newest
+     * format this walstash reads.
+     */
+    public static final int FORMAT_STORED_SHA256 = 4;
+    /** The newest format this walstash reads. */
+    public static final int NEWEST_FORMAT = FORMAT_STORED_SHA256;
 
     public BackupManifest {
         Objects.requireNonNull(name, "name");
@@ -91,8 +99,10 @@ public record BackupManifest(
      * @param modified    its modification time (epoch milliseconds) when read, to detect unchanged files
      * @param delta       whether the object is a {@link DeltaFile} to apply to the file's previous content
      * @param objectKey   the stored object, possibly in an earlier backup (an unchanged file is not stored again)
-     * @param sha256      SHA-256 of the object's plain (decompressed) bytes: the file, or the delta file;
-     *                    for an object in parts, {@link Part#sha256Of} its parts
+     * @param sha256      SHA-256 of the object's bytes, {@code hashed} says which: its stored bytes (what
+     *                    the codec wrote) or, in objects written before format 4, its plain (decompressed)
+     *                    bytes; for an object in parts, {@link Part#sha256Of} its parts
+     * @param hashed      which bytes {@code sha256} is over; its parts' are over the same
      * @param plainSize   length of those plain bytes
      * @param storedSize  length of the stored (compressed) object
      * @param corruptPages block numbers whose PostgreSQL page checksum failed when read, or null
@@ -101,10 +111,12 @@ public record BackupManifest(
      *                    (so that a restore can fetch and decompress them in parallel)
      */
     public record FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
-                            String sha256, long plainSize, long storedSize, List<Long> corruptPages, List<Part> parts) {
+                            String sha256, HashedBytes hashed, long plainSize, long storedSize, List<Long> corruptPages,
+                            List<Part> parts) {
         public FileEntry {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(objectKey, "objectKey");
+            Objects.requireNonNull(hashed, "hashed");
             corruptPages = corruptPages == null || corruptPages.isEmpty() ? null : List.copyOf(corruptPages);
             parts = parts == null || parts.isEmpty() ? null : List.copyOf(parts);
             if (parts != null) {
@@ -114,6 +126,10 @@ public record BackupManifest(
                     throw new IllegalArgumentException("the parts of " + objectKey + " add up to " + plain + " plain and "
                             + stored + " stored bytes, the entry records " + plainSize + " and " + storedSize);
                 }
+                if (parts.stream().anyMatch(part -> part.hashed() != hashed)) {
+                    throw new IllegalArgumentException("the parts of " + objectKey + " are not all hashed over "
+                            + hashed.name().toLowerCase(java.util.Locale.ROOT) + " bytes, as the object is");
+                }
                 if (!Part.sha256Of(parts).equals(sha256)) {
                     throw new IllegalArgumentException("the parts of " + objectKey + " do not match its sha256 " + sha256);
                 }
@@ -122,19 +138,33 @@ public record BackupManifest(
 
         /** The same object for another file entry (an unchanged file pointing at its base's object). */
         public FileEntry withFile(String path, long size, int mode, long modified) {
-            return new FileEntry(path, size, mode, modified, delta, objectKey, sha256, plainSize, storedSize,
+            return new FileEntry(path, size, mode, modified, delta, objectKey, sha256, hashed, plainSize, storedSize,
                     corruptPages, parts);
         }
     }
 
     /**
-     * One independently compressed part of a stored object: a complete codec stream of
-     * {@code plainSize} plain bytes with SHA-256 {@code sha256}, {@code storedSize} bytes long.
-     * A part starts where the previous one ends, in the object and in the file.
+     * Which bytes of an object its SHA-256 is over. Either proves the restored bytes are the ones
+     * backed up (decompression is a function of the stored bytes); the stored bytes are what a
+     * restore reads anyway and are several times fewer, so a restore hashes far less.
      */
-    public record Part(long plainSize, long storedSize, String sha256) {
+    public enum HashedBytes {
+        /** The plain (decompressed) bytes: every object written before manifest format 4. */
+        PLAIN,
+        /** The bytes the codec wrote, as stored (and as the encrypting layer, if any, returns them). */
+        STORED
+    }
+
+    /**
+     * One independently compressed part of a stored object: a complete codec stream of
+     * {@code plainSize} plain bytes, {@code storedSize} bytes long, with SHA-256 {@code sha256} over
+     * the bytes {@code hashed} names. A part starts where the previous one ends, in the object and
+     * in the file.
+     */
+    public record Part(long plainSize, long storedSize, String sha256, HashedBytes hashed) {
         public Part {
             Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(hashed, "hashed");
             if (plainSize < 0 || storedSize < 0) {
                 throw new IllegalArgumentException("negative part size: " + plainSize + " plain, " + storedSize + " stored");
             }
@@ -184,8 +214,14 @@ public record BackupManifest(
                 content.originalSize, content.storedSize));
     }
 
-    /** The format a manifest with {@code files} is written in: the older one when no file has parts. */
+    /**
+     * The format a manifest with {@code files} is written in: the oldest that holds them, so that an
+     * older walstash still reads what it can check.
+     */
     public static int formatFor(List<FileEntry> files) {
+        if (files.stream().anyMatch(f -> f.hashed() == HashedBytes.STORED)) {
+            return FORMAT_STORED_SHA256;
+        }
         return files.stream().anyMatch(f -> f.parts() != null) ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_PARTS;
     }
 
@@ -230,7 +266,7 @@ public record BackupManifest(
             manifest = ManifestJson.read(json);
         } catch (ManifestJson.NewerFormatException e) {
             throw new IOException(what + " has manifest format " + e.formatVersion() + ", newer than this walstash reads ("
-                    + FORMAT_SEALED + "); upgrade walstash");
+                    + NEWEST_FORMAT + "); upgrade walstash");
         } catch (IOException | NullPointerException | IllegalArgumentException e) {
             // the message of a forged document may quote it: keep only the first line
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");

@@ -541,7 +541,8 @@ public final class BackupPush {
                     return pages.delta(length, blocks);
                 }, codec);
                 return new BackupManifest.FileEntry(file.path(), length, file.mode(), file.modified(), true, key,
-                        stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
+                        stored.sha256(), stored.hashed(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt),
+                        stored.parts());
             }
             String key = RepositoryLayout.backupFileKey(backup, file.path(), false, codec);
             StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> {
@@ -549,7 +550,8 @@ public final class BackupPush {
                 return pages.whole();
             }, codec, partSize);
             return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
-                    stored.sha256(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt), stored.parts());
+                    stored.sha256(), stored.hashed(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt),
+                    stored.parts());
         } catch (NoSuchFileException vanished) {
             return null; // dropped during the backup; WAL replay drops it on restore too
         }

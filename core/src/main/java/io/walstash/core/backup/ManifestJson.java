@@ -115,7 +115,7 @@ final class ManifestJson {
         g.writeNumberField("modified", file.modified());
         g.writeBooleanField("delta", file.delta());
         text(g, "objectKey", file.objectKey());
-        text(g, "sha256", file.sha256());
+        text(g, sha256Field(file.hashed()), file.sha256());
         g.writeNumberField("plainSize", file.plainSize());
         g.writeNumberField("storedSize", file.storedSize());
         if (file.corruptPages() != null) {
@@ -131,12 +131,21 @@ final class ManifestJson {
                 g.writeStartObject();
                 g.writeNumberField("plainSize", part.plainSize());
                 g.writeNumberField("storedSize", part.storedSize());
-                g.writeStringField("sha256", part.sha256());
+                g.writeStringField(sha256Field(part.hashed()), part.sha256());
                 g.writeEndObject();
             }
             g.writeEndArray();
         }
         g.writeEndObject();
+    }
+
+    /**
+     * The name of a checksum field: {@code sha256} for plain bytes, as every manifest before format 4
+     * has it, so that what an older walstash wrote is written back the same; {@code storedSha256}
+     * otherwise, a field an older walstash does not take for a plain checksum.
+     */
+    private static String sha256Field(BackupManifest.HashedBytes hashed) {
+        return hashed == BackupManifest.HashedBytes.PLAIN ? "sha256" : "storedSha256";
     }
 
     /** A string field, left out when null (as binding's NON_NULL did). */
@@ -190,7 +199,7 @@ final class ManifestJson {
             switch (field) {
                 case "formatVersion" -> {
                     formatVersion = intValue(p, field);
-                    if (formatVersion > BackupManifest.FORMAT_SEALED) {
+                    if (formatVersion > BackupManifest.NEWEST_FORMAT) {
                         // its other fields may mean something else: say "newer", not "not valid"
                         throw new NewerFormatException(formatVersion);
                     }
@@ -289,7 +298,7 @@ final class ManifestJson {
         long modified = 0;
         boolean delta = false;
         String objectKey = null;
-        String sha256 = null;
+        Checksum checksum = new Checksum("files[]");
         long plainSize = 0;
         long storedSize = 0;
         List<Long> corruptPages = null;
@@ -304,7 +313,7 @@ final class ManifestJson {
                 case "modified" -> modified = longValue(p, "files[].modified");
                 case "delta" -> delta = bool(p, "files[].delta");
                 case "objectKey" -> objectKey = text(p, "files[].objectKey");
-                case "sha256" -> sha256 = text(p, "files[].sha256");
+                case "sha256", "storedSha256" -> checksum.read(p, field);
                 case "plainSize" -> plainSize = longValue(p, "files[].plainSize");
                 case "storedSize" -> storedSize = longValue(p, "files[].storedSize");
                 case "corruptPages" -> corruptPages = longs(p, "files[].corruptPages");
@@ -312,25 +321,47 @@ final class ManifestJson {
                 default -> p.skipChildren();
             }
         }
-        return new BackupManifest.FileEntry(path, size, mode, modified, delta, objectKey, sha256, plainSize, storedSize,
-                corruptPages, parts);
+        return new BackupManifest.FileEntry(path, size, mode, modified, delta, objectKey, checksum.sha256,
+                checksum.hashed, plainSize, storedSize, corruptPages, parts);
     }
 
     private static BackupManifest.Part part(JsonParser p) throws IOException {
         long plainSize = 0;
         long storedSize = 0;
-        String sha256 = null;
+        Checksum checksum = new Checksum("parts[]");
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
             switch (field) {
                 case "plainSize" -> plainSize = longValue(p, "parts[].plainSize");
                 case "storedSize" -> storedSize = longValue(p, "parts[].storedSize");
-                case "sha256" -> sha256 = text(p, "parts[].sha256");
+                case "sha256", "storedSha256" -> checksum.read(p, field);
                 default -> p.skipChildren();
             }
         }
-        return new BackupManifest.Part(plainSize, storedSize, sha256);
+        return new BackupManifest.Part(plainSize, storedSize, checksum.sha256, checksum.hashed);
+    }
+
+    /** An entry's or part's checksum: {@code sha256} (plain bytes) or {@code storedSha256}, never both. */
+    private static final class Checksum {
+        private final String where;
+        private String sha256;
+        private BackupManifest.HashedBytes hashed = BackupManifest.HashedBytes.PLAIN;
+        private boolean seen;
+
+        Checksum(String where) {
+            this.where = where;
+        }
+
+        void read(JsonParser p, String field) throws IOException {
+            if (seen) {
+                // two checksums over different bytes: which one a reader checks must not be a choice
+                throw new IOException(where + " has both sha256 and storedSha256");
+            }
+            seen = true;
+            sha256 = text(p, where + "." + field);
+            hashed = field.equals("sha256") ? BackupManifest.HashedBytes.PLAIN : BackupManifest.HashedBytes.STORED;
+        }
     }
 
     private static List<Long> longs(JsonParser p, String field) throws IOException {

@@ -33,14 +33,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * Backup objects: the codec's payload of the plain bytes, nothing else. Unlike WAL objects they
  * carry no header, because a file that changes while it is read (as data files do during a backup)
  * can't be hashed before it is uploaded; the manifest, written after every object, records each
- * object's plain length and SHA-256, and a fetch checks them before using the bytes.
+ * object's plain and stored lengths and the SHA-256 of its stored bytes (of its plain bytes, in
+ * manifests before format 4), and a fetch checks them before the end of the object reaches its reader.
  */
 public final class StoredObjects {
     private StoredObjects() {
     }
 
-    /** What was stored: length and SHA-256 of the plain bytes, stored length, and the parts (null for one stream). */
-    record Stored(long plainSize, String sha256, long storedSize, List<BackupManifest.Part> parts) {
+    /**
+     * What was stored: plain length, SHA-256 (over the bytes {@code hashed} names), stored length, and
+     * the parts (null for one stream).
+     */
+    record Stored(long plainSize, String sha256, BackupManifest.HashedBytes hashed, long storedSize,
+                  List<BackupManifest.Part> parts) {
     }
 
     /** Uploads {@code plain} compressed under {@code key} as one codec stream; fails if the key is taken. */
@@ -75,33 +80,23 @@ public final class StoredObjects {
         List<BackupManifest.Part> written = parts.parts();
         if (written.size() == 1) {
             BackupManifest.Part only = written.get(0);
-            return new Stored(only.plainSize(), only.sha256(), only.storedSize(), null);
+            return new Stored(only.plainSize(), only.sha256(), only.hashed(), only.storedSize(), null);
         }
-        // each plain byte is hashed once, in its part; the file's checksum is over the parts' checksums
+        // each stored byte is hashed once, in its part; the file's checksum is over the parts' checksums
         return new Stored(written.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
-                BackupManifest.Part.sha256Of(written), parts.stored(), written);
-    }
-
-    /** Opens the plain bytes of {@code key}; reading past the end fails unless length and SHA-256 match. */
-    public static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256) throws IOException {
-        return open(storage, key, codec, plainSize, sha256, Long.MAX_VALUE);
-    }
-
-    /** As above; {@code storedSize} (when known) keeps the read buffer of a small object small. */
-    private static InputStream open(Storage storage, String key, Codec codec, long plainSize, String sha256,
-                                    long storedSize) throws IOException {
-        return verified(decoded(storage.read(key), key, codec, storedSize), key, plainSize, sha256, "");
+                BackupManifest.Part.sha256Of(written), BackupManifest.HashedBytes.STORED, parts.stored(), written);
     }
 
     /**
-     * Opens {@code entry}'s object, checked against the manifest's length and SHA-256 as it is read
-     * to the end; an object in parts is read part by part, each checked against its own length and
+     * Opens {@code entry}'s object, checked against the manifest's lengths and SHA-256 as it is read
+     * to the end; an object in parts is read part by part, each checked against its own lengths and
      * SHA-256 (the entry's SHA-256 is over those, checked when the manifest is read).
      */
     public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
         Codec codec = codecOf(codecs, entry.objectKey());
         if (entry.parts() == null) {
-            return open(storage, entry.objectKey(), codec, entry.plainSize(), entry.sha256(), entry.storedSize());
+            return checked(storage.read(entry.objectKey()), entry.objectKey(), "", codec, entry.plainSize(),
+                    entry.storedSize(), entry.sha256(), entry.hashed());
         }
         Iterator<BackupManifest.Part> parts = entry.parts().iterator();
         long[] offset = {0};
@@ -133,33 +128,165 @@ public final class StoredObjects {
 
     /**
      * Opens part {@code index} of object {@code key}, which starts {@code storedOffset} bytes into
-     * the object: its plain bytes, checked against the part's length and SHA-256 as they are read.
+     * the object: its plain bytes, checked against the part's lengths and SHA-256 as they are read.
      */
     public static InputStream openPart(Storage storage, Codec codec, String key, int index, long storedOffset,
                                        BackupManifest.Part part) throws IOException {
         InputStream raw = storage.readRange(key, storedOffset, part.storedSize());
-        return verified(decoded(raw, key, codec, part.storedSize()), key, part.plainSize(), part.sha256(),
-                " (part " + index + ")");
+        return checked(raw, key, " (part " + index + ")", codec, part.plainSize(), part.storedSize(), part.sha256(),
+                part.hashed());
     }
 
-    private static InputStream decoded(InputStream stored, String key, Codec codec, long storedSize) throws IOException {
-        Decoding.Source raw = Decoding.source(stored);
+    /**
+     * The plain bytes of the stored bytes {@code raw}, checked against what the manifest records:
+     * the SHA-256 of the stored bytes (format 4 on) or of the plain bytes (objects written before).
+     * Either way a mismatch fails the read that would have returned the end of the stream.
+     */
+    private static InputStream checked(InputStream raw, String key, String which, Codec codec, long plainSize,
+                                       long storedSize, String sha256, BackupManifest.HashedBytes hashed)
+            throws IOException {
+        Decoding.Source source = Decoding.source(raw);
         try {
-            // most files of a data directory are a few KiB: a fresh 256 KiB buffer each costs more than the read
-            int buffer = (int) Math.max(8192, Math.min(256 * 1024, storedSize + 1));
-            return Decoding.decode(new java.io.BufferedInputStream(raw, buffer), raw, codec, "object " + key);
-        } catch (IOException e) {
-            raw.close();
+            if (hashed == BackupManifest.HashedBytes.PLAIN) {
+                ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
+                return new VerifyingInputStream(decoded(source, source, key + which, codec, storedSize), expected,
+                        (recorded, read) -> new CorruptObjectException("object " + key + which
+                                + " fails its checksum: the manifest records " + recorded.plainLength()
+                                + " bytes with sha256 " + recorded.sha256Hex() + ", read " + read.plainLength()
+                                + " bytes that differ"));
+            }
+            StoredBytes stored = new StoredBytes(source, storedSize, () -> mismatch(key, which, plainSize,
+                    storedSize, sha256));
+            return new StoredChecked(decoded(stored, source, key + which, codec, storedSize), stored, plainSize, sha256,
+                    () -> mismatch(key, which, plainSize, storedSize, sha256));
+        } catch (IOException | RuntimeException e) {
+            source.close();
             throw e;
         }
     }
 
-    private static InputStream verified(InputStream decoded, String key, long plainSize, String sha256, String which) {
-        ObjectHeader expected = new ObjectHeader(plainSize, HexFormat.of().parseHex(sha256));
-        return new VerifyingInputStream(decoded, expected, (recorded, read) ->
-                new CorruptObjectException("object " + key + which + " fails its checksum: the manifest records "
-                        + recorded.plainLength() + " bytes with sha256 " + recorded.sha256Hex() + ", read "
-                        + read.plainLength() + " bytes that differ"));
+    private static CorruptObjectException mismatch(String key, String which, long plainSize, long storedSize,
+                                                   String sha256) {
+        return new CorruptObjectException("object " + key + which + " fails its checksum: the manifest records "
+                + storedSize + " stored bytes (" + plainSize + " plain) with sha256 " + sha256
+                + ", and what was read differs");
+    }
+
+    /**
+     * {@code stored} decoded; {@code source} beneath it is where reading the stored bytes can fail;
+     * {@code object} names it in a failure to decode ("key", "key (part 2)").
+     */
+    private static InputStream decoded(InputStream stored, Decoding.Source source, String object, Codec codec,
+                                       long storedSize) throws IOException {
+        // most files of a data directory are a few KiB: a fresh 256 KiB buffer each costs more than the read
+        int buffer = (int) Math.max(8192, Math.min(256 * 1024, storedSize + 1));
+        return Decoding.decode(new java.io.BufferedInputStream(stored, buffer), source, codec, "object " + object);
+    }
+
+    /**
+     * The stored bytes, hashed and counted as the decoder reads them (beneath its buffer, so every
+     * byte read from storage is hashed once); more than the manifest's stored length fails at once.
+     */
+    private static final class StoredBytes extends BlockFilterInputStream {
+        private final MessageDigest digest = Digests.sha256();
+        private final long storedSize;
+        private final java.util.function.Supplier<CorruptObjectException> mismatch;
+        private long count;
+
+        StoredBytes(InputStream in, long storedSize, java.util.function.Supplier<CorruptObjectException> mismatch) {
+            super(in);
+            this.storedSize = storedSize;
+            this.mismatch = mismatch;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                if (count > storedSize) {
+                    throw mismatch.get();
+                }
+                digest.update(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipping would bypass the digest; read instead
+            byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 8192)];
+            return Math.max(read(buffer, 0, buffer.length), 0);
+        }
+
+        /** Reads what the decoder left (nothing, in an object that is what it should be) to the end. */
+        void drain() throws IOException {
+            byte[] rest = new byte[8192];
+            while (read(rest, 0, rest.length) >= 0) {
+                // hashed and bounded by read
+            }
+        }
+
+        boolean matches(String sha256) {
+            return count == storedSize && HexFormat.of().formatHex(digest.digest()).equals(sha256);
+        }
+    }
+
+    /**
+     * The decoded bytes; at their end, the stored bytes are read to their end too and the whole is
+     * checked (stored length and SHA-256, plain length) before the end is returned.
+     */
+    private static final class StoredChecked extends BlockFilterInputStream {
+        private final StoredBytes stored;
+        private final long plainSize;
+        private final String sha256;
+        private final java.util.function.Supplier<CorruptObjectException> mismatch;
+        private long plain;
+        private boolean verified;
+
+        StoredChecked(InputStream decoded, StoredBytes stored, long plainSize, String sha256,
+                      java.util.function.Supplier<CorruptObjectException> mismatch) {
+            super(decoded);
+            this.stored = stored;
+            this.plainSize = plainSize;
+            this.sha256 = sha256;
+            this.mismatch = mismatch;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                plain += n;
+                if (plain > plainSize) {
+                    throw mismatch.get();
+                }
+            } else if (n < 0 && !verified) {
+                stored.drain();
+                if (plain != plainSize || !stored.matches(sha256)) {
+                    throw mismatch.get();
+                }
+                verified = true;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipping would bypass the count; read instead
+            byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 8192)];
+            return Math.max(read(buffer, 0, buffer.length), 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "StoredChecked(" + in + ")";
+        }
     }
 
     /** The codec whose file extension ends {@code key}. */
@@ -185,8 +312,8 @@ public final class StoredObjects {
         private final Codec codec;
         private final long partSize;
         private final List<BackupManifest.Part> parts = new ArrayList<>();
-        private DigestingInputStream partPlain;
-        private CountingInputStream partStored;
+        private CountingInputStream partPlain;
+        private DigestingInputStream partStored;
         private long stored;
         private boolean done;
 
@@ -215,7 +342,8 @@ public final class StoredObjects {
                     return n;
                 }
                 if (n < 0) {
-                    parts.add(new BackupManifest.Part(partPlain.count(), partStored.count(), partPlain.hex()));
+                    parts.add(new BackupManifest.Part(partPlain.count(), partStored.count(), partStored.hex(),
+                            BackupManifest.HashedBytes.STORED));
                     partStored.close();
                     partStored = null;
                 }
@@ -232,13 +360,14 @@ public final class StoredObjects {
                 }
                 source.unread(next);
             }
-            partPlain = new DigestingInputStream(new BoundedInputStream(source, partSize));
+            partPlain = new CountingInputStream(new BoundedInputStream(source, partSize));
             // A file with a second part is large (a relation's 1 GiB segment): its parts would run one
             // after another on one thread, the last one left in a backup, so from the second part on
-            // reading, checking and hashing run ahead on another thread while this one compresses.
+            // reading and checking pages run ahead on another thread while this one compresses.
             InputStream plainPart = parts.isEmpty() ? partPlain
                     : new ReadAheadInputStream(partPlain, READ_AHEAD, READ_AHEAD_CHUNK, READ_AHEAD_DEPTH);
-            partStored = new CountingInputStream(new CompressingInputStream(plainPart, codec));
+            // the stored bytes are hashed, not the plain ones: several times fewer, on push and on restore
+            partStored = new DigestingInputStream(new CompressingInputStream(plainPart, codec));
             return true;
         }
 

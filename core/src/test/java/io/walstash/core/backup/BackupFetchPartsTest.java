@@ -58,7 +58,7 @@ class BackupFetchPartsTest {
         assertThat(bigEntry.parts().stream().mapToLong(BackupManifest.Part::plainSize))
                 .containsExactly((long) PART_SIZE, (long) PART_SIZE, (long) PART_SIZE, 12_345L);
         assertThat(backup.files().get(1).parts()).isNull();
-        assertThat(backup.formatVersion()).isEqualTo(BackupManifest.FORMAT_VERSION);
+        assertThat(backup.formatVersion()).isEqualTo(BackupManifest.FORMAT_STORED_SHA256);
 
         // Each range read of the big object waits until a second one is open at the same time:
         // a restore that fetched the parts one after the other would fail here.
@@ -162,7 +162,7 @@ class BackupFetchPartsTest {
         StoredObjects.Stored whole = StoredObjects.put(storage, key, () -> new ByteArrayInputStream(large), codec);
         assertThat(whole.parts()).isNull();
         BackupManifest backup = backup(List.of(new BackupManifest.FileEntry(BIG, large.length, 0600, 0, false, key,
-                whole.sha256(), whole.plainSize(), whole.storedSize(), null, null),
+                whole.sha256(), whole.hashed(), whole.plainSize(), whole.storedSize(), null, null),
                 stored(BackupFetch.PG_CONTROL, pageLike(8192))));
 
         fetch(storage, backup, 2);
@@ -179,7 +179,7 @@ class BackupFetchPartsTest {
         String key = RepositoryLayout.backupFolder(NAME) + "files/" + path + "." + codec.fileExtension();
         StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> new ByteArrayInputStream(bytes), codec, PART_SIZE);
         return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key, stored.sha256(),
-                stored.plainSize(), stored.storedSize(), null, stored.parts());
+                stored.hashed(), stored.plainSize(), stored.storedSize(), null, stored.parts());
     }
 
     /**
@@ -197,7 +197,7 @@ class BackupFetchPartsTest {
                 () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {block})), codec);
         List<BackupManifest.FileEntry> files = new ArrayList<>();
         files.add(new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
-                delta.plainSize(), delta.storedSize(), null, null));
+                delta.hashed(), delta.plainSize(), delta.storedSize(), null, null));
         files.add(full.files().get(1).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
         return new DeltaBackup(manifest(deltaName, NAME, files), deltaKey, changed);
     }

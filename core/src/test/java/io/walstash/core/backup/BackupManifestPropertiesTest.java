@@ -22,22 +22,24 @@ class BackupManifestPropertiesTest {
         return Combinators.combine(paths, Arbitraries.longs().greaterOrEqual(0), Arbitraries.integers().between(0, 0777),
                 Arbitraries.longs(), Arbitraries.of(true, false),
                 Arbitraries.strings().numeric().ofLength(64),
-                Arbitraries.longs().between(0, 5).list().ofMaxSize(3))
-                .as((path, size, mode, modified, delta, sha, corrupt) -> new BackupManifest.FileEntry(path, size, mode,
-                        modified, delta, "backups/x/files/" + path + ".zst", sha, delta ? size / 2 : size, size / 3, corrupt, null));
+                Arbitraries.longs().between(0, 5).list().ofMaxSize(3), Arbitraries.of(BackupManifest.HashedBytes.class))
+                .as((path, size, mode, modified, delta, sha, corrupt, hashed) -> new BackupManifest.FileEntry(path, size,
+                        mode, modified, delta, "backups/x/files/" + path + ".zst", sha, hashed, delta ? size / 2 : size,
+                        size / 3, corrupt, null));
     }
 
     @Provide
     Arbitrary<BackupManifest.FileEntry> partedEntries() {
-        Arbitrary<BackupManifest.Part> parts = Combinators.combine(Arbitraries.longs().between(0, 1L << 40),
+        // an object's parts are hashed over the same bytes as the object
+        return entries().flatMap(e -> Combinators.combine(Arbitraries.longs().between(0, 1L << 40),
                         Arbitraries.longs().between(0, 1L << 40), Arbitraries.strings().withChars("0123456789abcdef").ofLength(64))
-                .as(BackupManifest.Part::new);
-        return Combinators.combine(entries(), parts.list().ofMinSize(2).ofMaxSize(40))
-                .as((e, list) -> new BackupManifest.FileEntry(e.path(), list.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
+                .as((plain, stored, sha) -> new BackupManifest.Part(plain, stored, sha, e.hashed()))
+                .list().ofMinSize(2).ofMaxSize(40)
+                .map(list -> new BackupManifest.FileEntry(e.path(), list.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
                         e.mode(), e.modified(), false,
-                        e.objectKey(), BackupManifest.Part.sha256Of(list),
+                        e.objectKey(), BackupManifest.Part.sha256Of(list), e.hashed(),
                         list.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
-                        list.stream().mapToLong(BackupManifest.Part::storedSize).sum(), e.corruptPages(), list));
+                        list.stream().mapToLong(BackupManifest.Part::storedSize).sum(), e.corruptPages(), list)));
     }
 
     @Provide
@@ -62,11 +64,17 @@ class BackupManifestPropertiesTest {
     }
 
     @Property
-    void aManifestIsWrittenInTheOldFormatUnlessAFileHasParts(@ForAll("manifests") BackupManifest manifest) {
+    void aManifestIsWrittenInTheOldestFormatThatHoldsItsFiles(@ForAll("manifests") BackupManifest manifest) {
         boolean parted = manifest.files().stream().anyMatch(f -> f.parts() != null);
-        assertThat(manifest.formatVersion()).isEqualTo(parted ? 2 : 1);
-        assertThat(new String(manifest.toJson(), java.nio.charset.StandardCharsets.UTF_8).contains("\"parts\""))
-                .isEqualTo(parted);
+        boolean stored = manifest.files().stream().anyMatch(f -> f.hashed() == BackupManifest.HashedBytes.STORED);
+        assertThat(manifest.formatVersion()).isEqualTo(stored ? 4 : parted ? 2 : 1);
+        String json = new String(manifest.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(json.contains("\"parts\"")).isEqualTo(parted);
+        // a checksum over stored bytes is never written where an older walstash would take it for a plain one
+        assertThat(json.contains("\"storedSha256\"")).isEqualTo(stored);
+        long plainChecksums = manifest.files().stream().filter(f -> f.hashed() == BackupManifest.HashedBytes.PLAIN)
+                .mapToLong(f -> 1 + (f.parts() == null ? 0 : f.parts().size())).sum();
+        assertThat(json.split("\"sha256\"", -1).length - 1L).isEqualTo(plainChecksums);
     }
 
     @Property(tries = 100)
@@ -76,14 +84,14 @@ class BackupManifestPropertiesTest {
         org.assertj.core.api.Assumptions.assumeThat(first.plainSize() + first.storedSize()).isPositive();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BackupManifest.FileEntry(entry.path(), entry.size(),
                         entry.mode(), entry.modified(), false, entry.objectKey(), BackupManifest.Part.sha256Of(dropped),
-                        entry.plainSize(), entry.storedSize(), null, dropped))
+                        entry.hashed(), entry.plainSize(), entry.storedSize(), null, dropped))
                 .isInstanceOf(IllegalArgumentException.class);
         List<BackupManifest.Part> swapped = new java.util.ArrayList<>(entry.parts());
         java.util.Collections.swap(swapped, 0, 1);
         org.assertj.core.api.Assumptions.assumeThat(swapped.get(0).sha256()).isNotEqualTo(swapped.get(1).sha256());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BackupManifest.FileEntry(entry.path(), entry.size(),
                         entry.mode(), entry.modified(), false, entry.objectKey(), entry.sha256(),
-                        entry.plainSize(), entry.storedSize(), null, swapped))
+                        entry.hashed(), entry.plainSize(), entry.storedSize(), null, swapped))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("do not match its sha256");
     }

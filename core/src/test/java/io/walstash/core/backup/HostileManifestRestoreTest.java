@@ -202,7 +202,7 @@ class HostileManifestRestoreTest {
         String other = "base_000000010000000000000009";
         BackupManifest.FileEntry first = honest.files().get(0);
         BackupManifest.FileEntry stolen = new BackupManifest.FileEntry("base/1/2", first.size(), 0600, 0, false,
-                "backups/" + other + "/files/0.dft", first.sha256(), first.plainSize(), first.storedSize(), null, null);
+                "backups/" + other + "/files/0.dft", first.sha256(), first.hashed(), first.plainSize(), first.storedSize(), null, null);
         List<BackupManifest.FileEntry> files = new ArrayList<>(honest.files());
         files.add(stolen);
         BackupManifest forged = new BackupManifest(1, other.replace("9", "8"), honest.startLsn(), honest.stopLsn(), 1,

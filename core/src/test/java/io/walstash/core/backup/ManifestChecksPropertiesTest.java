@@ -41,13 +41,14 @@ class ManifestChecksPropertiesTest {
 
     private static BackupManifest manifest(List<BackupManifest.FileEntry> files, List<BackupManifest.Directory> dirs,
                                            Map<String, String> tablespaces) {
-        return new BackupManifest(1, "base_000000010000000000000002", "0/2000028", "0/2000100", 1,
+        return new BackupManifest(BackupManifest.formatFor(files), "base_000000010000000000000002", "0/2000028", "0/2000100", 1,
                 "000000010000000000000002", "000000010000000000000002", "1", 150004, "2026-01-01T00:00:00Z",
                 "2026-01-01T00:00:01Z", null, "zstd", 8192, true, 0, 0, false, null, null, tablespaces, dirs, files, "t");
     }
 
     private static BackupManifest.FileEntry entry(String path, long size, String key) {
-        return new BackupManifest.FileEntry(path, size, 0600, 0, false, key, "ab".repeat(32), size, 1, null, null);
+        return new BackupManifest.FileEntry(path, size, 0600, 0, false, key, "ab".repeat(32), BackupManifest.HashedBytes.STORED, size, 1,
+                null, null);
     }
 
     private static final String KEY = "backups/base_000000010000000000000002/files/0.zst";
@@ -91,7 +92,7 @@ class ManifestChecksPropertiesTest {
     @Property
     void negativeSizesAreRefused(@ForAll("safePaths") String path, @ForAll long size) {
         BackupManifest.FileEntry bad = new BackupManifest.FileEntry(path, -1 - Math.abs(size % 1000), 0600, 0, true, KEY,
-                "ab".repeat(32), 5, 1, null, null);
+                "ab".repeat(32), BackupManifest.HashedBytes.STORED, 5, 1, null, null);
         assertThatThrownBy(() -> BackupManifest.parse(manifest(List.of(bad), List.of(), Map.of()).toJson()))
                 .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("negative size");
     }

@@ -21,15 +21,15 @@ class ManifestJsonTest {
     private static final String SHA = "ab".repeat(32);
 
     private static BackupManifest everyField() {
-        BackupManifest.Part first = new BackupManifest.Part(32L << 20, 1000, "01".repeat(32));
-        BackupManifest.Part second = new BackupManifest.Part(5, 7, "02".repeat(32));
+        BackupManifest.Part first = new BackupManifest.Part(32L << 20, 1000, "01".repeat(32), BackupManifest.HashedBytes.PLAIN);
+        BackupManifest.Part second = new BackupManifest.Part(5, 7, "02".repeat(32), BackupManifest.HashedBytes.PLAIN);
         List<BackupManifest.Part> parts = List.of(first, second);
         BackupManifest.FileEntry large = new BackupManifest.FileEntry("base/5/16384", (32L << 20) + 5, 0600,
                 1_796_522_463_834L, false, "backups/base_000000010000000000000004_D_000000010000000000000002/files/base/5/16384.zst",
-                BackupManifest.Part.sha256Of(parts), (32L << 20) + 5, 1007, List.of(3L, 4_000_000_000L), parts);
+                BackupManifest.Part.sha256Of(parts), BackupManifest.HashedBytes.PLAIN, (32L << 20) + 5, 1007, List.of(3L, 4_000_000_000L), parts);
         BackupManifest.FileEntry delta = new BackupManifest.FileEntry("base/5/1259", 8192, 0600, 17, true,
                 "backups/base_000000010000000000000004_D_000000010000000000000002/files/base/5/1259.delta.zst",
-                SHA, 28, 41, null, null);
+                SHA, BackupManifest.HashedBytes.PLAIN, 28, 41, null, null);
         return new BackupManifest(BackupManifest.FORMAT_VERSION, "base_000000010000000000000004_D_000000010000000000000002",
                 "0/4000028", "0/4000100", 1, "000000010000000000000004", "000000010000000000000004",
                 "7300000000000000001", 150004, "2026-12-06T02:00:00Z", "2026-12-06T02:00:01Z",
@@ -43,9 +43,14 @@ class ManifestJsonTest {
         return json.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Jackson's data binding as walstash configured it to write manifests before ManifestJson. */
+    /**
+     * Jackson's data binding as walstash configured it to write manifests before ManifestJson (and
+     * before checksums over stored bytes: {@code hashed} was not a field, every checksum was plain).
+     */
     private static byte[] writtenByDataBinding(BackupManifest manifest) throws Exception {
         ObjectMapper binding = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        binding.addMixIn(BackupManifest.FileEntry.class, HashedNotAField.class);
+        binding.addMixIn(BackupManifest.Part.class, HashedNotAField.class);
         JsonInclude.Value nonNull = JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL);
         binding.configOverride(BackupManifest.class).setInclude(nonNull);
         binding.configOverride(BackupManifest.FileEntry.class).setInclude(nonNull);
@@ -124,17 +129,68 @@ class ManifestJsonTest {
         assertThatThrownBy(() -> ManifestJson.read(bytes(twice))).hasMessageContaining("Duplicate field 'startLsn'");
     }
 
-    /** A walstash that reads formats up to 3 refuses a newer manifest as newer, whatever its fields now hold. */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties("hashed")
+    private abstract static class HashedNotAField {
+    }
+
+    /** everyField's files with their checksums over stored bytes, as walstash writes them since format 4. */
+    private static BackupManifest storedChecksums() {
+        BackupManifest plain = everyField();
+        List<BackupManifest.FileEntry> files = plain.files().stream().map(f -> {
+            List<BackupManifest.Part> parts = f.parts() == null ? null : f.parts().stream()
+                    .map(p -> new BackupManifest.Part(p.plainSize(), p.storedSize(), p.sha256(), BackupManifest.HashedBytes.STORED))
+                    .toList();
+            return new BackupManifest.FileEntry(f.path(), f.size(), f.mode(), f.modified(), f.delta(), f.objectKey(),
+                    f.sha256(), BackupManifest.HashedBytes.STORED, f.plainSize(), f.storedSize(), f.corruptPages(), parts);
+        }).toList();
+        return new BackupManifest(BackupManifest.formatFor(files), plain.name(), plain.startLsn(), plain.stopLsn(),
+                plain.timeline(), plain.startWalFile(), plain.stopWalFile(), plain.systemIdentifier(),
+                plain.postgresVersion(), plain.startTime(), plain.stopTime(), plain.deltaBase(), plain.codec(),
+                plain.blockSize(), plain.dataChecksums(), plain.originalSize(), plain.storedSize(), plain.permanent(),
+                plain.backupLabel(), plain.tablespaceMap(), plain.tablespaces(), plain.directories(), files, plain.writer(),
+                plain.fromStandby());
+    }
+
+    @Test
+    void checksumsOverStoredBytesAreWrittenUnderTheirOwnNameInFormat4() throws Exception {
+        BackupManifest stored = storedChecksums();
+        assertThat(stored.formatVersion()).isEqualTo(4);
+        String json = new String(stored.toJson(), StandardCharsets.UTF_8);
+        // the plain document with the field renamed (entries and parts), and the format it needs
+        String expected = new String(everyField().toJson(), StandardCharsets.UTF_8)
+                .replace("\"sha256\" :", "\"storedSha256\" :").replace("\"formatVersion\" : 2", "\"formatVersion\" : 4");
+        assertThat(json).isEqualTo(expected).doesNotContain("\"sha256\"");
+        assertThat(BackupManifest.parse(stored.toStoredJson())).isEqualTo(stored);
+    }
+
+    @Test
+    void anEntryWithBothChecksumsOrPartsHashedOverOtherBytesIsRefused() throws Exception {
+        String json = new String(storedChecksums().toJson(), StandardCharsets.UTF_8);
+        String both = json.replace("\"storedSha256\" : \"" + SHA + "\"",
+                "\"storedSha256\" : \"" + SHA + "\", \"sha256\" : \"" + SHA + "\"");
+        assertThat(both).isNotEqualTo(json);
+        assertThatThrownBy(() -> BackupManifest.parse(bytes(both), "backup x"))
+                .isInstanceOf(UnsafeManifestException.class)
+                .hasMessage("backup x is not valid: \"files[] has both sha256 and storedSha256\"");
+        // one part's checksum said to be over plain bytes, the object's over stored ones
+        String mixed = json.replace("\"storedSha256\" : \"" + "01".repeat(32), "\"sha256\" : \"" + "01".repeat(32));
+        assertThat(mixed).isNotEqualTo(json);
+        assertThatThrownBy(() -> BackupManifest.parse(bytes(mixed), "backup x"))
+                .isInstanceOf(UnsafeManifestException.class)
+                .hasMessageContaining("are not all hashed over stored bytes");
+    }
+
+    /** A walstash that reads formats up to 4 refuses a newer manifest as newer, whatever its fields now hold. */
     @Test
     void aNewerFormatIsRefusedAsNewerEvenWhenItsFieldsChanged() throws Exception {
         String json = new String(everyField().toJson(), StandardCharsets.UTF_8);
-        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 4");
+        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 5");
         String changed = newer.replace("\"codec\" : \"zstd\"", "\"codec\" : {\"name\" : \"zstd\", \"level\" : 3}");
         assertThat(changed).isNotEqualTo(newer).isNotEqualTo(json);
         for (String document : List.of(newer, changed)) {
             assertThatThrownBy(() -> BackupManifest.parse(bytes(document), "backup x: backups/x/manifest.json"))
                     .isNotInstanceOf(UnsafeManifestException.class)
-                    .hasMessage("backup x: backups/x/manifest.json has manifest format 4, newer than this walstash reads (3);"
+                    .hasMessage("backup x: backups/x/manifest.json has manifest format 5, newer than this walstash reads (4);"
                             + " upgrade walstash");
         }
     }

@@ -31,15 +31,19 @@ class StoredObjectsPartsPropertiesTest {
         assertThat(stored.parts() == null ? 1 : stored.parts().size()).isEqualTo(expectedParts);
         assertThat(stored.plainSize()).isEqualTo(file.length);
         assertThat(stored.storedSize()).isEqualTo(storage.bytes("o.dft").length);
-        String fileSha = HexFormat.of().formatHex(Digests.sha256().digest(file));
+        assertThat(stored.hashed()).isEqualTo(BackupManifest.HashedBytes.STORED);
         if (stored.parts() == null) {
-            assertThat(stored.sha256()).isEqualTo(fileSha); // one stream: as walstash always wrote it
+            // one stream: the SHA-256 of the object as stored
+            assertThat(stored.sha256()).isEqualTo(HexFormat.of().formatHex(Digests.sha256().digest(storage.bytes("o.dft"))));
         } else {
             assertThat(stored.sha256()).isEqualTo(BackupManifest.Part.sha256Of(stored.parts()));
             long offset = 0;
             int plainOffset = 0;
             for (int i = 0; i < stored.parts().size(); i++) {
                 BackupManifest.Part part = stored.parts().get(i);
+                byte[] partStored = java.util.Arrays.copyOfRange(storage.bytes("o.dft"), (int) offset,
+                        (int) (offset + part.storedSize()));
+                assertThat(part.sha256()).isEqualTo(HexFormat.of().formatHex(Digests.sha256().digest(partStored)));
                 try (InputStream in = StoredObjects.openPart(storage, codec, "o.dft", i, offset, part)) {
                     byte[] plain = in.readAllBytes();
                     assertThat(plain).isEqualTo(java.util.Arrays.copyOfRange(file, plainOffset, plainOffset + plain.length));
@@ -50,7 +54,7 @@ class StoredObjectsPartsPropertiesTest {
             assertThat(plainOffset).isEqualTo(file.length);
         }
         BackupManifest.FileEntry entry = new BackupManifest.FileEntry("f", file.length, 0600, 0, false, "o.dft",
-                stored.sha256(), stored.plainSize(), stored.storedSize(), null, stored.parts());
+                stored.sha256(), stored.hashed(), stored.plainSize(), stored.storedSize(), null, stored.parts());
         try (InputStream in = StoredObjects.open(storage, Codecs.of(List.of(codec)), entry)) {
             assertThat(in.readAllBytes()).isEqualTo(file);
         }

@@ -53,10 +53,12 @@ class StoredObjectsRetryTest {
             assertThat(stored.plainSize()).isEqualTo(second.length);
             assertThat(stored.storedSize()).isEqualTo(memory.bytes(key).length);
             if (stored.parts() == null) {
-                assertThat(stored.sha256()).isEqualTo(HexFormat.of().formatHex(Digests.sha256().digest(second)));
+                // the checksum is over the bytes stored, as the attempt that stored them wrote them
+                assertThat(stored.hashed()).isEqualTo(BackupManifest.HashedBytes.STORED);
+                assertThat(stored.sha256()).isEqualTo(HexFormat.of().formatHex(Digests.sha256().digest(memory.bytes(key))));
             }
             BackupManifest.FileEntry entry = new BackupManifest.FileEntry("f", second.length, 0600, 0, false, key,
-                    stored.sha256(), stored.plainSize(), stored.storedSize(), null, stored.parts());
+                    stored.sha256(), stored.hashed(), stored.plainSize(), stored.storedSize(), null, stored.parts());
             try (InputStream in = StoredObjects.open(memory, Codecs.of(List.of(codec)), entry)) {
                 assertThat(in.readAllBytes()).as("checked against the manifest's record").isEqualTo(second);
             }

@@ -53,7 +53,7 @@ public final class BackupFixtures {
             storage.createIfAbsent(key, new ByteArrayInputStream(stored.toByteArray()));
             String sha = HexFormat.of().formatHex(Digests.sha256().digest(file.content()));
             entries.add(new BackupManifest.FileEntry(file.path(), file.content().length, file.mode(), 0, false, key, sha,
-                    file.content().length, stored.size(), null, null));
+                    BackupManifest.HashedBytes.PLAIN, file.content().length, stored.size(), null, null));
         }
         BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, "0/2000028", "0/2000100", 1,
                 "000000010000000000000002", "000000010000000000000002", Long.toString(SYSTEM_ID), 150004,
@@ -82,12 +82,12 @@ public final class BackupFixtures {
             String key = RepositoryLayout.backupFolder(name) + "files/base/1/" + (16384 + i) + ".zst";
             storage.createIfAbsent(key, new ByteArrayInputStream(bytes));
             entries.add(new BackupManifest.FileEntry("base/1/" + (16384 + i), bytes.length, 0600, 0, base != null, key,
-                    "00".repeat(32), bytes.length, bytes.length, null, null));
+                    "00".repeat(32), BackupManifest.HashedBytes.PLAIN, bytes.length, bytes.length, null, null));
         }
         if (base != null && !base.files().isEmpty()) {
             BackupManifest.FileEntry inherited = base.files().get(0);
             entries.add(new BackupManifest.FileEntry("global/1260", inherited.size(), 0600, 0, false,
-                    inherited.objectKey(), inherited.sha256(), inherited.plainSize(), inherited.storedSize(), null, null));
+                    inherited.objectKey(), inherited.sha256(), inherited.hashed(), inherited.plainSize(), inherited.storedSize(), null, null));
         }
         Lsn startLsn = startWal.startLsn(size).plus(40);
         Lsn stopLsn = stopWal.startLsn(size).plus(256);
