@@ -221,7 +221,8 @@ public final class StoredObjects {
 
         /** Reads what the decoder left (nothing, in an object that is what it should be) to the end. */
         void drain() throws IOException {
-            byte[] rest = new byte[8192];
+            // usually one read that finds the end: a small buffer, not the 8 KiB a copy loop would take
+            byte[] rest = new byte[256];
             while (read(rest, 0, rest.length) >= 0) {
                 // hashed and bounded by read
             }

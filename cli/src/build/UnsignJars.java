@@ -1,0 +1,96 @@
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Build step of the launcher folder: rewrites the jars in {@code args[0]} whose names start with
+ * one of {@code args[1..]} without their JAR signature: the signature files
+ * ({@code META-INF/*.SF}, {@code .RSA}, {@code .DSA}, {@code .EC}) are left out and the manifest
+ * keeps its main attributes only (Multi-Release among them), not the per-entry digests.
+ *
+ * <p>Why: the first service lookup of a run through java.util.ServiceLoader (the JDK makes two of
+ * its own as soon as javax.crypto or java.util.logging starts: every encrypted command, through
+ * Tink) opens every jar of the class path, and opening a jar reads its whole manifest. bcprov's is
+ * 855 KB of per-entry digests, about 40 ms of every such run (a one-shot encrypted wal-fetch 788 ->
+ * 745 ms, medians of 11). walstash uses BouncyCastle's lightweight API (ChaCha20, Poly1305, to read
+ * WAL-G's libsodium streams), never as a JCE provider, which is the only use the JDK checks a
+ * provider jar's signature for. Every other entry is copied byte for byte; a jar is replaced
+ * atomically.
+ */
+public final class UnsignJars {
+    private UnsignJars() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: UnsignJars LIB_DIR JAR_NAME_PREFIX...");
+        }
+        Path lib = Path.of(args[0]);
+        int unsigned = 0;
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "*.jar")) {
+            for (Path jar : jars) {
+                String name = jar.getFileName().toString();
+                for (int i = 1; i < args.length; i++) {
+                    if (name.startsWith(args[i])) {
+                        unsign(jar);
+                        unsigned++;
+                        break;
+                    }
+                }
+            }
+        }
+        if (unsigned == 0) {
+            throw new IllegalStateException("no jar in " + lib + " starts with any of the names given");
+        }
+    }
+
+    private static boolean isSignatureFile(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        return upper.startsWith("META-INF/") && upper.indexOf('/', "META-INF/".length()) < 0
+                && (upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA") || upper.endsWith(".EC"));
+    }
+
+    private static void unsign(Path jar) throws IOException {
+        Path rewritten = jar.resolveSibling(jar.getFileName() + ".tmp");
+        boolean manifestSeen = false;
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar));
+             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(rewritten))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                String name = entry.getName();
+                if (isSignatureFile(name)) {
+                    continue;
+                }
+                ZipEntry copy = new ZipEntry(name);
+                copy.setTime(entry.getTime());
+                out.putNextEntry(copy);
+                if (name.equalsIgnoreCase(JarFile.MANIFEST_NAME)) {
+                    Manifest manifest = new Manifest(in);
+                    Manifest main = new Manifest();
+                    main.getMainAttributes().putAll(manifest.getMainAttributes());
+                    if (main.getMainAttributes().get(Attributes.Name.MANIFEST_VERSION) == null) {
+                        throw new IOException(jar + ": its manifest has no Manifest-Version");
+                    }
+                    main.write(out);
+                    manifestSeen = true;
+                } else {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        if (!manifestSeen) {
+            Files.delete(rewritten);
+            throw new IOException(jar + " has no manifest: not the signed jar this step expects");
+        }
+        Files.move(rewritten, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
