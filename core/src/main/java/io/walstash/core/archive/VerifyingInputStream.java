@@ -49,14 +49,6 @@ public final class VerifyingInputStream extends BlockFilterInputStream {
     }
 
     @Override
-    public long skip(long n) throws IOException {
-        // skipping would bypass the digest; read instead
-        byte[] buffer = new byte[(int) Math.min(n, 8192)];
-        int read = read(buffer, 0, buffer.length);
-        return Math.max(read, 0);
-    }
-
-    @Override
     public boolean markSupported() {
         return false;
     }

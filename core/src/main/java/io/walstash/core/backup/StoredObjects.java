@@ -212,13 +212,6 @@ public final class StoredObjects {
             return n;
         }
 
-        @Override
-        public long skip(long n) throws IOException {
-            // skipping would bypass the digest; read instead
-            byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 8192)];
-            return Math.max(read(buffer, 0, buffer.length), 0);
-        }
-
         /** Reads what the decoder left (nothing, in an object that is what it should be) to the end. */
         void drain() throws IOException {
             // usually one read that finds the end: a small buffer, not the 8 KiB a copy loop would take
@@ -270,13 +263,6 @@ public final class StoredObjects {
                 verified = true;
             }
             return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            // skipping would bypass the count; read instead
-            byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 8192)];
-            return Math.max(read(buffer, 0, buffer.length), 0);
         }
 
         @Override

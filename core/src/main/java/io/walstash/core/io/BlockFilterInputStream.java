@@ -6,7 +6,8 @@ import java.io.InputStream;
 
 /**
  * A filter whose subclasses implement only {@link #read(byte[], int, int)}: the single-byte
- * {@code read} goes through it too, so no byte bypasses what the subclass does with them.
+ * {@code read} and {@code skip} go through it too, so no byte bypasses what the subclass does with
+ * them (hashing, counting, bounding).
  */
 public abstract class BlockFilterInputStream extends FilterInputStream {
     protected BlockFilterInputStream(InputStream in) {
@@ -22,4 +23,14 @@ public abstract class BlockFilterInputStream extends FilterInputStream {
 
     @Override
     public abstract int read(byte[] b, int off, int len) throws IOException;
+
+    /** Reads what it skips (up to 8 KiB a call, as skip may), instead of passing the skip beneath. */
+    @Override
+    public long skip(long n) throws IOException {
+        if (n <= 0) {
+            return 0;
+        }
+        byte[] skipped = new byte[(int) Math.min(n, 8192)];
+        return Math.max(read(skipped, 0, skipped.length), 0);
+    }
 }
