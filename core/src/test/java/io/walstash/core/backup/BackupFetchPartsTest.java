@@ -170,6 +170,56 @@ class BackupFetchPartsTest {
         assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(large);
     }
 
+    /**
+     * A chain that crosses manifest format 4: a full written before it (plain checksums, format 1),
+     * a delta after it (stored checksums) whose unchanged files point at the full's objects with
+     * their plain checksums. Each object is checked as it was written, and the restore is exact.
+     */
+    @Test
+    void aDeltaWithStoredChecksumsOverAFullWithPlainOnesRestoresExactly() throws IOException {
+        byte[] big = pageLike(3 * 8192);
+        byte[] unchanged = pageLike(5000);
+        BackupManifest full = backup(List.of(storedPlain(BIG, big), storedPlain("base/1/16385", unchanged),
+                storedPlain(BackupFetch.PG_CONTROL, pageLike(8192))));
+        assertThat(full.formatVersion()).isEqualTo(BackupManifest.FORMAT_VERSION_WITHOUT_PARTS);
+        storage.createIfAbsent(RepositoryLayout.manifestKey(NAME), new ByteArrayInputStream(full.toJson()));
+        byte[] changed = big.clone();
+        System.arraycopy(pageLike(8192), 0, changed, 8192, 8192);
+        String deltaName = "base_000000010000000000000004_D_000000010000000000000002";
+        String deltaKey = RepositoryLayout.backupFolder(deltaName) + "files/" + BIG + ".delta." + codec.fileExtension();
+        StoredObjects.Stored delta = StoredObjects.put(storage, deltaKey,
+                () -> new ByteArrayInputStream(DeltaFile.encode(changed, 8192, changed.length, new int[] {1})), codec);
+        List<BackupManifest.FileEntry> files = List.of(
+                new BackupManifest.FileEntry(BIG, changed.length, 0600, 0, true, deltaKey, delta.sha256(),
+                        delta.hashed(), delta.plainSize(), delta.storedSize(), null, null),
+                full.files().get(1).withFile("base/1/16385", unchanged.length, 0600, 0),
+                full.files().get(2).withFile(BackupFetch.PG_CONTROL, 8192, 0600, 0));
+        BackupManifest after = manifest(deltaName, NAME, files);
+        assertThat(after.formatVersion()).isEqualTo(BackupManifest.FORMAT_STORED_SHA256);
+        assertThat(after.files()).extracting(BackupManifest.FileEntry::hashed)
+                .containsExactly(BackupManifest.HashedBytes.STORED, BackupManifest.HashedBytes.PLAIN,
+                        BackupManifest.HashedBytes.PLAIN);
+        assertThat(BackupManifest.parse(after.toStoredJson())).isEqualTo(after);
+
+        fetch(storage, after, 2);
+
+        assertThat(Files.readAllBytes(destination.resolve(BIG))).isEqualTo(changed);
+        assertThat(Files.readAllBytes(destination.resolve("base/1/16385"))).isEqualTo(unchanged);
+    }
+
+    /** {@code bytes} stored as walstash wrote objects before manifest format 4: one stream, SHA-256 of the plain bytes. */
+    private BackupManifest.FileEntry storedPlain(String path, byte[] bytes) throws IOException {
+        String key = RepositoryLayout.backupFolder(NAME) + "files/" + path + "." + codec.fileExtension();
+        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream out = codec.compress(stored)) {
+            out.write(bytes);
+        }
+        storage.createIfAbsent(key, new ByteArrayInputStream(stored.toByteArray()));
+        return new BackupManifest.FileEntry(path, bytes.length, 0600, 0, false, key,
+                java.util.HexFormat.of().formatHex(io.walstash.core.io.Digests.sha256().digest(bytes)),
+                BackupManifest.HashedBytes.PLAIN, bytes.length, stored.size(), null, null);
+    }
+
     private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
         new BackupFetch(from, codecs, new PrintWriter(new StringWriter()))
                 .fetch(backup, new BackupFetch.Options(destination, false, Map.of(), concurrency));
