@@ -155,10 +155,11 @@ public final class StoredObjects {
                                 + " bytes with sha256 " + recorded.sha256Hex() + ", read " + read.plainLength()
                                 + " bytes that differ"));
             }
-            StoredBytes stored = new StoredBytes(source, storedSize, () -> mismatch(key, which, plainSize,
-                    storedSize, sha256));
+            java.util.function.Supplier<CorruptObjectException> mismatch =
+                    () -> mismatch(key, which, plainSize, storedSize, sha256);
+            StoredBytes stored = new StoredBytes(source, storedSize, mismatch);
             return new StoredChecked(decoded(stored, source, key + which, codec, storedSize), stored, plainSize, sha256,
-                    () -> mismatch(key, which, plainSize, storedSize, sha256));
+                    mismatch);
         } catch (IOException | RuntimeException e) {
             source.close();
             throw e;
@@ -185,13 +186,12 @@ public final class StoredObjects {
 
     /**
      * The stored bytes, hashed and counted as the decoder reads them (beneath its buffer, so every
-     * byte read from storage is hashed once); more than the manifest's stored length fails at once.
+     * byte read from storage is hashed once), as a push hashes and counts what it stores; more than
+     * the manifest's stored length fails at once.
      */
-    private static final class StoredBytes extends BlockFilterInputStream {
-        private final MessageDigest digest = Digests.sha256();
+    private static final class StoredBytes extends DigestingInputStream {
         private final long storedSize;
         private final java.util.function.Supplier<CorruptObjectException> mismatch;
-        private long count;
 
         StoredBytes(InputStream in, long storedSize, java.util.function.Supplier<CorruptObjectException> mismatch) {
             super(in);
@@ -201,13 +201,9 @@ public final class StoredObjects {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-                if (count > storedSize) {
-                    throw mismatch.get();
-                }
-                digest.update(b, off, n);
+            int n = super.read(b, off, len);
+            if (count() > storedSize) {
+                throw mismatch.get();
             }
             return n;
         }
@@ -222,7 +218,7 @@ public final class StoredObjects {
         }
 
         boolean matches(String sha256) {
-            return count == storedSize && HexFormat.of().formatHex(digest.digest()).equals(sha256);
+            return count() == storedSize && hex().equals(sha256);
         }
     }
 
@@ -426,7 +422,8 @@ public final class StoredObjects {
         }
     }
 
-    static final class DigestingInputStream extends BlockFilterInputStream {
+    /** Hashes (SHA-256) and counts the bytes read through it. */
+    static class DigestingInputStream extends BlockFilterInputStream {
         private final MessageDigest digest = Digests.sha256();
         private long count;
 
