@@ -32,8 +32,7 @@ final class AbandonedTemps {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
                 entry -> isTempOf(entry.getFileName().toString(), prefix))) {
             for (Path entry : entries) {
-                long pid = writerOf(entry.getFileName().toString(), prefix);
-                if (pid > 0 && ProcessHandle.of(pid).isEmpty()) {
+                if (isAbandoned(entry.getFileName().toString())) {
                     Files.deleteIfExists(entry);
                 }
             }
@@ -41,6 +40,25 @@ final class AbandonedTemps {
             // a directory we cannot list or a file we cannot remove: the fetch goes on, the leftover stays
         }
         return directory.resolve(prefix + ProcessHandle.current().pid() + "." + UUID.randomUUID() + SUFFIX);
+    }
+
+    /**
+     * Whether {@code name} is a temporary file of the form {@link #claim} gives
+     * ({@code .NAME.PID.RANDOM.walstash-tmp}, whatever NAME) whose writer is gone: a fetch into the
+     * prefetch directory killed mid-write leaves one under a name no later fetch may claim again.
+     */
+    static boolean isAbandoned(String name) {
+        if (!name.startsWith(".") || !name.endsWith(SUFFIX)) {
+            return false;
+        }
+        String withoutSuffix = name.substring(0, name.length() - SUFFIX.length());
+        int random = withoutSuffix.lastIndexOf('.');
+        int pid = random > 0 ? withoutSuffix.lastIndexOf('.', random - 1) : -1;
+        if (pid <= 1) {
+            return false; // no NAME, PID or RANDOM: not one of ours
+        }
+        long writer = writerOf(name, withoutSuffix.substring(0, pid + 1));
+        return writer > 0 && ProcessHandle.of(writer).isEmpty();
     }
 
     private static boolean isTempOf(String name, String prefix) {

@@ -154,8 +154,8 @@ public final class PrefetchDirectory {
 
     /**
      * After PostgreSQL got {@code fetched}: removes prefetched files it will not ask for (earlier
-     * segments of its timeline, segments of earlier timelines), stale and abandoned files, and the
-     * directories of other repositories.
+     * segments of its timeline, segments of earlier timelines), stale files, temporary files whose
+     * writer is gone, and the directories of other repositories.
      */
     public void cleanUpAfter(SegmentFileName fetched) throws IOException {
         if (!Files.isDirectory(root)) {
@@ -182,12 +182,28 @@ public final class PrefetchDirectory {
                             || (segment.timeline() == fetched.timeline() && segment.compareTo(fetched) <= 0)
                             || isStale(file);
                 } else {
-                    remove = name.startsWith(".") && isStale(file);
+                    // a temporary file: stale, or its writer (a killed prefetch worker) gone
+                    remove = name.startsWith(".") && (isStale(file) || AbandonedTemps.isAbandoned(name));
                 }
                 if (remove) {
                     Files.deleteIfExists(file);
                 }
             }
+        }
+    }
+
+    /**
+     * Removes the temporary files whose writer is gone, and nothing else (best effort: a file that
+     * cannot be listed or removed stays).
+     */
+    public void removeAbandonedTemporaries() {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory,
+                file -> AbandonedTemps.isAbandoned(file.getFileName().toString()))) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException | RuntimeException e) {
+            // no directory (nothing was prefetched), or one we cannot read: the leftover stays
         }
     }
 

@@ -285,6 +285,10 @@ public final class WalService implements WalRequests {
                 // prefetch only saves time: the segment is in place, the next fetch goes to storage
                 warnings.accept("walstash: warning: cannot prefetch after " + name + " into " + directory + ": " + e);
             }
+        } else if (result instanceof FetchResult.NotFound) {
+            // the end of the archive, after which no fetch may come to clean up: a prefetch worker
+            // killed mid-download must not leave its temporary file for good
+            directory.removeAbandonedTemporaries();
         }
         return result;
     }

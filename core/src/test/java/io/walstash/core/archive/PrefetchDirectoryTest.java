@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,5 +55,36 @@ class PrefetchDirectoryTest {
 
         assertThat(listing.files()).extracting(DataDirectoryFiles.LocalFile::path).containsExactly("PG_VERSION");
         assertThat(listing.directories()).extracting(d -> d.path()).noneMatch(p -> p.contains(PrefetchDirectory.ROOT));
+    }
+
+    /** A prefetch worker killed mid-write leaves a temporary file under a name no later fetch claims again. */
+    @Test
+    void cleanUpRemovesTemporaryFilesWhoseWriterIsGoneAndKeepsALiveWritersOnes() throws Exception {
+        PrefetchDirectory prefetch = PrefetchDirectory.beside(dataDirectory.resolve("pg_wal/RECOVERYXLOG"),
+                URI.create("file:///r"), Clock.systemUTC());
+        Files.createDirectories(prefetch.path());
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        String target = "000000010000000000000014.zst." + "ab".repeat(32);
+        Path abandoned = Files.write(prefetch.path().resolve("." + target + "." + exited.pid() + "." + UUID.randomUUID()
+                + ".walstash-tmp"), new byte[10]);
+        Path live = Files.write(prefetch.path().resolve("." + target + "." + ProcessHandle.current().pid() + "."
+                + UUID.randomUUID() + ".walstash-tmp"), new byte[10]);
+        Path otherForm = Files.write(prefetch.path().resolve(".wanted.1.tmp"), new byte[1]);
+
+        prefetch.cleanUpAfter(SegmentFileName.parse("000000010000000000000010"));
+
+        assertThat(abandoned).as("its writer is gone").doesNotExist();
+        assertThat(live).as("its writer runs").exists();
+        assertThat(otherForm).as("fresh, another form").exists();
+        Path again = Files.write(abandoned, new byte[10]);
+        Path segment = Files.write(prefetch.path().resolve("000000010000000000000011.zst"), new byte[10]);
+        prefetch.removeAbandonedTemporaries();
+        assertThat(again).doesNotExist();
+        assertThat(live).exists();
+        assertThat(segment).as("only temporary files go").exists();
+        assertThat(AbandonedTemps.isAbandoned("." + exited.pid() + "." + UUID.randomUUID() + ".walstash-tmp"))
+                .as("no name before the process id").isFalse();
+        assertThat(AbandonedTemps.isAbandoned(".x.notapid." + UUID.randomUUID() + ".walstash-tmp")).isFalse();
     }
 }

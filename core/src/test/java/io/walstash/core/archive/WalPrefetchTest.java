@@ -251,6 +251,28 @@ class WalPrefetchTest {
         assertThat(temporary).as("fresh temporary file of a download under way kept").exists();
     }
 
+    /**
+     * A prefetch worker killed while downloading a segment leaves its temporary file; at the end of
+     * the archive no later fetch cleans up after a segment, so "not in the archive" does.
+     */
+    @Test
+    void theEndOfTheArchiveRemovesTemporaryFilesWhoseWriterIsGone() throws Exception {
+        WalService wal = daemon(1);
+        Path directory = Files.createDirectories(prefetchDirectory());
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Path abandoned = Files.write(directory.resolve("." + segments.get(9).fileName() + ".dft." + exited.pid() + "."
+                + java.util.UUID.randomUUID() + ".walstash-tmp"), new byte[10]);
+        Path live = Files.write(directory.resolve("." + segments.get(9).fileName() + ".dft."
+                + ProcessHandle.current().pid() + "." + java.util.UUID.randomUUID() + ".walstash-tmp"), new byte[10]);
+
+        assertThat(wal.fetch(SegmentFileName.of(1, 11, SIZE).fileName(), destination()))
+                .isInstanceOf(FetchResult.NotFound.class);
+
+        assertThat(abandoned).doesNotExist();
+        assertThat(live).as("a writer that runs keeps its file").exists();
+    }
+
     @Test
     void filesOfOtherRepositoriesAndEarlierSegmentsOrTimelinesAreRemoved() throws Exception {
         WalService wal = daemon(1);
