@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * The temporary files a fetch writes beside its destination ({@code .NAME.PID.RANDOM.walstash-tmp}
@@ -29,17 +30,26 @@ final class AbandonedTemps {
      */
     static Path claim(Path directory, String targetName) {
         String prefix = "." + targetName + ".";
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
-                entry -> isTempOf(entry.getFileName().toString(), prefix))) {
+        removeAbandoned(directory, name -> name.startsWith(prefix));
+        return directory.resolve(prefix + ProcessHandle.current().pid() + "." + UUID.randomUUID() + SUFFIX);
+    }
+
+    /**
+     * Removes the temporary files in {@code directory} whose name {@code among} accepts and whose
+     * writer is gone. Best effort: a directory that cannot be listed (or is missing) or a file that
+     * cannot be removed leaves the leftover where it is, and the caller goes on.
+     */
+    static void removeAbandoned(Path directory, Predicate<String> among) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, entry -> {
+            String name = entry.getFileName().toString();
+            return among.test(name) && isAbandoned(name);
+        })) {
             for (Path entry : entries) {
-                if (isAbandoned(entry.getFileName().toString())) {
-                    Files.deleteIfExists(entry);
-                }
+                Files.deleteIfExists(entry);
             }
         } catch (IOException | RuntimeException e) {
-            // a directory we cannot list or a file we cannot remove: the fetch goes on, the leftover stays
+            // the leftover stays
         }
-        return directory.resolve(prefix + ProcessHandle.current().pid() + "." + UUID.randomUUID() + SUFFIX);
     }
 
     /**
@@ -59,10 +69,6 @@ final class AbandonedTemps {
         }
         long writer = writerOf(name, withoutSuffix.substring(0, pid + 1));
         return writer > 0 && ProcessHandle.of(writer).isEmpty();
-    }
-
-    private static boolean isTempOf(String name, String prefix) {
-        return name.startsWith(prefix) && name.endsWith(SUFFIX);
     }
 
     /** The writer's process id from {@code .NAME.PID.RANDOM.walstash-tmp}; -1 for another form (an older walstash's). */

@@ -193,18 +193,11 @@ public final class PrefetchDirectory {
     }
 
     /**
-     * Removes the temporary files whose writer is gone, and nothing else (best effort: a file that
-     * cannot be listed or removed stays).
+     * Removes the temporary files whose writer is gone, and nothing else (best effort; no folder
+     * when nothing was prefetched).
      */
     public void removeAbandonedTemporaries() {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory,
-                file -> AbandonedTemps.isAbandoned(file.getFileName().toString()))) {
-            for (Path file : files) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException | RuntimeException e) {
-            // no directory (nothing was prefetched), or one we cannot read: the leftover stays
-        }
+        AbandonedTemps.removeAbandoned(directory, name -> true);
     }
 
     /** The {@code count} segments after {@code segment} on its timeline, fewer at the end of the WAL address space. */
