@@ -81,10 +81,13 @@ final class BackupPushCommand implements Callable<Integer> {
                 CoreSettings.DELTA_ORIGIN.get(settings).equals("LATEST_FULL"));
     }
 
-    /** The backup service writing into {@code archive} with the configured codec and part size; progress to {@code err}. */
+    /** The backup service writing into {@code archive} with the configured codec and object sizes; progress to {@code err}. */
     static BackupPush push(WalArchive archive, Configuration configuration, PrintWriter err) {
+        Settings settings = configuration.settings();
+        BackupPush.ObjectSizes sizes = new BackupPush.ObjectSizes(CoreSettings.BACKUP_PART_SIZE.get(settings),
+                CoreSettings.BACKUP_BUNDLE_LIMIT.get(settings));
         return new BackupPush(archive.storage(), Codecs.installed().byName(configuration.compression()),
-                VersionProvider.writer(), err, Clock.systemUTC(), CoreSettings.BACKUP_PART_SIZE.get(configuration.settings()),
-                "unless given --waldir DIR", ProgressLine.forStderr(err, configuration.settings()));
+                VersionProvider.writer(), err, Clock.systemUTC(), sizes, "unless given --waldir DIR",
+                ProgressLine.forStderr(err, configuration.settings()));
     }
 }

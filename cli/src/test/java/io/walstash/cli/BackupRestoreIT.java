@@ -79,6 +79,20 @@ class BackupRestoreIT extends EndToEndTest {
         return m.group(1);
     }
 
+    /** The objects backup {@code name} stored: its own files' objects and its bundles. */
+    private static long storedObjects(Path repository, String name) throws Exception {
+        long count = 0;
+        for (String folder : List.of("files", "bundles")) {
+            Path stored = repository.resolve("backups").resolve(name).resolve(folder);
+            if (Files.isDirectory(stored)) {
+                try (Stream<Path> objects = Files.walk(stored)) {
+                    count += objects.filter(Files::isRegularFile).count();
+                }
+            }
+        }
+        return count;
+    }
+
     private static String query(LocalCluster cluster, String sql) throws Exception {
         try (Connection c = cluster.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
@@ -150,24 +164,50 @@ class BackupRestoreIT extends EndToEndTest {
                 if (file.get("path").asText().matches("base/\\d+/\\d+(\\.\\d+)?")) {
                     relationFiles++;
                     if (!file.get("delta").asBoolean()
-                            && file.get("objectKey").asText().startsWith("backups/" + full + "/files/")) {
+                            && file.get("objectKey").asText().startsWith("backups/" + full + "/")) {
                         pointingAtFull++;
                     }
                 }
             }
             assertThat(pointingAtFull).as("of %d relation files", relationFiles).isGreaterThan(relationFiles / 2);
-            try (Stream<Path> stored = Files.walk(repository.resolve("backups").resolve(delta1).resolve("files"))) {
-                assertThat(stored.filter(Files::isRegularFile).count()).as("objects the delta stored").isLessThan(relationFiles / 2);
+            assertThat(storedObjects(repository, delta1)).as("objects the delta stored").isLessThan(relationFiles / 2);
+            // small files are stored together: a full backup of a thousand files is a few bundles
+            // and its large files, and each bundled file names where in its bundle it starts
+            JsonNode fullManifest = new ObjectMapper().readTree(
+                    repository.resolve("backups").resolve(full).resolve("manifest.json").toFile());
+            long bundled = 0;
+            for (JsonNode file : fullManifest.get("files")) {
+                if (file.get("objectKey").asText().startsWith("backups/" + full + "/bundles/")) {
+                    assertThat(file.get("storedOffset").asLong()).isNotNegative();
+                    bundled++;
+                }
             }
+            assertThat(fullManifest.get("formatVersion").asInt()).isEqualTo(5);
+            assertThat(bundled).as("files in bundles, of %d", fullManifest.get("files").size())
+                    .isGreaterThan(fullManifest.get("files").size() * 9L / 10);
+            assertThat(storedObjects(repository, full)).as("objects the full stored")
+                    .isLessThan(fullManifest.get("files").size() / 10);
 
             // WAL-G's WALG_DELTA_ORIGIN=LATEST_FULL: a delta against the full backup, not the latest delta
             source.runTool("pgbench", "-c", "2", "-j", "2", "-t", "100", "postgres");
             // the first backup-push left a class-data archive; this one maps it (a third of a
             // backup's CPU was class loading and compiling it without one)
             Path classes = work.resolve("classes.log");
+            // without bundles (WALSTASH_BACKUP_BUNDLE_LIMIT=0): the files it stores are objects of
+            // their own, its unchanged ones still point at the full's bundles; the restores below
+            // go through this delta
             String delta3 = backupPush(source, Map.of("WALG_DELTA_ORIGIN", "LATEST_FULL",
-                    "WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes), "--delta-max-steps", "3");
+                    "WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes, "WALSTASH_BACKUP_BUNDLE_LIMIT", "0"),
+                    "--delta-max-steps", "3");
             assertThat(delta3).endsWith("_D_" + full.substring("base_".length()));
+            assertThat(repository.resolve("backups").resolve(delta3).resolve("bundles")).doesNotExist();
+            assertThat(storedObjects(repository, delta3)).isPositive();
+            JsonNode delta3Files = new ObjectMapper().readTree(
+                    repository.resolve("backups").resolve(delta3).resolve("manifest.json").toFile()).get("files");
+            for (JsonNode file : delta3Files) {
+                assertThat(file.has("storedOffset")).as(file.toString())
+                        .isEqualTo(file.get("objectKey").asText().startsWith("backups/" + full + "/bundles/"));
+            }
             assertThat(Files.readAllLines(classes))
                     .anyMatch(l -> l.contains("io.walstash.cli.BackupPushCommand source: shared objects file"));
 

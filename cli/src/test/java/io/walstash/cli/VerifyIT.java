@@ -155,6 +155,13 @@ class VerifyIT extends EndToEndTest {
         assertThat(badBackup.exitCode()).as(badBackup.output()).isEqualTo(ExitCode.CORRUPT.code());
         assertThat(badBackup.output()).contains(repository.relativize(victim).toString()).contains("not restored");
         Files.write(victim, backupObject);
+        // a flipped byte in a bundle (small files stored together): named, the member it falls in told
+        Path bundle = repository.resolve("backups").resolve(backup).resolve("bundles").resolve("0.zst");
+        byte[] bundleObject = flipByte(bundle);
+        Processes.Outcome badBundle = walstash("backup-verify", backup);
+        assertThat(badBundle.exitCode()).as(badBundle.output()).isEqualTo(ExitCode.CORRUPT.code());
+        assertThat(badBundle.output()).contains("backups/" + backup + "/bundles/0.zst (").contains(", at ");
+        Files.write(bundle, bundleObject);
 
         // point-in-time restore that promotes and archives on timeline 2 into the same repository
         Path target = work.resolve("restored");

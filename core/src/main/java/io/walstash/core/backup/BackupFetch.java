@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,14 +129,21 @@ public final class BackupFetch {
         List<Path> written = new ArrayList<>();
         try (Tasks tasks = new Tasks(concurrency);
              EarlyWriteback writeback = new EarlyWriteback("walstash-writeback")) {
+            Map<String, List<Restored>> bundles = new LinkedHashMap<>();
             for (BackupManifest.FileEntry entry : backup.files()) {
                 Path file = layout.resolve(entry.path(), true);
                 if (entry.path().equals(PG_CONTROL)) {
                     file = partial(file);
                 }
                 written.add(file);
-                submitFile(tasks, entry, steps.sources(entry.path()), file, writeback);
+                Restored restored = new Restored(entry, steps.sources(entry.path()), file);
+                if (restored.whole().bundled()) {
+                    bundles.computeIfAbsent(restored.whole().objectKey(), key -> new ArrayList<>()).add(restored);
+                } else {
+                    submitFile(tasks, restored, writeback);
+                }
             }
+            bundles.forEach((key, files) -> tasks.submit(() -> restoreBundle(key, files, writeback)));
             tasks.awaitAll();
             writeback.finish();
             // Durable once, at the end: every file is synced after all were written (large ones
@@ -214,18 +222,12 @@ public final class BackupFetch {
      * Whole, because a damaged stream may have written anywhere in the file before its checksum
      * failed.
      */
-    private void submitFile(Tasks tasks, BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file,
-                            EarlyWriteback writeback) throws IOException {
-        BackupManifest.FileEntry whole = applied.get(0);
-        List<BackupManifest.FileEntry> deltas = applied.subList(1, applied.size());
-        Tasks.IoTask wholeFile = () -> {
-            try (FileChannel out = openForWrite(file, true)) {
-                try (InputStream in = StoredObjects.open(storage, codecs, whole)) {
-                    copy(in, out, 0, file, writeback);
-                }
-                finish(entry, deltas, file, out); // on the same channel: one open a file, not two
-            }
-        };
+    private void submitFile(Tasks tasks, Restored restored, EarlyWriteback writeback) throws IOException {
+        BackupManifest.FileEntry entry = restored.entry();
+        BackupManifest.FileEntry whole = restored.whole();
+        List<BackupManifest.FileEntry> deltas = restored.deltas();
+        Path file = restored.file();
+        Tasks.IoTask wholeFile = () -> restoreAlone(restored, writeback);
         if (whole.parts() == null) {
             tasks.submit(() -> onceMoreIfDamaged(wholeFile, wholeFile));
             return;
@@ -263,6 +265,86 @@ public final class BackupFetch {
                 finish(entry, deltas, file, out);
             }
         }, wholeFile));
+    }
+
+    /**
+     * A file to restore: {@code entry} as the backup has it, from {@code applied} (the whole object
+     * first, then the deltas after it), into {@code file}.
+     */
+    private record Restored(BackupManifest.FileEntry entry, List<BackupManifest.FileEntry> applied, Path file) {
+        BackupManifest.FileEntry whole() {
+            return applied.get(0);
+        }
+
+        List<BackupManifest.FileEntry> deltas() {
+            return applied.subList(1, applied.size());
+        }
+    }
+
+    /** Restores {@code restored} from its own reads of its objects (a range, for a member of a bundle). */
+    private void restoreAlone(Restored restored, EarlyWriteback writeback) throws IOException {
+        try (FileChannel out = openForWrite(restored.file(), true)) {
+            try (InputStream in = StoredObjects.open(storage, codecs, restored.whole())) {
+                copy(in, out, 0, restored.file(), writeback);
+            }
+            finish(restored.entry(), restored.deltas(), restored.file(), out); // on the same channel: one open a file, not two
+        }
+    }
+
+    /**
+     * Restores {@code files}, whose whole objects are members of bundle {@code key}, reading the
+     * bundle once, front to back: one object to open (and, encrypted, one cipher to set up) for
+     * them all, each member checked on its own as a file's own object is. Members no file needs
+     * are read past. From a member that reads damaged on, each file is restored alone (a range
+     * read of its member), as a damaged stream is read again: bytes flipped on the way read fine
+     * the second time; a member damaged at rest fails again, naming it. So does a member the
+     * manifest places where an earlier one ends after it (a forged manifest; a real bundle's
+     * members follow each other).
+     */
+    private void restoreBundle(String key, List<Restored> files, EarlyWriteback writeback) throws IOException {
+        List<Restored> ordered = new ArrayList<>(files);
+        ordered.sort(Comparator.comparingLong(restored -> restored.whole().storedOffset()));
+        Codec codec = StoredObjects.codecOf(codecs, key);
+        int next = 0;
+        try (InputStream bundle = storage.read(key)) {
+            long position = 0;
+            for (; next < ordered.size(); next++) {
+                Restored restored = ordered.get(next);
+                long offset = restored.whole().storedOffset();
+                if (offset < position || !readPast(bundle, offset - position)) {
+                    break;
+                }
+                try (FileChannel out = openForWrite(restored.file(), true)) {
+                    try (InputStream in = StoredObjects.openMember(bundle, codec, restored.whole())) {
+                        copy(in, out, 0, restored.file(), writeback);
+                    }
+                    finish(restored.entry(), restored.deltas(), restored.file(), out);
+                }
+                position = offset + restored.whole().storedSize();
+            }
+        } catch (IOException e) {
+            if (!(e instanceof BadContent) || next == ordered.size()) {
+                throw e;
+            }
+            restoreAlone(ordered.get(next++), writeback); // the bundle's read was its first attempt
+        }
+        for (; next < ordered.size(); next++) {
+            Restored restored = ordered.get(next);
+            onceMoreIfDamaged(() -> restoreAlone(restored, writeback), () -> restoreAlone(restored, writeback));
+        }
+    }
+
+    /** Reads {@code count} bytes of {@code in} and drops them; false when it ends first. */
+    private static boolean readPast(InputStream in, long count) throws IOException {
+        byte[] buffer = COPY_BUFFER.get();
+        while (count > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, count));
+            if (n < 0) {
+                return false;
+            }
+            count -= n;
+        }
+        return true;
     }
 
     /** Runs {@code attempt}; when it read damaged bytes, runs {@code again} (once). */

@@ -60,12 +60,17 @@ public record BackupManifest(
     public static final int FORMAT_VERSION_WITHOUT_PARTS = 1;
     /**
      * A whole manifest with entries whose SHA-256 is over the stored bytes ({@link HashedBytes#STORED},
-     * field {@code storedSha256}); walstash before it would not know how to check them. The newest
-     * format this walstash reads.
+     * field {@code storedSha256}); walstash before it would not know how to check them.
      */
     public static final int FORMAT_STORED_SHA256 = 4;
+    /**
+     * A whole manifest whose small files may be stored together, each a codec stream at an offset of
+     * a bundle object ({@link FileEntry#storedOffset}); walstash before it would read a bundle as
+     * one file's object. The newest format this walstash reads.
+     */
+    public static final int FORMAT_BUNDLED = 5;
     /** The newest format this walstash reads. */
-    public static final int NEWEST_FORMAT = FORMAT_STORED_SHA256;
+    public static final int NEWEST_FORMAT = FORMAT_BUNDLED;
 
     public BackupManifest {
         Objects.requireNonNull(name, "name");
@@ -109,16 +114,23 @@ public record BackupManifest(
      * @param parts       null for an object that is one codec stream; for a large file, the
      *                    independently compressed parts the object is the concatenation of, in order
      *                    (so that a restore can fetch and decompress them in parallel)
+     * @param storedOffset null when the object is this file's alone; for a small file stored in a
+     *                    bundle (format 5), where its codec stream of {@code storedSize} bytes starts
+     *                    in the bundle object (see {@link #bundled})
      */
     public record FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
                             String sha256, HashedBytes hashed, long plainSize, long storedSize, List<Long> corruptPages,
-                            List<Part> parts) {
+                            List<Part> parts, Long storedOffset) {
         public FileEntry {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(objectKey, "objectKey");
             Objects.requireNonNull(hashed, "hashed");
             corruptPages = corruptPages == null || corruptPages.isEmpty() ? null : List.copyOf(corruptPages);
             parts = parts == null || parts.isEmpty() ? null : List.copyOf(parts);
+            if (storedOffset != null && (storedOffset < 0 || parts != null)) {
+                throw new IllegalArgumentException("a bundled object is one codec stream at a non-negative offset, got "
+                        + storedOffset + (parts != null ? " with parts" : ""));
+            }
             if (parts != null) {
                 long plain = parts.stream().mapToLong(Part::plainSize).sum();
                 long stored = parts.stream().mapToLong(Part::storedSize).sum();
@@ -136,10 +148,23 @@ public record BackupManifest(
             }
         }
 
+        /** An entry whose object is the file's alone (every entry before format 5). */
+        public FileEntry(String path, long size, int mode, long modified, boolean delta, String objectKey,
+                         String sha256, HashedBytes hashed, long plainSize, long storedSize, List<Long> corruptPages,
+                         List<Part> parts) {
+            this(path, size, mode, modified, delta, objectKey, sha256, hashed, plainSize, storedSize, corruptPages,
+                    parts, null);
+        }
+
         /** The same object for another file entry (an unchanged file pointing at its base's object). */
         public FileEntry withFile(String path, long size, int mode, long modified) {
             return new FileEntry(path, size, mode, modified, delta, objectKey, sha256, hashed, plainSize, storedSize,
-                    corruptPages, parts);
+                    corruptPages, parts, storedOffset);
+        }
+
+        /** Whether the file's codec stream is one of several in a bundle object, at {@link #storedOffset}. */
+        public boolean bundled() {
+            return storedOffset != null;
         }
     }
 
@@ -219,6 +244,9 @@ public record BackupManifest(
      * older walstash still reads what it can check.
      */
     public static int formatFor(List<FileEntry> files) {
+        if (files.stream().anyMatch(FileEntry::bundled)) {
+            return FORMAT_BUNDLED;
+        }
         if (files.stream().anyMatch(f -> f.hashed() == HashedBytes.STORED)) {
             return FORMAT_STORED_SHA256;
         }

@@ -46,6 +46,18 @@ public final class BackupPush {
      * 1 GiB relation segment (or pgbench scale 30's 400 MB table) splits into parts for every thread.
      */
     public static final long DEFAULT_PART_SIZE = 32L << 20;
+    /**
+     * Files up to this size are stored together in bundles (pgBackRest's repo-bundle-limit is
+     * 2 MiB): most files of a data directory are a few KiB, and a restore of a thousand of them
+     * spent more time opening, decoding and checking a thousand objects than writing them.
+     */
+    public static final long DEFAULT_BUNDLE_LIMIT = 1L << 20;
+    /**
+     * A bundle is closed at this many plain bytes or files: small enough that the bundles of a
+     * small cluster (about 25 MB in a thousand files) spread over a restore's threads.
+     */
+    static final long BUNDLE_PLAIN_BYTES = 8L << 20;
+    static final int BUNDLE_FILES = 1000;
     private static final String CONTROL_FILE = "global/pg_control";
     /** How often a backup from a standby looks for its stop segment in the repository. */
     private static final Duration ARCHIVE_POLL = Duration.ofMillis(500);
@@ -70,51 +82,56 @@ public final class BackupPush {
         }
     }
 
+    /**
+     * How files are cut into objects.
+     *
+     * @param partSize    files longer than this are stored in parts of this many plain bytes, each
+     *                    compressed on its own, so that a restore decompresses them in parallel
+     * @param bundleLimit files up to this size are stored together in bundles (0: each file its own
+     *                    object, as walstash wrote backups before manifest format 5)
+     */
+    public record ObjectSizes(long partSize, long bundleLimit) {
+        public static final ObjectSizes DEFAULTS = new ObjectSizes(DEFAULT_PART_SIZE, DEFAULT_BUNDLE_LIMIT);
+
+        public ObjectSizes {
+            if (partSize < 1) {
+                throw new IllegalArgumentException("part size must be positive, got " + partSize);
+            }
+            if (bundleLimit < 0) {
+                throw new IllegalArgumentException("bundle limit must not be negative, got " + bundleLimit);
+            }
+        }
+    }
+
     private final Storage storage;
     private final Codec codec;
     private final String writer;
     private final PrintWriter log;
     private final Clock clock;
-    private final long partSize;
-
+    private final ObjectSizes sizes;
     private final String walDirectoryHint;
     private final WorkProgress progress;
 
     public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock) {
-        this(storage, codec, writer, log, clock, DEFAULT_PART_SIZE);
-    }
-
-    /**
-     * @param partSize files longer than this are stored in parts of this many plain bytes, each
-     *                 compressed on its own, so that a restore decompresses them in parallel
-     */
-    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize) {
-        this(storage, codec, writer, log, clock, partSize, "unless given a WAL directory");
+        this(storage, codec, writer, log, clock, ObjectSizes.DEFAULTS, "unless given a WAL directory", WorkProgress.NONE);
     }
 
     /**
      * @param walDirectoryHint how a restore is told to put pg_wal elsewhere, in the front end's terms
      *                         (the log line about a pg_wal that is a link ends with it)
+     * @param progress         told of each file backed up (its size on disk, whether sent whole, as a
+     *                         delta or not at all)
      */
-    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
-                      String walDirectoryHint) {
-        this(storage, codec, writer, log, clock, partSize, walDirectoryHint, WorkProgress.NONE);
-    }
-
-    /** @param progress told of each file backed up (its size on disk, whether sent whole, as a delta or not at all) */
-    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, long partSize,
+    public BackupPush(Storage storage, Codec codec, String writer, PrintWriter log, Clock clock, ObjectSizes sizes,
                       String walDirectoryHint, WorkProgress progress) {
-        this.walDirectoryHint = walDirectoryHint;
-        this.progress = progress;
-        if (partSize < 1) {
-            throw new IllegalArgumentException("part size must be positive, got " + partSize);
-        }
-        this.partSize = partSize;
         this.storage = storage;
         this.codec = codec;
         this.writer = writer;
         this.log = log;
         this.clock = clock;
+        this.sizes = sizes;
+        this.walDirectoryHint = walDirectoryHint;
+        this.progress = progress;
     }
 
     /** Pages failed their checksum and the caller asked to fail then; no manifest was written. */
@@ -217,9 +234,22 @@ public final class BackupPush {
                 listing.files().stream().mapToLong(DataDirectoryFiles.LocalFile::size).sum());
         try {
             List<Future<?>> futures = new ArrayList<>();
+            List<DataDirectoryFiles.LocalFile> bundle = new ArrayList<>();
+            long bundled = 0;
+            int bundles = 0;
             for (DataDirectoryFiles.LocalFile file : listing.files()) {
                 if (file.path().equals(CONTROL_FILE)) {
                     controlFile = file;
+                    continue;
+                }
+                if (storedInBundle(file, baseFiles.get(file.path()))) {
+                    bundle.add(file);
+                    bundled += file.size();
+                    if (bundled >= BUNDLE_PLAIN_BYTES || bundle.size() == BUNDLE_FILES) {
+                        futures.add(submitBundle(pool, List.copyOf(bundle), name, bundles++, startLsn, server, entries));
+                        bundle.clear();
+                        bundled = 0;
+                    }
                     continue;
                 }
                 futures.add(pool.submit(() -> {
@@ -231,6 +261,9 @@ public final class BackupPush {
                     progress.advance(1, file.size());
                     return null;
                 }));
+            }
+            if (!bundle.isEmpty()) {
+                futures.add(submitBundle(pool, List.copyOf(bundle), name, bundles, startLsn, server, entries));
             }
             for (Future<?> f : futures) {
                 try {
@@ -509,13 +542,107 @@ public final class BackupPush {
         }
     }
 
+    /**
+     * Whether {@code file} is stored whole in a bundle with other small files: small, and not a
+     * relation file its base has (those are stored as deltas, or point at the base's object) nor a
+     * file unchanged since its base.
+     */
+    private boolean storedInBundle(DataDirectoryFiles.LocalFile file, BackupManifest.FileEntry baseEntry) {
+        if (sizes.bundleLimit() == 0 || file.size() > sizes.bundleLimit()) {
+            return false;
+        }
+        return baseEntry == null || !DataDirectoryFiles.isRelationFile(file.path()) && !unchanged(file, baseEntry);
+    }
+
+    /** A file other than a relation's, whose base stored it whole at the same length and modification time. */
+    private static boolean unchanged(DataDirectoryFiles.LocalFile file, BackupManifest.FileEntry baseEntry) {
+        return !baseEntry.delta() && baseEntry.size() == file.size() && baseEntry.modified() == file.modified();
+    }
+
+    private Future<?> submitBundle(ExecutorService pool, List<DataDirectoryFiles.LocalFile> files, String backup,
+                                   int number, Lsn startLsn, Server server, List<BackupManifest.FileEntry> entries) {
+        return pool.submit(() -> {
+            entries.addAll(backUpBundle(files, backup, number, startLsn, server));
+            progress.advance(files.size(), files.stream().mapToLong(DataDirectoryFiles.LocalFile::size).sum());
+            return null;
+        });
+    }
+
+    /**
+     * Stores {@code files} whole, together in bundle {@code number}: one object, each file its own
+     * codec stream in it (read and page-checked as a file stored alone is); a file gone when its
+     * turn came is left out, as {@link #backUp} leaves it out.
+     */
+    private List<BackupManifest.FileEntry> backUpBundle(List<DataDirectoryFiles.LocalFile> files, String backup,
+                                                        int number, Lsn startLsn, Server server) throws IOException {
+        int blockSize = server.blockSize();
+        List<List<Long>> corrupt = new ArrayList<>();
+        List<StoredObjects.BundleMember> members = new ArrayList<>();
+        for (DataDirectoryFiles.LocalFile file : files) {
+            // what the attempt that stored the bundle found: each attempt reads the files again
+            List<Long> corruptOfFile = Collections.synchronizedList(new ArrayList<>());
+            corrupt.add(corruptOfFile);
+            boolean verify = DataDirectoryFiles.isRelationFile(file.path()) && server.checksums();
+            long firstBlock = DataDirectoryFiles.firstBlock(file.path(), blockSize);
+            members.add(() -> {
+                FileChannel channel;
+                try {
+                    channel = FileChannel.open(file.file(), StandardOpenOption.READ);
+                } catch (NoSuchFileException vanished) {
+                    return null; // dropped during the backup; WAL replay drops it on restore too
+                }
+                corruptOfFile.clear();
+                try {
+                    return new ClosingBoth(new PageReader(channel, blockSize, verify, firstBlock, startLsn, corruptOfFile)
+                            .whole(), channel);
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+            });
+        }
+        String key = RepositoryLayout.bundleKey(backup, number, codec);
+        List<BackupManifest.FileEntry> stored = new ArrayList<>();
+        for (StoredObjects.StoredMember member : StoredObjects.putBundle(storage, key, members, codec)) {
+            DataDirectoryFiles.LocalFile file = files.get(member.index());
+            StoredObjects.Stored s = member.stored();
+            stored.add(new BackupManifest.FileEntry(file.path(), s.plainSize(), file.mode(), file.modified(), false, key,
+                    s.sha256(), s.hashed(), s.plainSize(), s.storedSize(), new ArrayList<>(corrupt.get(member.index())),
+                    null, member.storedOffset()));
+        }
+        return stored;
+    }
+
+    /** A file's pages as read, closing the file with them. */
+    private static final class ClosingBoth extends java.io.FilterInputStream {
+        private final FileChannel channel;
+
+        ClosingBoth(java.io.InputStream pages, FileChannel channel) {
+            super(pages);
+            this.channel = channel;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                in.close();
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
     /** Stores one file whole or as a delta, or reuses its base's object when unchanged; null when it vanished. */
     private BackupManifest.FileEntry backUp(DataDirectoryFiles.LocalFile file, String backup,
                                             BackupManifest.FileEntry baseEntry, Lsn deltaThreshold, Lsn startLsn,
                                             Server server) throws IOException {
         boolean relation = DataDirectoryFiles.isRelationFile(file.path());
-        if (baseEntry != null && !relation && !baseEntry.delta() && baseEntry.size() == file.size()
-                && baseEntry.modified() == file.modified()) {
+        if (baseEntry != null && !relation && unchanged(file, baseEntry)) {
             return baseEntry.withFile(file.path(), baseEntry.size(), file.mode(), file.modified());
         }
         int blockSize = server.blockSize();
@@ -548,7 +675,7 @@ public final class BackupPush {
             StoredObjects.Stored stored = StoredObjects.put(storage, key, () -> {
                 corrupt.clear();
                 return pages.whole();
-            }, codec, partSize);
+            }, codec, sizes.partSize());
             return new BackupManifest.FileEntry(file.path(), stored.plainSize(), file.mode(), file.modified(), false, key,
                     stored.sha256(), stored.hashed(), stored.plainSize(), stored.storedSize(), new ArrayList<>(corrupt),
                     stored.parts());

@@ -75,6 +75,10 @@ final class ManifestChecks {
             if (f.parts() != null) {
                 parts(backup, f);
             }
+            if (f.bundled() && f.storedOffset() > Long.MAX_VALUE - f.storedSize()) {
+                throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
+                        + " is stored at an offset whose end overflows");
+            }
             if (f.sha256() == null || !isSha256Hex(f.sha256())) {
                 throw new UnsafeManifestException(backup + "file " + RelativePath.printable(f.path())
                         + " has no valid SHA-256");

@@ -118,6 +118,9 @@ final class ManifestJson {
         text(g, sha256Field(file.hashed()), file.sha256());
         g.writeNumberField("plainSize", file.plainSize());
         g.writeNumberField("storedSize", file.storedSize());
+        if (file.storedOffset() != null) {
+            g.writeNumberField("storedOffset", file.storedOffset());
+        }
         if (file.corruptPages() != null) {
             g.writeArrayFieldStart("corruptPages");
             for (long block : file.corruptPages()) {
@@ -303,6 +306,7 @@ final class ManifestJson {
         long storedSize = 0;
         List<Long> corruptPages = null;
         List<BackupManifest.Part> parts = null;
+        Long storedOffset = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -316,13 +320,14 @@ final class ManifestJson {
                 case "sha256", "storedSha256" -> checksum.read(p, field);
                 case "plainSize" -> plainSize = longValue(p, "files[].plainSize");
                 case "storedSize" -> storedSize = longValue(p, "files[].storedSize");
+                case "storedOffset" -> storedOffset = longValue(p, "files[].storedOffset");
                 case "corruptPages" -> corruptPages = longs(p, "files[].corruptPages");
                 case "parts" -> parts = objects(p, "files[].parts", ManifestJson::part);
                 default -> p.skipChildren();
             }
         }
         return new BackupManifest.FileEntry(path, size, mode, modified, delta, objectKey, checksum.sha256,
-                checksum.hashed, plainSize, storedSize, corruptPages, parts);
+                checksum.hashed, plainSize, storedSize, corruptPages, parts, storedOffset);
     }
 
     private static BackupManifest.Part part(JsonParser p) throws IOException {

@@ -74,9 +74,13 @@ final class PageReader {
     }
 
     /** The whole file as it is read, to its end. */
-    InputStream whole() {
+    InputStream whole() throws IOException {
+        // most files of a data directory are a few pages: a chunk's 512 KiB for each would be most of
+        // what a backup of them allocates (one block more than the length, so the end is found in one fill)
+        long length = channel.size();
+        int chunk = (int) Math.min(CHUNK_PAGES * blockSize, (length / blockSize + 1) * blockSize);
         return new ChunkStream() {
-            private final byte[] buffer = new byte[CHUNK_PAGES * blockSize];
+            private final byte[] buffer = new byte[chunk];
             private long position;
 
             @Override

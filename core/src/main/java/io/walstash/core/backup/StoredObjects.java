@@ -63,28 +63,85 @@ public final class StoredObjects {
      * parts) is what the attempt that stored the object read.
      */
     static Stored put(Storage storage, String key, Storage.Content plain, Codec codec, long partSize) throws IOException {
-        AtomicReference<PartsInputStream> lastOpened = new AtomicReference<>();
-        Storage.LargeContent encoded = () -> {
-            PartsInputStream parts = new PartsInputStream(plain.open(), codec, partSize);
-            lastOpened.set(parts);
-            return parts;
-        };
-        if (!storage.createIfAbsent(key, encoded)) {
-            // someone else's, or our own attempt's whose answer was lost while the file changed since
-            throw new IOException("object " + key + " already exists in " + storage.location()
-                    + "; a backup of that name is being written by someone else (or an upload whose answer"
-                    + " was lost stored the file as it was then); take the backup again");
+        if (partSize < 1) {
+            throw new IllegalArgumentException("part size must be positive, got " + partSize);
         }
         // the attempt that stored the object, or the re-read that found its bytes already stored
-        PartsInputStream parts = lastOpened.get();
-        List<BackupManifest.Part> written = parts.parts();
-        if (written.size() == 1) {
-            BackupManifest.Part only = written.get(0);
+        List<StoredStream> written = store(storage, key, codec, () -> new PartsOf(plain.open(), partSize),
+                "(or an upload whose answer was lost stored the file as it was then)");
+        List<BackupManifest.Part> parts = written.stream().map(StoredStream::part).toList();
+        if (parts.size() == 1) {
+            BackupManifest.Part only = parts.get(0);
             return new Stored(only.plainSize(), only.sha256(), only.hashed(), only.storedSize(), null);
         }
         // each stored byte is hashed once, in its part; the file's checksum is over the parts' checksums
-        return new Stored(written.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
-                BackupManifest.Part.sha256Of(written), BackupManifest.HashedBytes.STORED, parts.stored(), written);
+        return new Stored(parts.stream().mapToLong(BackupManifest.Part::plainSize).sum(),
+                BackupManifest.Part.sha256Of(parts), BackupManifest.HashedBytes.STORED,
+                parts.stream().mapToLong(BackupManifest.Part::storedSize).sum(), parts);
+    }
+
+    /** One file of a bundle: its plain bytes, opened afresh for each attempt of the upload. */
+    interface BundleMember {
+        /** The plain bytes, or null when the file is gone (dropped during the backup): it is left out. */
+        InputStream openOrNull() throws IOException;
+    }
+
+    /** Where member {@code index} of a bundle was stored: at {@code storedOffset}, one codec stream. */
+    record StoredMember(int index, long storedOffset, Stored stored) {
+    }
+
+    /**
+     * Uploads {@code members} under {@code key} as one object, each compressed as a codec stream of
+     * its own, one after another, so that a restore reads one object for many small files (and, in
+     * an encrypted repository, sets one cipher up for them) and can still read any one of them
+     * alone (a range). Fails if the key is taken. As {@link #put}, the members are read again for
+     * each attempt of the upload, and what is returned is what the attempt that stored the object
+     * read; a member gone when its turn came is not in the result.
+     */
+    static List<StoredMember> putBundle(Storage storage, String key, List<BundleMember> members, Codec codec)
+            throws IOException {
+        List<StoredStream> written = store(storage, key, codec, () -> new MembersOf(members),
+                "(or an upload whose answer was lost stored the files as they were then)");
+        return written.stream().map(stream -> new StoredMember(stream.index(), stream.storedOffset(),
+                new Stored(stream.plainSize(), stream.sha256(), BackupManifest.HashedBytes.STORED, stream.storedSize(),
+                        null))).toList();
+    }
+
+    /**
+     * Uploads under {@code key} the codec streams of what {@code plain} gives, one after another; fails
+     * if the key is taken. {@code plain} is asked afresh for each attempt of the upload; what is
+     * returned is what the attempt that stored the object read.
+     */
+    private static List<StoredStream> store(Storage storage, String key, Codec codec,
+                                            PlainStreams.Opener plain, String lostAnswer)
+            throws IOException {
+        AtomicReference<CodecStreams> lastOpened = new AtomicReference<>();
+        Storage.LargeContent encoded = () -> {
+            CodecStreams streams = new CodecStreams(plain.open(), codec);
+            lastOpened.set(streams);
+            return streams;
+        };
+        if (!storage.createIfAbsent(key, encoded)) {
+            // someone else's, or our own attempt's whose answer was lost while the files changed since
+            throw new IOException("object " + key + " already exists in " + storage.location()
+                    + "; a backup of that name is being written by someone else " + lostAnswer + "; take the backup again");
+        }
+        return lastOpened.get().stored();
+    }
+
+    /**
+     * Member {@code entry} of a bundle read in one pass: {@code bundle} is positioned at the member's
+     * offset; its next {@link BackupManifest.FileEntry#storedSize} bytes are decoded and checked as
+     * {@link #open} checks them. Closing the result leaves {@code bundle} open.
+     */
+    static InputStream openMember(InputStream bundle, Codec codec, BackupManifest.FileEntry entry) throws IOException {
+        return checked(new BoundedInputStream(bundle, entry.storedSize()), entry.objectKey(), at(entry), codec,
+                entry.plainSize(), entry.storedSize(), entry.sha256(), entry.hashed());
+    }
+
+    /** How a failure names a member of a bundle, after its key. */
+    private static String at(BackupManifest.FileEntry entry) {
+        return " (" + entry.path() + ", at " + entry.storedOffset() + ")";
     }
 
     /**
@@ -94,6 +151,11 @@ public final class StoredObjects {
      */
     public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
         Codec codec = codecOf(codecs, entry.objectKey());
+        if (entry.bundled()) {
+            return checked(storage.readRange(entry.objectKey(), entry.storedOffset(), entry.storedSize()),
+                    entry.objectKey(), at(entry), codec, entry.plainSize(), entry.storedSize(), entry.sha256(),
+                    entry.hashed());
+        }
         if (entry.parts() == null) {
             return checked(storage.read(entry.objectKey()), entry.objectKey(), "", codec, entry.plainSize(),
                     entry.storedSize(), entry.sha256(), entry.hashed());
@@ -280,33 +342,47 @@ public final class StoredObjects {
                         + " (installed: " + codecs.names() + ")"));
     }
 
-    /**
-     * The compressed object, part after part: each part is a codec stream of its own over the next
-     * {@code partSize} plain bytes; a part is started only when plain bytes are left for it.
-     */
-    private static final class PartsInputStream extends BlockInputStream {
-        /** Read-ahead threads; daemon threads, reused across files. */
-        private static final ExecutorService READ_AHEAD = ThreadPools.reused("walstash-read-ahead");
-        private static final int READ_AHEAD_CHUNK = 256 * 1024;
-        /** Chunks read ahead: 1 MiB of memory per large file being stored. */
-        private static final int READ_AHEAD_DEPTH = 4;
+    /** The plain bytes of the codec streams an object is made of, asked for one after another. */
+    private interface PlainStreams extends java.io.Closeable {
+        /** The next stream's plain bytes, or null when there are no more. */
+        Plain next() throws IOException;
 
-        private final PushbackInputStream source;
+        /** Opens the plain streams afresh: for each attempt of an upload. */
+        interface Opener {
+            PlainStreams open() throws IOException;
+        }
+    }
+
+    /** Stream {@code index} (a file's part, a bundle's member) and its plain bytes. */
+    private record Plain(int index, InputStream bytes) {
+    }
+
+    /** Where codec stream {@code index} of an object was stored, and what it holds. */
+    private record StoredStream(int index, long storedOffset, long plainSize, long storedSize, String sha256) {
+        BackupManifest.Part part() {
+            return new BackupManifest.Part(plainSize, storedSize, sha256, BackupManifest.HashedBytes.STORED);
+        }
+    }
+
+    /**
+     * An object as stored: the codec streams of {@link PlainStreams}, one after another, each
+     * counted and hashed (its stored bytes) as it is read; a stream's plain bytes are closed when
+     * its codec stream ends.
+     */
+    private static final class CodecStreams extends BlockInputStream {
+        private final PlainStreams plain;
         private final Codec codec;
-        private final long partSize;
-        private final List<BackupManifest.Part> parts = new ArrayList<>();
-        private CountingInputStream partPlain;
-        private DigestingInputStream partStored;
-        private long stored;
+        private final List<StoredStream> stored = new ArrayList<>();
+        private long offset;
+        private int index;
+        private long start;
+        private CountingInputStream streamPlain;
+        private DigestingInputStream streamStored;
         private boolean done;
 
-        PartsInputStream(InputStream source, Codec codec, long partSize) {
-            if (partSize < 1) {
-                throw new IllegalArgumentException("part size must be positive, got " + partSize);
-            }
-            this.source = new PushbackInputStream(source, 1);
+        CodecStreams(PlainStreams plain, Codec codec) {
+            this.plain = plain;
             this.codec = codec;
-            this.partSize = partSize;
         }
 
         @Override
@@ -315,67 +391,132 @@ public final class StoredObjects {
                 return 0;
             }
             while (!done) {
-                if (partStored == null && !startPart()) {
-                    done = true;
-                    break;
+                if (streamStored == null) {
+                    Plain next = plain.next();
+                    if (next == null) {
+                        done = true;
+                        break;
+                    }
+                    index = next.index();
+                    start = offset;
+                    streamPlain = new CountingInputStream(next.bytes());
+                    // the stored bytes are hashed, not the plain ones: several times fewer, on push and on restore
+                    streamStored = new DigestingInputStream(new CompressingInputStream(streamPlain, codec));
                 }
-                int n = partStored.read(b, off, len);
+                int n = streamStored.read(b, off, len);
                 if (n > 0) {
-                    stored += n;
+                    offset += n;
                     return n;
                 }
                 if (n < 0) {
-                    parts.add(new BackupManifest.Part(partPlain.count(), partStored.count(), partStored.hex(),
-                            BackupManifest.HashedBytes.STORED));
-                    partStored.close();
-                    partStored = null;
+                    stored.add(new StoredStream(index, start, streamPlain.count(), streamStored.count(), streamStored.hex()));
+                    streamStored.close();
+                    streamStored = null;
                 }
             }
             return -1;
         }
 
-        /** Starts the next part; false when the source is exhausted (the first part is always started). */
-        private boolean startPart() throws IOException {
-            if (!parts.isEmpty()) {
-                int next = source.read();
-                if (next < 0) {
-                    return false;
-                }
-                source.unread(next);
-            }
-            partPlain = new CountingInputStream(new BoundedInputStream(source, partSize));
-            // A file with a second part is large (a relation's 1 GiB segment): its parts would run one
-            // after another on one thread, the last one left in a backup, so from the second part on
-            // reading and checking pages run ahead on another thread while this one compresses.
-            InputStream plainPart = parts.isEmpty() ? partPlain
-                    : new ReadAheadInputStream(partPlain, READ_AHEAD, READ_AHEAD_CHUNK, READ_AHEAD_DEPTH);
-            // the stored bytes are hashed, not the plain ones: several times fewer, on push and on restore
-            partStored = new DigestingInputStream(new CompressingInputStream(plainPart, codec));
-            return true;
-        }
-
-        List<BackupManifest.Part> parts() {
-            return List.copyOf(parts);
-        }
-
-        long stored() {
-            return stored;
+        List<StoredStream> stored() {
+            return List.copyOf(stored);
         }
 
         @Override
         public void close() throws IOException {
             try {
-                if (partStored != null) {
-                    partStored.close();
+                if (streamStored != null) {
+                    streamStored.close();
                 }
             } finally {
-                source.close();
+                plain.close();
             }
         }
 
         @Override
         public String toString() {
-            return "Parts(" + codec.name() + ", " + partSize + ")";
+            return "CodecStreams(" + codec.name() + ", " + plain + ")";
+        }
+    }
+
+    /**
+     * A file's parts: each the next {@code partSize} plain bytes of {@code source}; a part is started
+     * only when plain bytes are left for it (the first always).
+     */
+    private static final class PartsOf implements PlainStreams {
+        /** Read-ahead threads; daemon threads, reused across files. */
+        private static final ExecutorService READ_AHEAD = ThreadPools.reused("walstash-read-ahead");
+        private static final int READ_AHEAD_CHUNK = 256 * 1024;
+        /** Chunks read ahead: 1 MiB of memory per large file being stored. */
+        private static final int READ_AHEAD_DEPTH = 4;
+
+        private final PushbackInputStream source;
+        private final long partSize;
+        private int parts;
+
+        PartsOf(InputStream source, long partSize) {
+            this.source = new PushbackInputStream(source, 1);
+            this.partSize = partSize;
+        }
+
+        @Override
+        public Plain next() throws IOException {
+            if (parts > 0) {
+                int next = source.read();
+                if (next < 0) {
+                    return null;
+                }
+                source.unread(next);
+            }
+            InputStream part = new BoundedInputStream(source, partSize);
+            // A file with a second part is large (a relation's 1 GiB segment): its parts would run one
+            // after another on one thread, the last one left in a backup, so from the second part on
+            // reading and checking pages run ahead on another thread while this one compresses.
+            if (parts > 0) {
+                part = new ReadAheadInputStream(part, READ_AHEAD, READ_AHEAD_CHUNK, READ_AHEAD_DEPTH);
+            }
+            return new Plain(parts++, part);
+        }
+
+        @Override
+        public void close() throws IOException {
+            source.close();
+        }
+
+        @Override
+        public String toString() {
+            return "parts of " + partSize;
+        }
+    }
+
+    /** A bundle's members, each opened when its turn comes; a member gone by then is left out. */
+    private static final class MembersOf implements PlainStreams {
+        private final List<BundleMember> members;
+        private int next;
+
+        MembersOf(List<BundleMember> members) {
+            this.members = members;
+        }
+
+        @Override
+        public Plain next() throws IOException {
+            while (next < members.size()) {
+                int index = next++;
+                InputStream plain = members.get(index).openOrNull();
+                if (plain != null) {
+                    return new Plain(index, plain);
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() {
+            // each member's plain bytes are closed with its codec stream
+        }
+
+        @Override
+        public String toString() {
+            return members.size() + " members";
         }
     }
 
@@ -402,7 +543,7 @@ public final class StoredObjects {
 
         @Override
         public void close() {
-            // the next part reads on from the same source
+            // the next part (of a file, or a bundle's next member) reads on from the same source
         }
     }
 

@@ -82,6 +82,10 @@ public final class CoreSettings implements SettingDeclarations {
     public static final Setting<Long> BACKUP_PART_SIZE = Setting.of(BACKUP, "WALSTASH_BACKUP_PART_SIZE",
                     SettingType.size(1, Long.MAX_VALUE))
             .defaults(32L << 20).doc("backup-push stores larger files in parts of this size, decompressed in parallel");
+    public static final Setting<Long> BACKUP_BUNDLE_LIMIT = Setting.of(BACKUP, "WALSTASH_BACKUP_BUNDLE_LIMIT",
+                    SettingType.size(0, 1L << 30))
+            .defaults(1L << 20).doc("backup-push stores files up to this size together in bundle objects; 0 = each file"
+                    + " its own object (readable by walstash before manifest format 5)");
 
     // ---- PostgreSQL ----
     public static final String POSTGRES = "PostgreSQL";
@@ -117,7 +121,7 @@ public final class CoreSettings implements SettingDeclarations {
             RETRIES, RETRY_BASE, REQUEST_TIMEOUT,
             UPLOAD_CONCURRENCY, LOOKAHEAD, SPOOL, SPOOL_MAX_SIZE,
             DOWNLOAD_CONCURRENCY, FETCH_ATTEMPTS, FETCH_TIMEOUT, FETCH_OUTAGE_WAIT, LAUNCHER,
-            DELTA_MAX_STEPS, DELTA_ORIGIN, BACKUP_STOP_TIMEOUT, BACKUP_PART_SIZE,
+            DELTA_MAX_STEPS, DELTA_ORIGIN, BACKUP_STOP_TIMEOUT, BACKUP_PART_SIZE, BACKUP_BUNDLE_LIMIT,
             PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PG_OS_USER, PG_BIN,
             NOTIFY_WEBHOOK, NOTIFY_TIMEOUT,
             LOG_LEVEL);

@@ -38,6 +38,7 @@ public final class RepositoryLayout {
     static final String DELETED = "deleted";
     static final String CLAIM = "claim";
     static final String FILES = "files/";
+    static final String BUNDLES = "bundles/";
     static final String CONTENT = "content.json";
     static final String KEYRING_PREFIX = "keyring/";
 
@@ -117,7 +118,16 @@ public final class RepositoryLayout {
         }
         Optional<String> backup = backupOf(key);
         return backup.isPresent() && (key.startsWith(backupFolder(backup.get()) + FILES)
+                || key.startsWith(backupFolder(backup.get()) + BUNDLES)
                 || key.equals(contentKey(backup.get())));
+    }
+
+    /**
+     * Bundle {@code number} of backup {@code name}: small files stored together, each its own codec
+     * stream (the manifest records where each starts); outside {@code files/}, whose keys are paths.
+     */
+    public static String bundleKey(String name, int number, Codec codec) {
+        return backupFolder(name) + BUNDLES + number + "." + codec.fileExtension();
     }
 
     /** The object a backup stores data directory file {@code path} in ({@code .delta} for a delta file). */

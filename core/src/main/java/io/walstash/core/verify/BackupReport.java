@@ -12,7 +12,8 @@ public record BackupReport(List<Result> backups) {
      * One backup.
      *
      * @param chain          the backups it is restored from, full first, itself last
-     * @param objectsChecked distinct stored objects read and matched against their manifests
+     * @param objectsChecked distinct stored objects (a bundle's members each counted) read and matched
+     *                       against their manifests
      * @param corrupt        objects missing, of the wrong size, failing their checksum or not decoding
      * @param missingWal     segments from the backup's start to its stop LSN that are not archived
      * @param corruptWal     archived segments of that range that fail their checks

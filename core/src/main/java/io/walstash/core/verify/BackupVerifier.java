@@ -82,7 +82,7 @@ public final class BackupVerifier {
         Map<String, BackupManifest.FileEntry> objects = new LinkedHashMap<>();
         for (BackupManifest.FileEntry entry : backup.files()) {
             try {
-                files.sources(entry.path()).forEach(source -> objects.putIfAbsent(source.objectKey(), source));
+                files.sources(entry.path()).forEach(source -> objects.putIfAbsent(stored(source), source));
             } catch (IOException e) {
                 corrupt.add(new CorruptObject(entry.path(), e.getMessage()));
             }
@@ -92,7 +92,7 @@ public final class BackupVerifier {
         Map<BackupManifest.FileEntry, Optional<String>> outcomes;
         try {
             outcomes = Parallel.map(List.copyOf(objects.values()), concurrency, entry -> {
-                Optional<String> outcome = checked.computeIfAbsent(entry.objectKey(), key -> checkObject(entry));
+                Optional<String> outcome = checked.computeIfAbsent(stored(entry), key -> checkObject(entry));
                 progress.advance(1, entry.size());
                 return outcome;
             });
@@ -129,6 +129,14 @@ public final class BackupVerifier {
                 objects.size(), bytes, corrupt, missingWal, corruptWal, restored, skipped);
     }
 
+    /**
+     * What {@code entry}'s bytes are stored as: its object's key, and for a member of a bundle
+     * (several files in one object) also where in it.
+     */
+    private static String stored(BackupManifest.FileEntry entry) {
+        return entry.bundled() ? entry.objectKey() + "@" + entry.storedOffset() : entry.objectKey();
+    }
+
     /** Empty when the object is intact; otherwise its problem, naming its key. */
     private Optional<String> checkObject(BackupManifest.FileEntry entry) {
         String key = entry.objectKey();
@@ -137,9 +145,10 @@ public final class BackupVerifier {
             if (info.isEmpty()) {
                 return Optional.of("object " + key + " is missing");
             }
-            if (info.get().size() != entry.storedSize()) {
+            if (entry.bundled() ? info.get().size() - entry.storedSize() < entry.storedOffset()
+                    : info.get().size() != entry.storedSize()) {
                 return Optional.of("object " + key + " has " + info.get().size() + " bytes, the manifest records "
-                        + entry.storedSize());
+                        + entry.storedSize() + (entry.bundled() ? " at offset " + entry.storedOffset() : ""));
             }
             long total = 0;
             try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
@@ -149,7 +158,7 @@ public final class BackupVerifier {
                     total += n;
                 }
             }
-            plainBytes.put(key, total);
+            plainBytes.put(stored(entry), total);
             return Optional.empty();
         } catch (CorruptObjectException e) {
             return Optional.of(e.getMessage());

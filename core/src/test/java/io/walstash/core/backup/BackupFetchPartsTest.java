@@ -269,16 +269,8 @@ class BackupFetchPartsTest {
                         new BackupManifest.Directory("global", 0700)), files, "walstash test");
     }
 
-    /** Compressible like relation pages: runs of a few byte values. */
     private byte[] pageLike(int length) {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i += 64) {
-            byte value = (byte) random.nextInt(8);
-            for (int j = i; j < Math.min(length, i + 64); j++) {
-                bytes[j] = value;
-            }
-        }
-        return bytes;
+        return PageLike.bytes(random, length);
     }
 
     /**

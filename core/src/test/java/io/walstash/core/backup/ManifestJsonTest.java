@@ -163,6 +163,49 @@ class ManifestJsonTest {
         assertThat(BackupManifest.parse(stored.toStoredJson())).isEqualTo(stored);
     }
 
+    /** storedChecksums' manifest with a third file stored in a bundle, at {@code offset}. */
+    private static BackupManifest withBundledFile(long offset, long storedSize) {
+        BackupManifest stored = storedChecksums();
+        List<BackupManifest.FileEntry> files = new java.util.ArrayList<>(stored.files());
+        files.add(new BackupManifest.FileEntry("base/5/2619_fsm", 24576, 0600, 18, false,
+                "backups/base_000000010000000000000004_D_000000010000000000000002/bundles/0.zst", SHA,
+                BackupManifest.HashedBytes.STORED, 24576, storedSize, null, null, offset));
+        return new BackupManifest(BackupManifest.formatFor(files), stored.name(), stored.startLsn(), stored.stopLsn(),
+                stored.timeline(), stored.startWalFile(), stored.stopWalFile(), stored.systemIdentifier(),
+                stored.postgresVersion(), stored.startTime(), stored.stopTime(), stored.deltaBase(), stored.codec(),
+                stored.blockSize(), stored.dataChecksums(), stored.originalSize(), stored.storedSize(), stored.permanent(),
+                stored.backupLabel(), stored.tablespaceMap(), stored.tablespaces(), stored.directories(), files,
+                stored.writer(), stored.fromStandby());
+    }
+
+    @Test
+    void aFileInABundleKeepsItsOffsetInFormat5AndAnOffsetPastTheLargestIsRefused() throws Exception {
+        BackupManifest bundled = withBundledFile(123_456, 300);
+        assertThat(bundled.formatVersion()).isEqualTo(BackupManifest.FORMAT_BUNDLED);
+        String json = new String(bundled.toJson(), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"storedOffset\" : 123456").containsOnlyOnce("storedOffset");
+        BackupManifest read = BackupManifest.parse(bundled.toStoredJson());
+        assertThat(read).isEqualTo(bundled);
+        assertThat(read.files().get(2).bundled()).isTrue();
+        assertThat(read.files().get(0).bundled()).isFalse();
+
+        // a delta pointing at its base's member keeps the offset
+        assertThat(read.files().get(2).withFile("base/5/2619_fsm", 24576, 0600, 19).storedOffset()).isEqualTo(123_456L);
+
+        String negative = json.replace("\"storedOffset\" : 123456", "\"storedOffset\" : -1");
+        assertThatThrownBy(() -> BackupManifest.parse(bytes(negative), "backup x"))
+                .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("non-negative offset");
+        BackupManifest overflowing = withBundledFile(Long.MAX_VALUE - 10, 300);
+        assertThatThrownBy(() -> BackupManifest.parse(overflowing.toStoredJson()))
+                .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("base/5/2619_fsm")
+                .hasMessageContaining("offset whose end overflows");
+        // a file in parts is its own object: parts and an offset together are refused
+        String withParts = new String(storedChecksums().toJson(), StandardCharsets.UTF_8)
+                .replace("\"parts\" : [", "\"storedOffset\" : 0, \"parts\" : [");
+        assertThatThrownBy(() -> BackupManifest.parse(bytes(withParts), "backup x"))
+                .isInstanceOf(UnsafeManifestException.class).hasMessageContaining("with parts");
+    }
+
     @Test
     void anEntryWithBothChecksumsOrPartsHashedOverOtherBytesIsRefused() throws Exception {
         String json = new String(storedChecksums().toJson(), StandardCharsets.UTF_8);
@@ -180,17 +223,17 @@ class ManifestJsonTest {
                 .hasMessageContaining("are not all hashed over stored bytes");
     }
 
-    /** A walstash that reads formats up to 4 refuses a newer manifest as newer, whatever its fields now hold. */
+    /** A walstash that reads formats up to 5 refuses a newer manifest as newer, whatever its fields now hold. */
     @Test
     void aNewerFormatIsRefusedAsNewerEvenWhenItsFieldsChanged() throws Exception {
         String json = new String(everyField().toJson(), StandardCharsets.UTF_8);
-        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 5");
+        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 6");
         String changed = newer.replace("\"codec\" : \"zstd\"", "\"codec\" : {\"name\" : \"zstd\", \"level\" : 3}");
         assertThat(changed).isNotEqualTo(newer).isNotEqualTo(json);
         for (String document : List.of(newer, changed)) {
             assertThatThrownBy(() -> BackupManifest.parse(bytes(document), "backup x: backups/x/manifest.json"))
                     .isNotInstanceOf(UnsafeManifestException.class)
-                    .hasMessage("backup x: backups/x/manifest.json has manifest format 5, newer than this walstash reads (4);"
+                    .hasMessage("backup x: backups/x/manifest.json has manifest format 6, newer than this walstash reads (5);"
                             + " upgrade walstash");
         }
     }
