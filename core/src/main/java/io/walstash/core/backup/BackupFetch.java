@@ -130,6 +130,7 @@ public final class BackupFetch {
         try (Tasks tasks = new Tasks(concurrency);
              EarlyWriteback writeback = new EarlyWriteback("walstash-writeback")) {
             Map<String, List<Restored>> bundles = new LinkedHashMap<>();
+            List<Restored> alone = new ArrayList<>();
             for (BackupManifest.FileEntry entry : backup.files()) {
                 Path file = layout.resolve(entry.path(), true);
                 if (entry.path().equals(PG_CONTROL)) {
@@ -140,10 +141,13 @@ public final class BackupFetch {
                 if (restored.whole().bundled()) {
                     bundles.computeIfAbsent(restored.whole().objectKey(), key -> new ArrayList<>()).add(restored);
                 } else {
-                    submitFile(tasks, restored, writeback);
+                    alone.add(restored);
                 }
             }
             bundles.forEach((key, files) -> tasks.submit(() -> restoreBundle(key, files, writeback)));
+            for (Restored restored : alone) {
+                submitFile(tasks, restored, writeback);
+            }
             tasks.awaitAll();
             writeback.finish();
             // Durable once, at the end: every file is synced after all were written (large ones
