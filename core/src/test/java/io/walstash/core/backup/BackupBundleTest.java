@@ -41,6 +41,8 @@ class BackupBundleTest {
     Path destination;
 
     private final InMemoryStorage storage = new InMemoryStorage();
+    /** Where bundled() and backup() write: the repository itself, or an encrypting layer over it. */
+    private Storage writeTo = storage;
     private final Codec codec = new DeflateTestCodec();
     private final Codecs codecs = Codecs.of(List.of(codec));
     private final Random random = new Random(7);
@@ -189,6 +191,44 @@ class BackupBundleTest {
                 .hasMessageContaining(last.objectKey()).hasMessageContaining(last.path());
     }
 
+    /**
+     * Encrypted, a bundle is one cipher stream: its members' offsets are in its decrypted bytes,
+     * the restore decrypts it once, and a byte flipped at rest fails the restore naming it.
+     */
+    @Test
+    void anEncryptedBundleIsDecryptedOnceAndATamperedByteFailsTheRestoreLeavingNothing() throws IOException {
+        Storage encrypted = io.walstash.core.crypto.EncryptedStorage.over(storage,
+                java.util.Optional.of(io.walstash.core.crypto.MasterKey.generate()), java.time.Clock.systemUTC());
+        writeTo = encrypted;
+        Map<String, byte[]> files = files(30);
+        List<BackupManifest.FileEntry> entries = bundled(NAME, files, 1);
+        BackupManifest backup = backup(NAME, null, entries);
+        String key = entries.get(0).objectKey();
+        CountingReads counting = new CountingReads(encrypted);
+
+        fetch(counting, backup, 2);
+
+        assertRestored(files);
+        assertThat(counting.reads.get(key).get()).isEqualTo(1);
+        assertThat(counting.ranges.get()).isZero();
+
+        byte[] stored = storage.bytes(key);
+        stored[stored.length / 2] ^= 0x01;
+        storage.corrupt(key, stored);
+        try (Stream<Path> walk = Files.walk(destination)) {
+            for (Path restored : walk.filter(p -> !p.equals(destination)).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(restored);
+            }
+        }
+
+        assertThatThrownBy(() -> fetch(encrypted, backup, 2))
+                .isInstanceOf(io.walstash.core.storage.BadContent.class)
+                .hasMessageContaining(key);
+        try (Stream<Path> left = Files.list(destination)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
     private static BackupManifest.FileEntry entry(String path, StoredObjects.StoredMember member, String key) {
         StoredObjects.Stored s = member.stored();
         return new BackupManifest.FileEntry(path, s.plainSize(), 0600, 0, false, key, s.sha256(), s.hashed(),
@@ -206,7 +246,7 @@ class BackupBundleTest {
             List<StoredObjects.BundleMember> members = inBundle.stream()
                     .<StoredObjects.BundleMember>map(path -> () -> new ByteArrayInputStream(files.get(path))).toList();
             String key = RepositoryLayout.bundleKey(name, b, codec);
-            for (StoredObjects.StoredMember member : StoredObjects.putBundle(storage, key, members, codec)) {
+            for (StoredObjects.StoredMember member : StoredObjects.putBundle(writeTo, key, members, codec)) {
                 entries.add(entry(inBundle.get(member.index()), member, key));
             }
         }
@@ -225,7 +265,7 @@ class BackupBundleTest {
         List<BackupManifest.FileEntry> all = new ArrayList<>(files);
         String controlKey = RepositoryLayout.backupFileKey(name, BackupFetch.PG_CONTROL, false, codec);
         byte[] control = pageLike(8192);
-        StoredObjects.Stored s = StoredObjects.put(storage, controlKey, () -> new ByteArrayInputStream(control), codec);
+        StoredObjects.Stored s = StoredObjects.put(writeTo, controlKey, () -> new ByteArrayInputStream(control), codec);
         all.add(new BackupManifest.FileEntry(BackupFetch.PG_CONTROL, 8192, 0600, 0, false, controlKey, s.sha256(),
                 s.hashed(), s.plainSize(), s.storedSize(), null, null));
         BackupManifest manifest = new BackupManifest(BackupManifest.formatFor(all), name, "0/2000028", "0/2000100", 1,
