@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The backups of a repository. Layout: {@code backups/<name>/} holds the backup's objects
- * ({@code files/<path>.<codec extension>}, {@code .delta} before the extension for delta files),
+ * ({@code files/<path>.<codec extension>}, {@code .delta} before the extension for delta files;
+ * {@code bundles/<n>.<codec extension>} for small files stored together),
  * {@code manifest.json} written last (a folder without it is an unfinished backup and is ignored),
  * and an optional empty {@code permanent} object: its presence makes the backup permanent.
  * Marking creates it, unmarking deletes it, so no object is ever overwritten. An empty
