@@ -582,24 +582,7 @@ public final class BackupPush {
             // what the attempt that stored the bundle found: each attempt reads the files again
             List<Long> corruptOfFile = Collections.synchronizedList(new ArrayList<>());
             corrupt.add(corruptOfFile);
-            boolean verify = DataDirectoryFiles.isRelationFile(file.path()) && server.checksums();
-            long firstBlock = DataDirectoryFiles.firstBlock(file.path(), blockSize);
-            members.add(() -> {
-                FileChannel channel;
-                try {
-                    channel = FileChannel.open(file.file(), StandardOpenOption.READ);
-                } catch (NoSuchFileException vanished) {
-                    return null; // dropped during the backup; WAL replay drops it on restore too
-                }
-                corruptOfFile.clear();
-                try {
-                    return new ClosingBoth(new PageReader(channel, blockSize, verify, firstBlock, startLsn, corruptOfFile)
-                            .whole(), channel);
-                } catch (IOException | RuntimeException e) {
-                    channel.close();
-                    throw e;
-                }
-            });
+            members.add(bundleMember(file, blockSize, server.checksums(), startLsn, corruptOfFile));
         }
         String key = RepositoryLayout.bundleKey(backup, number, codec);
         List<BackupManifest.FileEntry> stored = new ArrayList<>();
@@ -611,6 +594,33 @@ public final class BackupPush {
                     null, member.storedOffset()));
         }
         return stored;
+    }
+
+    /**
+     * {@code file} as a bundle's member: its pages as read (relation files page-checked when the
+     * cluster has {@code checksums}, failures in {@code corrupt}, emptied for each attempt), or
+     * nothing when the file is gone by its turn.
+     */
+    static StoredObjects.BundleMember bundleMember(DataDirectoryFiles.LocalFile file, int blockSize, boolean checksums,
+                                                   Lsn startLsn, List<Long> corrupt) {
+        boolean verify = DataDirectoryFiles.isRelationFile(file.path()) && checksums;
+        long firstBlock = DataDirectoryFiles.firstBlock(file.path(), blockSize);
+        return () -> {
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(file.file(), StandardOpenOption.READ);
+            } catch (NoSuchFileException vanished) {
+                return null; // dropped during the backup; WAL replay drops it on restore too
+            }
+            corrupt.clear();
+            try {
+                return new ClosingBoth(new PageReader(channel, blockSize, verify, firstBlock, startLsn, corrupt).whole(),
+                        channel);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        };
     }
 
     /** A file's pages as read, closing the file with them. */
