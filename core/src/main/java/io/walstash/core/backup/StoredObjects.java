@@ -30,11 +30,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Backup objects: the codec's payload of the plain bytes, nothing else. Unlike WAL objects they
- * carry no header, because a file that changes while it is read (as data files do during a backup)
- * can't be hashed before it is uploaded; the manifest, written after every object, records each
- * object's plain and stored lengths and the SHA-256 of its stored bytes (of its plain bytes, in
- * manifests before format 4), and a fetch checks them before the end of the object reaches its reader.
+ * Backup objects: codec streams of plain bytes, nothing else; one stream, a large file's parts or
+ * a bundle's members (small files), one after another. Unlike WAL objects they carry no header,
+ * because a file that changes while it is read (as data files do during a backup) can't be hashed
+ * before it is uploaded; the manifest, written after every object, records each stream's plain and
+ * stored lengths and the SHA-256 of its stored bytes (of its plain bytes, in manifests before
+ * format 4), and a fetch checks them before the end of the stream reaches its reader.
  */
 public final class StoredObjects {
     private StoredObjects() {
