@@ -633,11 +633,6 @@ public final class BackupPush {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return in.read(b, off, len);
-        }
-
-        @Override
         public void close() throws IOException {
             try {
                 in.close();
