@@ -427,7 +427,9 @@ public final class FaultCampaign {
             settings.put("WALSTASH_SPOOL", spool.toString());
             settings.put("WALSTASH_SPOOL_MAX_SIZE", "1GiB");
             settings.put("WALSTASH_DELTA_MAX_STEPS", "3");
-            settings.put("WALSTASH_BACKUP_STOP_TIMEOUT", "240");
+            // a backup attempt whose stop segment the faulted archiver has not archived gives up after
+            // this; every run has one such attempt, and its wait was most of a round's length
+            settings.put("WALSTASH_BACKUP_STOP_TIMEOUT", "120");
             if (useDaemon) {
                 settings.put("WALSTASH_DAEMON_SOCKET", socket.toString());
             }
