@@ -214,8 +214,8 @@ public final class BackupFetch {
     }
 
     /**
-     * Submits the restore of {@code entry} into {@code file} from {@code applied} (the whole object
-     * first, then the deltas): one task when the whole object is one codec stream, otherwise one
+     * Submits the restore of {@code restored} (its whole object first, then the deltas): one task
+     * when the whole object is one codec stream, otherwise one
      * task per part (each writes its own range of the file) and, after all of them, one that
      * applies the deltas and checks the result.
      *
@@ -334,7 +334,8 @@ public final class BackupFetch {
         }
         for (; next < ordered.size(); next++) {
             Restored restored = ordered.get(next);
-            onceMoreIfDamaged(() -> restoreAlone(restored, writeback), () -> restoreAlone(restored, writeback));
+            Tasks.IoTask alone = () -> restoreAlone(restored, writeback);
+            onceMoreIfDamaged(alone, alone);
         }
     }
 

@@ -152,13 +152,12 @@ public final class StoredObjects {
      */
     public static InputStream open(Storage storage, Codecs codecs, BackupManifest.FileEntry entry) throws IOException {
         Codec codec = codecOf(codecs, entry.objectKey());
-        if (entry.bundled()) {
-            return checked(storage.readRange(entry.objectKey(), entry.storedOffset(), entry.storedSize()),
-                    entry.objectKey(), at(entry), codec, entry.plainSize(), entry.storedSize(), entry.sha256(),
-                    entry.hashed());
-        }
         if (entry.parts() == null) {
-            return checked(storage.read(entry.objectKey()), entry.objectKey(), "", codec, entry.plainSize(),
+            // one codec stream: the whole object, or its range in a bundle
+            InputStream raw = entry.bundled()
+                    ? storage.readRange(entry.objectKey(), entry.storedOffset(), entry.storedSize())
+                    : storage.read(entry.objectKey());
+            return checked(raw, entry.objectKey(), entry.bundled() ? at(entry) : "", codec, entry.plainSize(),
                     entry.storedSize(), entry.sha256(), entry.hashed());
         }
         Iterator<BackupManifest.Part> parts = entry.parts().iterator();
