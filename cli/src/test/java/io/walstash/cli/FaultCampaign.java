@@ -162,6 +162,12 @@ public final class FaultCampaign {
     }
 
     private static final Duration WAIT = Duration.ofMinutes(4);
+    /**
+     * Faults the archiving phase injects at least (if the kinds enabled allow it), with at most
+     * {@link #EXTRA_LOADS} more load phases after the two: about 50 s of load at the usual rate.
+     */
+    private static final long ARCHIVING_FAULTS = 60;
+    private static final int EXTRA_LOADS = 12;
     /** The share of requests the proxy breaks while archiving and while restoring. */
     private static final double ARCHIVING_REQUEST_FAULTS = 0.15;
     private static final double RESTORING_REQUEST_FAULTS = 0.08;
@@ -362,6 +368,12 @@ public final class FaultCampaign {
                 target = timeTarget();
                 backups = background(() -> backupUntilDone("during load 2", false));
                 load();
+                // the phase's length depended on how long the backups took: both failing fast (storage
+                // gone at their start) left a 26 s phase with 33 faults and the round under its floor
+                // (seed 1635389921894846036); more load until the phase has injected its share
+                for (int extra = 0; extra < EXTRA_LOADS && totalFaults() - faultsBefore < ARCHIVING_FAULTS; extra++) {
+                    load();
+                }
                 backups.join(WAIT.toMillis());
                 atEnd = fingerprint(source);
             } finally {
