@@ -65,6 +65,7 @@ public final class DaemonCommand implements Callable<Integer> {
         Path path = socket != null ? socket : CliSettings.DAEMON_SOCKET.find(configuration.settings()).map(Path::of)
                 .orElseThrow(() -> new IllegalArgumentException("no socket: pass --socket or set " + DaemonClient.SOCKET));
         WalService wal = WalService.open(configuration, VersionProvider.writer(), WalService.Mode.DAEMON);
+        warmUp(wal, configuration);
         serve(DaemonServer.start(path, wal, configuration, threads, System.err), wal, configuration);
         return ExitCode.OK.code();
     }
@@ -97,6 +98,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 }
             }
             WalService wal = WalService.open(configuration, VersionProvider.writer(), WalService.Mode.DAEMON);
+            warmUp(wal, configuration);
             DaemonServer server = DaemonServer.start(path, wal, configuration, threads, DaemonServer.REQUEST_TIMEOUT,
                     System.err, new DaemonServer.Policy(Optional.of(settings), Optional.of(idle)));
             Files.deleteIfExists(AutoDaemon.startMarker(path));
@@ -105,6 +107,24 @@ public final class DaemonCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(AutoDaemon.startMarker(path));
         }
+    }
+
+    /**
+     * Opens storage on a thread of its own while the daemon starts listening (see {@link WalService#warmUp});
+     * one line in the daemon's log says how long storage took or why it did not answer.
+     */
+    static void warmUp(WalService wal, Configuration configuration) {
+        ThreadPools.thread("walstash-daemon-warm-up", () -> {
+            long started = System.nanoTime();
+            try {
+                wal.warmUp();
+                System.err.println("walstash daemon: storage " + StorageLocation.configured(configuration) + " answered in "
+                        + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
+            } catch (Exception e) {
+                System.err.println("walstash daemon: storage did not answer yet (the next request tries again): "
+                        + WalOutcome.failure(e).message());
+            }
+        }, ThreadPools.Kind.DAEMON).start();
     }
 
     private void serve(DaemonServer server, WalService wal, Configuration configuration) throws IOException {

@@ -350,6 +350,24 @@ class DaemonIT {
     }
 
     @Test
+    void theDaemonOpensStorageAsItStartsBeforeAnyRequest() throws Exception {
+        Path repository = dir.resolve("repo");
+        Processes.Outcome push = Launcher.run(SELF, storage(repository, "WALSTASH_DAEMON", "off"), "wal-push",
+                segments("pg_wal").get(0).toString());
+        assertThat(push.exitCode()).as(push.output()).isZero();
+        Daemon daemon = startDaemon(storage(repository));
+        // no request is sent: the storage client's start must not wait for the first one
+        waitFor(() -> {
+            try {
+                return daemon.output().contains("answered in");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "the daemon's warm-up line");
+        assertThat(daemon.output()).containsPattern("walstash daemon: storage file:\\S+/repo/? answered in \\d+ ms");
+    }
+
+    @Test
     void socketIsPrivateAndSigtermRemovesIt() throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Daemon daemon = startDaemon(storage(dir.resolve("repo")));

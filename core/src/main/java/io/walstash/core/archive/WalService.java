@@ -231,6 +231,17 @@ public final class WalService implements WalRequests {
     }
 
     /**
+     * Opens storage and reads the repository's marker, as a first push or fetch would. A daemon
+     * calls this as it starts, so that the storage client's start (seconds for a cloud SDK in a fresh
+     * JVM) and the first connection overlap the daemon's own start and the call waiting for it,
+     * rather than fall on the first request of a recovery. Storage that fails here is opened again
+     * by the next request (nothing is kept of a failed open).
+     */
+    public void warmUp() throws IOException {
+        archive.readMarker();
+    }
+
+    /**
      * Drains the spool to storage, oldest first; a conflict or failure is reported as a warning
      * and leaves the files in the spool. The daemon calls this periodically; every push calls it first.
      */
