@@ -306,50 +306,22 @@ public final class BackupFetch {
      * members follow each other).
      */
     private void restoreBundle(String key, List<Restored> files, EarlyWriteback writeback) throws IOException {
-        List<Restored> ordered = new ArrayList<>(files);
-        ordered.sort(Comparator.comparingLong(restored -> restored.whole().storedOffset()));
-        Codec codec = StoredObjects.codecOf(codecs, key);
-        int next = 0;
-        try (InputStream bundle = storage.read(key)) {
-            long position = 0;
-            for (; next < ordered.size(); next++) {
-                Restored restored = ordered.get(next);
-                long offset = restored.whole().storedOffset();
-                if (offset < position || !readPast(bundle, offset - position)) {
-                    break;
-                }
-                try (FileChannel out = openForWrite(restored.file(), true)) {
-                    try (InputStream in = StoredObjects.openMember(bundle, codec, restored.whole())) {
-                        copy(in, out, 0, restored.file(), writeback);
+        StoredObjects.BundlePass<Restored> pass = StoredObjects.readBundle(storage, codecs, key, files, Restored::whole,
+                (restored, plain) -> {
+                    try (FileChannel out = openForWrite(restored.file(), true)) {
+                        copy(plain, out, 0, restored.file(), writeback);
+                        finish(restored.entry(), restored.deltas(), restored.file(), out);
                     }
-                    finish(restored.entry(), restored.deltas(), restored.file(), out);
-                }
-                position = offset + restored.whole().storedSize();
-            }
-        } catch (IOException e) {
-            if (!(e instanceof BadContent) || next == ordered.size()) {
-                throw e;
-            }
-            restoreAlone(ordered.get(next++), writeback); // the bundle's read was its first attempt
-        }
-        for (; next < ordered.size(); next++) {
-            Restored restored = ordered.get(next);
+                });
+        for (int i = 0; i < pass.alone().size(); i++) {
+            Restored restored = pass.alone().get(i);
             Tasks.IoTask alone = () -> restoreAlone(restored, writeback);
-            onceMoreIfDamaged(alone, alone);
-        }
-    }
-
-    /** Reads {@code count} bytes of {@code in} and drops them; false when it ends first. */
-    private static boolean readPast(InputStream in, long count) throws IOException {
-        byte[] buffer = COPY_BUFFER.get();
-        while (count > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, count));
-            if (n < 0) {
-                return false;
+            if (i == 0 && pass.firstReadDamaged()) {
+                alone.run(); // the bundle's read was its first attempt
+            } else {
+                onceMoreIfDamaged(alone, alone);
             }
-            count -= n;
         }
-        return true;
     }
 
     /** Runs {@code attempt}; when it read damaged bytes, runs {@code again} (once). */

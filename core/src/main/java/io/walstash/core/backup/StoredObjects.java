@@ -22,10 +22,12 @@ import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -138,6 +140,72 @@ public final class StoredObjects {
     static InputStream openMember(InputStream bundle, Codec codec, BackupManifest.FileEntry entry) throws IOException {
         return checked(new BoundedInputStream(bundle, entry.storedSize()), entry.objectKey(), at(entry), codec,
                 entry.plainSize(), entry.storedSize(), entry.sha256(), entry.hashed());
+    }
+
+    /** Reads one member of a bundle from its checked plain bytes (see {@link #openMember}). */
+    @FunctionalInterface
+    public interface MemberReader<T> {
+        void read(T member, InputStream plain) throws IOException;
+    }
+
+    /**
+     * What one pass over a bundle left: {@code alone}, the members to read on their own (range
+     * reads), in offset order; {@code firstReadDamaged}, whether the first of them read damaged in
+     * the pass (which was then its first attempt).
+     */
+    public record BundlePass<T>(List<T> alone, boolean firstReadDamaged) {
+    }
+
+    /**
+     * Reads bundle {@code key}'s {@code members} in one pass, in offset order, reading past the bytes
+     * between them, and hands each one's checked plain bytes to {@code reader}. From the first member
+     * whose bytes read damaged ({@link io.walstash.core.storage.BadContent}: where the next member
+     * starts is then not known), the first that a manifest places before the end of the one before it,
+     * or the first past the bundle's end, the rest are left to be read alone. Other failures are thrown.
+     */
+    public static <T> BundlePass<T> readBundle(Storage storage, Codecs codecs, String key, List<T> members,
+                                               Function<T, BackupManifest.FileEntry> entryOf, MemberReader<T> reader)
+            throws IOException {
+        List<T> ordered = new ArrayList<>(members);
+        ordered.sort(Comparator.comparingLong(member -> entryOf.apply(member).storedOffset()));
+        Codec codec = codecOf(codecs, key);
+        int next = 0;
+        try (InputStream bundle = storage.read(key)) {
+            long position = 0;
+            for (; next < ordered.size(); next++) {
+                BackupManifest.FileEntry entry = entryOf.apply(ordered.get(next));
+                long offset = entry.storedOffset();
+                if (offset < position || !readPast(bundle, offset - position)) {
+                    break;
+                }
+                try (InputStream plain = openMember(bundle, codec, entry)) {
+                    reader.read(ordered.get(next), plain);
+                }
+                position = offset + entry.storedSize();
+            }
+        } catch (IOException e) {
+            if (!(e instanceof io.walstash.core.storage.BadContent) || next == ordered.size()) {
+                throw e;
+            }
+            return new BundlePass<>(List.copyOf(ordered.subList(next, ordered.size())), true);
+        }
+        return new BundlePass<>(List.copyOf(ordered.subList(next, ordered.size())), false);
+    }
+
+    /** Reads {@code count} bytes of {@code in} and drops them; false when it ends first. */
+    private static boolean readPast(InputStream in, long count) throws IOException {
+        if (count == 0) {
+            return true;
+        }
+        byte[] buffer = new byte[(int) Math.min(64 * 1024, Math.max(1, count))];
+        while (count > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, count));
+            if (n < 0) {
+                return false;
+            }
+            count -= n;
+        }
+        return true;
     }
 
     /** How a failure names a member of a bundle, after its key. */

@@ -89,17 +89,34 @@ public final class BackupVerifier {
         }
         progress.begin("verify " + backup.name(), objects.size(),
                 objects.values().stream().mapToLong(BackupManifest.FileEntry::size).sum());
-        Map<BackupManifest.FileEntry, Optional<String>> outcomes;
+        // a bundle's members (small files stored together) are checked in one read of it, as a restore reads them
+        List<List<BackupManifest.FileEntry>> units = new ArrayList<>();
+        Map<String, List<BackupManifest.FileEntry>> bundles = new LinkedHashMap<>();
+        for (BackupManifest.FileEntry entry : objects.values()) {
+            if (entry.bundled()) {
+                bundles.computeIfAbsent(entry.objectKey(), key -> {
+                    List<BackupManifest.FileEntry> members = new ArrayList<>();
+                    units.add(members);
+                    return members;
+                }).add(entry);
+            } else {
+                units.add(List.of(entry));
+            }
+        }
         try {
-            outcomes = Parallel.map(List.copyOf(objects.values()), concurrency, entry -> {
-                Optional<String> outcome = checked.computeIfAbsent(stored(entry), key -> checkObject(entry));
-                progress.advance(1, entry.size());
-                return outcome;
+            Parallel.map(units, concurrency, unit -> {
+                if (unit.get(0).bundled()) {
+                    checkBundle(unit.get(0).objectKey(), unit.stream().filter(e -> !checked.containsKey(stored(e))).toList());
+                } else {
+                    checked.computeIfAbsent(stored(unit.get(0)), key -> checkObject(unit.get(0)));
+                }
+                progress.advance(unit.size(), unit.stream().mapToLong(BackupManifest.FileEntry::size).sum());
+                return unit.size();
             });
         } finally {
             progress.end();
         }
-        outcomes.forEach((entry, problem) -> problem.ifPresent(p -> corrupt.add(new CorruptObject(entry.objectKey(), p))));
+        objects.forEach((key, entry) -> checked.get(key).ifPresent(p -> corrupt.add(new CorruptObject(entry.objectKey(), p))));
         long bytes = objects.keySet().stream().mapToLong(k -> plainBytes.getOrDefault(k, 0L)).sum();
 
         List<String> missingWal = new ArrayList<>();
@@ -137,6 +154,55 @@ public final class BackupVerifier {
         return entry.bundled() ? entry.objectKey() + "@" + entry.storedOffset() : entry.objectKey();
     }
 
+    /**
+     * Checks {@code members} of bundle {@code key} in one read of it (see {@link StoredObjects#readBundle});
+     * those the pass leaves (from a member that read damaged on) are checked alone, each with a
+     * range read, so that bytes damaged on the way are not reported as damaged at rest.
+     */
+    private void checkBundle(String key, List<BackupManifest.FileEntry> members) throws IOException {
+        if (members.isEmpty()) {
+            return;
+        }
+        Optional<ObjectInfo> info = storage.stat(key);
+        List<BackupManifest.FileEntry> inside = new ArrayList<>();
+        for (BackupManifest.FileEntry member : members) {
+            Optional<String> problem = info.isEmpty() ? Optional.of("object " + key + " is missing")
+                    : sizeProblem(member, info.get().size());
+            if (problem.isPresent()) {
+                checked.put(stored(member), problem);
+            } else {
+                inside.add(member);
+            }
+        }
+        StoredObjects.BundlePass<BackupManifest.FileEntry> pass = StoredObjects.readBundle(storage, codecs, key, inside,
+                member -> member, (member, plain) -> {
+                    plainBytes.put(stored(member), readToTheEnd(plain));
+                    checked.put(stored(member), Optional.empty());
+                });
+        for (BackupManifest.FileEntry member : pass.alone()) {
+            checked.put(stored(member), checkObject(member));
+        }
+    }
+
+    /** Whether an object of {@code size} bytes can hold {@code entry}'s stored bytes (where the manifest places them). */
+    private static Optional<String> sizeProblem(BackupManifest.FileEntry entry, long size) {
+        if (entry.bundled() ? size - entry.storedSize() < entry.storedOffset() : size != entry.storedSize()) {
+            return Optional.of("object " + entry.objectKey() + " has " + size + " bytes, the manifest records "
+                    + entry.storedSize() + (entry.bundled() ? " at offset " + entry.storedOffset() : ""));
+        }
+        return Optional.empty();
+    }
+
+    private static long readToTheEnd(InputStream in) throws IOException {
+        long total = 0;
+        byte[] buffer = new byte[256 * 1024];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            total += n;
+        }
+        return total;
+    }
+
     /** Empty when the object is intact; otherwise its problem, naming its key. */
     private Optional<String> checkObject(BackupManifest.FileEntry entry) {
         String key = entry.objectKey();
@@ -145,18 +211,13 @@ public final class BackupVerifier {
             if (info.isEmpty()) {
                 return Optional.of("object " + key + " is missing");
             }
-            if (entry.bundled() ? info.get().size() - entry.storedSize() < entry.storedOffset()
-                    : info.get().size() != entry.storedSize()) {
-                return Optional.of("object " + key + " has " + info.get().size() + " bytes, the manifest records "
-                        + entry.storedSize() + (entry.bundled() ? " at offset " + entry.storedOffset() : ""));
+            Optional<String> wrongSize = sizeProblem(entry, info.get().size());
+            if (wrongSize.isPresent()) {
+                return wrongSize;
             }
-            long total = 0;
+            long total;
             try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    total += n;
-                }
+                total = readToTheEnd(in);
             }
             plainBytes.put(stored(entry), total);
             return Optional.empty();

@@ -8,9 +8,12 @@ import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.DeflateTestCodec;
 import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.repository.RepositoryMarker;
 import io.walstash.core.storage.ForwardingStorage;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.storage.Storage;
+import io.walstash.core.verify.BackupReport;
+import io.walstash.core.verify.BackupVerifier;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,10 +97,7 @@ class BackupBundleTest {
         Map<String, byte[]> files = files(10);
         List<BackupManifest.FileEntry> entries = bundled(NAME, files, 1);
         BackupManifest backup = backup(NAME, null, entries);
-        BackupManifest.FileEntry victim = entries.get(4);
-        byte[] object = storage.bytes(victim.objectKey());
-        object[(int) (victim.storedOffset() + victim.storedSize() / 2)] ^= 0x40;
-        storage.corrupt(victim.objectKey(), object);
+        BackupManifest.FileEntry victim = damageAtRest(entries.get(4));
 
         assertThatThrownBy(() -> fetch(storage, backup, 2))
                 .isInstanceOf(CorruptObjectException.class)
@@ -121,6 +121,72 @@ class BackupBundleTest {
         assertRestored(files);
         assertThat(flipping.flipped).as("the bundle's whole read was damaged").isTrue();
         assertThat(flipping.ranges.get()).as("the damaged member and the six after it, each alone").isEqualTo(7);
+    }
+
+    @Test
+    void verifyChecksEveryMemberFromOneReadOfEachBundle() throws IOException {
+        Map<String, byte[]> files = files(40);
+        BackupManifest backup = backup(NAME, null, bundled(NAME, files, 2));
+        CountingReads counting = new CountingReads(storage);
+
+        BackupReport.Result result = verify(counting, backup);
+
+        assertThat(result.corrupt()).isEmpty();
+        assertThat(result.objectsChecked()).isEqualTo(41);
+        assertThat(result.plainBytes()).isEqualTo(files.values().stream().mapToLong(b -> b.length).sum() + 8192);
+        assertThat(counting.reads).as("one read of each of the two bundles, besides pg_control's object and the marker")
+                .containsOnlyKeys(RepositoryLayout.bundleKey(NAME, 0, codec), RepositoryLayout.bundleKey(NAME, 1, codec),
+                        RepositoryLayout.backupFileKey(NAME, BackupFetch.PG_CONTROL, false, codec), RepositoryMarker.KEY)
+                .allSatisfy((key, reads) -> assertThat(reads.get()).isEqualTo(1));
+        assertThat(counting.ranges.get()).isZero();
+    }
+
+    @Test
+    void verifyReportsAMemberDamagedAtRestByFileAndOffsetAndChecksTheMembersAfterItAlone() throws IOException {
+        Map<String, byte[]> files = files(10);
+        List<BackupManifest.FileEntry> entries = bundled(NAME, files, 1);
+        BackupManifest backup = backup(NAME, null, entries);
+        BackupManifest.FileEntry victim = damageAtRest(entries.get(4));
+        CountingReads counting = new CountingReads(storage);
+
+        BackupReport.Result result = verify(counting, backup);
+
+        assertThat(result.corrupt()).singleElement().satisfies(corrupt -> {
+            assertThat(corrupt.key()).isEqualTo(victim.objectKey());
+            assertThat(corrupt.problem()).contains(victim.path() + ", at " + victim.storedOffset());
+        });
+        assertThat(counting.ranges.get()).as("the damaged member and the five after it, each alone").isEqualTo(6);
+    }
+
+    @Test
+    void verifyFindsNothingWrongWithAMemberDamagedOnTheWay() throws IOException {
+        Map<String, byte[]> files = files(12);
+        List<BackupManifest.FileEntry> entries = bundled(NAME, files, 1);
+        BackupManifest backup = backup(NAME, null, entries);
+        BackupManifest.FileEntry victim = entries.get(5);
+        FlipFirstRead flipping = new FlipFirstRead(storage, victim.objectKey(), victim.storedOffset() + 3);
+
+        BackupReport.Result result = verify(flipping, backup);
+
+        assertThat(result.corrupt()).isEmpty();
+        assertThat(flipping.flipped).isTrue();
+        assertThat(flipping.ranges.get()).isEqualTo(7);
+    }
+
+    @Test
+    void verifyReportsAMemberPastTheBundlesEndWithoutReadingIt() throws IOException {
+        Map<String, byte[]> files = files(3);
+        List<BackupManifest.FileEntry> entries = new ArrayList<>(bundled(NAME, files, 1));
+        BackupManifest.FileEntry last = entries.remove(2);
+        entries.add(new BackupManifest.FileEntry(last.path(), last.size(), last.mode(), last.modified(), false,
+                last.objectKey(), last.sha256(), last.hashed(), last.plainSize(), last.storedSize(), null, null,
+                last.storedOffset() + 1000));
+        BackupManifest backup = backup(NAME, null, entries);
+
+        BackupReport.Result result = verify(storage, backup);
+
+        assertThat(result.corrupt()).singleElement().satisfies(corrupt -> assertThat(corrupt.problem())
+                .contains("object " + last.objectKey() + " has ").contains("at offset " + (last.storedOffset() + 1000)));
     }
 
     /**
@@ -282,6 +348,19 @@ class BackupBundleTest {
     private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
         new BackupFetch(from, codecs, new PrintWriter(new StringWriter()))
                 .fetch(backup, new BackupFetch.Options(destination, false, Map.of(), concurrency));
+    }
+
+    /** Flips a byte in the middle of {@code victim}'s stored bytes, in storage; returns it. */
+    private BackupManifest.FileEntry damageAtRest(BackupManifest.FileEntry victim) {
+        byte[] object = storage.bytes(victim.objectKey());
+        object[(int) (victim.storedOffset() + victim.storedSize() / 2)] ^= 0x40;
+        storage.corrupt(victim.objectKey(), object);
+        return victim;
+    }
+
+    private BackupReport.Result verify(Storage from, BackupManifest backup) throws IOException {
+        BackupReport report = new BackupVerifier(from, codecs, 2, new PrintWriter(new StringWriter())).verify(List.of(backup), null);
+        return report.backups().get(0);
     }
 
     private void assertRestored(Map<String, byte[]> files) throws IOException {
