@@ -351,7 +351,7 @@ class BackupBundleTest {
     }
 
     /** Flips a byte in the middle of {@code victim}'s stored bytes, in storage; returns it. */
-    private BackupManifest.FileEntry damageAtRest(BackupManifest.FileEntry victim) {
+    private BackupManifest.FileEntry damageAtRest(BackupManifest.FileEntry victim) throws IOException {
         byte[] object = storage.bytes(victim.objectKey());
         object[(int) (victim.storedOffset() + victim.storedSize() / 2)] ^= 0x40;
         storage.corrupt(victim.objectKey(), object);
