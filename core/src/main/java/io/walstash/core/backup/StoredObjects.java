@@ -14,6 +14,7 @@ import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
 import io.walstash.core.io.ReadAheadInputStream;
 import io.walstash.core.repository.RepositoryLayout;
+import io.walstash.core.storage.BadContent;
 import io.walstash.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -159,7 +160,7 @@ public final class StoredObjects {
     /**
      * Reads bundle {@code key}'s {@code members} in one pass, in offset order, reading past the bytes
      * between them, and hands each one's checked plain bytes to {@code reader}. From the first member
-     * whose bytes read damaged ({@link io.walstash.core.storage.BadContent}: where the next member
+     * whose bytes read damaged ({@link BadContent}: where the next member
      * starts is then not known), the first that a manifest places before the end of the one before it,
      * or the first past the bundle's end, the rest are left to be read alone. Other failures are thrown.
      */
@@ -170,13 +171,20 @@ public final class StoredObjects {
         ordered.sort(Comparator.comparingLong(member -> entryOf.apply(member).storedOffset()));
         Codec codec = codecOf(codecs, key);
         int next = 0;
+        byte[] between = null; // what lies between members: one buffer for the pass, only when there are gaps
         try (InputStream bundle = storage.read(key)) {
             long position = 0;
             for (; next < ordered.size(); next++) {
                 BackupManifest.FileEntry entry = entryOf.apply(ordered.get(next));
                 long offset = entry.storedOffset();
-                if (offset < position || !readPast(bundle, offset - position)) {
+                if (offset < position) {
                     break;
+                }
+                if (offset > position) {
+                    between = between != null ? between : new byte[64 * 1024];
+                    if (!readPast(bundle, offset - position, between)) {
+                        break;
+                    }
                 }
                 try (InputStream plain = openMember(bundle, codec, entry)) {
                     reader.read(ordered.get(next), plain);
@@ -184,7 +192,7 @@ public final class StoredObjects {
                 position = offset + entry.storedSize();
             }
         } catch (IOException e) {
-            if (!(e instanceof io.walstash.core.storage.BadContent) || next == ordered.size()) {
+            if (!(e instanceof BadContent) || next == ordered.size()) {
                 throw e;
             }
             return new BundlePass<>(List.copyOf(ordered.subList(next, ordered.size())), true);
@@ -192,12 +200,8 @@ public final class StoredObjects {
         return new BundlePass<>(List.copyOf(ordered.subList(next, ordered.size())), false);
     }
 
-    /** Reads {@code count} bytes of {@code in} and drops them; false when it ends first. */
-    private static boolean readPast(InputStream in, long count) throws IOException {
-        if (count == 0) {
-            return true;
-        }
-        byte[] buffer = new byte[(int) Math.min(64 * 1024, Math.max(1, count))];
+    /** Reads {@code count} bytes of {@code in} into {@code buffer} and drops them; false when it ends first. */
+    private static boolean readPast(InputStream in, long count, byte[] buffer) throws IOException {
         while (count > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, count));
             if (n < 0) {

@@ -176,7 +176,7 @@ public final class BackupVerifier {
         }
         StoredObjects.BundlePass<BackupManifest.FileEntry> pass = StoredObjects.readBundle(storage, codecs, key, inside,
                 member -> member, (member, plain) -> {
-                    plainBytes.put(stored(member), readToTheEnd(plain));
+                    plainBytes.put(stored(member), WalObjectCheck.drain(plain));
                     checked.put(stored(member), Optional.empty());
                 });
         for (BackupManifest.FileEntry member : pass.alone()) {
@@ -193,16 +193,6 @@ public final class BackupVerifier {
         return Optional.empty();
     }
 
-    private static long readToTheEnd(InputStream in) throws IOException {
-        long total = 0;
-        byte[] buffer = new byte[256 * 1024];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            total += n;
-        }
-        return total;
-    }
-
     /** Empty when the object is intact; otherwise its problem, naming its key. */
     private Optional<String> checkObject(BackupManifest.FileEntry entry) {
         String key = entry.objectKey();
@@ -215,11 +205,9 @@ public final class BackupVerifier {
             if (wrongSize.isPresent()) {
                 return wrongSize;
             }
-            long total;
             try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
-                total = readToTheEnd(in);
+                plainBytes.put(stored(entry), WalObjectCheck.drain(in));
             }
-            plainBytes.put(stored(entry), total);
             return Optional.empty();
         } catch (CorruptObjectException e) {
             return Optional.of(e.getMessage());

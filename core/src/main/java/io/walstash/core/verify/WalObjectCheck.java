@@ -109,7 +109,8 @@ final class WalObjectCheck {
         return null;
     }
 
-    private static long drain(InputStream in) throws IOException {
+    /** Reads {@code in} to its end; how many bytes it gave. */
+    static long drain(InputStream in) throws IOException {
         byte[] buffer = new byte[256 * 1024];
         long total = 0;
         int n;

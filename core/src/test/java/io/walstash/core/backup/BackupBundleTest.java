@@ -178,9 +178,7 @@ class BackupBundleTest {
         Map<String, byte[]> files = files(3);
         List<BackupManifest.FileEntry> entries = new ArrayList<>(bundled(NAME, files, 1));
         BackupManifest.FileEntry last = entries.remove(2);
-        entries.add(new BackupManifest.FileEntry(last.path(), last.size(), last.mode(), last.modified(), false,
-                last.objectKey(), last.sha256(), last.hashed(), last.plainSize(), last.storedSize(), null, null,
-                last.storedOffset() + 1000));
+        entries.add(movedBy(last, 1000));
         BackupManifest backup = backup(NAME, null, entries);
 
         BackupReport.Result result = verify(storage, backup);
@@ -247,9 +245,7 @@ class BackupBundleTest {
         Map<String, byte[]> files = files(3);
         List<BackupManifest.FileEntry> entries = new ArrayList<>(bundled(NAME, files, 1));
         BackupManifest.FileEntry last = entries.remove(2);
-        entries.add(new BackupManifest.FileEntry(last.path(), last.size(), last.mode(), last.modified(), false,
-                last.objectKey(), last.sha256(), last.hashed(), last.plainSize(), last.storedSize(), null, null,
-                last.storedOffset() + 1000));
+        entries.add(movedBy(last, 1000));
         BackupManifest backup = backup(NAME, null, entries);
 
         assertThatThrownBy(() -> fetch(storage, backup, 1))
@@ -348,6 +344,13 @@ class BackupBundleTest {
     private void fetch(Storage from, BackupManifest backup, int concurrency) throws IOException {
         new BackupFetch(from, codecs, new PrintWriter(new StringWriter()))
                 .fetch(backup, new BackupFetch.Options(destination, false, Map.of(), concurrency));
+    }
+
+    /** {@code member} as a forged manifest would name it: {@code bytes} further into its bundle. */
+    private static BackupManifest.FileEntry movedBy(BackupManifest.FileEntry member, long bytes) {
+        return new BackupManifest.FileEntry(member.path(), member.size(), member.mode(), member.modified(), false,
+                member.objectKey(), member.sha256(), member.hashed(), member.plainSize(), member.storedSize(), null, null,
+                member.storedOffset() + bytes);
     }
 
     /** Flips a byte in the middle of {@code victim}'s stored bytes, in storage; returns it. */
