@@ -266,6 +266,15 @@ rport=$port
 pgbr_conf rec "$rsrc" "$rport"
 pgbr rec stanza-create >/dev/null
 as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$rport" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
+# RECOVERY_MODES picks rows (default all): alone prefetch defaults daemon restored restored-first-call
+# (pgBackRest's two rows always run: the ratios are to them)
+recovery_modes=${RECOVERY_MODES:-alone prefetch defaults daemon restored restored-first-call}
+mode_wanted() { case " $recovery_modes " in *" $1 "*) return 0 ;; esac; return 1; }
+# The restored rows recover from walstash's own backup, taken just before the base backup the other
+# rows start from: they replay at least as much WAL as the others
+if mode_wanted restored || mode_wanted restored-first-call; then
+  ws rec WALSTASH_DAEMON=off PGHOST=127.0.0.1 PGPORT="$rport" PGUSER=postgres "$launcher" backup-push "$rsrc" >/dev/null 2>&1
+fi
 as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$rport" -U postgres -D "$work/rbase" -X none -c fast
 first=$(psql_at "$rport" "SELECT pg_walfile_name(pg_current_wal_lsn())")
 # the fast-by-default issue asks for 48 segments replayed: pgbench runs on (10 s at a time) until
@@ -304,10 +313,35 @@ CONF
   stop_cluster "$dir"
 }
 rec_env="$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd"
-declare -A rec
-# RECOVERY_MODES picks rows (default all): alone prefetch defaults daemon pgbr-sync pgbr-async
-recovery_modes=${RECOVERY_MODES:-alone prefetch defaults daemon pgbr-sync pgbr-async}
-mode_wanted() { case " $recovery_modes " in *" $1 "*) return 0 ;; esac; return 1; }
+declare -A rec restore_time
+# recover_restored NAME RESTORE_DAEMON_MODE: `walstash restore` of the latest walstash backup into a
+# fresh directory, run as the server's OS user in the server's environment (the incident's steps),
+# then the server starts with the restore_command restore wrote (the README's); sets rec_secs (from
+# pg_ctl start, as every row) and restore_secs. With RESTORE_DAEMON_MODE=auto restore starts the
+# daemon restore_command asks as its fetch begins; with off it does not, and the recovery's first
+# call starts it (the server's environment leaves WALSTASH_DAEMON unset: auto).
+recover_restored() {
+  local dir="$work/rec-$1" start end rp
+  rp=$(free_port)
+  start=$(now_ms)
+  # shellcheck disable=SC2086 # rec_env is NAME=value words
+  as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env WALSTASH_DAEMON="$2" "$launcher" restore "$dir" >/dev/null 2>"$work/restore-$1.log" ||
+    { cat "$work/restore-$1.log" >&2; exit 1; }
+  end=$(now_ms)
+  restore_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
+  cat >> "$dir/postgresql.conf" <<CONF
+port = $rp
+archive_mode = off
+CONF
+  clusters+=("$dir")
+  start=$(now_ms)
+  # shellcheck disable=SC2086
+  as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
+  until [ "$(psql_at "$rp" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
+  end=$(now_ms)
+  rec_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
+  stop_cluster "$dir"
+}
 if mode_wanted alone; then
   recover alone "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
 fi
@@ -323,6 +357,27 @@ fi
 if mode_wanted daemon; then
   daemon rec
   recover daemon "$rec_env WALSTASH_DAEMON_SOCKET=$socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[daemon]=$rec_secs
+fi
+if mode_wanted restored || mode_wanted restored-first-call; then
+  # a first restore dumps the launcher's class-data archive for restore (seconds at its exit); the
+  # rows' restores map it, as an operator's second restore would
+  as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env WALSTASH_DAEMON=off "$launcher" restore "$work/restore-warm-up" >/dev/null 2>&1
+  rm -rf "$work/restore-warm-up"
+  # RESTORED_ROUNDS rounds (default 2), the two rows alternating; medians
+  declare -A rec_rounds restore_rounds
+  for round in $(seq "${RESTORED_ROUNDS:-2}"); do
+    for m in restored restored-first-call; do
+      mode_wanted "$m" || continue
+      recover_restored "$m-$round" "$([ "$m" = restored ] && echo auto || echo off)"
+      rec_rounds[$m]+="$rec_secs "; restore_rounds[$m]+="$restore_secs "
+      stop_auto_daemons
+    done
+  done
+  for m in restored restored-first-call; do
+    [ -n "${rec_rounds[$m]:-}" ] || continue
+    rec[$m]=$(printf '%s\n' ${rec_rounds[$m]} | median)
+    restore_time[$m]="$(printf '%s\n' ${restore_rounds[$m]} | median) (rounds: restore ${restore_rounds[$m]% }; recovery ${rec_rounds[$m]% })"
+  done
 fi
 # pgBackRest's rows always run: the ratios are to them
 recover pgbr-sync "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\""; rec[pgbr-sync]=$rec_secs
@@ -432,9 +487,12 @@ fi
 if wanted recovery; then
 echo "| recovery of $replayed segments | seconds | segments/s | vs pgBackRest sync | vs pgBackRest async |"
 echo "| --- | --- | --- | --- | --- |"
-for m in pgbr-sync pgbr-async alone prefetch defaults daemon; do
+for m in pgbr-sync pgbr-async alone prefetch defaults daemon restored restored-first-call; do
   [ -n "${rec[$m]:-}" ] || continue
-  label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no daemon, no prefetch";; prefetch) echo "walstash wal-fetch, no daemon, prefetch 4";; defaults) echo "walstash wal-fetch, defaults (auto daemon, prefetch 4)";; daemon) echo "walstash wal-fetch via a hand-started daemon, prefetch 4";; esac)
+  label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no daemon, no prefetch";; prefetch) echo "walstash wal-fetch, no daemon, prefetch 4";; defaults) echo "walstash wal-fetch, defaults (auto daemon, prefetch 4)";; daemon) echo "walstash wal-fetch via a hand-started daemon, prefetch 4";; restored) echo "walstash restore, then its restore_command (defaults: restore started the auto daemon)";; restored-first-call) echo "walstash restore with WALSTASH_DAEMON=off, then its restore_command (the first call starts the auto daemon)";; esac)
   echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") | $(ratio "${rec[pgbr-async]}" "${rec[$m]}") |"
+done
+for m in restored restored-first-call; do
+  [ -n "${restore_time[$m]:-}" ] && echo "(walstash restore before the $m row, median: ${restore_time[$m]}; its recovery replays from walstash's own backup, taken just before the others' base backup)"
 done
 fi

@@ -83,7 +83,7 @@ final class BackupVerifyCommand implements Callable<Integer> {
                 String role = CoreSettings.PGUSER.find(configuration.settings()).orElse("postgres");
                 test = new RestoreTest(storage, Codecs.installed(), new RestoreTest.Settings(
                         PostgresBinaries.find(configuration.settings()), OsUser.current(configuration.settings()),
-                        Launchers.walFetchCommand(config, configuration), role,
+                        Launchers.walFetchLine(config, configuration).commandLine(), role,
                         Path.of(System.getProperty("java.io.tmpdir")), timeout, concurrency), err);
             }
             report = new BackupVerifier(storage, Codecs.installed(), concurrency, err,

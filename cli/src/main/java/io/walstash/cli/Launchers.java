@@ -75,36 +75,54 @@ final class Launchers {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "\\$").replace("`", "\\`") + "\"";
     }
 
-    /** restore_command running this walstash's wal-fetch on the same repository (and config file) as this command. */
-    static String walFetchCommand(ConfigOptions config, Configuration configuration) throws IOException {
-        StringBuilder command = new StringBuilder(launcher()).append(" wal-fetch");
-        command.append(" --storage ").append(singleQuote(StorageLocation.configured(configuration).uri().toString()));
+    /**
+     * restore_command running this walstash's wal-fetch on the same repository (and config file) as
+     * this command: its parts, for those who start what it will ask (restore's daemon ahead), and its line.
+     *
+     * @param keyFile the master key file set in front of the command, when it must be
+     */
+    record WalFetchLine(String launcher, String storage, Optional<Path> configFile, Optional<Path> keyFile) {
+        /** The settings the line sets in front of the command, as they would be in its environment. */
+        Map<String, String> environment() {
+            return keyFile.map(f -> Map.of(EncryptionSettings.KEY_FILE.name(), f.toString())).orElse(Map.of());
+        }
+
+        String commandLine() {
+            StringBuilder command = new StringBuilder();
+            keyFile.ifPresent(f -> command.append(EncryptionSettings.KEY_FILE.name()).append('=').append(singleQuote(f.toString())).append(' '));
+            command.append(launcher).append(" wal-fetch --storage ").append(singleQuote(storage));
+            configFile.ifPresent(f -> command.append(" --config ").append(singleQuote(f.toString())));
+            return command.append(" %f %p").toString();
+        }
+    }
+
+    static WalFetchLine walFetchLine(ConfigOptions config, Configuration configuration) throws IOException {
         Optional<Path> configFile = Optional.ofNullable(config.configFile).or(() ->
                 CoreSettings.CONFIG_FILE.find(configuration.settings())).map(f -> Path.of(f).toAbsolutePath());
-        configFile.ifPresent(f -> command.append(" --config ").append(singleQuote(f.toString())));
-        return encryptionKeyFile(configuration, configFile) + command.append(" %f %p");
+        return new WalFetchLine(launcher(), StorageLocation.configured(configuration).uri().toString(), configFile,
+                encryptionKeyFile(configuration, configFile));
     }
 
     /**
      * What restore_command needs in front to find the master key: nothing when no key is configured
-     * or the config file it passes holds one, else the key file as an environment assignment. The
+     * or the config file it passes holds one, else the key file (set in front as an environment assignment). The
      * key itself is never written: a key given only as WALSTASH_ENCRYPTION_KEY is refused with what to do.
      */
-    private static String encryptionKeyFile(Configuration configuration, Optional<Path> configFile) throws IOException {
+    private static Optional<Path> encryptionKeyFile(Configuration configuration, Optional<Path> configFile) throws IOException {
         Optional<Settings.Given> keyFile = configuration.settings().given(EncryptionSettings.KEY_FILE);
         Optional<Settings.Given> key = configuration.settings().given(EncryptionSettings.KEY);
         if (keyFile.isEmpty() && key.isEmpty()) {
-            return "";
+            return Optional.empty();
         }
         if (configFile.isPresent()) {
             Map<String, String> file = ConfigFile.read(configFile.get());
             if (EncryptionSettings.KEY_FILE.names().stream().anyMatch(file::containsKey)
                     || EncryptionSettings.KEY.names().stream().anyMatch(file::containsKey)) {
-                return ""; // the config file restore_command passes names the key (or its file)
+                return Optional.empty(); // the config file restore_command passes names the key (or its file)
             }
         }
         if (keyFile.isPresent()) {
-            return EncryptionSettings.KEY_FILE.name() + "=" + singleQuote(Path.of(keyFile.get().value()).toAbsolutePath().toString()) + " ";
+            return Optional.of(Path.of(keyFile.get().value()).toAbsolutePath());
         }
         throw new IllegalArgumentException(key.get().name() + " is set in this environment only, and restore never writes a key"
                 + " into restore_command: put the key in a file the server's OS user can read and set "

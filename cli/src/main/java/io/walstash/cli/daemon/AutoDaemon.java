@@ -253,7 +253,8 @@ final class AutoDaemon {
      *
      * @return whether this call started one
      */
-    static boolean start(Path socket, String launcher, List<String> options, Path workingDirectory) throws IOException {
+    static boolean start(Path socket, String launcher, List<String> options, Path workingDirectory,
+                         Map<String, String> inFront) throws IOException {
         if (!claimStart(socket)) {
             return false;
         }
@@ -264,7 +265,9 @@ final class AutoDaemon {
             }
             List<String> command = new ArrayList<>(List.of(setsid(), launcher, "daemon", "--auto"));
             command.addAll(options);
-            new ProcessBuilder(command).directory(workingDirectory.toFile())
+            ProcessBuilder daemon = new ProcessBuilder(command);
+            daemon.environment().putAll(inFront);
+            daemon.directory(workingDirectory.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)

@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,14 +150,8 @@ final class DaemonClient {
         if (launcher == null) {
             return new Answer(Answer.Kind.FAILED, NOT_SERVED, "no launcher (WALSTASH_LAUNCHER) to start a daemon with");
         }
-        List<String> options = new ArrayList<>();
-        for (String[] option : new String[][] {{"--config", call.configOption()}, {"--storage", call.storageOption()},
-                {"--compression", call.compressionOption()}}) {
-            if (option[1] != null) {
-                options.add(option[0] + "=" + option[1]);
-            }
-        }
-        boolean started = AutoDaemon.start(socket, launcher, options, Path.of(request.workingDirectory()));
+        boolean started = AutoDaemon.start(socket, launcher, daemonOptions(call.configOption(), call.storageOption(),
+                call.compressionOption()), Path.of(request.workingDirectory()), Map.of());
         debug(environment, err, started ? "started a daemon for " + socket : "another call is starting the daemon for " + socket);
         Duration wait = mode == AutoDaemon.Mode.REQUIRED ? AutoDaemon.REQUIRED_WAIT
                 : AutoDaemon.waitForStart(environment);
@@ -178,6 +173,55 @@ final class DaemonClient {
                 Thread.currentThread().interrupt();
                 return answer;
             }
+        }
+    }
+
+    /** {@code --config}, {@code --storage} and {@code --compression} as a call has them: the auto daemon's configuration is the call's. */
+    private static List<String> daemonOptions(String configOption, String storageOption, String compressionOption) {
+        List<String> options = new ArrayList<>();
+        for (String[] option : new String[][] {{"--config", configOption}, {"--storage", storageOption},
+                {"--compression", compressionOption}}) {
+            if (option[1] != null) {
+                options.add(option[0] + "=" + option[1]);
+            }
+        }
+        return options;
+    }
+
+    /**
+     * Starts the auto daemon that {@code wal-fetch --storage STORAGE [--config CONFIG] %f %p} will ask
+     * when run in {@code workingDirectory} with {@code environment} and {@code inFront} (the settings
+     * its command line sets), unless the daemon is off, a socket is configured, or it runs already.
+     */
+    static Daemons.AheadStart startAhead(Map<String, String> environment, Map<String, String> inFront, String configOption,
+                                         String storageOption, Path workingDirectory) {
+        Map<String, String> callEnvironment = new HashMap<>(environment);
+        callEnvironment.putAll(inFront);
+        try {
+            if (AutoDaemon.Mode.of(callEnvironment) == AutoDaemon.Mode.OFF) {
+                return new Daemons.AheadStart.Skipped(AutoDaemon.MODE + "=off");
+            }
+            String configFile = configOption != null ? configOption : nonBlank(callEnvironment.get(CoreSettings.CONFIG_FILE.name()));
+            Call call = new Call(DaemonProtocol.Verb.FETCH, List.of(), null, configOption, storageOption, null);
+            if (socket(call, callEnvironment, configFile) != null) {
+                return new Daemons.AheadStart.Skipped("a daemon socket is configured");
+            }
+            String launcher = nonBlank(callEnvironment.get(CoreSettings.LAUNCHER.name()));
+            if (launcher == null) {
+                return new Daemons.AheadStart.Skipped("no launcher (" + CoreSettings.LAUNCHER.name() + ") to start a daemon with");
+            }
+            String directory = workingDirectory.toString();
+            SortedMap<String, String> settings = AutoDaemon.settings(call.environment(callEnvironment), configFile, directory);
+            Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(callEnvironment), AutoDaemon.digest(directory, settings));
+            // a socket is there while a daemon listens (or one that died left it: the first call then starts one as
+            // always); not a lock test, which a daemon starting meanwhile would take for another daemon's
+            if (Files.exists(auto, LinkOption.NOFOLLOW_LINKS)) {
+                return new Daemons.AheadStart.Running(auto);
+            }
+            return AutoDaemon.start(auto, launcher, daemonOptions(configOption, storageOption, null), workingDirectory, inFront)
+                    ? new Daemons.AheadStart.Started(auto) : new Daemons.AheadStart.Running(auto);
+        } catch (IOException | RuntimeException e) {
+            return new Daemons.AheadStart.Failed(e.getMessage());
         }
     }
 

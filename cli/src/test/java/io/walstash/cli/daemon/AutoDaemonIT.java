@@ -148,6 +148,66 @@ class AutoDaemonIT {
     }
 
     /**
+     * {@code walstash restore}, run as the server's OS user in the server's environment, starts the
+     * daemon that the restore_command it writes will ask; the recovery's calls find it up and it
+     * serves them: no other daemon starts, and the data equal the source's.
+     */
+    @Test
+    void restoreStartsTheDaemonItsRestoreCommandAsksAndTheRecoveryIsServedByIt() throws Exception {
+        Path runtime = runtime("runtime", postgres);
+        Path repository = work.resolve("repository");
+        String launcher = Launcher.path().toString();
+        PostgresBinaries binaries = PostgresBinaries.find(System.getenv());
+        Path target = work.resolve("restored");
+        DataFingerprint expected;
+        try (LocalCluster source = LocalCluster.initdb(binaries, postgres, work.resolve("source"), work)) {
+            source.configure(Map.of("archive_mode", "on", "wal_level", "replica", "archive_command",
+                    AutoDaemon.MODE + "=off WALSTASH_STORAGE=file://" + repository + " " + launcher + " wal-push %p"));
+            clusters.add(source.dataDirectory());
+            source.start();
+            Processes.Outcome backup = Launcher.run(postgres, Map.of("WALSTASH_STORAGE", "file://" + repository,
+                    "PGHOST", "127.0.0.1", "PGPORT", Integer.toString(source.port()), "PGUSER", "postgres",
+                    "PGDATABASE", "postgres"), "backup-push", source.dataDirectory().toString());
+            assertThat(backup.exitCode()).as(backup.output()).isZero();
+            ArchiveRecoverySteps.load(source, 2, 2, 800, 10000);
+            expected = ArchiveRecoverySteps.archiveAndStop(source, WAIT, 3);
+        }
+        // as an operator would: the server's user, the environment the server gets, the daemon's default mode
+        Map<String, String> serverEnvironment = Map.of("XDG_RUNTIME_DIR", runtime.toString());
+        Map<String, String> restoreEnvironment = new HashMap<>(serverEnvironment);
+        restoreEnvironment.put("WALSTASH_STORAGE", "file://" + repository);
+        restoreEnvironment.put(AutoDaemon.MODE, "auto");
+        Processes.Outcome restore = Launcher.run(postgres, restoreEnvironment, "restore", target.toString());
+        assertThat(restore.exitCode()).as(restore.output()).isZero();
+        assertThat(restore.output()).contains("started the daemon restore_command will ask");
+        waitFor(() -> daemons(runtime).size() == 1, WAIT, "the daemon restore started");
+        long ahead = daemons(runtime).get(0).pid();
+        waitFor(() -> {
+            try {
+                return !logLines(runtime, "walstash daemon: serving").isEmpty();
+            } catch (IOException e) {
+                return false; // its log not there yet
+            }
+        }, WAIT, "the daemon restore started to listen");
+        assertThat(logLines(runtime, ": FETCH ")).as("requests before the server started").isEmpty();
+
+        try (LocalCluster restored = LocalCluster.existing(binaries, postgres, target, work)) {
+            clusters.add(target);
+            restored.configure(Map.of("archive_mode", "off"));
+            restored.start(Map.of(), serverEnvironment);
+            restored.waitForRecoveryEnd(WAIT);
+            try (java.sql.Connection c = restored.connect()) {
+                assertThat(DataFingerprint.of(c)).isEqualTo(expected);
+            }
+        }
+        // the recovery asked the daemon restore started: it served fetches, and no other daemon started
+        assertThat(logLines(runtime, ": FETCH ").stream().filter(l -> l.contains(" exit 0 "))).isNotEmpty();
+        assertThat(daemons(runtime)).map(ProcessHandle::pid).containsExactly(ahead);
+        assertThat(logLines(runtime, "walstash daemon: serving")).hasSize(1);
+        assertThat(sockets(runtime)).isEqualTo(1);
+    }
+
+    /**
      * WAL_ARCHIVE_LOG has one OK line per WAL file in the repository, each once, including those the
      * auto daemon served (its own log names them); WAL_RESTORE_LOG has the fetches, the daemon's too.
      */

@@ -88,6 +88,11 @@ public final class LocalCluster implements AutoCloseable {
      * accepts connections.
      */
     public void start(Map<String, String> settings) throws IOException {
+        start(settings, Map.of());
+    }
+
+    /** As {@link #start(Map)}, with {@code environment} added to the server's (and so to its archive and restore commands'). */
+    public void start(Map<String, String> settings, Map<String, String> environment) throws IOException {
         StringBuilder options = new StringBuilder("-p " + port + " -c listen_addresses=127.0.0.1 -k " + socketDirectory);
         settings.forEach((name, value) -> {
             if (!(name + value).matches("[A-Za-z0-9_./:=,@+-]*")) {
@@ -100,7 +105,7 @@ public final class LocalCluster implements AutoCloseable {
         // from here on close() must try to stop it: pg_ctl may give up waiting on a server that did start
         running = true;
         try {
-            Processes.run(user.wrap(command), Map.of(), TOOL_TIMEOUT);
+            Processes.run(user.wrap(command), environment, TOOL_TIMEOUT);
         } catch (IOException e) {
             throw new IOException(e.getMessage() + " | server log: " + Processes.tail(readLog()), e);
         }

@@ -54,11 +54,19 @@ public final class RestoreService {
         }
     }
 
-    /** Told which backup was chosen before it is fetched, when the request named none. */
+    /** Told which backup was chosen before it is fetched, when the request named none; and when its fetch begins. */
     public interface Listener {
         Listener NONE = backup -> { };
 
         void chosen(BackupManifest backup);
+
+        /**
+         * The backup was found and its fetch into {@code destination} begins: what may run beside the
+         * fetch can start (the CLI starts the daemon the restore_command will ask). Not called when
+         * there is no backup to restore.
+         */
+        default void fetching(BackupManifest backup, Path destination) throws IOException {
+        }
     }
 
     /** How a restore ended. */
@@ -94,6 +102,7 @@ public final class RestoreService {
             backup = choice.get();
             listener.chosen(backup);
         }
+        listener.fetching(backup, request.fetch().destination());
         new BackupFetch(storage, codecs, log, progress).fetch(catalog, backup, request.fetch());
         request.target().writeTo(request.fetch().destination(), request.restoreCommand());
         return new Restored(backup, request.fetch().destination(), chosen);
