@@ -221,6 +221,35 @@ class DaemonIT {
         }
     }
 
+    /**
+     * The launcher finds its folder without a process when called by its absolute path (as
+     * PostgreSQL calls it), and as before through a symbolic link (the image's /usr/local/bin) or a
+     * relative path: each way hands wal-push to the daemon and archives.
+     */
+    @Test
+    void theLauncherByItsPathALinkOrARelativePathHandsItsCallsToTheDaemon() throws Exception {
+        Path repository = dir.resolve("repository");
+        Daemon daemon = startDaemon(storage(repository));
+        List<Path> segments = segments("pg_wal");
+        Path launcher = Launcher.path();
+        Path home = launcher.getParent().getParent();
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("links")).resolve("walstash"), launcher);
+        List<String> ways = List.of(launcher.toString(), link.toString(), home.relativize(launcher).toString());
+        // once: the repository's URI gains a trailing slash once it exists, another setting than the daemon's
+        Map<String, String> client = Launcher.withCache(storage(repository, "WALSTASH_DAEMON_SOCKET", daemon.socket().toString()));
+        for (int i = 0; i < ways.size(); i++) {
+            ProcessBuilder builder = new ProcessBuilder(ways.get(i), "wal-push", segments.get(i).toString())
+                    .directory(i == 2 ? home.toFile() : dir.toFile()).redirectErrorStream(true);
+            builder.environment().putAll(client);
+            Process push = builder.start();
+            String output = new String(push.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(push.waitFor(2, TimeUnit.MINUTES)).isTrue();
+            assertThat(push.exitValue()).as(ways.get(i) + ": " + output).isZero();
+            assertThat(output).as(ways.get(i)).startsWith("walstash: archived wal/" + segments.get(i).getFileName());
+        }
+        assertThat(daemon.output().lines().filter(l -> l.contains(": PUSH ") && l.contains(" exit 0 "))).hasSize(3);
+    }
+
     @Test
     void theCClientAndTheJvmClientSendAndReportTheSame() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(nativeClient()), "no C compiler built bin/walstash-client");
