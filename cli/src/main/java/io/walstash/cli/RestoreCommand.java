@@ -13,6 +13,7 @@ import io.walstash.cli.daemon.Daemons;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -95,7 +96,7 @@ final class RestoreCommand implements Callable<Integer> {
                 @Override
                 public void fetching(BackupManifest backup, Path into) throws IOException {
                     if (line != null) {
-                        startDaemonAhead(line, into, err);
+                        startDaemonAhead(line, into, CliSettings.DAEMON_IDLE.get(configuration.settings()), err);
                     }
                 }
             };
@@ -121,7 +122,8 @@ final class RestoreCommand implements Callable<Integer> {
      * answers its own user only. The server's environment is taken to be this one; when it is not,
      * its calls ask another daemon and this one stops unasked after its idle time (WALSTASH_DAEMON_IDLE).
      */
-    private static void startDaemonAhead(Launchers.WalFetchLine line, Path destination, PrintWriter err) throws IOException {
+    private static void startDaemonAhead(Launchers.WalFetchLine line, Path destination, Duration idle, PrintWriter err)
+            throws IOException {
         // /proc/self belongs to this process's effective user
         if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0) {
             return;
@@ -137,8 +139,8 @@ final class RestoreCommand implements Callable<Integer> {
         Daemons.AheadStart start = Daemons.startAhead(System.getenv(), line.environment(),
                 line.configFile().map(Path::toString).orElse(null), line.storage(), dataDirectory);
         if (start instanceof Daemons.AheadStart.Started started) {
-            err.printf("walstash: started the daemon restore_command will ask (%s); it stops after %s without a request%n",
-                    started.socket(), CliSettings.DAEMON_IDLE.name());
+            err.printf("walstash: started the daemon restore_command will ask (%s); it stops after %d s without a request (%s)%n",
+                    started.socket(), idle.toSeconds(), CliSettings.DAEMON_IDLE.name());
         } else if (start instanceof Daemons.AheadStart.Failed failed) {
             err.printf("walstash: warning: the daemon restore_command will ask was not started ahead (the recovery's first"
                     + " wal-fetch starts it): %s%n", failed.why());
