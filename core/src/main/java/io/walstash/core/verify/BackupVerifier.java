@@ -166,8 +166,7 @@ public final class BackupVerifier {
         Optional<ObjectInfo> info = storage.stat(key);
         List<BackupManifest.FileEntry> inside = new ArrayList<>();
         for (BackupManifest.FileEntry member : members) {
-            Optional<String> problem = info.isEmpty() ? Optional.of("object " + key + " is missing")
-                    : sizeProblem(member, info.get().size());
+            Optional<String> problem = placementProblem(member, info);
             if (problem.isPresent()) {
                 checked.put(stored(member), problem);
             } else {
@@ -184,8 +183,15 @@ public final class BackupVerifier {
         }
     }
 
-    /** Whether an object of {@code size} bytes can hold {@code entry}'s stored bytes (where the manifest places them). */
-    private static Optional<String> sizeProblem(BackupManifest.FileEntry entry, long size) {
+    /**
+     * Whether {@code entry}'s object ({@code info}, empty when missing) is there and can hold its
+     * stored bytes where the manifest places them.
+     */
+    private static Optional<String> placementProblem(BackupManifest.FileEntry entry, Optional<ObjectInfo> info) {
+        if (info.isEmpty()) {
+            return Optional.of("object " + entry.objectKey() + " is missing");
+        }
+        long size = info.get().size();
         if (entry.bundled() ? size - entry.storedSize() < entry.storedOffset() : size != entry.storedSize()) {
             return Optional.of("object " + entry.objectKey() + " has " + size + " bytes, the manifest records "
                     + entry.storedSize() + (entry.bundled() ? " at offset " + entry.storedOffset() : ""));
@@ -195,15 +201,10 @@ public final class BackupVerifier {
 
     /** Empty when the object is intact; otherwise its problem, naming its key. */
     private Optional<String> checkObject(BackupManifest.FileEntry entry) {
-        String key = entry.objectKey();
         try {
-            Optional<ObjectInfo> info = storage.stat(key);
-            if (info.isEmpty()) {
-                return Optional.of("object " + key + " is missing");
-            }
-            Optional<String> wrongSize = sizeProblem(entry, info.get().size());
-            if (wrongSize.isPresent()) {
-                return wrongSize;
+            Optional<String> misplaced = placementProblem(entry, storage.stat(entry.objectKey()));
+            if (misplaced.isPresent()) {
+                return misplaced;
             }
             try (InputStream in = StoredObjects.open(storage, codecs, entry)) {
                 plainBytes.put(stored(entry), WalObjectCheck.drain(in));
