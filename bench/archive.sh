@@ -292,7 +292,7 @@ stop_auto_daemons   # the source's archiving daemon
 replayed=$(( $(segno "$last") - $(segno "$first") + 1 ))
 # recover NAME RESTORE_COMMAND [extra postgresql.conf] [extra pgBackRest options]: sets rec_secs
 recover() {
-  local dir="$work/rec-$1" start end rp
+  local dir="$work/rec-$1" rp
   as_pg cp -a "$work/rbase" "$dir"
   rp=$(free_port)
   as_pg touch "$dir/recovery.signal"
@@ -302,16 +302,24 @@ archive_mode = off
 restore_command = '$2'
 ${3:-}
 CONF
-  clusters+=("$dir")
   # pgBackRest's archive-get reads the recovering cluster's pg_control and spools beside it
   case $1 in pgbr-*) pgbr_conf rec "$dir" "$rp" "${4:-}" ;; esac
+  time_recovery "$dir" "$rp"
+}
+# time_recovery DIR PORT [NAME=value ...]: starts DIR's server (those settings added to its
+# environment), waits for the end of its recovery and stops it; sets rec_secs, from pg_ctl start
+time_recovery() {
+  local dir=$1 rp=$2 start
+  shift 2
+  clusters+=("$dir")
   start=$(now_ms)
-  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
+  as_pg env "$@" "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
   until [ "$(psql_at "$rp" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
-  end=$(now_ms)
-  rec_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
+  rec_secs=$(secs_since "$start")
   stop_cluster "$dir"
 }
+# secs_since START: seconds since now_ms said START, two decimals
+secs_since() { awk -v ms="$(( $(now_ms) - $1 ))" 'BEGIN {printf "%.2f", ms / 1000}'; }
 rec_env="$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd"
 declare -A rec restore_time
 # recover_restored NAME RESTORE_DAEMON_MODE: `walstash restore` of the latest walstash backup into a
@@ -321,26 +329,19 @@ declare -A rec restore_time
 # daemon restore_command asks as its fetch begins; with off it does not, and the recovery's first
 # call starts it (the server's environment leaves WALSTASH_DAEMON unset: auto).
 recover_restored() {
-  local dir="$work/rec-$1" start end rp
+  local dir="$work/rec-$1" start rp
   rp=$(free_port)
   start=$(now_ms)
   # shellcheck disable=SC2086 # rec_env is NAME=value words
   as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env WALSTASH_DAEMON="$2" "$launcher" restore "$dir" >/dev/null 2>"$work/restore-$1.log" ||
     { cat "$work/restore-$1.log" >&2; exit 1; }
-  end=$(now_ms)
-  restore_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
+  restore_secs=$(secs_since "$start")
   cat >> "$dir/postgresql.conf" <<CONF
 port = $rp
 archive_mode = off
 CONF
-  clusters+=("$dir")
-  start=$(now_ms)
   # shellcheck disable=SC2086
-  as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
-  until [ "$(psql_at "$rp" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
-  end=$(now_ms)
-  rec_secs=$(awk -v ms="$((end - start))" 'BEGIN {printf "%.2f", ms / 1000}')
-  stop_cluster "$dir"
+  time_recovery "$dir" "$rp" XDG_RUNTIME_DIR="$work/xdg" $rec_env
 }
 if mode_wanted alone; then
   recover alone "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
