@@ -223,6 +223,15 @@ final class AutoDaemon {
         return directory;
     }
 
+    /**
+     * The socket of the auto daemon that serves {@code settings} in {@code workingDirectory}: in the
+     * private runtime directory of {@code environment}, named by their digest.
+     */
+    static Path socket(Map<String, String> environment, String workingDirectory, SortedMap<String, String> settings)
+            throws IOException {
+        return socket(privateDirectory(environment), digest(workingDirectory, settings));
+    }
+
     /** The socket's name: a Unix socket path must stay under 108 bytes, 32 hex digits are plenty. */
     static Path socket(Path directory, String digest) {
         return directory.resolve(digest.substring(0, 32) + ".sock");

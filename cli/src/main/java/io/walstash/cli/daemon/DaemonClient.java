@@ -46,6 +46,11 @@ final class DaemonClient {
         Map<String, String> environment(Map<String, String> environment) {
             return AutoDaemon.withOptions(environment, storageOption, compressionOption);
         }
+
+        /** The config file: the option's, else the environment's; null when neither names one. */
+        String configFile(Map<String, String> environment) {
+            return configOption != null ? configOption : nonBlank(environment.get(CoreSettings.CONFIG_FILE.name()));
+        }
     }
 
     private static final List<String> OPTIONS = List.of(SOCKET_OPTION, "--config", "--storage", "--compression");
@@ -82,7 +87,7 @@ final class DaemonClient {
             return ExitCode.INVALID_INPUT.code();
         }
         try {
-            String configFile = call.configOption() != null ? call.configOption() : nonBlank(environment.get(CoreSettings.CONFIG_FILE.name()));
+            String configFile = call.configFile(environment);
             environment = withConfiguredLogLevel(environment, configFile);
             String socket = socket(call, environment, configFile);
             if (call.socketOption() != null && socket == null) {
@@ -103,7 +108,7 @@ final class DaemonClient {
             SortedMap<String, String> settings = AutoDaemon.settings(call.environment(environment), configFile, workingDirectory);
             debug(environment, err, "configuration of cwd " + workingDirectory + ": " + String.join(" ", settings.keySet()));
             DaemonProtocol.Request request = new DaemonProtocol.Request(call.verb(), workingDirectory, call.arguments(), settings);
-            Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
+            Path auto = AutoDaemon.socket(environment, workingDirectory, settings);
             Answer answer = ask(auto, request, environment, err);
             if (answer.kind() == Answer.Kind.ABSENT) {
                 answer = startAndAsk(mode, auto, request, call, environment, err);
@@ -201,8 +206,8 @@ final class DaemonClient {
             if (AutoDaemon.Mode.of(callEnvironment) == AutoDaemon.Mode.OFF) {
                 return new Daemons.AheadStart.Skipped(AutoDaemon.MODE + "=off");
             }
-            String configFile = configOption != null ? configOption : nonBlank(callEnvironment.get(CoreSettings.CONFIG_FILE.name()));
             Call call = new Call(DaemonProtocol.Verb.FETCH, List.of(), null, configOption, storageOption, null);
+            String configFile = call.configFile(callEnvironment);
             if (socket(call, callEnvironment, configFile) != null) {
                 return new Daemons.AheadStart.Skipped("a daemon socket is configured");
             }
@@ -212,7 +217,7 @@ final class DaemonClient {
             }
             String directory = workingDirectory.toString();
             SortedMap<String, String> settings = AutoDaemon.settings(call.environment(callEnvironment), configFile, directory);
-            Path auto = AutoDaemon.socket(AutoDaemon.privateDirectory(callEnvironment), AutoDaemon.digest(directory, settings));
+            Path auto = AutoDaemon.socket(callEnvironment, directory, settings);
             // a socket is there while a daemon listens (or one that died left it: the first call then starts one as
             // always); not a lock test, which a daemon starting meanwhile would take for another daemon's
             if (Files.exists(auto, LinkOption.NOFOLLOW_LINKS)) {

@@ -82,7 +82,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 : Optional.ofNullable(environment.get(CoreSettings.CONFIG_FILE.name())).filter(s -> !s.isBlank()).map(String::strip).orElse(null);
         SortedMap<String, String> settings = AutoDaemon.settings(
                 AutoDaemon.withOptions(environment, config.storage, config.compression), configFile, workingDirectory);
-        Path path = AutoDaemon.socket(AutoDaemon.privateDirectory(environment), AutoDaemon.digest(workingDirectory, settings));
+        Path path = AutoDaemon.socket(environment, workingDirectory, settings);
         Duration idle = CliSettings.DAEMON_IDLE.get(configuration.settings());
         try (FileChannel lockFile = FileChannel.open(AutoDaemon.lock(path), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
