@@ -110,18 +110,27 @@ class EncryptionIT extends EndToEndTest {
         }
     }
 
-    /** Whether any file under {@code directory} holds {@code text}. */
+    /**
+     * Whether any file under {@code directory} holds {@code text}. A prefetch worker may still rename
+     * a temporary file while the walk goes on: a file gone between listing and reading makes the
+     * whole walk start again (its new name may not have been listed), up to 20 walks.
+     */
     private static boolean anyFileHolds(Path directory, String text) throws Exception {
-        byte[] needle = text.getBytes(StandardCharsets.US_ASCII);
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-                if (content.contains(new String(needle, StandardCharsets.ISO_8859_1))) {
-                    return true;
+        String needle = text;
+        for (int walk = 1; ; walk++) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    if (new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(needle)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (walk == 20) {
+                    throw e;
                 }
             }
         }
-        return false;
     }
 
     private Path newKeyFile(String name) throws Exception {
