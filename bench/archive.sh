@@ -9,13 +9,14 @@
 #      (daemon + look-ahead) vs pgBackRest async archive-push;
 #   3. recovery speed (segments replayed per second from storage): walstash without and with
 #      prefetch, through the daemon, pgBackRest archive-get sync and async, of RECOVERY_SEGMENTS
-#      (default 48) segments of pgbench WAL;
+#      (default 48) segments of pgbench WAL, every row once a round (RECOVERY_MODES picks walstash's);
 #   4. (PARTS=inserts) sustained archiving with walstash's DEFAULTS (the README's archive_command,
 #      nothing else: the auto daemon, look-ahead, default concurrency) under two clients running
 #      bulk inserts for LOAD_SECONDS, vs pgBackRest archive-push async with process-max=2: largest
 #      .ready backlog, segments/s from the load's start until caught up, seconds to catch up after
 #      the load, and CPU seconds used by each archiver.
-# Results are medians (1) or single runs (2, 3) and ratios, as a Markdown table.
+# Results are medians (1: SEGMENTS calls; 3: RECOVERY_ROUNDS rounds, default 3) or single runs (2, 4)
+# and ratios, as a Markdown table.
 #
 #   bench/archive.sh [file|s3]     (default file; s3 = an s3proxy over https in its own JVM)
 #   SEGMENTS=20 LOAD_SECONDS=60 BULK_SCALE=100 PARTS="latency throughput recovery" bench/archive.sh s3
@@ -321,7 +322,6 @@ time_recovery() {
 # secs_since START: seconds since now_ms said START, two decimals
 secs_since() { awk -v ms="$(( $(now_ms) - $1 ))" 'BEGIN {printf "%.2f", ms / 1000}'; }
 rec_env="$(walstash_env rec | tr '\n' ' ') WALSTASH_COMPRESSION=zstd"
-declare -A rec restore_time
 # recover_restored NAME RESTORE_DAEMON_MODE: `walstash restore` of the latest walstash backup into a
 # fresh directory, run as the server's OS user in the server's environment (the incident's steps),
 # then the server starts with the restore_command restore wrote (the README's); sets rec_secs (from
@@ -343,48 +343,55 @@ CONF
   # shellcheck disable=SC2086
   time_recovery "$dir" "$rp" XDG_RUNTIME_DIR="$work/xdg" $rec_env
 }
-if mode_wanted alone; then
-  recover alone "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p"; rec[alone]=$rec_secs
-fi
-if mode_wanted prefetch; then
-  recover prefetch "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[prefetch]=$rec_secs
-fi
-if mode_wanted defaults; then
-  # the README's restore_command and nothing else: the auto daemon starts itself (its runtime
-  # directory in $work/xdg, so that the cleanup finds it), prefetch at its default
-  recover defaults "XDG_RUNTIME_DIR=$work/xdg $rec_env $launcher wal-fetch %f %p"; rec[defaults]=$rec_secs
+# run_mode MODE ROUND: one recovery of row MODE; appends its seconds to rec_rounds[MODE] (and the
+# restore's to restore_rounds[MODE] for the restored rows)
+run_mode() {
+  local m=$1 round=$2
+  case $m in
+    alone) recover "alone-$round" "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=0 $launcher wal-fetch %f %p" ;;
+    prefetch) recover "prefetch-$round" "$rec_env WALSTASH_DAEMON=off WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p" ;;
+    # the README's restore_command and nothing else: the auto daemon starts itself (its runtime
+    # directory in $work/xdg, so that the cleanup finds it), prefetch at its default
+    defaults) recover "defaults-$round" "XDG_RUNTIME_DIR=$work/xdg $rec_env $launcher wal-fetch %f %p" ;;
+    daemon) recover "daemon-$round" "$rec_env WALSTASH_DAEMON_SOCKET=$rec_socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p" ;;
+    restored|restored-first-call)
+      recover_restored "$m-$round" "$([ "$m" = restored ] && echo auto || echo off)"
+      restore_rounds[$m]+="$restore_secs " ;;
+    pgbr-sync) recover "pgbr-sync-$round" "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\"" ;;
+    pgbr-async) recover "pgbr-async-$round" "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\"" "" "archive-async=y
+archive-get-queue-max=256MiB
+process-max=4" ;;
+  esac
+  rec_rounds[$m]+="$rec_secs "
+  # no auto daemon carries over into the next row: each row that uses one starts its own
   stop_auto_daemons
-fi
-if mode_wanted daemon; then
-  daemon rec
-  recover daemon "$rec_env WALSTASH_DAEMON_SOCKET=$socket WALSTASH_DOWNLOAD_CONCURRENCY=4 $launcher wal-fetch %f %p"; rec[daemon]=$rec_secs
-fi
+}
+declare -A rec_rounds restore_rounds
+if mode_wanted daemon; then daemon rec; rec_socket=$socket; fi
 if mode_wanted restored || mode_wanted restored-first-call; then
   # a first restore dumps the launcher's class-data archive for restore (seconds at its exit); the
   # rows' restores map it, as an operator's second restore would
   as_pg env XDG_RUNTIME_DIR="$work/xdg" $rec_env WALSTASH_DAEMON=off "$launcher" restore "$work/restore-warm-up" >/dev/null 2>&1
   rm -rf "$work/restore-warm-up"
-  # RESTORED_ROUNDS rounds (default 2), the two rows alternating; medians
-  declare -A rec_rounds restore_rounds
-  for round in $(seq "${RESTORED_ROUNDS:-2}"); do
-    for m in restored restored-first-call; do
-      mode_wanted "$m" || continue
-      recover_restored "$m-$round" "$([ "$m" = restored ] && echo auto || echo off)"
-      rec_rounds[$m]+="$rec_secs "; restore_rounds[$m]+="$restore_secs "
-      stop_auto_daemons
-    done
-  done
-  for m in restored restored-first-call; do
-    [ -n "${rec_rounds[$m]:-}" ] || continue
-    rec[$m]=$(printf '%s\n' ${rec_rounds[$m]} | median)
-    restore_time[$m]="$(printf '%s\n' ${restore_rounds[$m]} | median) (rounds: restore ${restore_rounds[$m]% }; recovery ${rec_rounds[$m]% })"
-  done
 fi
-# pgBackRest's rows always run: the ratios are to them
-recover pgbr-sync "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\""; rec[pgbr-sync]=$rec_secs
-recover pgbr-async "pgbackrest --config=$work/pgbr-rec.conf --stanza=rec archive-get %f \"%p\"" "" "archive-async=y
-archive-get-queue-max=256MiB
-process-max=4"; rec[pgbr-async]=$rec_secs
+# RECOVERY_ROUNDS rounds (default 3) of every row, pgBackRest's two always (the ratios are to them);
+# the order reverses every other round, so that no row always follows the same one; medians
+row_order="pgbr-async pgbr-sync"
+for m in alone prefetch defaults daemon restored restored-first-call; do mode_wanted "$m" && row_order+=" $m"; done
+for round in $(seq "${RECOVERY_ROUNDS:-3}"); do
+  order=$row_order
+  [ $((round % 2)) = 0 ] && order=$(printf '%s\n' $row_order | tac | tr '\n' ' ')
+  for m in $order; do run_mode "$m" "$round"; done
+  echo "recovery round $round: $(for m in $row_order; do last=${rec_rounds[$m]% }; printf '%s %s  ' "$m" "${last##* }"; done)" >&2
+done
+declare -A rec restore_time
+for m in $row_order; do
+  rec[$m]=$(printf '%s\n' ${rec_rounds[$m]} | median)
+done
+for m in restored restored-first-call; do
+  [ -n "${restore_rounds[$m]:-}" ] || continue
+  restore_time[$m]="$(printf '%s\n' ${restore_rounds[$m]} | median) (rounds: restore ${restore_rounds[$m]% }; recovery ${rec_rounds[$m]% })"
+done
 
 fi
 # --- 4. sustained archiving with the defaults under bulk inserts ----------------------------------
@@ -493,6 +500,8 @@ for m in pgbr-sync pgbr-async alone prefetch defaults daemon restored restored-f
   label=$(case $m in pgbr-sync) echo "pgBackRest archive-get";; pgbr-async) echo "pgBackRest archive-get async (queue 256 MiB, process-max 4)";; alone) echo "walstash wal-fetch, no daemon, no prefetch";; prefetch) echo "walstash wal-fetch, no daemon, prefetch 4";; defaults) echo "walstash wal-fetch, defaults (auto daemon, prefetch 4)";; daemon) echo "walstash wal-fetch via a hand-started daemon, prefetch 4";; restored) echo "walstash restore, then its restore_command (defaults: restore started the auto daemon)";; restored-first-call) echo "walstash restore with WALSTASH_DAEMON=off, then its restore_command (the first call starts the auto daemon)";; esac)
   echo "| $label | ${rec[$m]} | $(segs_per_s "${rec[$m]}") | $(ratio "${rec[pgbr-sync]}" "${rec[$m]}") | $(ratio "${rec[pgbr-async]}" "${rec[$m]}") |"
 done
+echo
+echo "(recovery seconds by round: $(for m in $row_order; do printf '%s %s; ' "$m" "${rec_rounds[$m]% }"; done | sed 's/; $//'))"
 for m in restored restored-first-call; do
   [ -n "${restore_time[$m]:-}" ] && echo "(walstash restore before the $m row, median: ${restore_time[$m]}; its recovery replays from walstash's own backup, taken just before the others' base backup)"
 done

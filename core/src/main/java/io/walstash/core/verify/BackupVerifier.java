@@ -104,14 +104,13 @@ public final class BackupVerifier {
             }
         }
         try {
-            Parallel.map(units, concurrency, unit -> {
+            Parallel.forEach(units, concurrency, unit -> {
                 if (unit.get(0).bundled()) {
                     checkBundle(unit.get(0).objectKey(), unit.stream().filter(e -> !checked.containsKey(stored(e))).toList());
                 } else {
                     checked.computeIfAbsent(stored(unit.get(0)), key -> checkObject(unit.get(0)));
                 }
                 progress.advance(unit.size(), unit.stream().mapToLong(BackupManifest.FileEntry::size).sum());
-                return unit.size();
             });
         } finally {
             progress.end();

@@ -19,8 +19,29 @@ final class Parallel {
         R apply(T item) throws IOException;
     }
 
-    /** Results in the order of {@code items}. */
+    interface Action<T> {
+        void accept(T item) throws IOException;
+    }
+
+    /** Results by item, in the order of {@code items}. */
     static <T, R> Map<T, R> map(List<T> items, int concurrency, Check<T, R> check) throws IOException {
+        List<R> results = inOrder(items, concurrency, check);
+        Map<T, R> byItem = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            byItem.put(items.get(i), results.get(i));
+        }
+        return byItem;
+    }
+
+    /** Runs {@code action} on every item; returns when all have run. */
+    static <T> void forEach(List<T> items, int concurrency, Action<T> action) throws IOException {
+        inOrder(items, concurrency, item -> {
+            action.accept(item);
+            return null;
+        });
+    }
+
+    private static <T, R> List<R> inOrder(List<T> items, int concurrency, Check<T, R> check) throws IOException {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
         }
@@ -30,10 +51,10 @@ final class Parallel {
             for (T item : items) {
                 futures.add(pool.submit(() -> check.apply(item)));
             }
-            Map<T, R> results = new LinkedHashMap<>();
-            for (int i = 0; i < items.size(); i++) {
+            List<R> results = new ArrayList<>(items.size());
+            for (Future<R> future : futures) {
                 try {
-                    results.put(items.get(i), futures.get(i).get());
+                    results.add(future.get());
                 } catch (ExecutionException e) {
                     futures.forEach(f -> f.cancel(true));
                     if (e.getCause() instanceof IOException io) {
