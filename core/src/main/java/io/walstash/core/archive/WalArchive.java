@@ -52,6 +52,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.Checksum;
 
 /**
  * Pushes WAL files to a repository and fetches them back: what {@code archive_command} and
@@ -275,7 +277,7 @@ public final class WalArchive implements Closeable {
                 + partial.key() + " lies in a repository without its marker " + RepositoryMarker.KEY));
         StoredWal stored = new StoredWal(partial.key(), partial.codec(codecs).orElseThrow());
         return Optional.of(place(stored, storage.read(partial.key()), "object " + partial.key(), true, destination,
-                marker.walSegmentSize()));
+                marker.walSegmentSize(), null));
     }
 
     /**
@@ -351,12 +353,18 @@ public final class WalArchive implements Closeable {
      */
     public FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
                                      Path destination) throws IOException {
-        return place(stored, raw, source, requireHeader, destination, 0);
+        return place(stored, raw, source, requireHeader, destination, 0, null);
+    }
+
+    /** As above, {@code plainBytes} updated with every byte placed (the caller's own record of them). */
+    public FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
+                                     Path destination, Checksum plainBytes) throws IOException {
+        return place(stored, raw, source, requireHeader, destination, 0, plainBytes);
     }
 
     /** As above; a file shorter than {@code padTo} bytes is extended to it with zeros. */
     private FetchResult.Fetched place(StoredWal stored, InputStream raw, String source, boolean requireHeader,
-                                      Path destination, long padTo) throws IOException {
+                                      Path destination, long padTo, Checksum plainBytes) throws IOException {
         Path target = destination.toAbsolutePath();
         Path directory = target.getParent();
         Decoding.Source tracked = Decoding.source(raw);
@@ -375,6 +383,9 @@ public final class WalArchive implements Closeable {
                         source);
                 if (header.isPresent()) {
                     plain = verifying(plain, header.get(), source);
+                }
+                if (plainBytes != null) {
+                    plain = new CheckedInputStream(plain, plainBytes);
                 }
                 try (InputStream in = plain; FileChannel out = createTemp(temp, target)) {
                     length = copy(in, out);

@@ -39,7 +39,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,6 +119,16 @@ public final class WalPrefetch implements Closeable {
     private final ExecutorService pool;
     private final Consumer<String> warnings;
     private final LocalSealing sealing;
+    /**
+     * The decoded files this process placed in a prefetch directory, with the CRC-32C of the bytes it
+     * verified against their SHA-256 as it wrote them. Taking one checks that CRC (about 2 ms for a
+     * 16 MiB segment) instead of the SHA-256 (about 13 ms, on PostgreSQL's wait for restore_command):
+     * the file is this process's own and only accidental change needs finding, which a CRC finds. A
+     * file another process placed (a one-shot fetch taking its worker's) or whose CRC differs is
+     * checked against its SHA-256 as before, which decides.
+     */
+    private final Map<Path, Long> placedHere = new ConcurrentHashMap<>();
+    private final AtomicLong takesHashedInFull = new AtomicLong();
 
     /** As below, with warnings logged. */
     public WalPrefetch(WalArchive archive, FetchRetry retry, int concurrency, Background background, Clock clock) {
@@ -210,20 +222,29 @@ public final class WalPrefetch implements Closeable {
     }
 
     /**
-     * Places a file that was decoded and verified when it was downloaded: its SHA-256 is computed once
-     * more (a damaged file is deleted and the segment fetched from storage, as for a stored object),
-     * then it is renamed to {@code destination}. It was synced before it got its name, so nothing is
-     * left to write.
+     * Places a file that was decoded and verified when it was downloaded: checked once more (its
+     * CRC-32C when this process placed it, else its SHA-256; a damaged file is deleted and the segment
+     * fetched from storage, as for a stored object), then renamed to {@code destination}. It was
+     * synced before it got its name, so nothing is left to write.
      */
     private Optional<FetchResult.Fetched> takeDecoded(PrefetchDirectory.Prefetched prefetched, WalArchive.StoredWal stored,
                                                       SegmentFileName segment, Path destination) throws IOException {
         Path file = prefetched.file();
         String recorded = prefetched.sha256Hex().orElseThrow();
+        Long placedCrc = placedHere.remove(file);
         long length;
         String actual;
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             length = in.size();
-            actual = WalSegmentSize.isValid(length) ? Digests.sha256Hex(in) : null;
+            if (!WalSegmentSize.isValid(length)) {
+                actual = null;
+            } else if (placedCrc != null && Digests.crc32c(in) == placedCrc) {
+                actual = recorded; // the bytes this process verified when it placed them
+            } else {
+                takesHashedInFull.incrementAndGet();
+                in.position(0);
+                actual = Digests.sha256Hex(in);
+            }
         } catch (NoSuchFileException e) {
             return Optional.empty(); // cleaned up by a concurrent fetch; storage still has it
         }
@@ -254,6 +275,7 @@ public final class WalPrefetch implements Closeable {
             return;
         }
         directory.cleanUpAfter(segment);
+        placedHere.keySet().removeIf(file -> !Files.exists(file)); // taken by another process, or cleaned up
         List<SegmentFileName> window = PrefetchDirectory.window(segment, WalSegmentSize.ofBytes(plainBytes), concurrency);
         if (background instanceof Detached detached) {
             directory.want(window);
@@ -340,9 +362,11 @@ public final class WalPrefetch implements Closeable {
                     raw.reset(); // readFrom marked the start: the object is read from its header on
                     if (!sealing.active()) {
                         // decoded, verified and synced now, beside PostgreSQL's replay, so that taking
-                        // it is one more hash and a rename; its name records the plain bytes' SHA-256
-                        view.place(stored, raw, "object " + stored.key(), true,
-                                directory.path().resolve(PrefetchDirectory.decodedName(fileName, header.get().sha256Hex())));
+                        // it is one more check and a rename; its name records the plain bytes' SHA-256
+                        Path placed = directory.path().resolve(PrefetchDirectory.decodedName(fileName, header.get().sha256Hex()));
+                        CRC32C crc = new CRC32C();
+                        view.place(stored, raw, "object " + stored.key(), true, placed, crc);
+                        placedHere.put(placed, crc.getValue());
                         return Download.STORED;
                     }
                     // sealed, as stored (decoded when taken). No fsync: after a crash a torn file fails
@@ -436,6 +460,11 @@ public final class WalPrefetch implements Closeable {
         List<SegmentFileName> pending = new ArrayList<>(directory.absent(directory.wanted()));
         pending.removeAll(attempted);
         return pending;
+    }
+
+    /** How many prefetched files this process took after hashing them in full (not placed here, or changed since). */
+    long takesHashedInFull() {
+        return takesHashedInFull.get();
     }
 
     private synchronized void finished() {

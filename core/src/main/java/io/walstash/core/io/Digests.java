@@ -6,6 +6,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.zip.CRC32C;
 
 /** The digest walstash records for plain bytes, in one place. */
 public final class Digests {
@@ -31,5 +32,17 @@ public final class Digests {
             buffer.clear();
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The CRC-32C of what {@code channel} yields from its position to its end: a fast check against accidental change, not against forgery. */
+    public static long crc32c(ReadableByteChannel channel) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+        while (channel.read(buffer) >= 0) {
+            buffer.flip();
+            crc.update(buffer);
+            buffer.clear();
+        }
+        return crc.getValue();
     }
 }

@@ -446,6 +446,42 @@ class WalPrefetchTest {
         }
     }
 
+    /**
+     * Taking a file this process placed checks its CRC-32C rather than its SHA-256 (on PostgreSQL's
+     * wait); a change to it still sends the take to the SHA-256, which refuses it; a file another
+     * process placed (here another instance, as a one-shot fetch takes its worker's) is hashed in full.
+     */
+    @Test
+    void aFilePlacedByThisProcessIsTakenOnItsCrcAnyOtherOnItsSha256() throws Exception {
+        try (FetchRetry retry = new FetchRetry(storage, 1, WAIT, Duration.ZERO);
+             WalPrefetch here = new WalPrefetch(archive(), retry, 2, new WalPrefetch.InProcess(), Clock.systemUTC(),
+                     warnings::add);
+             WalPrefetch elsewhere = new WalPrefetch(archive(), retry, 2, new WalPrefetch.InProcess(), Clock.systemUTC(),
+                     warnings::add)) {
+            PrefetchDirectory directory = here.directoryBeside(destination());
+            for (SegmentFileName name : segments.subList(1, 4)) {
+                assertThat(here.download(directory, name)).isEqualTo(WalPrefetch.Download.STORED);
+            }
+
+            assertThat(here.take(directory, segments.get(1), destination())).isPresent();
+            assertThat(destination()).hasSameBinaryContentAs(source.resolve(segments.get(1).fileName()));
+            assertThat(here.takesHashedInFull()).as("its own, unchanged: the CRC").isZero();
+
+            Path changed = prefetched(segments.get(2));
+            byte[] bytes = Files.readAllBytes(changed);
+            bytes[bytes.length / 2] ^= 0x01;
+            Files.write(changed, bytes); // same size, same inode
+            assertThat(here.take(directory, segments.get(2), destination())).isEmpty();
+            assertThat(here.takesHashedInFull()).as("the CRC differs: the SHA-256 decides").isEqualTo(1);
+            assertThat(warnings).singleElement().asString().contains(changed + " fails its checksum");
+            assertThat(changed).doesNotExist();
+
+            assertThat(elsewhere.take(directory, segments.get(3), destination())).isPresent();
+            assertThat(destination()).hasSameBinaryContentAs(source.resolve(segments.get(3).fileName()));
+            assertThat(elsewhere.takesHashedInFull()).as("placed by another: the SHA-256").isEqualTo(1);
+        }
+    }
+
     @Test
     void workerLeavesWhenAnotherHoldsTheLock() throws Exception {
         try (FetchRetry retry = new FetchRetry(storage, 1, WAIT, Duration.ZERO);
