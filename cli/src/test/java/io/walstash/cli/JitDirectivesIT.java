@@ -71,6 +71,18 @@ class JitDirectivesIT {
             count++;
         }
         assertThat(count).isGreaterThanOrEqualTo(5);
+
+        Matcher digests = Pattern.compile("for digest in ([^;]+); do").matcher(Files.readString(Launcher.path()));
+        assertThat(digests.find()).isTrue();
+        named = Pattern.compile("'([A-Za-z0-9_$]+)::([A-Za-z0-9_]+)'").matcher(digests.group(1));
+        count = 0;
+        while (named.find()) {
+            Class<?> type = Class.forName("sun.security.provider." + named.group(1), false, ClassLoader.getSystemClassLoader());
+            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
+                    .as(type.getName()).contains(named.group(2));
+            count++;
+        }
+        assertThat(count).isEqualTo(3);
     }
 
     /**
@@ -91,6 +103,9 @@ class JitDirectivesIT {
             Matcher scaling = Pattern.compile("CompileThresholdScaling,com\\.sun\\.crypto\\.provider\\.GHASH::update,([0-9.]+)")
                     .matcher(help.output());
             assertThat(scaling.find()).as(command + ": " + help.output()).isTrue();
+            assertThat(help.output()).as("SHA-256's calls into its intrinsics, scaled alike")
+                    .contains("CompileThresholdScaling,sun.security.provider.SHA2::implCompress," + scaling.group(1))
+                    .contains("CompileThresholdScaling,sun.security.provider.DigestBase::implCompressMultiBlock," + scaling.group(1));
             Matcher threshold = Pattern.compile("-XX:Tier4InvocationThreshold=([0-9]+)").matcher(help.output());
             double tier4 = threshold.find() ? Double.parseDouble(threshold.group(1)) : 5000; // HotSpot's default
             callsToC2.put(command, Double.parseDouble(scaling.group(1)) * tier4);
