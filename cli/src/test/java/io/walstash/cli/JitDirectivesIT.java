@@ -54,35 +54,29 @@ class JitDirectivesIT {
     }
 
     /**
-     * The launcher compiles the JDK's per-byte AES-GCM methods early, naming them one by one: a
-     * name this JDK lacks would be ignored without a word (CompileCommand=quiet) and leave that
+     * The launcher compiles the JDK's per-byte AES-GCM and SHA-256 methods early, naming them one by
+     * one: a name this JDK lacks would be ignored without a word (CompileCommand=quiet) and leave that
      * loop at the default thresholds.
      */
     @Test
     void everyCipherMethodTheLauncherCompilesEarlyExistsInThisJdk() throws Exception {
-        Matcher list = Pattern.compile("for hot in ([^;]+); do").matcher(Files.readString(Launcher.path()));
-        assertThat(list.find()).isTrue();
+        assertThat(methodsOfLoopExist("hot", "com.sun.crypto.provider.")).isGreaterThanOrEqualTo(5);
+        assertThat(methodsOfLoopExist("digest", "sun.security.provider.")).isEqualTo(3);
+    }
+
+    /** Checks that every {@code 'Class::method'} of the launcher's {@code for VARIABLE in …} loop exists in {@code pkg}; returns how many. */
+    private static int methodsOfLoopExist(String variable, String pkg) throws Exception {
+        Matcher list = Pattern.compile("for " + variable + " in ([^;]+); do").matcher(Files.readString(Launcher.path()));
+        assertThat(list.find()).as("the launcher's loop over " + variable).isTrue();
         Matcher named = Pattern.compile("'([A-Za-z0-9_$]+)::([A-Za-z0-9_]+)'").matcher(list.group(1));
         int count = 0;
         while (named.find()) {
-            Class<?> type = Class.forName("com.sun.crypto.provider." + named.group(1), false, ClassLoader.getSystemClassLoader());
+            Class<?> type = Class.forName(pkg + named.group(1), false, ClassLoader.getSystemClassLoader());
             assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
                     .as(type.getName()).contains(named.group(2));
             count++;
         }
-        assertThat(count).isGreaterThanOrEqualTo(5);
-
-        Matcher digests = Pattern.compile("for digest in ([^;]+); do").matcher(Files.readString(Launcher.path()));
-        assertThat(digests.find()).isTrue();
-        named = Pattern.compile("'([A-Za-z0-9_$]+)::([A-Za-z0-9_]+)'").matcher(digests.group(1));
-        count = 0;
-        while (named.find()) {
-            Class<?> type = Class.forName("sun.security.provider." + named.group(1), false, ClassLoader.getSystemClassLoader());
-            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
-                    .as(type.getName()).contains(named.group(2));
-            count++;
-        }
-        assertThat(count).isEqualTo(3);
+        return count;
     }
 
     /**
