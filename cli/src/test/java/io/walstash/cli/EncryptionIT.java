@@ -116,11 +116,10 @@ class EncryptionIT extends EndToEndTest {
      * whole walk start again (its new name may not have been listed), up to 20 walks.
      */
     private static boolean anyFileHolds(Path directory, String text) throws Exception {
-        String needle = text;
         for (int walk = 1; ; walk++) {
             try (Stream<Path> files = Files.walk(directory)) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
-                    if (new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(needle)) {
+                    if (new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(text)) {
                         return true;
                     }
                 }
