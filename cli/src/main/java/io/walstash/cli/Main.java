@@ -1,6 +1,7 @@
 package io.walstash.cli;
 
 import io.walstash.cli.daemon.Daemons;
+import io.walstash.core.crypto.TinkStart;
 
 /** Entry point of the {@code walstash} launcher. */
 public final class Main {
@@ -16,6 +17,7 @@ public final class Main {
         if (served != Daemons.NOT_SERVED) {
             System.exit(served);
         }
+        TinkStart.beginIfKeyIn(System.getenv());
         System.exit(WalstashCommand.execute(args));
     }
 }

@@ -141,6 +141,12 @@ public final class BackupCatalog {
         return storage.readChecked(key, in -> BackupManifest.parse(bounded(in, name, key), "backup " + name + ": " + key));
     }
 
+    /** An encrypted backup's deflated content ({@link BackupManifest#toStoredContent}) under {@code key}, checked and parsed. */
+    private BackupManifest readDeflated(String name, String key) throws IOException {
+        return storage.readChecked(key, in -> BackupManifest.parseStoredContent(in, MAX_MANIFEST_BYTES,
+                "backup " + name + ": " + key));
+    }
+
     /** A stored manifest document's bytes, refused when larger than {@link #MAX_MANIFEST_BYTES}. */
     private static byte[] bounded(InputStream in, String name, String key) throws IOException {
         byte[] json = in.readNBytes(MAX_MANIFEST_BYTES + 1);
@@ -160,7 +166,7 @@ public final class BackupCatalog {
         String key = RepositoryLayout.contentKey(catalog.name());
         BackupManifest content;
         try {
-            content = readStored(storage, catalog.name(), key);
+            content = catalog.contentDeflated() ? readDeflated(catalog.name(), key) : readStored(storage, catalog.name(), key);
         } catch (NoSuchObjectException e) {
             throw new CorruptObjectException("backup " + catalog.name() + " is encrypted, but its " + key + " is missing");
         }

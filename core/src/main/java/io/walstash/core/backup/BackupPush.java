@@ -331,7 +331,7 @@ public final class BackupPush {
         // content.json; manifest.json, the commit point, then holds the catalog only
         BackupManifest committed = manifest;
         if (!RepositoryLayout.keyringGenerations(storage).isEmpty()) {
-            if (!storage.createIfAbsent(RepositoryLayout.contentKey(name), new ByteArrayInputStream(manifest.toStoredJson()))) {
+            if (!storage.createIfAbsent(RepositoryLayout.contentKey(name), new ByteArrayInputStream(manifest.toStoredContent()))) {
                 throw new IOException("content of " + name + " already exists: another backup of that name is being written");
             }
             committed = manifest.catalogOnly();

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * backups/&lt;name&gt;/manifest.json             written last: a folder without it is an unfinished backup
  * backups/&lt;name&gt;/permanent                 present while the backup is marked permanent
  * backups/&lt;name&gt;/deleted                   retention's intent marker: the folder is being deleted
- * backups/&lt;name&gt;/content.json              an encrypted backup's file list (its manifest.json keeps the catalog)
+ * backups/&lt;name&gt;/content.json              an encrypted backup's whole manifest, deflated (manifest.json keeps the catalog)
  * keyring/&lt;generation&gt;                     encryption: data keys sealed under the master key; the highest generation counts
  * </pre>
  *

@@ -80,7 +80,7 @@ class ManifestIntegrityTest {
         BackupManifest backup = backup();
         raw.delete(RepositoryLayout.manifestKey(backup.name()));
         String contentKey = RepositoryLayout.contentKey(backup.name());
-        encrypted.createIfAbsent(contentKey, new ByteArrayInputStream(backup.toStoredJson()));
+        encrypted.createIfAbsent(contentKey, new ByteArrayInputStream(backup.toStoredContent()));
         encrypted.createIfAbsent(RepositoryLayout.manifestKey(backup.name()),
                 new ByteArrayInputStream(backup.catalogOnly().toStoredJson()));
         // the stored byte inverted: a fixed value would be no flip at all when the (random) ciphertext holds it

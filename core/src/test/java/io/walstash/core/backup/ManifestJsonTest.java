@@ -223,18 +223,19 @@ class ManifestJsonTest {
                 .hasMessageContaining("are not all hashed over stored bytes");
     }
 
-    /** A walstash that reads formats up to 5 refuses a newer manifest as newer, whatever its fields now hold. */
+    /** A walstash refuses a manifest newer than it reads as newer, whatever its fields now hold. */
     @Test
     void aNewerFormatIsRefusedAsNewerEvenWhenItsFieldsChanged() throws Exception {
         String json = new String(everyField().toJson(), StandardCharsets.UTF_8);
-        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : 6");
+        int next = BackupManifest.NEWEST_FORMAT + 1;
+        String newer = json.replace("\"formatVersion\" : 2", "\"formatVersion\" : " + next);
         String changed = newer.replace("\"codec\" : \"zstd\"", "\"codec\" : {\"name\" : \"zstd\", \"level\" : 3}");
         assertThat(changed).isNotEqualTo(newer).isNotEqualTo(json);
         for (String document : List.of(newer, changed)) {
             assertThatThrownBy(() -> BackupManifest.parse(bytes(document), "backup x: backups/x/manifest.json"))
                     .isNotInstanceOf(UnsafeManifestException.class)
-                    .hasMessage("backup x: backups/x/manifest.json has manifest format 6, newer than this walstash reads (5);"
-                            + " upgrade walstash");
+                    .hasMessage("backup x: backups/x/manifest.json has manifest format " + next
+                            + ", newer than this walstash reads (" + BackupManifest.NEWEST_FORMAT + "); upgrade walstash");
         }
     }
 

@@ -29,8 +29,16 @@ class SealedManifestTest {
     /** Stores {@code manifest} as BackupPush does in an encrypted repository. */
     private void seal(BackupManifest manifest) throws IOException {
         raw.delete(RepositoryLayout.manifestKey(manifest.name()));
-        storage.createIfAbsent(RepositoryLayout.contentKey(manifest.name()), new ByteArrayInputStream(manifest.toJson()));
+        storage.createIfAbsent(RepositoryLayout.contentKey(manifest.name()), new ByteArrayInputStream(manifest.toStoredContent()));
         storage.createIfAbsent(RepositoryLayout.manifestKey(manifest.name()), new ByteArrayInputStream(manifest.catalogOnly().toJson()));
+    }
+
+    /** A backup of {@code files} files whose objects are stored and whose manifest is not (yet). */
+    private BackupManifest unsealedBackup(int files) throws IOException {
+        BackupManifest backup = BackupFixtures.write(raw, WalSegmentSize.DEFAULT, 1, 2, 3, Instant.parse("2026-12-01T00:00:00Z"),
+                Instant.parse("2026-12-01T00:01:00Z"), null, false, files);
+        raw.delete(RepositoryLayout.manifestKey(backup.name()));
+        return backup;
     }
 
     @Test
@@ -52,6 +60,47 @@ class SealedManifestTest {
             assertThat(b.manifest().stopLsn()).isEqualTo(full.stopLsn());
         });
         assertThatThrownBy(() -> keyless.content(keyless.list().get(0).manifest())).isInstanceOf(EncryptionKeyException.class);
+    }
+
+    @Test
+    void theContentIsStoredDeflatedAndTheCatalogSaysSo() throws IOException {
+        BackupManifest full = BackupFixtures.write(raw, WalSegmentSize.DEFAULT, 1, 2, 3, Instant.parse("2026-12-01T00:00:00Z"),
+                Instant.parse("2026-12-01T00:01:00Z"), null, false, 200);
+        byte[] deflated = full.toStoredContent();
+        assertThat(deflated.length).isLessThan(full.toStoredJson().length / 4);
+        assertThat(BackupManifest.parseStoredContent(new ByteArrayInputStream(deflated), BackupCatalog.MAX_MANIFEST_BYTES,
+                "content")).isEqualTo(full);
+        assertThat(full.catalogOnly().formatVersion()).isEqualTo(BackupManifest.FORMAT_SEALED_DEFLATED);
+        assertThat(full.catalogOnly().sealed()).isTrue();
+    }
+
+    @Test
+    void aBackupWhoseContentIsTheJsonAsItIsStillReads() throws IOException {
+        // what walstash wrote before format 6: catalog format 3, content.json the stored JSON undeflated
+        BackupManifest full = unsealedBackup(3);
+        storage.createIfAbsent(RepositoryLayout.contentKey(full.name()), new ByteArrayInputStream(full.toStoredJson()));
+        String catalog = new String(full.catalogOnly().toJson(), StandardCharsets.UTF_8);
+        assertThat(catalog).contains("\"formatVersion\" : " + BackupManifest.FORMAT_SEALED_DEFLATED + ",");
+        catalog = catalog.replace("\"formatVersion\" : " + BackupManifest.FORMAT_SEALED_DEFLATED + ",",
+                "\"formatVersion\" : " + BackupManifest.FORMAT_SEALED + ",");
+        storage.createIfAbsent(RepositoryLayout.manifestKey(full.name()),
+                new ByteArrayInputStream(catalog.getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(new BackupCatalog(storage).read(full.name())).isEqualTo(full);
+    }
+
+    @Test
+    void contentThatDoesNotInflateOrInflatesPastTheLimitIsRefused() throws IOException {
+        BackupManifest full = unsealedBackup(3);
+        // encrypted under its own name (so it decrypts), but not zlib: the stored JSON undeflated
+        storage.createIfAbsent(RepositoryLayout.contentKey(full.name()), new ByteArrayInputStream(full.toStoredJson()));
+        storage.createIfAbsent(RepositoryLayout.manifestKey(full.name()), new ByteArrayInputStream(full.catalogOnly().toJson()));
+        assertThatThrownBy(() -> new BackupCatalog(storage).read(full.name())).isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining(RepositoryLayout.contentKey(full.name())).hasMessageContaining("does not inflate");
+
+        byte[] deflated = full.toStoredContent();
+        assertThatThrownBy(() -> BackupManifest.parseStoredContent(new ByteArrayInputStream(deflated), 1000, "content.json"))
+                .isInstanceOf(UnsafeManifestException.class).hasMessage("content.json inflates to more than 1000 bytes");
     }
 
     @Test
