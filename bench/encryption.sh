@@ -7,6 +7,7 @@
 #
 #   bench/encryption.sh [scale] [rounds] [segments]   (defaults 20, 3, 8; builds the launcher if missing)
 #
+# Prints the medians as a table, then every round's figures (the machine's noise shows there).
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin).
 set -euo pipefail
 scale=${1:-20}
@@ -44,12 +45,15 @@ as_pg mkdir -m 700 "$work/xdg"
 
 run() { # mode daemon repo command...: seconds of one run, as postgres (daemon: auto, the default, or off)
   local mode=$1 daemon=$2 repo=$3; shift 3
-  local key=()
+  local key=() one_segment=()
   [ "$mode" = encrypted ] && key=("WALSTASH_ENCRYPTION_KEY_FILE=$work/master.key")
+  # a WAL row times one segment's call alone: no look-ahead upload, no prefetch; backup-push and
+  # backup-fetch run with the defaults (WALSTASH_DOWNLOAD_CONCURRENCY=0 would restore one file at a time)
+  case "$2" in wal-push|wal-fetch) one_segment=(WALSTASH_LOOKAHEAD=0 WALSTASH_DOWNLOAD_CONCURRENCY=0) ;; esac
   local start end
   start=$(date +%s.%N)
   as_pg env WALSTASH_STORAGE="file://$work/$repo" WALSTASH_COMPRESSION=zstd WALSTASH_DAEMON=$daemon \
-    XDG_RUNTIME_DIR="$work/xdg" WALSTASH_LOOKAHEAD=0 WALSTASH_DOWNLOAD_CONCURRENCY=0 \
+    XDG_RUNTIME_DIR="$work/xdg" "${one_segment[@]}" \
     PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER "${key[@]}" "$@" >"$work/out" 2>&1 \
     || { cat "$work/out" >&2; exit 1; }
   end=$(date +%s.%N)
@@ -97,4 +101,10 @@ for what in push-auto fetch-auto push-off fetch-off backup restore; do
           fetch-off) echo "wal-fetch, one segment (WALSTASH_DAEMON=off: a JVM each)";;
           backup) echo "backup-push --full";; restore) echo "backup-fetch";; esac)
   awk -v l="$label" -v c="$c" -v e="$e" 'BEGIN { printf "| %s | %.3f s | %.3f s | %.2f |\n", l, c, e, e / c }'
+done
+echo
+echo "Every round (seconds; WAL rows: each round's median over the segments), clear / encrypted:"
+for what in push-auto fetch-auto push-off fetch-off backup restore; do
+  printf '  %-10s %s / %s\n' "$what" "$(printf '%s' "${times[$what-clear]}" | xargs printf '%.3f ')" \
+    "$(printf '%s' "${times[$what-encrypted]}" | xargs printf '%.3f ')"
 done

@@ -1,7 +1,6 @@
 package io.walstash.cli;
 
 import io.walstash.cli.daemon.Daemons;
-import io.walstash.core.crypto.TinkStart;
 
 /** Entry point of the {@code walstash} launcher. */
 public final class Main {
@@ -17,7 +16,6 @@ public final class Main {
         if (served != Daemons.NOT_SERVED) {
             System.exit(served);
         }
-        TinkStart.beginIfKeyIn(System.getenv());
         System.exit(WalstashCommand.execute(args));
     }
 }

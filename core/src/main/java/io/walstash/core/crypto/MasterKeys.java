@@ -33,9 +33,6 @@ public final class MasterKeys {
             throw new IllegalArgumentException("several master keys are configured ("
                     + configured.stream().map(MasterKeySource::name).collect(Collectors.joining(", ")) + "); set only one");
         }
-        if (!keys.isEmpty()) {
-            TinkStart.begin(); // the key will be used: start Tink's logging while the caller reads the keyring
-        }
         return keys.stream().findFirst();
     }
 }
