@@ -1,9 +1,10 @@
 package io.walstash.core.backup;
 
 import io.walstash.core.archive.CorruptObjectException;
+import io.walstash.core.archive.Decoding;
+import io.walstash.core.codec.Codec;
 import io.walstash.core.io.Digests;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,11 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
-import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 
 /**
  * What one backup holds: {@code backups/<name>/manifest.json}, written last (the commit point).
@@ -299,18 +297,41 @@ public record BackupManifest(
     }
 
     /**
+     * How format {@value #FORMAT_SEALED_DEFLATED} deflates {@code content.json}: zlib rather than the
+     * backup's codec, since the JDK has it whatever codecs are installed where it is read; a codec, so
+     * that {@link Decoding} tells bytes that do not inflate from a failed read, as for any object.
+     */
+    private static final Codec CONTENT_DEFLATE = new Codec() {
+        @Override
+        public String name() {
+            return "zlib";
+        }
+
+        @Override
+        public String fileExtension() {
+            return "";
+        }
+
+        @Override
+        public OutputStream compress(OutputStream out) {
+            return new DeflaterOutputStream(out);
+        }
+
+        @Override
+        public InputStream decompress(InputStream in) {
+            return new InflaterInputStream(in);
+        }
+    };
+
+    /**
      * An encrypted backup's {@code content.json} as it is stored beneath the encryption: this whole
      * manifest ({@link #toStoredJson}) deflated, as its catalog ({@link #catalogOnly}, format
-     * {@value #FORMAT_SEALED_DEFLATED}) says; {@link #parseStoredContent} reads it. zlib rather
-     * than the backup's codec: the JDK has it, whatever codecs are installed where it is read.
+     * {@value #FORMAT_SEALED_DEFLATED}) says; {@link #parseStoredContent} reads it.
      */
     public byte[] toStoredContent() throws IOException {
         ByteArrayOutputStream deflated = new ByteArrayOutputStream();
-        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
-        try (OutputStream out = new DeflaterOutputStream(deflated, deflater, 64 * 1024)) {
+        try (OutputStream out = CONTENT_DEFLATE.compress(deflated)) {
             out.write(toStoredJson());
-        } finally {
-            deflater.end();
         }
         return deflated.toByteArray();
     }
@@ -318,17 +339,13 @@ public record BackupManifest(
     /**
      * The manifest {@code stored} ({@link #toStoredContent}) holds, inflated to at most {@code limit}
      * bytes and parsed as {@link #parse} does; {@code what} names it in messages. Bytes that do not
-     * inflate are a {@link CorruptObjectException}.
+     * inflate are a {@link CorruptObjectException} ({@link Decoding}); a failed read is passed on.
      */
     public static BackupManifest parseStoredContent(InputStream stored, int limit, String what) throws IOException {
         byte[] json;
-        Inflater inflater = new Inflater();
-        try (InputStream in = new InflaterInputStream(stored, inflater, 64 * 1024)) {
+        Decoding.Source source = Decoding.source(stored);
+        try (InputStream in = Decoding.decode(source, source, CONTENT_DEFLATE, what)) {
             json = in.readNBytes(limit + 1);
-        } catch (ZipException | EOFException e) {
-            throw new CorruptObjectException(what + " does not inflate: " + e.getMessage(), e);
-        } finally {
-            inflater.end();
         }
         if (json.length > limit) {
             throw new UnsafeManifestException(what + " inflates to more than " + limit + " bytes");

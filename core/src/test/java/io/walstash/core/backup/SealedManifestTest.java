@@ -96,7 +96,7 @@ class SealedManifestTest {
         storage.createIfAbsent(RepositoryLayout.contentKey(full.name()), new ByteArrayInputStream(full.toStoredJson()));
         storage.createIfAbsent(RepositoryLayout.manifestKey(full.name()), new ByteArrayInputStream(full.catalogOnly().toJson()));
         assertThatThrownBy(() -> new BackupCatalog(storage).read(full.name())).isInstanceOf(CorruptObjectException.class)
-                .hasMessageContaining(RepositoryLayout.contentKey(full.name())).hasMessageContaining("does not inflate");
+                .hasMessageContaining(RepositoryLayout.contentKey(full.name())).hasMessageContaining("does not decode as zlib");
 
         byte[] deflated = full.toStoredContent();
         assertThatThrownBy(() -> BackupManifest.parseStoredContent(new ByteArrayInputStream(deflated), 1000, "content.json"))
