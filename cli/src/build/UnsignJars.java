@@ -25,6 +25,12 @@ import java.util.zip.ZipOutputStream;
  * WAL-G's libsodium streams), never as a JCE provider, which is the only use the JDK checks a
  * provider jar's signature for. Every other entry is copied byte for byte; a jar is replaced
  * atomically.
+ *
+ * <p>Azure's SDK jars, for another reason: class-data sharing leaves the classes of a signed jar out
+ * of the archive a run dumps at exit, and JDK 17's dump then crashed (SIGSEGV in
+ * SystemDictionaryShared::adjust_lambda_proxy_class_dictionary, a lambda whose caller class was left
+ * out): every one-shot command on an azure:// repository did its work and then ended with exit code
+ * 134, which PostgreSQL takes for a fatal restore_command failure. Nothing checks their signature.
  */
 public final class UnsignJars {
     private UnsignJars() {

@@ -46,10 +46,20 @@ class ProviderIndexIT {
      * bcprov without its JAR signature (cli/src/build/UnsignJars.java): no signature files and only
      * the manifest's main attributes (Multi-Release still among them), so that opening it, which
      * every full service lookup does, no longer reads 855 KB of digests; its classes still load
-     * and work from lib/ (WAL-G's libsodium streams are read with them, ArchiveRecoveryIT).
+     * and work from lib/ (WAL-G's libsodium streams are read with them, ArchiveRecoveryIT). No jar
+     * of lib/ is signed: class-data sharing leaves a signed jar's classes out of the archive a run
+     * dumps, and JDK 17's dump crashed over Azure's (SchemeClassPathIT's azure:// commands, exit 134).
      */
     @Test
     void bcprovIsUnsignedWithItsMainAttributesAndStillWorks() throws Exception {
+        try (Stream<Path> listed = Files.list(home().resolve("lib"))) {
+            for (Path jar : listed.filter(p -> p.getFileName().toString().endsWith(".jar")).toList()) {
+                try (JarFile file = new JarFile(jar.toFile())) {
+                    assertThat(file.stream().map(JarEntry::getName)
+                            .filter(name -> name.matches("(?i)META-INF/[^/]+\\.(SF|RSA|DSA|EC)"))).as(jar.toString()).isEmpty();
+                }
+            }
+        }
         Path bcprov;
         try (Stream<Path> listed = Files.list(home().resolve("lib"))) {
             bcprov = listed.filter(p -> p.getFileName().toString().startsWith("bcprov-")).findFirst().orElseThrow();
@@ -135,31 +145,116 @@ class ProviderIndexIT {
     }
 
     /**
-     * A launched command takes its providers from the index while lib/ holds the jars it records:
-     * an index without the file:// adapter leaves that scheme unknown; once lib/ changes, ServiceLoader
-     * searches again and finds it.
+     * Each storage scheme's index lists what ServiceLoader finds on a class path of exactly the jars
+     * it records, which are lib/'s less the other storage adapters' own: the build's selection
+     * loads, and nothing a scheme's jars declare is left out.
+     */
+    @Test
+    void eachSchemesIndexListsWhatServiceLoaderFindsOnItsJars() throws Exception {
+        Path lib = home().resolve("lib");
+        List<Path> schemes;
+        try (Stream<Path> listed = Files.list(lib)) {
+            schemes = listed.filter(p -> p.getFileName().toString().matches("providers-[a-z0-9]+\\.index")).sorted().toList();
+        }
+        assertThat(schemes).extracting(p -> p.getFileName().toString())
+                .containsExactly("providers-azure.index", "providers-file.index", "providers-gs.index", "providers-s3.index");
+        for (Path index : schemes) {
+            List<Path> jars = new ArrayList<>();
+            Map<String, List<String>> indexed = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(index)) {
+                String[] fields = line.split(" ");
+                if (fields[0].equals("jar")) {
+                    assertThat(Files.size(lib.resolve(fields[1]))).as(line).isEqualTo(Long.parseLong(fields[2]));
+                    jars.add(lib.resolve(fields[1]));
+                } else if (fields[0].equals("provider")) {
+                    indexed.computeIfAbsent(fields[1], s -> new ArrayList<>()).add(fields[2]);
+                }
+            }
+            URL[] urls = new URL[jars.size()];
+            for (int i = 0; i < urls.length; i++) {
+                urls[i] = jars.get(i).toUri().toURL();
+            }
+            try (URLClassLoader loader = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
+                for (String service : indexed.keySet().stream().filter(s -> s.startsWith("io.walstash.")).toList()) {
+                    List<String> found = ServiceLoader.load(Class.forName(service, false, loader), loader).stream()
+                            .map(p -> p.type().getName()).toList();
+                    assertThat(indexed.get(service)).as(index.getFileName() + " " + service).containsExactlyElementsOf(found);
+                }
+            }
+        }
+    }
+
+    /** An empty zip (its end record only). */
+    private static final byte[] EMPTY_ZIP = {0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+    /** A copy of the launcher folder whose provider index {@code index} has each line edited by {@code edit}. */
+    private Path copyWithIndex(String index, java.util.function.UnaryOperator<String> edit) throws Exception {
+        Path copy = dir.resolve("walstash");
+        FileTrees.copy(home(), copy);
+        Path file = copy.resolve("lib").resolve(index);
+        Files.write(file, Files.readAllLines(file).stream().map(edit).toList());
+        return copy;
+    }
+
+    /** wal-fetch of a segment the repository does not have, by {@code copy}'s launcher with {@code settings}. */
+    private Processes.Outcome fetch(Path copy, Map<String, String> settings) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("pg_wal"));
+        Map<String, String> environment = new java.util.HashMap<>(settings);
+        environment.put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+        List<String> fetch = List.of(copy.resolve("bin/walstash").toString(), "wal-fetch", "000000010000000000000002",
+                empty.resolve("x").toString());
+        return Processes.runAllowingFailure(fetch, Launcher.withCache(environment), Duration.ofMinutes(5));
+    }
+
+    /**
+     * A launched command takes its providers from the index while the class path holds the jars it
+     * records: an index without the file:// adapter leaves that scheme unknown; once lib/ changes,
+     * ServiceLoader searches again and finds it. The storage is named in a config file only, so the
+     * class path is the whole of lib/ and the index lib/providers.index (SchemeClassPathIT has the
+     * per-scheme ones).
      */
     @Test
     void aLaunchedCommandUsesTheIndexUntilLibChanges() throws Exception {
-        Path copy = dir.resolve("walstash");
-        FileTrees.copy(home(), copy);
-        Path index = copy.resolve("lib/providers.index");
-        Files.write(index, Files.readAllLines(index).stream()
-                .filter(l -> !l.endsWith(" io.walstash.storage.fs.FileStorageProvider")).toList());
-        Path empty = Files.createDirectories(dir.resolve("pg_wal"));
-        Map<String, String> environment = Launcher.withCache(Map.of(
-                "WALSTASH_STORAGE", dir.resolve("repo").toUri().toString(), "XDG_CACHE_HOME", dir.resolve("cache").toString()));
-        List<String> fetch = List.of(copy.resolve("bin/walstash").toString(), "wal-fetch", "000000010000000000000002",
-                empty.resolve("x").toString());
+        Path copy = copyWithIndex("providers.index",
+                l -> l.endsWith(" io.walstash.storage.fs.FileStorageProvider") ? "" : l);
+        Path config = Files.writeString(dir.resolve("walstash.env"), "WALSTASH_STORAGE=" + dir.resolve("repo").toUri() + "\n");
+        Map<String, String> settings = Map.of("WALSTASH_CONFIG", config.toString());
 
-        Processes.Outcome indexed = Processes.runAllowingFailure(fetch, environment, Duration.ofMinutes(5));
+        Processes.Outcome indexed = fetch(copy, settings);
         assertThat(indexed.exitCode()).as(indexed.output()).isNotZero().isNotEqualTo(ExitCode.NOT_FOUND.code());
         assertThat(indexed.output()).contains("no storage provider for scheme 'file'");
 
-        // an empty zip (its end record only): a jar the index does not record
-        Files.write(copy.resolve("lib/extra.jar"), new byte[] {0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0});
-        Processes.Outcome searched = Processes.runAllowingFailure(fetch, environment, Duration.ofMinutes(5));
+        Files.write(copy.resolve("lib/extra.jar"), EMPTY_ZIP); // a jar the index does not record
+        Processes.Outcome searched = fetch(copy, settings);
+        assertThat(searched.exitCode()).as(searched.output()).isEqualTo(ExitCode.NOT_FOUND.code());
+    }
+
+    /**
+     * With the storage in the environment the command runs on its scheme's index: a provider it
+     * names wrongly is an error there (ServiceLoader would have found the right one); a jar added to
+     * lib/, which that class path does not have, changes nothing, while a jar of that class path
+     * replaced since means ServiceLoader's search again.
+     */
+    @Test
+    void aLaunchedCommandOnAKnownSchemeUsesThatSchemesIndex() throws Exception {
+        Path copy = copyWithIndex("providers-file.index",
+                l -> l.replace(" io.walstash.storage.fs.FileStorageProvider", " io.walstash.storage.fs.NoSuchProvider"));
+        Map<String, String> settings = Map.of("WALSTASH_STORAGE", dir.resolve("repo").toUri().toString());
+
+        Processes.Outcome indexed = fetch(copy, settings);
+        assertThat(indexed.exitCode()).as(indexed.output()).isNotZero().isNotEqualTo(ExitCode.NOT_FOUND.code());
+        assertThat(indexed.output()).contains("provider io.walstash.storage.fs.NoSuchProvider not found");
+
+        Files.write(copy.resolve("lib/extra.jar"), EMPTY_ZIP);
+        assertThat(fetch(copy, settings).output()).as("a jar not on the class path")
+                .contains("provider io.walstash.storage.fs.NoSuchProvider not found");
+
+        Path xz;
+        try (Stream<Path> listed = Files.list(copy.resolve("lib"))) {
+            xz = listed.filter(p -> p.getFileName().toString().matches("xz-.*\\.jar")).findFirst().orElseThrow();
+        }
+        Files.write(xz, EMPTY_ZIP, java.nio.file.StandardOpenOption.APPEND); // same name, another size
+        Processes.Outcome searched = fetch(copy, settings);
         assertThat(searched.exitCode()).as(searched.output()).isEqualTo(ExitCode.NOT_FOUND.code());
     }
 }

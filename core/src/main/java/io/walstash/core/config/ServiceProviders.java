@@ -1,10 +1,10 @@
 package io.walstash.core.config;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,11 +24,14 @@ import java.util.ServiceLoader;
  * about 100 ms of every command's start (bcprov's signed 855 KB manifest alone about 40 ms), a
  * quarter of a one-shot {@code wal-fetch}. The build writes an index of the distribution's jars
  * and of every provider they declare ({@code lib/providers.index}: lines {@code jar <name> <size>}
- * and {@code provider <service> <provider>}), and the launcher names it in
- * {@code -Dwalstash.providers}. It is used only while the folder it is in holds exactly the jars it
- * records, by name and size (a jar added, replaced or removed since means ServiceLoader's search),
- * and only for the system class loader, which loads the distribution: an application embedding
- * walstash, or a service the index does not list, gets ServiceLoader's search as before.
+ * and {@code provider <service> <provider>}; one such file for the whole of lib/ and one for each
+ * storage scheme's own class path), and the launcher names the one for the class path it gives the
+ * JVM in {@code -Dwalstash.providers}. It is used only while the class path holds exactly the jars
+ * it records, by name and size, all in the index's folder (a jar added to lib/, replaced or removed
+ * since means ServiceLoader's search; a jar lib/ holds that is not on the class path is none of its
+ * business, as it is none of ServiceLoader's), and only for the system class loader, which loads
+ * the distribution: an application embedding walstash, or a service the index does not list, gets
+ * ServiceLoader's search as before.
  */
 public final class ServiceProviders {
     /** The system property naming the index. */
@@ -68,14 +71,17 @@ public final class ServiceProviders {
         }
         Index known = index;
         if (known == null || !known.file().equals(file)) {
-            known = new Index(file, read(Path.of(file)));
+            known = new Index(file, read(Path.of(file), System.getProperty("java.class.path", "")));
             index = known;
         }
         return known.providers() == null ? null : known.providers().get(service);
     }
 
-    /** The providers {@code file} lists by service; null when its folder's jars are not the ones it records. */
-    static Map<String, List<String>> read(Path file) {
+    /**
+     * The providers {@code file} lists by service; null when {@code classPath} (the JVM's, as
+     * {@code java.class.path} has it) is not exactly the jars it records, in its folder.
+     */
+    static Map<String, List<String>> read(Path file, String classPath) {
         Map<String, List<String>> providers = new LinkedHashMap<>();
         Map<String, Long> jars = new HashMap<>();
         List<String> lines;
@@ -99,7 +105,7 @@ public final class ServiceProviders {
                         + "' is neither 'jar <name> <size>' nor 'provider <service> <provider>'");
             }
         }
-        return jars.equals(jarsIn(file.toAbsolutePath().getParent())) ? providers : null;
+        return jars.equals(jarsOn(classPath, file.toAbsolutePath().normalize().getParent())) ? providers : null;
     }
 
     private static long parseSize(Path file, String size) {
@@ -110,15 +116,22 @@ public final class ServiceProviders {
         }
     }
 
-    /** The jars in {@code folder} with their sizes. */
-    private static Map<String, Long> jarsIn(Path folder) {
+    /**
+     * The jars of {@code classPath} with their sizes; null when an entry is not a jar in
+     * {@code folder} (the class path is not the launcher's).
+     */
+    private static Map<String, Long> jarsOn(String classPath, Path folder) {
         Map<String, Long> jars = new HashMap<>();
-        try (DirectoryStream<Path> listed = Files.newDirectoryStream(folder, "*.jar")) {
-            for (Path jar : listed) {
-                jars.put(jar.getFileName().toString(), Files.size(jar));
+        for (String entry : classPath.split(File.pathSeparator)) {
+            Path jar = Path.of(entry).toAbsolutePath().normalize();
+            if (!folder.equals(jar.getParent()) || !jar.getFileName().toString().endsWith(".jar")) {
+                return null;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + folder + ", the folder of the provider index", e);
+            try {
+                jars.put(jar.getFileName().toString(), Files.size(jar));
+            } catch (IOException e) {
+                return null; // a jar the JVM could not open either: nothing to index
+            }
         }
         return jars;
     }
