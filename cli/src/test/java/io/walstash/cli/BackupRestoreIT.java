@@ -269,7 +269,7 @@ class BackupRestoreIT extends EndToEndTest {
             }
             try (Stream<Path> archives = Files.walk(work.resolve("cache"))) {
                 assertThat(archives.map(p -> p.getFileName().toString()))
-                        .as("one class-data archive per kind of backup command").contains("backup-push.jsa", "restore.jsa");
+                        .as("one class-data archive per kind of backup command").contains("backup-push-file.jsa", "restore-file.jsa");
             }
             Processes.Outcome refused = walstash(Map.of("WALSTASH_STORAGE", "file://" + repository),
                     "backup-fetch", target.toString(), "LATEST");

@@ -262,10 +262,12 @@ class EncryptionIT extends EndToEndTest {
             ok(walstash(clearEnv, "backup-push", source.dataDirectory().toString(), "--full"));
             assertThat(anyFileHolds(clear, MARKER)).as("the control repository holds the marker").isTrue();
             // the launcher keeps what encrypted commands load (Tink, the JDK's ciphers) in a class-data
-            // archive of their own, named for the key the config file (here) or the environment holds
+            // archive of their own, named for the key the config file (here) or the environment holds,
+            // and for the class path: the clear push names its file:// storage in the environment (the
+            // scheme's jars only), the encrypted ones in the config file only (the whole of lib/)
             try (Stream<Path> archives = Files.walk(work.resolve("cache"))) {
                 assertThat(archives.map(p -> p.getFileName().toString()))
-                        .contains("backup-push-encrypted.jsa", "backup-push.jsa");
+                        .contains("backup-push-encrypted.jsa", "backup-push-file.jsa");
             }
             assertThat(anyFileHolds(repository, MARKER)).as("the encrypted repository holds the marker").isFalse();
             // file names, labels: only in the encrypted content.json (the clear WAL from before holds catalog names)

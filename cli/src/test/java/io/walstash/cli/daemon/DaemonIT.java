@@ -431,19 +431,19 @@ class DaemonIT {
         assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         List<Path> dumps;
         try (Stream<Path> files = Files.walk(cache)) {
-            dumps = files.filter(f -> f.getFileName().toString().startsWith("daemon.jsa")).toList();
+            dumps = files.filter(f -> f.getFileName().toString().startsWith("daemon-file.jsa")).toList();
         }
         assertThat(dumps).as("the exited daemon's dump").singleElement();
         Path dump = dumps.get(0);
-        assertThat(dump.getFileName().toString()).isEqualTo("daemon.jsa." + first.process().pid() + ".tmp");
+        assertThat(dump.getFileName().toString()).isEqualTo("daemon-file.jsa." + first.process().pid() + ".tmp");
         // a dump its writer never finished (killed while writing: no header yet) beside it
-        Path torn = Files.write(dump.resolveSibling("daemon.jsa.999999999.tmp"), new byte[8192]);
+        Path torn = Files.write(dump.resolveSibling("daemon-file.jsa.999999999.tmp"), new byte[8192]);
 
         Path classes = dir.resolve("daemon-classes.log");
         Map<String, String> mapping = new HashMap<>(settings);
         mapping.put("WALSTASH_JAVA_OPTS", "-Xlog:class+load:file=" + classes);
         Daemon second = startDaemon(mapping);
-        assertThat(dump.resolveSibling("daemon.jsa")).as("published").isRegularFile();
+        assertThat(dump.resolveSibling("daemon-file.jsa")).as("published").isRegularFile();
         assertThat(dump).doesNotExist();
         assertThat(torn).as("a torn dump is removed, not published").doesNotExist();
         assertThat(Files.readAllLines(classes))
@@ -451,8 +451,8 @@ class DaemonIT {
         second.process().destroy();
         assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         try (Stream<Path> files = Files.walk(cache)) {
-            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("daemon.jsa")))
-                    .as("a daemon that mapped the archive dumps nothing more").containsExactly("daemon.jsa");
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("daemon-file.jsa")))
+                    .as("a daemon that mapped the archive dumps nothing more").containsExactly("daemon-file.jsa");
         }
     }
 
@@ -481,7 +481,7 @@ class DaemonIT {
         try (Stream<Path> files = Files.walk(cache)) {
             archives = files.filter(Files::isRegularFile).toList();
         }
-        assertThat(archives).singleElement().satisfies(a -> assertThat(a.getFileName()).hasToString("wal-push.jsa"));
+        assertThat(archives).singleElement().satisfies(a -> assertThat(a.getFileName()).hasToString("wal-push-file.jsa"));
 
         Path classes = dir.resolve("classes.log");
         Processes.Outcome mapped = Launcher.run(SELF, storage(repository, "XDG_CACHE_HOME", cache.toString(),
@@ -511,7 +511,7 @@ class DaemonIT {
                 Duration.ofMinutes(5)).exitCode()).isZero();
         Path archive;
         try (Stream<Path> files = Files.walk(cache)) {
-            archive = files.filter(f -> f.getFileName().toString().equals("wal-push.jsa")).findFirst().orElseThrow();
+            archive = files.filter(f -> f.getFileName().toString().equals("wal-push-file.jsa")).findFirst().orElseThrow();
         }
         // the archive and lib/ as they were before an upgrade; then the jar rewritten now
         long before = System.currentTimeMillis() - 20_000;
