@@ -33,6 +33,8 @@ public final class Processes {
     public static Outcome runAllowingFailure(List<String> command, Map<String, String> environment, Duration timeout)
             throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // walstash's launcher hands its JVM the class path in CLASSPATH: not for the programs it runs
+        builder.environment().remove("CLASSPATH");
         builder.environment().putAll(environment);
         Process process = builder.start();
         process.getOutputStream().close();
