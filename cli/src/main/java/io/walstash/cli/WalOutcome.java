@@ -73,8 +73,9 @@ public record WalOutcome(int exitCode, String message, Optional<String> problem)
 
     static WalOutcome of(PushResult result, long millis) {
         if (result instanceof PushResult.Archived archived) {
-            return new WalOutcome(ExitCode.OK.code(), String.format("walstash: archived %s (%d bytes, %d stored) in %d ms",
-                    archived.key(), archived.plainBytes(), archived.storedBytes(), millis));
+            // concatenated, not String.format: a one-shot push would load the JDK's locale data for it (~10 ms)
+            return new WalOutcome(ExitCode.OK.code(), "walstash: archived " + archived.key() + " (" + archived.plainBytes()
+                    + " bytes, " + archived.storedBytes() + " stored) in " + millis + " ms");
         }
         if (result instanceof PushResult.AlreadyArchived already) {
             return new WalOutcome(ExitCode.OK.code(),

@@ -28,29 +28,59 @@ class JitDirectivesIT {
     @TempDir
     Path dir;
 
-    private static Path directives() throws Exception {
-        return Launcher.path().getParent().getParent().resolve("lib/jit-directives.json");
+    private static final String PLAIN = "jit-directives.json";
+    private static final String INTRINSICS = "jit-directives-intrinsics.json";
+
+    private static Path directives(String file) throws Exception {
+        return Launcher.path().getParent().getParent().resolve("lib").resolve(file);
     }
 
     /** Class and method of every {@code "package/Class.method"} the file names. */
-    private static List<String[]> namedMethods() throws Exception {
+    private static List<String[]> namedMethods(String file) throws Exception {
         List<String[]> named = new ArrayList<>();
-        Matcher m = MATCH.matcher(Files.readString(directives()));
+        Matcher m = MATCH.matcher(Files.readString(directives(file)));
         while (m.find()) {
             named.add(new String[] {m.group(1).replace('/', '.'), m.group(2)});
         }
         return named;
     }
 
+    /**
+     * Whether HotSpot (JDK 17) does AES-CTR, GHASH and SHA-256 with its intrinsics on this processor,
+     * by the flags of /proc/cpuinfo: the launcher's rule, written again here from HotSpot's.
+     */
+    private static boolean cryptoIntrinsics() throws Exception {
+        String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(line -> line.startsWith("flags") || line.startsWith("Features")).findFirst()
+                .map(line -> " " + line.substring(line.indexOf(':') + 1) + " ").orElse("");
+        boolean x86 = flags.contains(" aes ") && flags.contains(" sse4_1 ") && flags.contains(" pclmulqdq ")
+                && (flags.contains(" sha_ni ") || flags.contains(" avx2 ") && flags.contains(" bmi2 "));
+        boolean arm = flags.contains(" aes ") && flags.contains(" pmull ") && flags.contains(" sha2 ");
+        return x86 || arm;
+    }
+
     @Test
     void everyMethodTheDirectivesNameExistsInThisJdk() throws Exception {
-        List<String[]> named = namedMethods();
-        assertThat(named).hasSizeGreaterThanOrEqualTo(3);
-        for (String[] classAndMethod : named) {
-            Class<?> type = Class.forName(classAndMethod[0], false, ClassLoader.getSystemClassLoader());
-            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
-                    .as(classAndMethod[0]).contains(classAndMethod[1]);
+        for (String file : List.of(PLAIN, INTRINSICS)) {
+            List<String[]> named = namedMethods(file);
+            assertThat(named).as(file).hasSizeGreaterThanOrEqualTo(3);
+            for (String[] classAndMethod : named) {
+                Class<?> type = Class.forName(classAndMethod[0], false, ClassLoader.getSystemClassLoader());
+                assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName))
+                        .as(file + ": " + classAndMethod[0]).contains(classAndMethod[1]);
+            }
         }
+    }
+
+    /** The directives for a processor with the intrinsics are the others and the two method bodies the intrinsics replace. */
+    @Test
+    void theIntrinsicsDirectivesHoldEveryOtherDirectiveAndTheTwoBodiesTheIntrinsicsReplace() throws Exception {
+        List<String> plain = namedMethods(PLAIN).stream().map(m -> m[0] + "." + m[1]).toList();
+        List<String> intrinsics = namedMethods(INTRINSICS).stream().map(m -> m[0] + "." + m[1]).toList();
+        assertThat(intrinsics).containsAll(plain);
+        assertThat(intrinsics).containsAll(List.of("com.sun.crypto.provider.AESCrypt.implEncryptBlock",
+                "com.sun.crypto.provider.AESCrypt.implDecryptBlock", "sun.security.provider.SHA2.implCompress0"));
+        assertThat(plain).doesNotContain("com.sun.crypto.provider.AESCrypt.implEncryptBlock", "sun.security.provider.SHA2.implCompress0");
     }
 
     /**
@@ -62,6 +92,14 @@ class JitDirectivesIT {
     void everyCipherMethodTheLauncherCompilesEarlyExistsInThisJdk() throws Exception {
         assertThat(methodsOfLoopExist("hot", "com.sun.crypto.provider.")).isGreaterThanOrEqualTo(5);
         assertThat(methodsOfLoopExist("digest", "sun.security.provider.")).isEqualTo(3);
+        // the AES block's methods, compiled early only where its intrinsics are missing
+        Matcher aesBlock = Pattern.compile("aes_block=\"([A-Za-z0-9_:$ ]+)\"").matcher(Files.readString(Launcher.path()));
+        assertThat(aesBlock.find()).isTrue();
+        for (String name : aesBlock.group(1).split(" ")) {
+            String[] classAndMethod = name.split("::");
+            Class<?> type = Class.forName("com.sun.crypto.provider." + classAndMethod[0], false, ClassLoader.getSystemClassLoader());
+            assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName)).as(name).contains(classAndMethod[1]);
+        }
     }
 
     /** Checks that every {@code 'Class::method'} of the launcher's {@code for VARIABLE in …} loop exists in {@code pkg}; returns how many. */
@@ -100,6 +138,8 @@ class JitDirectivesIT {
             assertThat(help.output()).as("SHA-256's calls into its intrinsics, scaled alike")
                     .contains("CompileThresholdScaling,sun.security.provider.SHA2::implCompress," + scaling.group(1))
                     .contains("CompileThresholdScaling,sun.security.provider.DigestBase::implCompressMultiBlock," + scaling.group(1));
+            assertThat(help.output().contains("AESCrypt::implEncryptBlock")).as(command + ": the AES block compiled early"
+                    + " only without its intrinsics: " + help.output()).isEqualTo(!cryptoIntrinsics());
             Matcher threshold = Pattern.compile("-XX:Tier4InvocationThreshold=([0-9]+)").matcher(help.output());
             double tier4 = threshold.find() ? Double.parseDouble(threshold.group(1)) : 5000; // HotSpot's default
             callsToC2.put(command, Double.parseDouble(scaling.group(1)) * tier4);
@@ -126,9 +166,13 @@ class JitDirectivesIT {
         int theDefault = output.indexOf("Directive: (default)");
         assertThat(ours).as(output).isNotNegative().isLessThan(theDefault);
         String directive = output.substring(ours, theDefault);
-        for (String[] classAndMethod : namedMethods()) {
+        // this processor's directives: with the intrinsics, the AES block and SHA-256's compression are left to C1
+        boolean intrinsics = cryptoIntrinsics();
+        for (String[] classAndMethod : namedMethods(intrinsics ? INTRINSICS : PLAIN)) {
             assertThat(directive).contains(classAndMethod[0].replace('.', '/') + "." + classAndMethod[1]);
         }
+        assertThat(directive.contains("AESCrypt.implEncryptBlock")).as(directive).isEqualTo(intrinsics);
+        assertThat(directive.contains("SHA2.implCompress0")).as(directive).isEqualTo(intrinsics);
         String c2 = directive.substring(directive.indexOf("c2 directives:"));
         assertThat(c2).contains("Exclude:true");
         assertThat(directive.substring(0, directive.indexOf("c2 directives:"))).contains("Exclude:false");
