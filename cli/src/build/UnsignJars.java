@@ -17,20 +17,14 @@ import java.util.zip.ZipOutputStream;
  * ({@code META-INF/*.SF}, {@code .RSA}, {@code .DSA}, {@code .EC}) are left out and the manifest
  * keeps its main attributes only (Multi-Release among them), not the per-entry digests.
  *
- * <p>Why: the first service lookup of a run through java.util.ServiceLoader (the JDK makes two of
- * its own as soon as javax.crypto or java.util.logging starts: every encrypted command, through
- * Tink) opens every jar of the class path, and opening a jar reads its whole manifest. bcprov's is
- * 855 KB of per-entry digests, about 40 ms of every such run (a one-shot encrypted wal-fetch 788 ->
- * 745 ms, medians of 11). walstash uses BouncyCastle's lightweight API (ChaCha20, Poly1305, to read
- * WAL-G's libsodium streams), never as a JCE provider, which is the only use the JDK checks a
- * provider jar's signature for. Every other entry is copied byte for byte; a jar is replaced
- * atomically.
- *
- * <p>Azure's SDK jars, for another reason: class-data sharing leaves the classes of a signed jar out
+ * <p>Why, for Azure's SDK jars: class-data sharing leaves the classes of a signed jar out
  * of the archive a run dumps at exit, and JDK 17's dump then crashed (SIGSEGV in
  * SystemDictionaryShared::adjust_lambda_proxy_class_dictionary, a lambda whose caller class was left
  * out): every one-shot command on an azure:// repository did its work and then ended with exit code
- * 134, which PostgreSQL takes for a fatal restore_command failure. Nothing checks their signature.
+ * 134, which PostgreSQL takes for a fatal restore_command failure. Nothing checks their signature
+ * (the JDK checks a jar's signature only for a JCE provider). Every other entry is copied byte for
+ * byte; a jar is replaced atomically. (bcprov was unsigned too while walstash used it: its manifest
+ * of 855 KB of per-entry digests was read whenever a search of the class path opened it.)
  */
 public final class UnsignJars {
     private UnsignJars() {

@@ -21,7 +21,7 @@ import java.util.ServiceLoader;
  *
  * <p>Why not ServiceLoader alone: to find every {@code META-INF/services/<service>} it opens every
  * jar of the class path, and the first such search of a run opens all 150 of the distribution's:
- * about 100 ms of every command's start (bcprov's signed 855 KB manifest alone about 40 ms), a
+ * about 100 ms of every command's start (then a signed jar's 855 KB manifest alone about 40 ms), a
  * quarter of a one-shot {@code wal-fetch}. The build writes an index of the distribution's jars
  * and of every provider they declare ({@code lib/providers.index}: lines {@code jar <name> <size>}
  * and {@code provider <service> <provider>}; one such file for the whole of lib/ and one for each
