@@ -2,7 +2,8 @@
 # walstash beside pgBackRest 2.45 for what PostgreSQL's archive_command and restore_command ask,
 # on the same machine, the same WAL and the same storage, in one go:
 #   1. latency of one archive_command call (16 MiB segment of pgbench WAL): cp + sync, walstash
-#      alone, walstash through its daemon, pgBackRest archive-push (zst level 1);
+#      alone, walstash through its daemon, pgBackRest archive-push (zst level 1, and level 3, its
+#      default and walstash's), each segment's calls side by side;
 #   2. sustained archiving under pgbench load, both its TPC-B-like run (-c 8 -N) and its bulk
 #      initialisation (-i -s 100: COPY and index builds, the most WAL per second this machine makes):
 #      segments archived per second and the largest number of .ready files waiting, walstash
@@ -176,19 +177,23 @@ done
 wait_archived "$src_port"
 # the first segments hold initdb's and pgbench -i's bulk; take the last full pgbench ones
 mapfile -t wal < <(ls "$work/segs" | grep -E '^[0-9A-F]{24}$' | sort | tail -n "$segments")
-lat_tools="cp alone defaults daemon pgbackrest"
+lat_tools="cp alone defaults daemon pgbackrest pgbackrest3"
 for tool in $lat_tools; do as_pg mkdir -p "$work/lat-$tool/pg_wal"; done
 for f in "${wal[@]}"; do
   for tool in $lat_tools; do as_pg cp "$work/segs/$f" "$work/lat-$tool/pg_wal/$f"; done
 done
 pgbr_conf lat "$src" "$src_port"
 pgbr lat stanza-create >/dev/null
+# pgBackRest at its own default zst level (3, walstash's too), into a repository of its own
+pgbr_conf lat3 "$src" "$src_port"
+pgbr lat3 stanza-create >/dev/null
 daemon lat-daemon
 lat_socket=$socket
-declare -A lat
-for tool in $lat_tools; do
-  times=()
-  for f in "${wal[@]}"; do
+declare -A lat lat_times
+# each segment's calls side by side (cp, then every tool in turn), so that the machine's drift
+# over the run is shared by every row rather than charged to whichever ran last
+for f in "${wal[@]}"; do
+  for tool in $lat_tools; do
     seg="$work/lat-$tool/pg_wal/$f"
     start=$(now_ms)
     case $tool in
@@ -198,11 +203,15 @@ for tool in $lat_tools; do
       defaults) ws lat-defaults XDG_RUNTIME_DIR="$work/xdg" "$launcher" wal-push "$seg" 2>>"$work/lat-defaults.log" ;;
       daemon) ws lat-daemon WALSTASH_DAEMON_SOCKET="$lat_socket" "$launcher" wal-push "$seg" 2>>"$work/lat-daemon-client.log" ;;
       pgbackrest) pgbr lat archive-push "$seg" ;;
+      pgbackrest3) pgbr lat3 archive-push --compress-level=3 "$seg" ;;
     esac
-    times+=($(( $(now_ms) - start )))
+    lat_times[$tool]+=" $(( $(now_ms) - start ))"
   done
-  lat[$tool]=$(printf '%s\n' "${times[@]}" | median)
-  echo "latency $tool: ${times[*]}" >> "$work/raw.txt"
+done
+for tool in $lat_tools; do
+  # shellcheck disable=SC2086 # the times are words
+  lat[$tool]=$(printf '%s\n' ${lat_times[$tool]} | median)
+  echo "latency $tool:${lat_times[$tool]}" >> "$work/raw.txt"
 done
 stop_cluster "$src"
 stop_auto_daemons
@@ -463,15 +472,17 @@ fi
 # --- report -------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f×", a / b}'; }
 segs_per_s() { awk -v n="$replayed" -v s="$1" 'BEGIN {printf "%.1f", n / s}'; }
-echo "storage: $storage_label; zstd (pgBackRest: zst level 1); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1), $(pgbackrest version)"
+echo "storage: $storage_label; zstd (pgBackRest: zst level 1 unless a row says otherwise); $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -n 1), $(pgbackrest version)"
 echo
 if wanted latency; then
 echo "| archive_command, one 16 MiB segment (median of $segments) | ms | vs pgBackRest |"
 echo "| --- | --- | --- |"
-for tool in cp pgbackrest alone defaults daemon; do
-  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; alone) echo "walstash wal-push, WALSTASH_DAEMON=off";; defaults) echo "walstash wal-push, defaults (auto daemon)";; daemon) echo "walstash wal-push via a hand-started daemon";; esac)
+for tool in cp pgbackrest pgbackrest3 alone defaults daemon; do
+  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; pgbackrest3) echo "pgBackRest archive-push, zst level 3 (its default level; walstash's is 3)";; alone) echo "walstash wal-push, WALSTASH_DAEMON=off";; defaults) echo "walstash wal-push, defaults (auto daemon)";; daemon) echo "walstash wal-push via a hand-started daemon";; esac)
   echo "| $label | ${lat[$tool]} | $(ratio "${lat[$tool]}" "${lat[pgbackrest]}") |"
 done
+echo
+echo "At the same zstd level (3): walstash's defaults $(ratio "${lat[defaults]}" "${lat[pgbackrest3]}"), its hand-started daemon $(ratio "${lat[daemon]}" "${lat[pgbackrest3]}") of pgBackRest's time."
 echo
 fi
 if wanted throughput; then
