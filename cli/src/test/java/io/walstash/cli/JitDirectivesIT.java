@@ -46,7 +46,7 @@ class JitDirectivesIT {
     }
 
     /**
-     * Whether HotSpot (JDK 17) does AES-CTR, GHASH and SHA-256 with its intrinsics on this processor,
+     * Whether HotSpot (JDK 17) does the AES block, GHASH and SHA-256 with its intrinsics on this processor,
      * by the flags of /proc/cpuinfo: the launcher's rule, written again here from HotSpot's.
      */
     private static boolean cryptoIntrinsics() throws Exception {
