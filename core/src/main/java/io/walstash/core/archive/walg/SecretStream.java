@@ -36,7 +36,6 @@ final class SecretStream {
     static final int TAG_FINAL = TAG_PUSH | TAG_REKEY;
 
     private static final int BLOCK = 64;
-    private static final int MAC_BYTES = 16;
     private static final int COUNTER_BYTES = 4;
     private static final int INONCE_BYTES = 8;
     private static final int[] SIGMA = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574}; // "expand 32-byte k"
@@ -56,7 +55,7 @@ final class SecretStream {
         }
         chacha = chacha20();
         hchacha20(chacha, masterKey, header, key);
-        resetCounter();
+        setCounter(1);
         System.arraycopy(header, 16, nonce, COUNTER_BYTES, INONCE_BYTES);
     }
 
@@ -73,10 +72,10 @@ final class SecretStream {
         }
         int messageLength = length - A_BYTES;
         // keystream block 0 keys Poly1305; block 1 encrypts the tag; the message starts at block 2
-        keystream(key, 0, nonce);
-        update(zeros, 0, BLOCK, block, 0);
+        keystream(chacha, key, 0, nonce);
+        xor(chacha, zeros, 0, BLOCK, block, 0);
         System.arraycopy(block, 0, polyKey, 0, polyKey.length);
-        update(zeros, 0, BLOCK, block, 0);
+        xor(chacha, zeros, 0, BLOCK, block, 0);
         int tag = (in[0] ^ block[0]) & 0xFF;
         block[0] = in[0];
         // what libsodium authenticates: the encrypted tag block, the ciphertext, its pad (by the
@@ -92,12 +91,12 @@ final class SecretStream {
         if (!MessageDigest.isEqual(Arrays.copyOfRange(in, 1 + messageLength, length), mac)) {
             return -1;
         }
-        update(in, 1, messageLength, out, 0);
+        xor(chacha, in, 1, messageLength, out, 0);
         for (int i = 0; i < INONCE_BYTES; i++) {
             nonce[COUNTER_BYTES + i] ^= mac[i];
         }
         int counter = littleEndian(nonce, 0) + 1;
-        ByteBuffer.wrap(nonce, 0, COUNTER_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(counter);
+        setCounter(counter);
         if ((tag & TAG_REKEY) != 0 || counter == 0) {
             rekey();
         }
@@ -109,16 +108,16 @@ final class SecretStream {
         byte[] material = new byte[KEY_BYTES + INONCE_BYTES];
         System.arraycopy(key, 0, material, 0, KEY_BYTES);
         System.arraycopy(nonce, COUNTER_BYTES, material, KEY_BYTES, INONCE_BYTES);
-        keystream(key, 0, nonce);
-        update(material, 0, material.length, material, 0);
+        keystream(chacha, key, 0, nonce);
+        xor(chacha, material, 0, material.length, material, 0);
         System.arraycopy(material, 0, key, 0, KEY_BYTES);
         System.arraycopy(material, KEY_BYTES, nonce, COUNTER_BYTES, INONCE_BYTES);
         Arrays.fill(material, (byte) 0);
-        resetCounter();
+        setCounter(1);
     }
 
-    private void resetCounter() {
-        ByteBuffer.wrap(nonce, 0, COUNTER_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(1);
+    private void setCounter(int counter) {
+        ByteBuffer.wrap(nonce, 0, COUNTER_BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(counter);
     }
 
     /** Forgets the stream's key. */
@@ -128,12 +127,8 @@ final class SecretStream {
         Arrays.fill(polyKey, (byte) 0);
     }
 
-    /** Sets {@link #chacha} to XOR the ChaCha20-IETF keystream of {@code key} and {@code ietfNonce} from block {@code counter}. */
-    private void keystream(byte[] key, int counter, byte[] ietfNonce) {
-        keystream(chacha, key, counter, ietfNonce);
-    }
-
-    private void update(byte[] input, int offset, int length, byte[] output, int outputOffset) {
+    /** XORs {@code length} bytes of {@code input} with {@code chacha}'s keystream into {@code output}. */
+    private static void xor(Cipher chacha, byte[] input, int offset, int length, byte[] output, int outputOffset) {
         try {
             chacha.update(input, offset, length, output, outputOffset);
         } catch (ShortBufferException e) {
@@ -150,7 +145,8 @@ final class SecretStream {
     }
 
     /**
-     * A stream cipher XORs the same either way; decrypt mode, because the JDK's ChaCha20 refuses to
+     * Sets {@code chacha} to XOR the ChaCha20-IETF keystream of {@code key} and {@code ietfNonce} from
+     * block {@code counter}. A stream cipher XORs the same either way; decrypt mode, because the JDK's ChaCha20 refuses to
      * encrypt twice under one key and nonce, which reading (and HChaCha20) rightly does.
      */
     private static void keystream(Cipher chacha, byte[] key, int counter, byte[] ietfNonce) {
@@ -174,11 +170,7 @@ final class SecretStream {
     private static void hchacha20(Cipher chacha, byte[] masterKey, byte[] input16, byte[] out) {
         keystream(chacha, masterKey, littleEndian(input16, 0), Arrays.copyOfRange(input16, 4, 16));
         byte[] block = new byte[BLOCK];
-        try {
-            chacha.update(new byte[BLOCK], 0, BLOCK, block, 0);
-        } catch (ShortBufferException e) {
-            throw new IllegalStateException(e);
-        }
+        xor(chacha, new byte[BLOCK], 0, BLOCK, block, 0);
         ByteBuffer words = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer result = ByteBuffer.wrap(out, 0, KEY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 4; i++) {
