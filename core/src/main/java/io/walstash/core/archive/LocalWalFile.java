@@ -51,9 +51,16 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
     static LocalWalFile inspect(Path file, WalFileName name, byte[] bytes, int length) throws IOException {
         MessageDigest digest = Digests.sha256();
         digest.update(bytes, 0, length);
-        // the bytes in hand are the file: a history file's content is checked from them, not read again
+        // the bytes in hand are the file: a history file's content is checked from them, not read
+        // again. Only a history file's: a segment's 16 MiB as text were a second copy of every
+        // segment pushed (allocated, zeroed and copied), which nothing reads.
+        String content = isSegment(name) ? null : new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
         return checked(file, name, new ObjectHeader(length, digest.digest()), bytes,
-                Math.min(length, WalSegmentHeader.LENGTH), new String(bytes, 0, length, StandardCharsets.ISO_8859_1));
+                Math.min(length, WalSegmentHeader.LENGTH), content);
+    }
+
+    private static boolean isSegment(WalFileName name) {
+        return name instanceof SegmentFileName || name instanceof PartialSegmentFileName;
     }
 
     static void refuseDirectory(Path file) throws FileSystemException {

@@ -13,6 +13,7 @@ import io.walstash.core.spool.PushResult;
 import io.walstash.core.storage.InMemoryStorage;
 import io.walstash.core.testing.WalGLibsodium;
 import io.walstash.core.testing.WalSegmentFiles;
+import io.walstash.core.wal.WalFileName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -423,6 +424,35 @@ class WalArchiveTest {
         buffers.release(new byte[100]);                                   // too small to keep
         assertThat(buffers.take(2 << 20)).isSameAs(segment);
         assertThat(buffers.kept()).isZero();
+    }
+
+    /**
+     * Inspecting a segment already held in memory makes no copy of it (a 16 MiB text of every
+     * segment pushed was built once, for the history files' check); a history file's content is
+     * still checked from the bytes in hand.
+     */
+    @Test
+    void inspectingAHeldSegmentAllocatesNoCopyOfIt() throws IOException {
+        int size = 16 << 20;
+        Path file = WalSegmentFiles.segment(pgWal, "000000010000000000000001", "000000010000000000000001",
+                SYSTEM, 7, size, size);
+        byte[] bytes = Files.readAllBytes(file);
+        WalFileName name = WalFileName.parse("000000010000000000000001");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        LocalWalFile.inspect(file, name, bytes, bytes.length); // classes loaded, digest provider found
+        long before = threads.getCurrentThreadAllocatedBytes();
+        LocalWalFile inspected = LocalWalFile.inspect(file, name, bytes, bytes.length);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(inspected.header().plainLength()).isEqualTo(size);
+        assertThat(allocated).as("bytes allocated inspecting a 16 MiB segment").isLessThan(1 << 20);
+
+        byte[] history = "1\t0/3000000\tno recovery target specified\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(LocalWalFile.inspect(pgWal.resolve("00000002.history"), WalFileName.parse("00000002.history"),
+                history, history.length).header().plainLength()).isEqualTo(history.length);
+        byte[] malformed = "not a history line\n".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> LocalWalFile.inspect(pgWal.resolve("00000002.history"),
+                WalFileName.parse("00000002.history"), malformed, malformed.length))
+                .hasMessageContaining("is not a valid timeline history file");
     }
 
     /** Overwrites the local WAL file with other bytes just before the upload reads its stream. */
