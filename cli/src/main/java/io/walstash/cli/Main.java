@@ -1,6 +1,8 @@
 package io.walstash.cli;
 
 import io.walstash.cli.daemon.Daemons;
+import io.walstash.core.config.Settings;
+import io.walstash.core.crypto.CipherWarmup;
 
 /** Entry point of the {@code walstash} launcher. */
 public final class Main {
@@ -15,6 +17,11 @@ public final class Main {
                 : Daemons.serve(args, System.getenv(), System.err);
         if (served != Daemons.NOT_SERVED) {
             System.exit(served);
+        }
+        // This JVM does the work: with a master key in the environment, the ciphers' one-time
+        // set-up runs beside picocli's and the configuration's instead of after them.
+        if (CipherWarmup.keyNamedIn(Settings.of(System.getenv()))) {
+            CipherWarmup.start();
         }
         System.exit(WalstashCommand.execute(args));
     }
