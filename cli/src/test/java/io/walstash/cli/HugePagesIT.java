@@ -27,8 +27,9 @@ class HugePagesIT {
     @TempDir
     Path dir;
 
+    /** A kernel without transparent huge pages has no such file: the launcher then adds nothing. */
     private static boolean kernelGivesHugePagesOnRequest() throws Exception {
-        return Files.readString(THP_MODE).contains("[madvise]");
+        return Files.isReadable(THP_MODE) && Files.readString(THP_MODE).contains("[madvise]");
     }
 
     /** The heap page size a launched command's JVM reports, with {@code javaOpts} added. */
@@ -45,7 +46,6 @@ class HugePagesIT {
 
     @Test
     void theHeapIsInHugePagesExactlyWhereTheKernelGivesThemOnRequest() throws Exception {
-        assertThat(THP_MODE).as("this kernel's transparent huge page mode").isReadable();
         assertThat(heapPageSize("")).isEqualTo(kernelGivesHugePagesOnRequest() ? "2M" : "4K");
     }
 
