@@ -2,6 +2,7 @@ package io.walstash.core.crypto;
 
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import com.google.crypto.tink.subtle.AesGcmJce;
+import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.Settings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,8 +39,7 @@ public final class CipherWarmup {
 
     /** Starts the warm-up on a daemon thread (it never holds the command's exit) and returns that thread at once. */
     public static Thread start() {
-        Thread thread = new Thread(CipherWarmup::run, "walstash-cipher-warmup");
-        thread.setDaemon(true);
+        Thread thread = ThreadPools.thread("walstash-cipher-warmup", CipherWarmup::run, ThreadPools.Kind.DAEMON);
         thread.start();
         return thread;
     }
