@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -91,7 +90,9 @@ final class PushedMarkers {
                 + "size=" + before.size() + "\n"
                 + "modified=" + before.modified() + "\n"
                 + "sha256=" + content.sha256Hex() + "\n";
-        Path temp = directory.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
+        // named with this process's id, so that the temporary file of a push killed before its
+        // rename is removed by the next write of the same name or the next look-ahead, not an hour later
+        Path temp = AbandonedTemps.claim(directory, name);
         try {
             try (FileChannel out = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
@@ -104,7 +105,10 @@ final class PushedMarkers {
         }
     }
 
-    /** Removes markers (and left-over temporary files) whose WAL file is gone from pg_wal. */
+    /**
+     * Removes markers whose WAL file is gone from pg_wal, and left-over temporary files: those whose
+     * writer is gone, and any an hour old (an older walstash's, whose names carry no process id).
+     */
     void removeStale(Path pgWal) throws IOException {
         List<Path> markers;
         try (Stream<Path> listing = Files.list(directory)) {
@@ -115,7 +119,8 @@ final class PushedMarkers {
         for (Path marker : markers) {
             String name = String.valueOf(marker.getFileName());
             boolean stale = name.startsWith(".")
-                    ? Files.getLastModifiedTime(marker).toInstant().isBefore(Instant.now().minusSeconds(3600))
+                    ? AbandonedTemps.isAbandoned(name)
+                            || Files.getLastModifiedTime(marker).toInstant().isBefore(Instant.now().minusSeconds(3600))
                     : !Files.exists(pgWal.resolve(name));
             if (stale) {
                 Files.deleteIfExists(marker);
