@@ -4,7 +4,6 @@ import io.walstash.core.io.Digests;
 import io.walstash.core.wal.BackupHistoryFile;
 import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.HistoryFileName;
-import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import io.walstash.core.wal.TimelineHistory;
@@ -54,13 +53,9 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
         // the bytes in hand are the file: a history file's content is checked from them, not read
         // again. Only a history file's: a segment's 16 MiB as text were a second copy of every
         // segment pushed (allocated, zeroed and copied), which nothing reads.
-        String content = isSegment(name) ? null : new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+        String content = name.contentSegment().isPresent() ? null : new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
         return checked(file, name, new ObjectHeader(length, digest.digest()), bytes,
                 Math.min(length, WalSegmentHeader.LENGTH), content);
-    }
-
-    private static boolean isSegment(WalFileName name) {
-        return name instanceof SegmentFileName || name instanceof PartialSegmentFileName;
     }
 
     static void refuseDirectory(Path file) throws FileSystemException {
@@ -78,12 +73,7 @@ record LocalWalFile(ObjectHeader header, Optional<WalSegmentHeader> segmentHeade
     /** {@code content}: the whole file as ISO-8859-1 text when already read, or null to read it for a history file. */
     private static LocalWalFile checked(Path file, WalFileName name, ObjectHeader header, byte[] first,
                                         int firstLength, String content) throws IOException {
-        Optional<SegmentFileName> segment = Optional.empty();
-        if (name instanceof SegmentFileName s) {
-            segment = Optional.of(s);
-        } else if (name instanceof PartialSegmentFileName p) {
-            segment = Optional.of(p.segment());
-        }
+        Optional<SegmentFileName> segment = name.contentSegment();
         if (segment.isEmpty()) {
             checkContent(file, name, header.plainLength(), content);
             return new LocalWalFile(header, Optional.empty());

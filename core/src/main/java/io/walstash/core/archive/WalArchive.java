@@ -25,7 +25,6 @@ import io.walstash.core.storage.StorageLocation;
 import io.walstash.core.storage.Storages;
 import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.HistoryFileName;
-import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import io.walstash.core.wal.WalSegmentHeader;
@@ -487,7 +486,7 @@ public final class WalArchive implements Closeable {
             }
             return plain;
         }
-        if (name instanceof SegmentFileName || name instanceof PartialSegmentFileName) {
+        if (name.contentSegment().isPresent()) {
             InputStream peekable = new BufferedInputStream(plain, WalSegmentHeader.LENGTH);
             peekable.mark(WalSegmentHeader.LENGTH);
             byte[] first = peekable.readNBytes(WalSegmentHeader.LENGTH);

@@ -3,8 +3,6 @@ package io.walstash.core.repository;
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.BackupHistoryFileName;
-import io.walstash.core.wal.HistoryFileName;
-import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
@@ -65,16 +63,11 @@ public record ClearObjects(SortedMap<Long, String> walByTimeline, SortedSet<Stri
 
     /** Where {@code name} lies in its timeline's WAL: the name of its segment; a history file at the timeline's start. */
     static String position(WalFileName name) {
-        if (name instanceof SegmentFileName segment) {
-            return segment.fileName();
-        }
-        if (name instanceof PartialSegmentFileName partial) {
-            return partial.segment().fileName();
-        }
         if (name instanceof BackupHistoryFileName backup) {
             return backup.segment().fileName();
         }
-        return String.format("%08X%016X", ((HistoryFileName) name).timeline(), 0L);
+        return name.contentSegment().map(SegmentFileName::fileName)
+                .orElseGet(() -> String.format("%08X%016X", name.timeline(), 0L));
     }
 
     /**

@@ -5,7 +5,6 @@ import io.walstash.core.archive.WalArchive;
 import io.walstash.core.repository.WalIndex;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.wal.Lsn;
-import io.walstash.core.wal.PartialSegmentFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.TimelineHistory;
 import io.walstash.core.wal.WalSegmentHeader;
@@ -45,8 +44,7 @@ final class WalObjectCheck {
     }
 
     Outcome check(WalIndex.StoredWal wal) throws IOException {
-        SegmentFileName segment = wal.name() instanceof SegmentFileName s ? s
-                : wal.name() instanceof PartialSegmentFileName p ? p.segment() : null;
+        SegmentFileName segment = wal.name().contentSegment().orElse(null);
         try (WalArchive.StoredPlain plain = WalArchive.openStored(storage, wal.key(), wal.codec())) {
             InputStream in = plain.stream();
             String problem = null;

@@ -1,6 +1,7 @@
 package io.walstash.core.wal;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code <segment>.partial}: a segment that was not finished on its timeline. PostgreSQL archives
@@ -36,6 +37,11 @@ public record PartialSegmentFileName(SegmentFileName segment) implements WalFile
     @Override
     public long timeline() {
         return segment.timeline();
+    }
+
+    @Override
+    public Optional<SegmentFileName> contentSegment() {
+        return Optional.of(segment);
     }
 
     @Override

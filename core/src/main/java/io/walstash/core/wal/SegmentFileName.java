@@ -2,6 +2,7 @@ package io.walstash.core.wal;
 
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The name of a WAL segment file, {@code TTTTTTTTLLLLLLLLSSSSSSSS}: timeline, "log" (xlogid) and
@@ -29,6 +30,11 @@ public record SegmentFileName(long timeline, long log, long segment)
         WalNames.requireTimeline(timeline);
         WalNames.requireUint32(log, "log");
         WalNames.requireUint32(segment, "segment");
+    }
+
+    @Override
+    public Optional<SegmentFileName> contentSegment() {
+        return Optional.of(this);
     }
 
     /**

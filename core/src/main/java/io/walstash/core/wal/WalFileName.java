@@ -1,6 +1,7 @@
 package io.walstash.core.wal;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A file PostgreSQL archives: a WAL segment, a partial segment, a timeline history file or a
@@ -18,6 +19,14 @@ public sealed interface WalFileName
 
     /** The timeline the file belongs to, 1 to {@code FFFFFFFF}. */
     long timeline();
+
+    /**
+     * The segment whose WAL this file's bytes are: a segment's own name, a partial segment's
+     * segment; empty for history and backup history files, whose bytes are text.
+     */
+    default Optional<SegmentFileName> contentSegment() {
+        return Optional.empty();
+    }
 
     /**
      * Parses any of the four kinds of name.

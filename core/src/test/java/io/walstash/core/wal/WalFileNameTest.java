@@ -27,6 +27,16 @@ class WalFileNameTest {
     }
 
     @Test
+    void contentSegmentIsTheSegmentWhoseWalTheBytesAre() {
+        SegmentFileName segment = new SegmentFileName(1, 0, 3);
+        assertThat(WalFileName.parse("000000010000000000000003").contentSegment()).contains(segment);
+        assertThat(WalFileName.parse("000000010000000000000003.partial").contentSegment()).contains(segment);
+        // text files: a backup history file names a segment, but its bytes are not that segment's WAL
+        assertThat(WalFileName.parse("000000010000000000000003.00000028.backup").contentSegment()).isEmpty();
+        assertThat(WalFileName.parse("00000001.history").contentSegment()).isEmpty();
+    }
+
+    @Test
     void parsesEachKind() {
         assertThat(WalFileName.parse("000000010000000000000003"))
                 .isEqualTo(new SegmentFileName(1, 0, 3));
