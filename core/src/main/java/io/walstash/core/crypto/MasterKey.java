@@ -16,7 +16,6 @@ import java.util.Base64;
  */
 public final class MasterKey {
     public static final int LENGTH = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] bytes;
     private final String source;
@@ -48,7 +47,7 @@ public final class MasterKey {
     /** A fresh random key. */
     public static MasterKey generate() {
         byte[] fresh = new byte[LENGTH];
-        RANDOM.nextBytes(fresh);
+        Random.SOURCE.nextBytes(fresh);
         return new MasterKey(fresh, "a generated key");
     }
 
@@ -82,5 +81,13 @@ public final class MasterKey {
     @Override
     public String toString() {
         return "MasterKey[from " + source + "]";
+    }
+
+    /**
+     * The random source, made on first use: only a new key needs it, and making one (the JDK's
+     * provider list, its seed) is work a command that only reads its key from a file never does.
+     */
+    private static final class Random {
+        static final SecureRandom SOURCE = new SecureRandom();
     }
 }
