@@ -10,7 +10,10 @@
 #      (daemon + look-ahead) vs pgBackRest async archive-push;
 #   3. recovery speed (segments replayed per second from storage): walstash without and with
 #      prefetch, through the daemon, pgBackRest archive-get sync and async, of RECOVERY_SEGMENTS
-#      (default 48) segments of pgbench WAL, every row once a round (RECOVERY_MODES picks walstash's);
+#      (default 48) segments of pgbench WAL, every row once a round (RECOVERY_MODES picks walstash's;
+#      RECOVERY_LOGS=DIR keeps each recovery's server log there, whose lines say when each segment
+#      was restored, the auto daemons' logs and the CPU seconds of the server user's processes;
+#      RECOVERY_CONF adds lines to each recovering server's postgresql.conf);
 #   4. (PARTS=inserts) sustained archiving with walstash's DEFAULTS (the README's archive_command,
 #      nothing else: the auto daemon, look-ahead, default concurrency) under two clients running
 #      bulk inserts for LOAD_SECONDS, vs pgBackRest archive-push async with process-max=2: largest
@@ -311,6 +314,7 @@ port = $rp
 archive_mode = off
 restore_command = '$2'
 ${3:-}
+${RECOVERY_CONF:-}
 CONF
   # pgBackRest's archive-get reads the recovering cluster's pg_control and spools beside it
   case $1 in pgbr-*) pgbr_conf rec "$dir" "$rp" "${4:-}" ;; esac
@@ -326,7 +330,23 @@ time_recovery() {
   as_pg env "$@" "$pg_bin/pg_ctl" -D "$dir" -l "$dir.log" -t 3600 -w start >/dev/null
   until [ "$(psql_at "$rp" "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do sleep 0.05; done
   rec_secs=$(secs_since "$start")
+  if [ -n "${RECOVERY_LOGS:-}" ]; then
+    # CPU seconds so far of every process of the server's user (the recovering server's, daemons'):
+    # where the recovery's CPU went
+    mkdir -p "$RECOVERY_LOGS"
+    for p in $(pgrep -u postgres); do
+      [ -r "/proc/$p/stat" ] || continue
+      awk -v p="$p" -v cmd="$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | cut -c1-60; tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -o 'io.walstash[^ ]* [^ ]*')" \
+        '{sub(/^.*\) /, ""); printf "%s %.2f %s\n", p, ($12 + $13) / 100, cmd}' "/proc/$p/stat"
+    done > "$RECOVERY_LOGS/$(basename "$dir").cpu"
+  fi
   stop_cluster "$dir"
+  if [ -n "${RECOVERY_LOGS:-}" ]; then
+    cp "$dir.log" "$RECOVERY_LOGS/"
+    for f in "$work"/xdg/walstash/*.log; do
+      [ -e "$f" ] && cp "$f" "$RECOVERY_LOGS/$(basename "$dir")-daemon-$(basename "$f")"
+    done
+  fi
 }
 # secs_since START: seconds since now_ms said START, two decimals
 secs_since() { awk -v ms="$(( $(now_ms) - $1 ))" 'BEGIN {printf "%.2f", ms / 1000}'; }
