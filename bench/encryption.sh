@@ -7,7 +7,9 @@
 #
 #   bench/encryption.sh [scale] [rounds] [segments]   (defaults 20, 3, 8; builds the launcher if missing)
 #
-# Prints the medians as a table, then every round's figures (the machine's noise shows there).
+# A warm-up round runs first and is not counted; clear and encrypted take turns going first.
+# Prints the medians as a table (the ratio of the medians, and the median of each round's ratio),
+# then every round's figures (the machine's noise shows there).
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin).
 set -euo pipefail
 scale=${1:-20}
@@ -61,13 +63,17 @@ run() { # mode daemon repo command...: seconds of one run, as postgres (daemon: 
 }
 
 declare -A times
-for round in $(seq 1 "$rounds"); do
-  for mode in clear encrypted; do
+# Round 0 warms up (each command's first run dumps its class-data archive) and is not counted; the
+# order of clear and encrypted alternates from round to round, so that neither always runs first
+for round in $(seq 0 "$rounds"); do
+  order="clear encrypted"
+  [ $((round % 2)) = 0 ] && order="encrypted clear"
+  for mode in $order; do
     for daemon in auto off; do
       repo="repo-$mode-$daemon-$round"
       t=()
       for f in "$work"/segments/*; do t+=("$(run $mode $daemon "$repo" "$launcher" wal-push "$f")"); done
-      times[push-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      [ "$round" = 0 ] || times[push-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
       as_pg mkdir -p "$work/fetched-$mode-$daemon-$round"
       t=()
       for f in "$work"/segments/*; do
@@ -75,32 +81,37 @@ for round in $(seq 1 "$rounds"); do
         t+=("$(run $mode $daemon "$repo" "$launcher" wal-fetch "$n" "$work/fetched-$mode-$daemon-$round/$n")")
         cmp -s "$f" "$work/fetched-$mode-$daemon-$round/$n" || { echo "fetched $n differs" >&2; exit 1; }
       done
-      times[fetch-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      [ "$round" = 0 ] || times[fetch-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
       as_pg rm -rf "$work/fetched-$mode-$daemon-$round"
     done
     repo="repo-$mode-off-$round"
-    times[backup-$mode]+="$(run $mode off "$repo" "$launcher" backup-push "$work/data" --full)"$'\n'
-    times[restore-$mode]+="$(run $mode off "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)"$'\n'
+    t=("$(run $mode off "$repo" "$launcher" backup-push "$work/data" --full)")
+    [ "$round" = 0 ] || times[backup-$mode]+="${t[0]}"$'\n'
+    t=("$(run $mode off "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)")
+    [ "$round" = 0 ] || times[restore-$mode]+="${t[0]}"$'\n'
     as_pg rm -rf "$work/restored-$mode-$round"
   done
 done
 grep -q WALSTENC -r "$work/repo-encrypted-auto-1/wal" || { echo "the encrypted repository holds no encrypted WAL" >&2; exit 1; }
 
 size=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)
-echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $segments WAL segments, $rounds rounds;" \
+echo "pgbench scale $scale ($((size / 1000000)) MB without pg_wal), $segments WAL segments, $rounds rounds after a warm-up;" \
   "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1)"
 echo
-echo "| what (median) | clear | encrypted | encrypted / clear |"
-echo "| --- | --- | --- | --- |"
+echo "| what (median) | clear | encrypted | encrypted / clear | median of the rounds' encrypted / clear |"
+echo "| --- | --- | --- | --- | --- |"
 for what in push-auto fetch-auto push-off fetch-off backup restore; do
   c=$(printf '%s' "${times[$what-clear]}" | median)
   e=$(printf '%s' "${times[$what-encrypted]}" | median)
+  # each round's two runs were minutes apart at most: their ratio is less exposed to the machine's drift
+  paired=$(paste <(printf '%s' "${times[$what-clear]}") <(printf '%s' "${times[$what-encrypted]}") |
+    awk '{printf "%.6f\n", $2 / $1}' | median)
   label=$(case $what in push-auto) echo "wal-push, one segment (defaults: auto daemon)";;
           fetch-auto) echo "wal-fetch, one segment (defaults: auto daemon)";;
           push-off) echo "wal-push, one segment (WALSTASH_DAEMON=off: a JVM each)";;
           fetch-off) echo "wal-fetch, one segment (WALSTASH_DAEMON=off: a JVM each)";;
           backup) echo "backup-push --full";; restore) echo "backup-fetch";; esac)
-  awk -v l="$label" -v c="$c" -v e="$e" 'BEGIN { printf "| %s | %.3f s | %.3f s | %.2f |\n", l, c, e, e / c }'
+  awk -v l="$label" -v c="$c" -v e="$e" -v p="$paired" 'BEGIN { printf "| %s | %.3f s | %.3f s | %.2f | %.2f |\n", l, c, e, e / c, p }'
 done
 echo
 echo "Every round (seconds; WAL rows: each round's median over the segments), clear / encrypted:"
