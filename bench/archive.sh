@@ -334,9 +334,12 @@ time_recovery() {
     # CPU seconds so far of every process of the server's user (the recovering server's, daemons'):
     # where the recovery's CPU went
     mkdir -p "$RECOVERY_LOGS"
+    local p cmd
     for p in $(pgrep -u postgres); do
       [ -r "/proc/$p/stat" ] || continue
-      awk -v p="$p" -v cmd="$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | cut -c1-60; tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -o 'io.walstash[^ ]* [^ ]*')" \
+      # the command's start, and for a JVM its main class and verb
+      cmd=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || continue
+      awk -v p="$p" -v cmd="${cmd:0:60} $(grep -o 'io.walstash[^ ]* [^ ]*' <<< "$cmd")" \
         '{sub(/^.*\) /, ""); printf "%s %.2f %s\n", p, ($12 + $13) / 100, cmd}' "/proc/$p/stat"
     done > "$RECOVERY_LOGS/$(basename "$dir").cpu"
   fi

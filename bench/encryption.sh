@@ -63,6 +63,8 @@ run() { # mode daemon repo command...: seconds of one run, as postgres (daemon: 
 }
 
 declare -A times
+# count ROW SECONDS: one round's figure for ROW; round 0's are not counted
+count() { [ "$round" = 0 ] || times[$1]+="$2"$'\n'; }
 # Round 0 warms up (each command's first run dumps its class-data archive) and is not counted; the
 # order of clear and encrypted alternates from round to round, so that neither always runs first
 for round in $(seq 0 "$rounds"); do
@@ -73,7 +75,7 @@ for round in $(seq 0 "$rounds"); do
       repo="repo-$mode-$daemon-$round"
       t=()
       for f in "$work"/segments/*; do t+=("$(run $mode $daemon "$repo" "$launcher" wal-push "$f")"); done
-      [ "$round" = 0 ] || times[push-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      count "push-$daemon-$mode" "$(printf '%s\n' "${t[@]}" | median)"
       as_pg mkdir -p "$work/fetched-$mode-$daemon-$round"
       t=()
       for f in "$work"/segments/*; do
@@ -81,14 +83,15 @@ for round in $(seq 0 "$rounds"); do
         t+=("$(run $mode $daemon "$repo" "$launcher" wal-fetch "$n" "$work/fetched-$mode-$daemon-$round/$n")")
         cmp -s "$f" "$work/fetched-$mode-$daemon-$round/$n" || { echo "fetched $n differs" >&2; exit 1; }
       done
-      [ "$round" = 0 ] || times[fetch-$daemon-$mode]+="$(printf '%s\n' "${t[@]}" | median)"$'\n'
+      count "fetch-$daemon-$mode" "$(printf '%s\n' "${t[@]}" | median)"
       as_pg rm -rf "$work/fetched-$mode-$daemon-$round"
     done
     repo="repo-$mode-off-$round"
-    t=("$(run $mode off "$repo" "$launcher" backup-push "$work/data" --full)")
-    [ "$round" = 0 ] || times[backup-$mode]+="${t[0]}"$'\n'
-    t=("$(run $mode off "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)")
-    [ "$round" = 0 ] || times[restore-$mode]+="${t[0]}"$'\n'
+    # (assigned first: a failed run inside an argument would not stop the script under set -e)
+    s=$(run $mode off "$repo" "$launcher" backup-push "$work/data" --full)
+    count "backup-$mode" "$s"
+    s=$(run $mode off "$repo" "$launcher" backup-fetch "$work/restored-$mode-$round" LATEST)
+    count "restore-$mode" "$s"
     as_pg rm -rf "$work/restored-$mode-$round"
   done
 done

@@ -2,7 +2,6 @@ package io.walstash.core.repository;
 
 import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
-import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.io.IOException;
@@ -63,10 +62,7 @@ public record ClearObjects(SortedMap<Long, String> walByTimeline, SortedSet<Stri
 
     /** Where {@code name} lies in its timeline's WAL: the name of its segment; a history file at the timeline's start. */
     static String position(WalFileName name) {
-        if (name instanceof BackupHistoryFileName backup) {
-            return backup.segment().fileName();
-        }
-        return name.contentSegment().map(SegmentFileName::fileName)
+        return name.namedSegment().map(SegmentFileName::fileName)
                 .orElseGet(() -> String.format("%08X%016X", name.timeline(), 0L));
     }
 

@@ -1,6 +1,5 @@
 package io.walstash.core.retention;
 
-import io.walstash.core.wal.BackupHistoryFileName;
 import io.walstash.core.wal.SegmentFileName;
 import io.walstash.core.wal.WalFileName;
 import java.util.Objects;
@@ -15,9 +14,6 @@ public record WalObject(String key, WalFileName name, long size) {
 
     /** The segment this object's fate follows, or empty for a timeline history file. */
     public Optional<SegmentFileName> segment() {
-        if (name instanceof BackupHistoryFileName backup) {
-            return Optional.of(backup.segment());
-        }
-        return name.contentSegment();
+        return name.namedSegment();
     }
 }

@@ -1,6 +1,7 @@
 package io.walstash.core.wal;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code <segment>.OOOOOOOO.backup}: the backup history file {@code pg_backup_stop} writes,
@@ -16,6 +17,11 @@ public record BackupHistoryFileName(SegmentFileName segment, long offset) implem
     public BackupHistoryFileName {
         Objects.requireNonNull(segment, "segment");
         WalNames.requireUint32(offset, "offset");
+    }
+
+    @Override
+    public Optional<SegmentFileName> namedSegment() {
+        return Optional.of(segment);
     }
 
     /** The backup history file of a backup that started at {@code start} on {@code timeline}. */

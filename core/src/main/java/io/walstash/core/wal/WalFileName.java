@@ -29,6 +29,15 @@ public sealed interface WalFileName
     }
 
     /**
+     * The segment this name names, where the file lies in its timeline's WAL: the content segment,
+     * or a backup history file's start segment; empty for a timeline history file (it lies at its
+     * timeline's start and names no segment).
+     */
+    default Optional<SegmentFileName> namedSegment() {
+        return contentSegment();
+    }
+
+    /**
      * Parses any of the four kinds of name.
      *
      * @throws IllegalArgumentException {@code malformed WAL file name '<name>': <reason>}

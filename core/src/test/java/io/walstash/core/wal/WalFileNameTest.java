@@ -37,6 +37,15 @@ class WalFileNameTest {
     }
 
     @Test
+    void namedSegmentAddsABackupHistoryFilesStartSegment() {
+        SegmentFileName segment = new SegmentFileName(1, 0, 3);
+        assertThat(WalFileName.parse("000000010000000000000003").namedSegment()).contains(segment);
+        assertThat(WalFileName.parse("000000010000000000000003.partial").namedSegment()).contains(segment);
+        assertThat(WalFileName.parse("000000010000000000000003.00000028.backup").namedSegment()).contains(segment);
+        assertThat(WalFileName.parse("00000001.history").namedSegment()).isEmpty();
+    }
+
+    @Test
     void parsesEachKind() {
         assertThat(WalFileName.parse("000000010000000000000003"))
                 .isEqualTo(new SegmentFileName(1, 0, 3));
