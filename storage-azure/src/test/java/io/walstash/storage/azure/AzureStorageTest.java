@@ -17,6 +17,7 @@ import io.walstash.core.storage.StorageContractTest;
 import io.walstash.core.storage.StorageContractTest.PausingInputStream;
 import io.walstash.core.storage.StorageFailure;
 import io.walstash.core.storage.StorageFailure.Reason;
+import io.walstash.core.testing.CuttableProxy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -137,6 +137,7 @@ public final class S3Storage implements Storage, CreatesBucket {
                         // connection, failing a request it has carried out.
                         .chunkedEncodingEnabled(false))
                 .overrideConfiguration(o -> o
+                        .addExecutionInterceptor(new DrainedResponses())
                         // One attempt per request by default: walstash's retry layer (WALSTASH_RETRIES,
                         // applied by Storages.open) is the one retry budget. The deprecated
                         // WALSTASH_S3_MAX_RETRIES still adds standard-mode retries under it.

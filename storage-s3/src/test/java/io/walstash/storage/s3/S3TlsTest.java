@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstash.core.config.Settings;
+import io.walstash.core.storage.ObjectInfo;
 import io.walstash.core.storage.Storage;
 import io.walstash.core.storage.StorageFailure;
+import io.walstash.core.testing.CuttableProxy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,5 +125,35 @@ class S3TlsTest {
                 Settings.of(settings("WALSTASH_S3_CA_FILE", notPem.toString()))))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("WALSTASH_S3_CA_FILE " + notPem + " holds no");
+    }
+
+    /**
+     * A listing's chunked body ends with an empty chunk that the SDK's parser leaves unread; over TLS
+     * the JDK then dropped the connection, and every listing cost the next request a new handshake
+     * (a wal-fetch lists, then reads). With the bodies drained, one connection serves them all.
+     */
+    @Test
+    void listingsAndReadsOneAfterAnotherShareOneConnection() throws IOException {
+        try (CuttableProxy relay = new CuttableProxy(server.endpoint().getPort());
+             Storage storage = new S3StorageProvider().open(URI.create("s3://" + bucket + "/reuse"), Settings.of(settings(
+                     "WALSTASH_S3_CA_FILE", caFile.toString(), "AWS_ENDPOINT", "https://127.0.0.1:" + relay.port())))) {
+            ((S3Storage) storage).createBucketIfMissing();
+            for (int i = 0; i < 3; i++) {
+                storage.createIfAbsent("wal/segment-" + i, new ByteArrayInputStream(("content " + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            int before = relay.connections();
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < 3; i++) {
+                    try (Stream<ObjectInfo> listed = storage.list("wal/segment-" + i)) {
+                        assertThat(listed).hasSize(1);
+                    }
+                    try (InputStream in = storage.read("wal/segment-" + i)) {
+                        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("content " + i);
+                    }
+                }
+            }
+            // (one more allowed: the JDK lets a pooled connection go after 5 s idle, a pause a loaded machine may make)
+            assertThat(relay.connections() - before).as("connections opened by 15 listings and 15 reads in turn").isLessThanOrEqualTo(1);
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.walstash.storage.azure;
+package io.walstash.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,29 +8,38 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder on 127.0.0.1 to a local port whose connections can all be cut at once, so that a
- * test can lose the server mid-request while the server keeps its state.
+ * test can lose the server mid-request while the server keeps its state. It relays bytes only (TLS
+ * passes through) and counts the connections it accepted, so that a test can see whether a client
+ * reused its connections.
  */
-final class CuttableProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean cut;
 
-    CuttableProxy(int targetPort) throws IOException {
+    public CuttableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         daemon(this::accept, "proxy-accept").start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
+    /** Connections accepted so far. */
+    public int connections() {
+        return accepted.get();
+    }
+
     /** Closes the listening socket and every forwarded connection; later connects are refused. */
-    void cut() {
+    public void cut() {
         cut = true;
         closeQuietly(server);
         sockets.forEach(CuttableProxy::closeQuietly);
@@ -45,6 +54,7 @@ final class CuttableProxy implements AutoCloseable {
         while (!cut) {
             try {
                 Socket client = server.accept();
+                accepted.incrementAndGet();
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
