@@ -20,6 +20,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * Trust for an endpoint with a private CA: the certificates of a PEM file in addition to the
  * JDK's default trust store, so that the same settings work for AWS and for a MinIO with its own CA.
+ * The default store (the JDK's cacerts, some 140 certificates to parse: about 60 ms of a cold
+ * JVM, on the way to an auto daemon's first answer) is read only when a server's chain is not the
+ * private CA's.
  */
 final class PemTrust {
     private PemTrust() {
@@ -45,10 +48,18 @@ final class PemTrust {
                 store.setCertificateEntry("walstash-ca-" + i++, certificate);
             }
             X509TrustManager custom = x509(store);
-            X509TrustManager system = x509(null);
-            return new TrustManager[] {new EitherTrustManager(custom, system)};
+            return new TrustManager[] {new EitherTrustManager(custom, PemTrust::systemTrust)};
         } catch (GeneralSecurityException e) {
             throw new IOException(settingName + " " + pemFile + ": cannot build a trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JDK's default trust, as a manager; a failure to build it is a certificate not trusted. */
+    private static X509TrustManager systemTrust() throws CertificateException {
+        try {
+            return x509(null);
+        } catch (GeneralSecurityException e) {
+            throw new CertificateException("the default trust store cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -63,14 +74,30 @@ final class PemTrust {
         throw new GeneralSecurityException("no X509TrustManager from " + factory.getAlgorithm());
     }
 
-    /** Trusts a server that either manager trusts; the custom one's failure is kept as suppressed. */
-    private static final class EitherTrustManager implements X509TrustManager {
-        private final X509TrustManager first;
-        private final X509TrustManager second;
+    /** Makes the second manager when it is first needed. */
+    interface LaterTrust {
+        X509TrustManager make() throws CertificateException;
+    }
 
-        EitherTrustManager(X509TrustManager first, X509TrustManager second) {
+    /**
+     * Trusts a server that either manager trusts, the second made only when the first does not
+     * (then kept); the first one's failure is kept as suppressed.
+     */
+    static final class EitherTrustManager implements X509TrustManager {
+        private final X509TrustManager first;
+        private final LaterTrust later;
+        private X509TrustManager second;
+
+        EitherTrustManager(X509TrustManager first, LaterTrust later) {
             this.first = first;
-            this.second = second;
+            this.later = later;
+        }
+
+        private synchronized X509TrustManager second() throws CertificateException {
+            if (second == null) {
+                second = later.make();
+            }
+            return second;
         }
 
         @Override
@@ -78,7 +105,7 @@ final class PemTrust {
             try {
                 first.checkClientTrusted(chain, authType);
             } catch (CertificateException e) {
-                second.checkClientTrusted(chain, authType);
+                second().checkClientTrusted(chain, authType);
             }
         }
 
@@ -88,7 +115,7 @@ final class PemTrust {
                 first.checkServerTrusted(chain, authType);
             } catch (CertificateException e) {
                 try {
-                    second.checkServerTrusted(chain, authType);
+                    second().checkServerTrusted(chain, authType);
                 } catch (CertificateException e2) {
                     e2.addSuppressed(e);
                     throw e2;
@@ -99,7 +126,11 @@ final class PemTrust {
         @Override
         public X509Certificate[] getAcceptedIssuers() {
             List<X509Certificate> all = new ArrayList<>(List.of(first.getAcceptedIssuers()));
-            all.addAll(List.of(second.getAcceptedIssuers()));
+            try {
+                all.addAll(List.of(second().getAcceptedIssuers()));
+            } catch (CertificateException e) {
+                // the default store unreadable: only the private CA's are accepted
+            }
             return all.toArray(new X509Certificate[0]);
         }
     }
