@@ -345,45 +345,51 @@ public final class WalPrefetch implements Closeable {
         String name = segment.fileName();
         return retry.call(name, storage -> {
             WalArchive view = archive.withStorage(storage);
-            Optional<WalArchive.StoredWal> found = view.locate(name);
+            Optional<WalArchive.OpenedWal> found;
+            try {
+                found = view.open(name);
+            } catch (NoSuchObjectException e) {
+                return Download.NOT_IN_ARCHIVE; // deleted between listing and reading
+            }
             if (found.isEmpty()) {
                 return Download.NOT_IN_ARCHIVE;
             }
-            WalArchive.StoredWal stored = found.get();
+            WalArchive.StoredWal stored = found.get().stored();
             String fileName = name + "." + stored.codec().fileExtension();
-            directory.create();
-            Path temp = directory.temporary(fileName);
-            try {
-                try (InputStream raw = new BufferedInputStream(storage.read(stored.key()), 64 * 1024)) {
-                    Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
-                    if (header.isEmpty()) {
-                        return Download.UNVERIFIABLE;
-                    }
-                    raw.reset(); // readFrom marked the start: the object is read from its header on
-                    if (!sealing.active()) {
-                        // decoded, verified and synced now, beside PostgreSQL's replay, so that taking
-                        // it is one more check and a rename; its name records the plain bytes' SHA-256
-                        Path placed = directory.path().resolve(PrefetchDirectory.decodedName(fileName, header.get().sha256Hex()));
-                        CRC32C crc = new CRC32C();
-                        view.place(stored, raw, "object " + stored.key(), true, placed, crc);
-                        placedHere.put(placed, crc.getValue());
-                        return Download.STORED;
-                    }
-                    // sealed, as stored (decoded when taken). No fsync: after a crash a torn file fails
-                    // to unseal when taken, and the segment is fetched from storage; the take syncs
-                    // what it places
-                    try (InputStream kept = sealing.sealing(raw, sealedName(directory, fileName));
-                         OutputStream out = java.nio.channels.Channels.newOutputStream(
-                            OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
-                        kept.transferTo(out);
-                    }
+            Path temp = null;
+            try (InputStream raw = new BufferedInputStream(found.get().content(), 64 * 1024)) {
+                directory.create();
+                temp = directory.temporary(fileName);
+                Optional<ObjectHeader> header = ObjectHeader.readFrom(raw);
+                if (header.isEmpty()) {
+                    return Download.UNVERIFIABLE;
+                }
+                raw.reset(); // readFrom marked the start: the object is read from its header on
+                if (!sealing.active()) {
+                    // decoded, verified and synced now, beside PostgreSQL's replay, so that taking
+                    // it is one more check and a rename; its name records the plain bytes' SHA-256
+                    Path placed = directory.path().resolve(PrefetchDirectory.decodedName(fileName, header.get().sha256Hex()));
+                    CRC32C crc = new CRC32C();
+                    view.place(stored, raw, "object " + stored.key(), true, placed, crc);
+                    placedHere.put(placed, crc.getValue());
+                    return Download.STORED;
+                }
+                // sealed, as stored (decoded when taken). No fsync: after a crash a torn file fails
+                // to unseal when taken, and the segment is fetched from storage; the take syncs
+                // what it places
+                try (InputStream kept = sealing.sealing(raw, sealedName(directory, fileName));
+                     OutputStream out = java.nio.channels.Channels.newOutputStream(
+                        OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+                    kept.transferTo(out);
                 }
                 directory.commit(temp, fileName);
                 return Download.STORED;
             } catch (NoSuchObjectException e) {
-                return Download.NOT_IN_ARCHIVE; // deleted between listing and reading
+                return Download.NOT_IN_ARCHIVE; // deleted while being read
             } finally {
-                Files.deleteIfExists(temp);
+                if (temp != null) {
+                    Files.deleteIfExists(temp);
+                }
             }
         });
     }

@@ -455,6 +455,67 @@ class WalArchiveTest {
                 .hasMessageContaining("is not a valid timeline history file");
     }
 
+    /**
+     * A fetch reads the configured codec's object straight away, with no listing (one request on S3
+     * instead of two); another codec's object, and the end of the archive, are still found by the
+     * listing, with the same results as before.
+     */
+    @Test
+    void aFetchOfTheConfiguredCodecsObjectListsNothing() throws IOException {
+        Path ours = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        archive.push(ours);
+        String other = "000000010000000000000004";
+        Path written = WalSegmentFiles.segment(pgWal, other, SYSTEM, 1);
+        archive(rawCodec).push(written);
+        CountingStorage counting = new CountingStorage(storage);
+        WalArchive fetching = new WalArchive(counting, codec, Codecs.of(List.of(codec, rawCodec)), "walstash test",
+                Clock.systemUTC());
+
+        Path destination = restore.resolve("RECOVERYXLOG");
+        assertThat(fetching.fetch(SEGMENT, destination))
+                .isEqualTo(new FetchResult.Fetched("wal/" + SEGMENT + ".dft", WalSegmentFiles.SEGMENT_SIZE, true));
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(ours));
+        assertThat(counting.listings).isZero();
+        assertThat(counting.reads).isEqualTo(1);
+
+        assertThat(fetching.fetch(other, destination))
+                .isEqualTo(new FetchResult.Fetched("wal/" + other + ".raw", WalSegmentFiles.SEGMENT_SIZE, true));
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(written));
+        assertThat(counting.listings).isPositive();
+
+        assertThat(fetching.fetch("000000010000000000000005", restore.resolve("END")))
+                .isEqualTo(new FetchResult.NotFound("000000010000000000000005"));
+        assertThat(restore.resolve("END")).doesNotExist();
+        assertNoTemporaryFiles();
+    }
+
+    /** Counts the listings and reads that reach the storage beneath. */
+    private static final class CountingStorage extends io.walstash.core.storage.ForwardingStorage {
+        int listings;
+        int reads;
+
+        CountingStorage(InMemoryStorage delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Stream<io.walstash.core.storage.ObjectInfo> list(String keyPrefix) throws IOException {
+            listings++;
+            return delegate.list(keyPrefix);
+        }
+
+        @Override
+        public java.io.InputStream read(String key) throws IOException {
+            reads++;
+            return delegate.read(key);
+        }
+
+        @Override
+        public void close() {
+            // the shared in-memory storage stays open for the test's own archive
+        }
+    }
+
     /** Overwrites the local WAL file with other bytes just before the upload reads its stream. */
     private static final class OverwritingStorage extends io.walstash.core.storage.ForwardingStorage {
         private final Path file;
