@@ -17,13 +17,13 @@
 # bench/backup.sh has always compared against; its defaults would be gz and process-max=1).
 #
 #   bench/defaults.sh [scale...]        (default: 30 100)
-#   ROUNDS=5 PARTS="restore archive" SEGMENTS=48 STORAGES="file s3" bench/defaults.sh 30
+#   ROUNDS=3 PARTS="restore archive" SEGMENTS=48 STORAGES="file s3" bench/defaults.sh 30
 #   WALSTASH_DIST=/path/to/other/build/walstash bench/defaults.sh 30    (the restore part of another build)
 #
 # Needs PostgreSQL binaries (PG_BIN or /usr/lib/postgresql/*/bin), pgbackrest, GNU time, python3.
 set -euo pipefail
 if [ $# -gt 0 ]; then scales=("$@"); else scales=(30 100); fi
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 parts=${PARTS:-restore archive}
 segments=${SEGMENTS:-48}
 storages=${STORAGES:-file s3}
@@ -117,6 +117,12 @@ for scale in "${scales[@]}"; do
   row "full backup" ws-full pgbr-full
   row "delta / incremental backup (1 run)" ws-delta pgbr-incr
   row "restore full + delta / incremental" ws-restore pgbr-restore
+  echo
+  # every round, in the order run: the medians hide a round that stood out (a first run that
+  # writes its class-data archive, writeback of the backups still under way)
+  for label in ws-full pgbr-full ws-restore pgbr-restore; do
+    echo "$label wall s by round: $(tr '\n' ' ' < "$work/$label.s")"
+  done
 done
 fi
 
