@@ -28,8 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Restores a backup into a directory: every file from the newest backup in the chain that stored it
@@ -241,12 +239,6 @@ public final class BackupFetch {
         openForWrite(file, true).close();
         Codec codec = StoredObjects.codecOf(codecs, whole.objectKey());
         AtomicReference<IOException> damaged = new AtomicReference<>();
-        // The parts are decoded in parallel but written one at a time: the kernel serialises
-        // buffered writes to one file anyway (ext4 holds the inode's lock for each write), and a
-        // writer that waits for it there spins on the other core for as long as the holder copies
-        // (rwsem_spin_on_owner was a tenth of a restore's CPU where new page-cache memory is slow
-        // to touch); waiting here sleeps, and leaves that core to another part's decoding.
-        Lock fileWrites = new ReentrantLock();
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         long storedOffset = 0;
         long plainOffset = 0;
@@ -258,7 +250,7 @@ public final class BackupFetch {
             parts.add(tasks.submit(() -> {
                 try (InputStream in = StoredObjects.openPart(storage, codec, whole.objectKey(), index, from, part);
                      FileChannel out = openForWrite(file, false)) {
-                    copy(in, out, at, file, writeback, fileWrites);
+                    copy(in, out, at, file, writeback);
                 } catch (IOException e) {
                     if (!(e instanceof BadContent)) {
                         throw e;
@@ -373,31 +365,19 @@ public final class BackupFetch {
     /** One copy buffer per restore thread: most files are small, allocating (and zeroing) one per file showed in profiles. */
     private static final ThreadLocal<byte[]> COPY_BUFFER = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
 
-    /** Writes {@code in} to {@code out} as {@link #copy(InputStream, FileChannel, long, Path, EarlyWriteback, Lock)}, for a file no other thread writes. */
-    private static void copy(InputStream in, FileChannel out, long position, Path file, EarlyWriteback writeback)
-            throws IOException {
-        copy(in, out, position, file, writeback, new ReentrantLock()); // never contended: a compare-and-set a buffer
-    }
-
     /**
-     * Writes {@code in} to {@code out} (open on {@code file}) from {@code position} on, each buffer
-     * under {@code fileWrites} (held by whoever else writes the same file), asking
+     * Writes {@code in} to {@code out} (open on {@code file}) from {@code position} on, asking
      * {@code writeback} to write the file back every {@link EarlyWriteback#EVERY} bytes.
      */
-    private static void copy(InputStream in, FileChannel out, long position, Path file, EarlyWriteback writeback,
-                             Lock fileWrites) throws IOException {
+    private static void copy(InputStream in, FileChannel out, long position, Path file, EarlyWriteback writeback)
+            throws IOException {
         byte[] buffer = COPY_BUFFER.get();
         long unsynced = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {
             ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
-            fileWrites.lock();
-            try {
-                while (b.hasRemaining()) {
-                    position += out.write(b, position);
-                }
-            } finally {
-                fileWrites.unlock();
+            while (b.hasRemaining()) {
+                position += out.write(b, position);
             }
             unsynced += n;
             if (unsynced >= EarlyWriteback.EVERY) {
