@@ -31,17 +31,11 @@ class ClassDataArchiveIT {
         return help.output();
     }
 
-    /** Where the launcher keeps the archives of its own folder under {@code cache}. */
-    private static Path archives(Path cache) throws Exception {
-        Path home = Launcher.path().getParent().getParent();
-        return cache.resolve("walstash/cds").resolve(home.toRealPath().toString().substring(1));
-    }
-
     @Test
     void aRestoreCommandDumpsItsArchiveAtItsSecondRunAndMapsItFromTheThird() throws Exception {
         for (String verb : List.of("backup-fetch", "restore")) {
             Path cache = dir.resolve("cache-" + verb);
-            Path archive = archives(cache).resolve(verb + "-file.jsa");
+            Path archive = Launcher.classDataArchives(cache).resolve(verb + "-file.jsa");
 
             String first = jvmFlags(cache, verb);
             assertThat(first).as(verb + ": the first run neither dumps nor maps")
@@ -62,7 +56,7 @@ class ClassDataArchiveIT {
     @Test
     void backupPushDumpsItsArchiveAtItsFirstRun() throws Exception {
         Path cache = dir.resolve("cache");
-        Path archive = archives(cache).resolve("backup-push-file.jsa");
+        Path archive = Launcher.classDataArchives(cache).resolve("backup-push-file.jsa");
 
         assertThat(jvmFlags(cache, "backup-push")).contains("-XX:ArchiveClassesAtExit=" + archive);
         assertThat(archive).isRegularFile();

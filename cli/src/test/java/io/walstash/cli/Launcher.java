@@ -97,6 +97,15 @@ public final class Launcher {
     }
 
     /**
+     * Where the launcher keeps its own folder's class-data archives when XDG_CACHE_HOME is
+     * {@code cache}: under walstash/cds, at the folder's real path.
+     */
+    public static Path classDataArchives(Path cache) throws IOException {
+        Path home = path().getParent().getParent();
+        return cache.resolve("walstash/cds").resolve(home.toRealPath().toString().substring(1));
+    }
+
+    /**
      * {@code environment}, with the launcher's class-data sharing archives kept beside the copied
      * launcher (unless the test chooses where) rather than in the user's ~/.cache, which would
      * gather one archive per temporary copy, and without the auto daemon unless the test asks for it.

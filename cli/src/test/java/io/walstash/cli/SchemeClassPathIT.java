@@ -120,9 +120,7 @@ class SchemeClassPathIT {
 
     /** Each class path has class-data archives of its own, named after the scheme. */
     private static void archivedFor(String scheme) throws Exception {
-        Path home = Launcher.path().getParent().getParent();
-        Path archives = Path.of(Launcher.withCache(Map.of()).get("XDG_CACHE_HOME"), "walstash/cds")
-                .resolve(home.toRealPath().toString().substring(1));
+        Path archives = Launcher.classDataArchives(Path.of(Launcher.withCache(Map.of()).get("XDG_CACHE_HOME")));
         assertThat(archives.resolve("wal-push-" + scheme + ".jsa")).isRegularFile();
     }
 
