@@ -23,6 +23,10 @@ public final class Main {
         if (CipherWarmup.keyNamedIn(Settings.of(System.getenv()))) {
             CipherWarmup.start();
         }
-        System.exit(WalstashCommand.execute(args));
+        int code = WalstashCommand.execute(args);
+        if (code == 0) {
+            ClassDataPreload.load(System.getProperty(ClassDataPreload.PROPERTY));
+        }
+        System.exit(code);
     }
 }

@@ -66,6 +66,9 @@ class ClassDataArchiveIT {
         Path cache = dir.resolve("cache");
         Path pushArchive = Launcher.classDataArchives(cache).resolve("backup-push-file.jsa");
         assertThat(jvmFlags(cache, "backup-push")).contains("-XX:ArchiveClassesAtExit=" + pushArchive);
+        // the dump holds the restore path's classes too (ClassDataPreload), though backup-push ran none of it
+        assertThat(jvmFlags(cache, "backup-fetch", "-XX:+PrintSharedArchiveAndExit -XX:+PrintSharedDictionary"))
+                .contains("io.walstash.core.backup.BackupFetch ", "io.walstash.core.restore.RestoreService ");
         for (String verb : List.of("backup-fetch", "restore")) {
             for (int run = 1; run <= 3; run++) {
                 // -Xshare:on: a JVM that cannot map the archive (another class path) does not start
