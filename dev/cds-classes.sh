@@ -28,14 +28,16 @@ as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -t 200 postgres >/de
 run push-delta backup-push "$work/data"
 run fetch backup-fetch "$work/fetched" LATEST
 run restore restore "$work/restored" --target-immediate
-# binary names, hidden classes (lambdas, proxies, LambdaForms) left out: they cannot be loaded by name
-names() { grep -hv 'source: shared objects file' "$@" | sed -n 's/^\[[^]]*\]\[info\]\[class,load\] \([^ ]*\) source: .*/\1/p' |
+# the names of the classes the logs record loading, with where each came from
+loaded() { sed -n 's/^\[[^]]*\]\[info\]\[class,load\] \([^ ]*\) source: \(.*\)/\1 \2/p' "$@"; }
+# binary names not in the JDK's archive, hidden classes (lambdas, proxies, LambdaForms) left out:
+# they cannot be loaded by name
+names() { loaded "$@" | grep -v ' shared objects file' | cut -d' ' -f1 |
   grep -v -e '/0x' -e '\$\$Lambda' -e '^jdk\.proxy' -e '^com\.sun\.proxy' -e 'LambdaForm\$' | sort -u; }
 out="$here/cli/src/main/resources/io/walstash/cli/cds-restore.classes"
 mkdir -p "$(dirname "$out")"
 {
   echo "# Written by dev/cds-classes.sh: classes backup-fetch and restore load that backup-push does not."
-  comm -23 <(names "$work/fetch.log" "$work/restore.log") <(grep -h 'class,load' "$work/push-full.log" "$work/push-delta.log" |
-    sed -n 's/^\[[^]]*\]\[info\]\[class,load\] \([^ ]*\) source: .*/\1/p' | sort -u)
+  comm -23 <(names "$work/fetch.log" "$work/restore.log") <(loaded "$work/push-full.log" "$work/push-delta.log" | cut -d' ' -f1 | sort -u)
 } > "$out"
 echo "$(grep -vc '^#' "$out") classes in $out"

@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
  * Classes another command needs, loaded (not initialised) by a run whose JVM is about to dump its
  * class-data archive, so that the archive holds them too. The launcher asks for it when
  * {@code backup-push} dumps: {@code backup-fetch} and {@code restore} map that archive when they
- * have none of their own (and then never dump one), and without this they loaded some 80 classes
- * of the restore path from the jars at every run. The lists are resources beside this class,
+ * have none of their own (and then never dump one), and without this they loaded the restore
+ * path's classes (about a hundred, lambdas aside) from the jars at every run. The lists are resources beside this class,
  * {@code cds-<name>.classes}, one binary class name a line ({@code dev/cds-classes.sh} writes
  * them); a name this build lacks is passed over, so a stale line costs nothing but its lookup.
  */
