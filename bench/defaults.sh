@@ -5,7 +5,9 @@
 #   restore  - per pgbench scale: full backup (walstash backup-push --full vs pgBackRest
 #              --type=full), then restore of full + delta (walstash backup-fetch LATEST) vs full +
 #              incremental (pgBackRest restore), each timed ROUNDS times, walstash and pgBackRest
-#              alternating, so that load from elsewhere on the machine hits both alike;
+#              alternating (walstash first in odd rounds, pgBackRest in even ones), so that load
+#              from elsewhere on the machine hits both alike; one untimed restore of each before
+#              the timed ones (see below);
 #   archive  - bench/archive.sh's latency part (median of SEGMENTS distinct segments) and recovery
 #              part, file:// and s3proxy; pgBackRest archive-get with archive-async=y is among its
 #              rows; the recovery replays RECOVERY_SEGMENTS (default 48) segments, as issue 11 asks.
@@ -60,6 +62,9 @@ timed() {
   cut -d' ' -f1 "$work/rss" >> "$work/$label.rss"
   awk '{print $2 + $3}' "$work/rss" >> "$work/$label.cpu"
 }
+# in_turn ROUND A B: runs A then B in odd rounds, B then A in even ones, so that neither tool always
+# runs right after the other's writes (or its deletion of them)
+in_turn() { if [ $(($1 % 2)) = 1 ]; then "$2"; "$3"; else "$3"; "$2"; fi; }
 med() { median < "$work/$1.s"; }
 cpu() { median < "$work/$1.cpu"; }
 rss() { sort -n "$work/$1.rss" | tail -n 1 | awk '{printf "%.0f MiB", $1 / 1024}'; }
@@ -92,19 +97,25 @@ for scale in "${scales[@]}"; do
   size=$(du -sb --exclude=pg_wal "$work/data" | cut -f1)
   load_before=$(load)
 
-  for _ in $(seq "$rounds"); do
-    timed ws-full "$launcher" backup-push "$work/data" --full
-    timed pgbr-full "${pgbr[@]}" --type=full backup
-  done
+  ws_full() { timed ws-full "$launcher" backup-push "$work/data" --full; }
+  pgbr_full() { timed pgbr-full "${pgbr[@]}" --type=full backup; }
+  for round in $(seq "$rounds"); do in_turn "$round" ws_full pgbr_full; done
   as_pg "$pg_bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -c 2 -j 2 -t 2000 postgres >/dev/null 2>&1
   timed ws-delta "$launcher" backup-push "$work/data" --delta-max-steps 1
   timed pgbr-incr "${pgbr[@]}" --type=incr backup
-  for _ in $(seq "$rounds"); do
-    rm -rf "$work/restored"
-    timed ws-restore "$launcher" backup-fetch "$work/restored" LATEST
+  ws_restore() { rm -rf "$work/restored"; timed "${1:-ws-restore}" "$launcher" backup-fetch "$work/restored" LATEST; }
+  pgbr_restore() {
     rm -rf "$work/restored" && as_pg mkdir -m 700 "$work/restored"
-    timed pgbr-restore "${pgbr[@]}" --pg1-path="$work/restored" restore
-  done
+    timed "${1:-pgbr-restore}" "${pgbr[@]}" --pg1-path="$work/restored" restore
+  }
+  # One untimed restore of each first: on a VM whose host backs guest memory only once it is
+  # touched (and takes freed memory back, free page reporting), the first restore of a scale
+  # writes its gigabytes into memory never touched before, at a quarter of the speed of later
+  # ones, whichever tool runs it (scale 100 here: 4.7 s for pgBackRest's first, 2.0 s after;
+  # 5.7 s for walstash's first, 1.6 s after).
+  ws_restore ws-warmup
+  pgbr_restore pgbr-warmup
+  for round in $(seq "$rounds"); do in_turn "$round" ws_restore pgbr_restore; done
   rm -rf "$work/restored"
   as_pg "$pg_bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
 
@@ -120,7 +131,7 @@ for scale in "${scales[@]}"; do
   echo
   # every round, in the order run: the medians hide a round that stood out (a first run that
   # writes its class-data archive, writeback of the backups still under way)
-  for label in ws-full pgbr-full ws-restore pgbr-restore; do
+  for label in ws-full pgbr-full ws-warmup pgbr-warmup ws-restore pgbr-restore; do
     echo "$label wall s by round: $(tr '\n' ' ' < "$work/$label.s")"
   done
 done
