@@ -2,7 +2,13 @@ package io.walstash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstash.compression.ZstdCodec;
+import io.walstash.core.codec.Codec;
+import io.walstash.core.codec.CompressingInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -44,6 +50,28 @@ class WalCommandsTest {
             CliRun fetch = CliRun.of("wal-fetch", "--storage", storage(), name, destination.toString());
             assertThat(fetch.exitCode()).as(codecs[i] + ": " + fetch.err()).isZero();
             assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(file));
+        }
+    }
+
+    @Test
+    void walIsStoredAtZstdsFasterLevelOne() throws IOException {
+        Path file = segment(SEGMENT, 99, 7);
+        byte[] plain = Files.readAllBytes(file);
+        byte[] level1 = compressed(plain, new ZstdCodec(1));
+        byte[] level3 = compressed(plain, new ZstdCodec(ZstdCodec.DEFAULT_LEVEL));
+        assertThat(level1).as("the levels must differ on this segment for the test to tell them apart").isNotEqualTo(level3);
+
+        CliRun push = CliRun.of("wal-push", "--storage", storage(), "--compression", "zstd", file.toString());
+
+        assertThat(push.exitCode()).as(push.err()).isZero();
+        byte[] stored = Files.readAllBytes(repository().resolve("wal").resolve(SEGMENT + ".zst"));
+        // the object is a header and then the compressed bytes
+        assertThat(Arrays.copyOfRange(stored, stored.length - level1.length, stored.length)).isEqualTo(level1);
+    }
+
+    private static byte[] compressed(byte[] plain, Codec codec) throws IOException {
+        try (InputStream in = new CompressingInputStream(new ByteArrayInputStream(plain), codec)) {
+            return in.readAllBytes();
         }
     }
 

@@ -84,8 +84,9 @@ public final class WalService implements WalRequests {
         this.warnings = warnings;
         // Look-ahead uploads exist only when PostgreSQL has more segments ready than the one it asked
         // for, that is when WAL is piling up: they compress with the codec's faster setting, so that
-        // the archiver's CPU (which a bulk load competes for) goes further. PostgreSQL's own call
-        // keeps the configured level.
+        // the archiver's CPU (which a bulk load competes for) goes further. An archive opened from a
+        // configuration writes all WAL with it already (WalArchive.open); one given a codec
+        // directly keeps that codec for PostgreSQL's own call.
         WalArchive backlog = this.archive.writingFaster();
         this.lookAhead = new LookAhead((file, inspected) -> backlog.push(file, opened -> { }, inspected),
                 archive.storage().location().toString(), push.lookAhead(), push.concurrency(), warnings);

@@ -16,6 +16,8 @@ import io.walstash.core.testing.WalSegmentFiles;
 import io.walstash.core.wal.WalFileName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.FilterOutputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -391,6 +393,63 @@ class WalArchiveTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("changed while it was being archived");
         assertThat(storage.keys()).noneMatch(k -> k.startsWith("wal/"));
+    }
+
+    @Test
+    void aHeldSegmentCompressedBesideItsDigestIsStoredByteForByteAsAStreamedPushStoresIt() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        InMemoryStorage streamedInto = new InMemoryStorage();
+        WalArchive streaming = new WalArchive(streamedInto, codec, Codecs.of(List.of(codec, rawCodec)), "walstash test",
+                Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC), WalSegmentFiles.SEGMENT_SIZE - 1);
+
+        PushResult.Archived held = (PushResult.Archived) archive.push(segment);
+        PushResult.Archived streamed = (PushResult.Archived) streaming.push(segment);
+
+        assertThat(held.key()).isEqualTo(streamed.key());
+        assertThat(held.storedBytes()).isEqualTo(streamed.storedBytes());
+        assertThat(storage.bytes(held.key())).isEqualTo(streamedInto.bytes(streamed.key()));
+    }
+
+    @Test
+    void aCodecFailingWhileTheDigestRunsFailsThePushAndStoresNoWal() throws IOException {
+        Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
+        // the test codec's name and extension, with a compressor that fails at its first bytes
+        Codec failing = new Codec() {
+            @Override
+            public String name() {
+                return codec.name();
+            }
+
+            @Override
+            public String fileExtension() {
+                return codec.fileExtension();
+            }
+
+            @Override
+            public OutputStream compress(OutputStream out) {
+                return new FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        throw new IOException("compressor out of memory");
+                    }
+                };
+            }
+
+            @Override
+            public InputStream decompress(InputStream in) throws IOException {
+                return codec.decompress(in);
+            }
+        };
+
+        assertThatThrownBy(() -> archive(failing).push(segment))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("compressor out of memory");
+        assertThat(storage.keys()).noneMatch(k -> k.startsWith("wal/"));
+        // the archive's buffers are intact: the next push of the same segment stores it whole
+        assertThat(archive.push(segment)).isInstanceOf(PushResult.Archived.class);
+        Path destination = restore.resolve("RECOVERYXLOG");
+        archive.fetch(SEGMENT, destination);
+        assertThat(Files.readAllBytes(destination)).isEqualTo(Files.readAllBytes(segment));
     }
 
     @Test

@@ -87,6 +87,11 @@ final class FileLister implements Iterator<ObjectInfo>, Closeable {
             Path entry = level.entries().next();
             String name = entry.getFileName().toString();
             String key = level.folderKey() + name;
+            if (!key.startsWith(prefix) && !prefix.startsWith(key + "/")) {
+                // neither an object nor a folder under the prefix, whatever it is: no stat (a push
+                // lists its segment's name in a WAL folder of thousands)
+                continue;
+            }
             BasicFileAttributes attributes = attributes(entry);
             if (attributes == null) {
                 continue;
