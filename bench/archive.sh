@@ -2,8 +2,8 @@
 # walstash beside pgBackRest 2.45 for what PostgreSQL's archive_command and restore_command ask,
 # on the same machine, the same WAL and the same storage, in one go:
 #   1. latency of one archive_command call (16 MiB segment of pgbench WAL): cp + sync, walstash
-#      alone, walstash through its daemon, pgBackRest archive-push (zst level 1, and level 3, its
-#      default and walstash's), each segment's calls side by side;
+#      alone, walstash through its daemon, pgBackRest archive-push (zst level 1, walstash's level
+#      for WAL since session 29, and level 3, pgBackRest's default), each segment's calls side by side;
 #   2. sustained archiving under pgbench load, both its TPC-B-like run (-c 8 -N) and its bulk
 #      initialisation (-i -s 100: COPY and index builds, the most WAL per second this machine makes):
 #      segments archived per second and the largest number of .ready files waiting, walstash
@@ -501,11 +501,11 @@ if wanted latency; then
 echo "| archive_command, one 16 MiB segment (median of $segments) | ms | vs pgBackRest |"
 echo "| --- | --- | --- |"
 for tool in cp pgbackrest pgbackrest3 alone defaults daemon; do
-  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; pgbackrest3) echo "pgBackRest archive-push, zst level 3 (its default level; walstash's is 3)";; alone) echo "walstash wal-push, WALSTASH_DAEMON=off";; defaults) echo "walstash wal-push, defaults (auto daemon)";; daemon) echo "walstash wal-push via a hand-started daemon";; esac)
+  label=$(case $tool in cp) echo "cp + sync";; pgbackrest) echo "pgBackRest archive-push";; pgbackrest3) echo "pgBackRest archive-push, zst level 3 (its default level)";; alone) echo "walstash wal-push, WALSTASH_DAEMON=off";; defaults) echo "walstash wal-push, defaults (auto daemon)";; daemon) echo "walstash wal-push via a hand-started daemon";; esac)
   echo "| $label | ${lat[$tool]} | $(ratio "${lat[$tool]}" "${lat[pgbackrest]}") |"
 done
 echo
-echo "At the same zstd level (3): walstash's defaults $(ratio "${lat[defaults]}" "${lat[pgbackrest3]}"), its hand-started daemon $(ratio "${lat[daemon]}" "${lat[pgbackrest3]}") of pgBackRest's time."
+echo "walstash writes WAL at zstd level 1 (as the first pgBackRest row); against pgBackRest at its default level 3: walstash's defaults $(ratio "${lat[defaults]}" "${lat[pgbackrest3]}"), its hand-started daemon $(ratio "${lat[daemon]}" "${lat[pgbackrest3]}") of pgBackRest's time."
 echo
 fi
 if wanted throughput; then
