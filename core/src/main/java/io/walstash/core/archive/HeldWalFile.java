@@ -1,9 +1,7 @@
 package io.walstash.core.archive;
 
 import io.walstash.core.wal.WalFileName;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -52,10 +50,6 @@ record HeldWalFile(byte[] bytes, int length) {
 
     LocalWalFile inspect(Path file, WalFileName name) throws IOException {
         return LocalWalFile.inspect(file, name, bytes, length);
-    }
-
-    InputStream open() {
-        return new ByteArrayInputStream(bytes, 0, length);
     }
 
     /**

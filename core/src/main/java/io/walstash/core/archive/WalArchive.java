@@ -115,15 +115,12 @@ public final class WalArchive implements Closeable {
     }
 
     /**
-     * Opens the repository {@code configuration} names, writing with its configured codec's
-     * {@linkplain Codec#faster() faster} setting (zstd level 1): on WAL it compresses as well as
-     * level 3 (pgbench segments here: 309.9 against 311.5 KB of 16 MiB; 469 against 479 KB on
-     * another day) in about half the time, and every WAL push waits for it. Base backups keep the
-     * configured level. The archive owns the storage: closing it closes the storage.
+     * Opens the repository {@code configuration} names, writing WAL with {@link #walCodec}. The
+     * archive owns the storage: closing it closes the storage.
      */
     public static WalArchive open(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
-        Codec codec = codecs.byName(configuration.compression()).faster();
+        Codec codec = walCodec(codecs, configuration);
         WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null); // key read on first use
         Storage storage = Storages.open(StorageLocation.configured(configuration), configuration.settings());
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(),
@@ -131,13 +128,13 @@ public final class WalArchive implements Closeable {
     }
 
     /**
-     * As {@link #open} (WAL written with the faster setting), but the storage is opened only when first used: for a restore_command that
+     * As {@link #open}, but the storage is opened only when first used: for a restore_command that
      * may be served from the prefetch directory without it. {@link #storage()} then is not the
      * adapter's own object (add-on interfaces are hidden), and its location is the configured one.
      */
     public static WalArchive openOnFirstUse(Configuration configuration, String writer) throws IOException {
         Codecs codecs = Codecs.installed();
-        Codec codec = codecs.byName(configuration.compression()).faster();
+        Codec codec = walCodec(codecs, configuration);
         WalGEncryption walg = WalGEncryption.configured(configuration.settings()).orElse(null);
         // the retry layer sits over the lazy opener, so that services can take views of it (no doubling)
         StorageLocation location = StorageLocation.configured(configuration);
@@ -146,6 +143,16 @@ public final class WalArchive implements Closeable {
                 RetryPolicy.from(configuration.settings()));
         return new WalArchive(storage, codec, codecs, writer, Clock.systemUTC(),
                 new HeldWalFile.Buffers(2, HeldWalFile.MAX_LENGTH), walg);
+    }
+
+    /**
+     * The codec WAL is written with: the configured codec's {@linkplain Codec#faster() faster}
+     * setting (zstd level 1). On WAL it compresses as well as level 3 (pgbench segments here: 309.9
+     * against 311.5 KB of 16 MiB; 469 against 479 KB on another day) in about half the time, and
+     * every WAL push waits for it. Base backups keep the configured level.
+     */
+    private static Codec walCodec(Codecs codecs, Configuration configuration) {
+        return codecs.byName(configuration.compression()).faster();
     }
 
     public Storage storage() {
@@ -224,7 +231,7 @@ public final class WalArchive implements Closeable {
      * checks. The object's header (length and SHA-256 of the plain bytes) goes ahead of the
      * compressed bytes, so the digest used to be done before compression began; held in memory,
      * the bytes are compressed on another thread meanwhile (a 16 MiB segment: about 11 ms of
-     * SHA-256 and 10-20 ms of zstd, side by side on two cores). The compressed bytes are the ones
+     * SHA-256 and about 10 ms of zstd at level 1, side by side on two cores). The compressed bytes are the ones
      * a stream compressing while it uploads would give (the same {@link CompressingInputStream});
      * they are kept in memory for the retry layer's attempts, a few hundred KiB for a segment of
      * WAL, at most about the segment's size (16 MiB; larger files are compressed as they upload).
