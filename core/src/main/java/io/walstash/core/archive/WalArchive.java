@@ -5,8 +5,6 @@ import io.walstash.core.config.WalGSettings;
 import io.walstash.core.codec.Codec;
 import io.walstash.core.codec.Codecs;
 import io.walstash.core.codec.CompressingInputStream;
-import io.walstash.core.concurrent.Failures;
-import io.walstash.core.concurrent.ThreadPools;
 import io.walstash.core.config.Configuration;
 import io.walstash.core.io.CountingInputStream;
 import io.walstash.core.io.Digests;
@@ -37,7 +35,6 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -53,9 +50,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.zip.CheckedInputStream;
@@ -68,10 +62,6 @@ import java.util.zip.Checksum;
  */
 public final class WalArchive implements Closeable {
     private static final int IO_BUFFER = 1 << 20;
-    /** Compress held WAL beside its digest ({@link #pushHeld}); daemon threads, reused, shared by every archive. */
-    private static final ExecutorService COMPRESSORS = ThreadPools.reused("walstash-compress");
-    /** Held files up to this length (PostgreSQL's default segment size) are compressed beside their digest. */
-    private static final int COMPRESSED_AHEAD_MAX = 16 << 20;
     /** A timeline history file: a line per earlier timeline, far below this even after thousands of failovers. */
     static final long MAX_HISTORY_FILE = 16L << 20;
     /** A backup history file: a dozen short lines. */
@@ -228,65 +218,19 @@ public final class WalArchive implements Closeable {
 
     /**
      * Pushes the first {@code length} bytes of {@code bytes}, which {@code inspection} hashes and
-     * checks. The object's header (length and SHA-256 of the plain bytes) goes ahead of the
-     * compressed bytes, so the digest used to be done before compression began; held in memory,
-     * the bytes are compressed on another thread meanwhile (a 16 MiB segment: about 11 ms of
-     * SHA-256 and about 10 ms of zstd at level 1, side by side on two cores). The compressed bytes are the ones
-     * a stream compressing while it uploads would give (the same {@link CompressingInputStream});
-     * they are kept in memory for the retry layer's attempts, a few hundred KiB for a segment of
-     * WAL, at most about the segment's size (16 MiB; larger files are compressed as they upload).
+     * checks, compressing them as they upload. (Compressing them on another thread while the digest
+     * runs was measured faster, but left the upload too short for DaemonIT to kill a daemon in it;
+     * see README, session 29.)
      */
     private PushResult pushHeld(String name, byte[] bytes, int length, Inspection inspection,
                                 Consumer<Closeable> opened, Consumer<ObjectHeader> inspected) throws IOException {
-        if (length > COMPRESSED_AHEAD_MAX) {
-            // larger segments (initdb --wal-segsize): compressed as uploaded, memory bounded as before
-            return push(name, inspection.inspect(), compressing(() -> new ByteArrayInputStream(bytes, 0, length)),
-                    opened, inspected);
-        }
-        Future<byte[]> compressed = COMPRESSORS.submit(() -> {
-            try (InputStream in = new CompressingInputStream(new ByteArrayInputStream(bytes, 0, length), codec)) {
-                return in.readAllBytes();
-            }
-        });
-        try {
-            return push(name, inspection.inspect(), () -> new ByteArrayInputStream(compressedBytes(compressed)),
-                    opened, inspected);
-        } finally {
-            // the caller may reuse the buffer once this returns: the compressor must be done reading it
-            awaitQuietly(compressed);
-        }
+        return push(name, inspection.inspect(), compressing(() -> new ByteArrayInputStream(bytes, 0, length)),
+                opened, inspected);
     }
 
     /** How {@link #pushHeld} learns the held bytes' header and segment checks. */
     private interface Inspection {
         LocalWalFile inspect() throws IOException;
-    }
-
-    private static byte[] compressedBytes(Future<byte[]> compressed) throws IOException {
-        try {
-            return compressed.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while compressing");
-        } catch (ExecutionException e) {
-            throw Failures.rethrown(e);
-        }
-    }
-
-    private static void awaitQuietly(Future<?> task) {
-        boolean interrupted = false;
-        while (!task.isDone()) {
-            try {
-                task.get();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break; // its failure was the push's to report, if the push got that far
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The compressed bytes of what {@code plainSource} opens, compressed as they are read. */

@@ -396,7 +396,7 @@ class WalArchiveTest {
     }
 
     @Test
-    void aHeldSegmentCompressedBesideItsDigestIsStoredByteForByteAsAStreamedPushStoresIt() throws IOException {
+    void aHeldSegmentIsStoredByteForByteAsAStreamedPushStoresIt() throws IOException {
         Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
         InMemoryStorage streamedInto = new InMemoryStorage();
         WalArchive streaming = new WalArchive(streamedInto, codec, Codecs.of(List.of(codec, rawCodec)), "walstash test",
@@ -411,7 +411,7 @@ class WalArchiveTest {
     }
 
     @Test
-    void aCodecFailingWhileTheDigestRunsFailsThePushAndStoresNoWal() throws IOException {
+    void aFailingCodecFailsThePushAndStoresNoWal() throws IOException {
         Path segment = WalSegmentFiles.segment(pgWal, SEGMENT, SYSTEM, 1);
         // the test codec's name and extension, with a compressor that fails at its first bytes
         Codec failing = new Codec() {
